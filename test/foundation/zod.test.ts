@@ -1,0 +1,10 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeZodError, z } from '#platform/zod';
+
+test('zod errors name the field path and speak English', () => {
+  const schema = z.object({ schedule: z.object({ every: z.number().check(z.positive()) }) });
+  const result = schema.safeParse({ schedule: { every: -1 } });
+  assert.equal(result.success, false);
+  assert.deepEqual(describeZodError(result.error!, 'plan'), ['plan.schedule.every: Too small: expected number to be >0']);
+});
