@@ -1,0 +1,115 @@
+/**
+ * Shapes of what the sandbox accepts, checked with classic zod (local-only code). A shape error
+ * is a 400 naming the field; rules about the content (quantities, transitions) are 422s raised
+ * by the world.
+ */
+import { z } from 'zod';
+import { orderStatuses } from './model.ts';
+import { ApiProblem, fieldPath } from './problem.ts';
+
+const decimal = z.string().regex(/^-?\d{1,15}(\.\d{1,6})?$/, 'Expected a decimal string such as "12.50"');
+const text = (max: number) => z.string().min(1).max(max);
+const erpDate = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/, 'Expected the ERP date as YYYY-MM-DDTHH:mm:ss');
+const erpStatus = z.enum(orderStatuses);
+
+export const loginBody = z.strictObject({ email: text(320), password: text(200) });
+
+const erpOrderRef = z.strictObject({
+  orderId: text(100).nullable().optional(),
+  number: text(100).nullable().optional(),
+  date: erpDate.nullable().optional(),
+});
+
+const lineFields = {
+  cancelledQuantity: decimal.optional(),
+  cancelReason: text(500).nullable().optional(),
+  shippedQuantity: decimal.optional(),
+  discountPercent: decimal.optional(),
+  discountAmount: decimal.optional(),
+  vatRate: decimal.optional(),
+  vatAmount: decimal.optional(),
+  amount: decimal.optional(),
+  erpLineId: text(100).nullable().optional(),
+};
+
+export const orderUpdateBody = z.strictObject({
+  expectedVersion: z.number().int().min(1),
+  status: erpStatus.optional(),
+  statusReason: text(500).nullable().optional(),
+  erp: erpOrderRef.optional(),
+  lines: z
+    .strictObject({
+      update: z.array(z.strictObject({ id: text(100), quantity: decimal.optional(), price: decimal.optional(), ...lineFields })).max(1000).optional(),
+      add: z.array(z.strictObject({ productId: z.number().int().positive(), quantity: decimal, price: decimal, ...lineFields })).max(1000).optional(),
+      remove: z.array(text(100)).max(1000).optional(),
+    })
+    .optional(),
+});
+
+export const reservesBody = z.strictObject({
+  reserves: z
+    .array(
+      z.strictObject({
+        quantity: decimal,
+        orderId: z.number().int().positive().nullable().optional(),
+        erp: erpOrderRef.nullable().optional(),
+      }),
+    )
+    .max(1000),
+});
+
+// ------------------------------------------------------------------ /_sandbox/… bodies
+
+const qty = z.union([decimal, z.number()]);
+
+export const placeOrderBody = z.strictObject({
+  buyerId: z.number().int().positive(),
+  priceListId: z.number().int().positive().optional(),
+  lines: z.array(z.strictObject({ productId: z.number().int().positive(), quantity: qty })).min(1).max(200),
+  comment: z.string().max(1000).nullable().optional(),
+});
+
+export const bulkOrdersBody = z.strictObject({
+  count: z.number().int().min(1).max(100_000),
+  confirmed: z.boolean().optional(),
+  linesPerOrder: z.number().int().min(1).max(10).optional(),
+});
+
+export const reasonBody = z.strictObject({ reason: z.string().max(500).nullable().optional() }).default({});
+
+export const cancelLineBody = z
+  .strictObject({ quantity: qty.optional(), reason: z.string().max(500).nullable().optional() })
+  .default({});
+
+export const editLineBody = z.strictObject({ quantity: qty.optional(), price: qty.optional(), discountPercent: qty.optional() });
+
+export const manualReserveBody = z.strictObject({
+  productId: z.number().int().positive(),
+  quantity: qty,
+  orderId: z.number().int().positive().nullable().optional(),
+});
+
+export const faultsBody = z.strictObject({
+  latencyMs: z.number().int().min(0).optional(),
+  latencyJitterMs: z.number().int().min(0).optional(),
+  errorRate: z.number().min(0).max(1).optional(),
+  failNext: z.number().int().min(0).optional(),
+  errorStatus: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).optional(),
+  rateLimitRate: z.number().min(0).max(1).optional(),
+  rateLimitNext: z.number().int().min(0).optional(),
+  retryAfterSeconds: z.number().int().min(0).optional(),
+  hangRate: z.number().min(0).max(1).optional(),
+  hangNext: z.number().int().min(0).optional(),
+  tokenTtlSeconds: z.number().positive().optional(),
+  match: z.strictObject({ method: z.string().optional(), path: z.string().optional() }).nullable().optional(),
+  seed: z.number().int().optional(),
+});
+
+/** Parses or throws a 400 naming the first offending field and listing them all. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({ field: fieldPath(i.path) || '(body)', message: i.message }));
+  const first = issues[0] ?? { field: '(body)', message: 'Invalid body' };
+  throw new ApiProblem(400, 'invalid_request', `${first.field}: ${first.message}`, { field: first.field, issues });
+}
