@@ -1,0 +1,115 @@
+/**
+ * One HTTP exchange with 1C over `node:http`/`node:https`: no dependency, a hard time limit on
+ * the whole exchange (connect, send, headers, body), and a record of how far it got, which is
+ * what decides whether a failed POST may have created something in 1C:
+ *
+ * - not connected → nothing reached 1C (refused, DNS, connect timeout): safe to repeat anything;
+ * - connected → the request may have been read and executed, even if no byte came back.
+ */
+import http from 'node:http';
+import https from 'node:https';
+
+export interface HttpRequest {
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: Buffer;
+  readonly timeoutMs: number;
+  readonly agent: http.Agent | false;
+  readonly maxResponseBytes: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly contentType: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/** Why an exchange ended without a complete response, and how far it had got. */
+export class HttpFailure extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'timeout' | 'network' | 'too-large' | 'aborted',
+    /** A connection to the server was established (the request may have been executed). */
+    readonly connected: boolean,
+    /** Response headers had arrived before the failure. */
+    readonly responseStarted: boolean,
+    readonly errorCode: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'HttpFailure';
+  }
+}
+
+export function sendHttp(request: HttpRequest): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const lib = request.url.protocol === 'https:' ? https : http;
+    let connected = false;
+    let responseStarted = false;
+    let settled = false;
+    let failure: HttpFailure | undefined;
+
+    const headers: Record<string, string> = { ...request.headers };
+    if (request.body) headers['Content-Length'] = String(request.body.length);
+
+    const req = lib.request(request.url, { method: request.method, headers, agent: request.agent });
+
+    const fail = (f: HttpFailure): void => {
+      if (settled) return;
+      failure ??= f;
+      req.destroy(f);
+    };
+    const finish = (error: unknown, response?: HttpResponse): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      request.signal?.removeEventListener('abort', onAbort);
+      if (response) return resolve(response);
+      if (failure) return reject(failure);
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      reject(new HttpFailure(`${(error as Error | undefined)?.message ?? 'connection failed'}${code ? ` (${code})` : ''}`, 'network', connected, responseStarted, code, { cause: error }));
+    };
+
+    const timer = setTimeout(() => {
+      fail(new HttpFailure(`no complete answer within ${request.timeoutMs} ms`, 'timeout', connected, responseStarted, undefined));
+    }, request.timeoutMs);
+    const onAbort = (): void => fail(new HttpFailure('aborted by the caller', 'aborted', connected, responseStarted, undefined));
+    if (request.signal?.aborted) onAbort();
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+
+    req.on('socket', (socket) => {
+      // A kept-alive socket is already connected; a new one connects (and for TLS, handshakes).
+      if (!socket.connecting) connected = true;
+      else socket.once('connect', () => { connected = true; });
+    });
+    req.on('error', (error) => finish(error));
+    req.on('response', (res) => {
+      responseStarted = true;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > request.maxResponseBytes) {
+          fail(new HttpFailure(`answer larger than ${request.maxResponseBytes} bytes`, 'too-large', connected, true, undefined));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('error', (error) => finish(error));
+      res.on('aborted', () => finish(new Error('the connection closed before the answer was complete')));
+      res.on('end', () => {
+        if (!res.complete) return finish(new Error('the connection closed before the answer was complete'));
+        finish(undefined, {
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers['content-type'] ?? ''),
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+        });
+      });
+    });
+    req.end(request.body);
+  });
+}

@@ -1,0 +1,375 @@
+/**
+ * What the exchange asks of 1C:УТ 11, in our vocabulary: orders by their stable key, created,
+ * read, updated with whole `Товары` sections, posted and unposted; change probes over many
+ * orders; shipments of orders; reserves; catalog items. Built on `OneCClient` and the field map;
+ * every OData name comes from `fields.ts`.
+ */
+import { OneCClient, type OneCClientOptions } from './client.ts';
+import {
+  decodeEntity, encodeEntity, selectFor,
+  type OneCOrder, type OneCOrderInput, type OneCOrderPatch, type OneCShipment, type OneCShipmentInput,
+} from './documents.ts';
+import { OneCInvalidArgumentError, OneCNotFoundError } from './errors.ts';
+import {
+  catalogSpecs, EntitySets, exchangeEntities, exchangeFunctions, exchangeRegisters,
+  orderSpec, orderVersionFields, reserveRegisterSpec, shipmentSpec,
+  type CatalogItem, type CatalogName, type EntitySpec, type Field, type OrderStatus,
+} from './fields.ts';
+import { and, cast, eq, type Filter, guid, isGuid, or } from './filter.ts';
+import type { MappingProblem, MappingTarget } from './metadata.ts';
+import type { Decimal } from '#core/decimal';
+import type { OneCLink } from './values.ts';
+
+/** Everything the exchange reads and writes: checked against `$metadata` at setup. */
+export const exchangeMapping: MappingTarget = {
+  entities: exchangeEntities,
+  registers: exchangeRegisters,
+  functions: exchangeFunctions,
+};
+
+/** The change probe of one order. */
+export interface OneCOrderVersion {
+  readonly ref: string;
+  readonly dataVersion: string;
+  readonly posted: boolean;
+  readonly deletionMark: boolean;
+  readonly status: OrderStatus | null;
+}
+
+/** One reserve: a quantity of a product held by an order (1C's `Распоряжение`) on a warehouse. */
+export interface OneCReserve {
+  readonly order: OneCLink | null;
+  readonly product: string | null;
+  readonly characteristic: string | null;
+  readonly warehouse: string | null;
+  readonly reserved: Decimal;
+}
+
+export interface OneCTradeOptions {
+  /**
+   * Length of `НомерПоДаннымКлиента` in the base (30 in UT 11). 1C silently cuts longer strings,
+   * after which the stable-key lookup would never find the order again: longer keys are refused.
+   */
+  readonly clientNumberMaxLength?: number;
+}
+
+function uniqueRefs(refs: Iterable<string>, what: string): string[] {
+  const out = new Set<string>();
+  for (const r of refs) {
+    if (!isGuid(r)) throw new OneCInvalidArgumentError(`${what}: not a guid: ${JSON.stringify(String(r)).slice(0, 80)}`, { context: { argument: what } });
+    out.add(r.toLowerCase());
+  }
+  return [...out];
+}
+
+function fieldOf(spec: { fields: Readonly<Record<string, Field>> }, name: string): string {
+  const field = spec.fields[name];
+  if (!field) throw new Error(`field map has no ${name}`);
+  return field.odata;
+}
+
+export class OneCTrade {
+  private readonly clientNumberMaxLength: number;
+
+  constructor(readonly client: OneCClient, options: OneCTradeOptions = {}) {
+    this.clientNumberMaxLength = options.clientNumberMaxLength ?? 30;
+  }
+
+  static connect(options: OneCClientOptions & OneCTradeOptions): OneCTrade {
+    return new OneCTrade(new OneCClient(options), options);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  // ---- setup ------------------------------------------------------------------------------------
+
+  /** Problems of this base's `$metadata` against the field map (empty = fine). */
+  checkFieldMapping(target: MappingTarget = exchangeMapping): Promise<MappingProblem[]> {
+    return this.client.checkFieldMapping(target);
+  }
+
+  /** Throws OneCFieldMappingError naming every missing or mistyped field. */
+  assertFieldMapping(target: MappingTarget = exchangeMapping): Promise<void> {
+    return this.client.assertFieldMapping(target);
+  }
+
+  // ---- orders -----------------------------------------------------------------------------------
+
+  /**
+   * Orders carrying `clientNumber` in `НомерПоДаннымКлиента` (the stable key the exchange writes):
+   * how a create with an unknown outcome is resolved, and how duplicates are avoided. Orders
+   * marked for deletion are included (check `deletionMark`).
+   */
+  async findOrdersByClientNumber(clientNumber: string): Promise<OneCOrder[]> {
+    this.assertClientNumber(clientNumber);
+    const page = await this.client.list(orderSpec.entitySet, {
+      filter: eq(fieldOf(orderSpec, 'clientNumber'), clientNumber),
+      select: selectFor(orderSpec),
+    });
+    return page.value.map((raw) => decodeEntity(orderSpec, raw));
+  }
+
+  /**
+   * Creates an order (one POST, 201 with the full object) and returns it as 1C stored it.
+   * Throws OneCOutcomeUnknownError when 1C may or may not have created it: resolve with
+   * `findOrdersByClientNumber(input.clientNumber)`, never by calling this again blindly.
+   * `operation` defaults to `РеализацияКлиенту`.
+   */
+  async createOrder(input: OneCOrderInput): Promise<OneCOrder> {
+    this.assertClientNumber(input.clientNumber);
+    if (!input.partner) throw new OneCInvalidArgumentError('an order needs a partner (Партнер_Key)', { context: { field: 'Партнер_Key' } });
+    const body = encodeEntity(orderSpec, { operation: 'РеализацияКлиенту', ...input });
+    const created = await this.client.create(orderSpec.entitySet, body);
+    return decodeEntity(orderSpec, created);
+  }
+
+  /** The order with its `Товары`; OneCNotFoundError when there is none. */
+  async readOrder(ref: string): Promise<OneCOrder> {
+    const raw = await this.client.getByKey(orderSpec.entitySet, ref, { select: selectFor(orderSpec) });
+    return decodeEntity(orderSpec, raw);
+  }
+
+  /** The order, or undefined when 1C has none with this ref. */
+  async findOrder(ref: string): Promise<OneCOrder | undefined> {
+    try {
+      return await this.readOrder(ref);
+    } catch (error) {
+      if (error instanceof OneCNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * PATCHes the header fields given and, when `items` is given, replaces the whole `Товары`
+   * section with them: `LineNumber` 1..n in the given order, `КодСтроки` kept for rows that carry
+   * their `lineCode` (registers are keyed on it), new rows without one (1C numbers them). Fields
+   * of existing rows the field map does not know (series, row ids, discount links) are read from
+   * 1C just before and sent back unchanged, so the replacement loses nothing.
+   */
+  async updateOrder(ref: string, patch: OneCOrderPatch): Promise<OneCOrder> {
+    if (patch.clientNumber !== undefined) this.assertClientNumber(patch.clientNumber);
+    let bases = {};
+    if (patch.items !== undefined) {
+      const section = orderSpec.sections.items;
+      const current = await this.client.getByKey(orderSpec.entitySet, ref, { select: [section.odata] });
+      const rows = Array.isArray(current[section.odata]) ? (current[section.odata] as Record<string, unknown>[]) : [];
+      const byCode = new Map<number, Record<string, unknown>>();
+      for (const row of rows) {
+        const code = Number(row[section.fields.lineCode.odata]);
+        if (Number.isSafeInteger(code) && code > 0) byCode.set(code, row);
+      }
+      bases = { items: byCode };
+    }
+    const body = encodeEntity(orderSpec, patch, bases);
+    const updated = await this.client.update(orderSpec.entitySet, ref, body);
+    return decodeEntity(orderSpec, updated);
+  }
+
+  /**
+   * Posts the order (`PostingModeOperational=false`: ЗаказКлиента forbids operational posting),
+   * then re-reads it. OneCPostingRefusedError carries 1C's message (e.g. not enough stock).
+   */
+  async postOrder(ref: string): Promise<OneCOrder> {
+    await this.client.callPosting(orderSpec.entitySet, ref, 'post');
+    return this.readOrder(ref);
+  }
+
+  /** Unposts the order (its reserves are released), then re-reads it. */
+  async unpostOrder(ref: string): Promise<OneCOrder> {
+    await this.client.callPosting(orderSpec.entitySet, ref, 'unpost');
+    return this.readOrder(ref);
+  }
+
+  /**
+   * `DataVersion`, `Posted`, `DeletionMark` and `Статус` of many orders in few requests: refs are
+   * split into `Ref_Key eq guid'…' or …` filters, each URL kept under `maxUrlLength`. Orders 1C
+   * does not have (deleted) are absent from the map.
+   */
+  async readDataVersions(refs: Iterable<string>): Promise<Map<string, OneCOrderVersion>> {
+    const unique = uniqueRefs(refs, 'order ref');
+    const select = selectFor(orderSpec, orderVersionFields);
+    const keyField = fieldOf(orderSpec, 'ref');
+    const out = new Map<string, OneCOrderVersion>();
+    for (const raw of await this.listChunked(orderSpec, unique, (r) => eq(keyField, guid(r)), { select })) {
+      const v = decodeEntity(orderSpec, raw, orderVersionFields) as unknown as OneCOrderVersion;
+      out.set(v.ref, v);
+    }
+    return out;
+  }
+
+  // ---- shipments --------------------------------------------------------------------------------
+
+  /**
+   * Shipments (`РеализацияТоваровУслуг`) made for any of the orders, by the header's
+   * `ЗаказКлиента`. Unposted and deleted ones are left out unless `includeUnposted`.
+   * Each row's `order` says which order it ships (a shipment may cover several).
+   */
+  async listShipmentsForOrders(orderRefs: Iterable<string>, options: { includeUnposted?: boolean } = {}): Promise<OneCShipment[]> {
+    const unique = uniqueRefs(orderRefs, 'order ref');
+    const orderField = fieldOf(shipmentSpec, 'order');
+    const extra = options.includeUnposted ? undefined : eq(fieldOf(shipmentSpec, 'posted'), true);
+    const raws = await this.listChunked(shipmentSpec, unique, (r) => eq(orderField, cast(r, EntitySets.order)), {
+      select: selectFor(shipmentSpec),
+      ...(extra ? { extra } : {}),
+    });
+    return raws.map((raw) => decodeEntity(shipmentSpec, raw));
+  }
+
+  /** Creates a shipment (as a 1C manager would; used by tests and the demo). Same unknown-outcome rule as orders. */
+  async createShipment(input: OneCShipmentInput): Promise<OneCShipment> {
+    const created = await this.client.create(shipmentSpec.entitySet, encodeEntity(shipmentSpec, input));
+    return decodeEntity(shipmentSpec, created);
+  }
+
+  async readShipment(ref: string): Promise<OneCShipment> {
+    return decodeEntity(shipmentSpec, await this.client.getByKey(shipmentSpec.entitySet, ref, { select: selectFor(shipmentSpec) }));
+  }
+
+  async postShipment(ref: string): Promise<OneCShipment> {
+    await this.client.callPosting(shipmentSpec.entitySet, ref, 'post');
+    return this.readShipment(ref);
+  }
+
+  async unpostShipment(ref: string): Promise<OneCShipment> {
+    await this.client.callPosting(shipmentSpec.entitySet, ref, 'unpost');
+    return this.readShipment(ref);
+  }
+
+  // ---- reserves ---------------------------------------------------------------------------------
+
+  /**
+   * Reserves of the given products, per order: the `ВРезерве` balance of `ТоварыКОтгрузке`
+   * with a Condition on the products (never unconditioned: that took 12–25 s on a real base).
+   * Zero balances are left out.
+   */
+  async readReserves(query: { products: Iterable<string> }): Promise<OneCReserve[]> {
+    const products = uniqueRefs(query.products, 'product ref');
+    const spec = reserveRegisterSpec;
+    const balanceSpec: EntitySpec = {
+      entitySet: `${spec.entitySet}/${spec.function}`,
+      fields: {
+        ...spec.dimensions,
+        ...Object.fromEntries(Object.entries(spec.resources).map(([name, f]) => [name, { ...f, odata: `${f.odata}${spec.function}` }])),
+      },
+    };
+    const productField = spec.dimensions.product.odata;
+    const out: OneCReserve[] = [];
+    const conditionOf = (part: string[]): Filter => or(...part.map((p) => eq(productField, guid(p))));
+    for (const chunk of this.chunkByUrl(products, (part) => this.client.urlLength(OneCClient.balancePath(spec.entitySet, { condition: conditionOf(part) })))) {
+      const rows = await this.client.balance(spec.entitySet, { condition: conditionOf(chunk) });
+      for (const raw of rows) {
+        const r = decodeEntity(balanceSpec, raw) as unknown as OneCReserve;
+        if (Number(r.reserved) !== 0) out.push(r);
+      }
+    }
+    return out;
+  }
+
+  // ---- catalogs ---------------------------------------------------------------------------------
+
+  /** Catalog items by ref, in few requests; refs 1C does not have are absent from the map. */
+  async readCatalogItems<C extends CatalogName>(catalog: C, refs: Iterable<string>): Promise<Map<string, CatalogItem<C>>> {
+    const spec = catalogSpecs[catalog] as EntitySpec;
+    const unique = uniqueRefs(refs, `${catalog} ref`);
+    const keyField = fieldOf(spec, 'ref');
+    const out = new Map<string, CatalogItem<C>>();
+    for (const raw of await this.listChunked(spec, unique, (r) => eq(keyField, guid(r)), { select: selectFor(spec) })) {
+      const item = decodeEntity(spec, raw) as unknown as CatalogItem<C>;
+      out.set((item as { ref: string }).ref, item);
+    }
+    return out;
+  }
+
+  /** One catalog item, or undefined when 1C has none with this ref. */
+  async readCatalogItem<C extends CatalogName>(catalog: C, ref: string): Promise<CatalogItem<C> | undefined> {
+    const spec = catalogSpecs[catalog] as EntitySpec;
+    try {
+      return decodeEntity(spec, await this.client.getByKey(spec.entitySet, ref, { select: selectFor(spec) })) as unknown as CatalogItem<C>;
+    } catch (error) {
+      if (error instanceof OneCNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Every item of a catalog matching a filter on our property names' OData fields, page by page. */
+  async *listCatalog<C extends CatalogName>(catalog: C, filter?: Filter): AsyncGenerator<CatalogItem<C>> {
+    const spec = catalogSpecs[catalog] as EntitySpec;
+    for await (const raw of this.client.iterate(spec.entitySet, { ...(filter ? { filter } : {}), select: selectFor(spec) })) {
+      yield decodeEntity(spec, raw) as unknown as CatalogItem<C>;
+    }
+  }
+
+  /** Counterparties with this ИНН (and КПП when given): a branch shares the ИНН of its head office. */
+  async findCounterparties(query: { inn: string; kpp?: string }): Promise<CatalogItem<'counterparties'>[]> {
+    const spec = catalogSpecs.counterparties;
+    const filter = query.kpp === undefined
+      ? eq(spec.fields.inn.odata, query.inn)
+      : and(eq(spec.fields.inn.odata, query.inn), eq(spec.fields.kpp.odata, query.kpp));
+    const out: CatalogItem<'counterparties'>[] = [];
+    for await (const item of this.listCatalog('counterparties', filter)) out.push(item);
+    return out;
+  }
+
+  // ---- chunking ---------------------------------------------------------------------------------
+
+  private assertClientNumber(clientNumber: string): void {
+    if (typeof clientNumber !== 'string' || clientNumber.trim() === '') {
+      throw new OneCInvalidArgumentError('the stable key (НомерПоДаннымКлиента) must be a non-empty string', { context: { field: 'НомерПоДаннымКлиента' } });
+    }
+    if ([...clientNumber].length > this.clientNumberMaxLength) {
+      throw new OneCInvalidArgumentError(
+        `the stable key "${clientNumber}" is longer than ${this.clientNumberMaxLength} characters: 1C would cut it and the order could not be found again`,
+        { context: { field: 'НомерПоДаннымКлиента', length: [...clientNumber].length } },
+      );
+    }
+  }
+
+  /** Splits items into the fewest consecutive chunks whose URL stays under `maxUrlLength`. */
+  private chunkByUrl<T>(items: readonly T[], lengthOf: (chunk: T[]) => number): T[][] {
+    const chunks: T[][] = [];
+    let current: T[] = [];
+    for (const item of items) {
+      const candidate = [...current, item];
+      if (lengthOf(candidate) <= this.client.maxUrlLength) {
+        current = candidate;
+        continue;
+      }
+      if (current.length === 0) {
+        throw new OneCInvalidArgumentError(`one item alone makes a URL longer than ${this.client.maxUrlLength} characters`, { context: { maxUrlLength: this.client.maxUrlLength } });
+      }
+      chunks.push(current);
+      current = [item];
+      if (lengthOf(current) > this.client.maxUrlLength) {
+        throw new OneCInvalidArgumentError(`one item alone makes a URL longer than ${this.client.maxUrlLength} characters`, { context: { maxUrlLength: this.client.maxUrlLength } });
+      }
+    }
+    if (current.length) chunks.push(current);
+    return chunks;
+  }
+
+  /** GETs `spec`'s objects matching `term(item)` for any item, in URL-bounded chunks. */
+  private async listChunked(
+    spec: EntitySpec,
+    items: readonly string[],
+    term: (item: string) => Filter,
+    options: { select: readonly string[]; extra?: Filter },
+  ): Promise<unknown[]> {
+    const filterOf = (chunk: string[]): Filter => {
+      const any = or(...chunk.map(term));
+      return options.extra ? and(any, options.extra) : any;
+    };
+    const out: unknown[] = [];
+    // Measured with the paging options `iterate` adds (a generous $skip included).
+    const pathOf = (chunk: string[]): string => OneCClient.collectionPath(spec.entitySet, {
+      filter: filterOf(chunk), select: options.select, orderby: [fieldOf(spec, 'ref')], top: this.client.pageSize, skip: 1_000_000,
+    });
+    const chunks = this.chunkByUrl(items, (chunk) => this.client.urlLength(pathOf(chunk)));
+    for (const chunk of chunks) {
+      // A chunk can match more objects than it has items (several shipments per order): page it.
+      for await (const raw of this.client.iterate(spec.entitySet, { filter: filterOf(chunk), select: options.select })) out.push(raw);
+    }
+    return out;
+  }
+}

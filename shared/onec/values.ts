@@ -1,0 +1,153 @@
+/**
+ * 1C's value formats and ours, both directions, validated with zod/mini.
+ *
+ * | kind        | 1C (OData JSON)                                   | ours                           |
+ * |-------------|---------------------------------------------------|--------------------------------|
+ * | key         | Edm.Guid `"…"`                                    | string (never empty)           |
+ * | ref         | Edm.Guid, empty `"00000000-0000-…"`               | string \| null                 |
+ * | string      | Edm.String                                        | string                         |
+ * | enum        | Edm.String, the value's internal name, `""` empty | the name \| null               |
+ * | boolean     | Edm.Boolean                                       | boolean                        |
+ * | int64       | Edm.Int64 as a **string** `"3"`                   | number                         |
+ * | money       | Edm.Double `5490` / `420.5`                       | Decimal "5490.00" (scale 2)    |
+ * | quantity    | Edm.Double                                        | Decimal "1.500" (scale 3)      |
+ * | percent     | Edm.Double                                        | Decimal "5.00" (scale 2)       |
+ * | date        | Edm.DateTime `"2024-05-31T00:00:00"`, empty `"0001-01-01T00:00:00"` | string \| null (1C local time, no zone) |
+ * | version     | `DataVersion`, base64 of an 8-byte counter        | string                         |
+ * | composite   | `X` + `X_Type` `"StandardODATA.Document_…"` / `"StandardODATA.Undefined"` | { ref, type } \| null |
+ */
+import { money, percent, quantity, type Decimal } from '#core/decimal';
+import { z } from '#platform/zod';
+import { OneCInvalidArgumentError } from './errors.ts';
+
+export const EMPTY_REF = '00000000-0000-0000-0000-000000000000';
+export const EMPTY_DATE = '0001-01-01T00:00:00';
+export const TYPE_PREFIX = 'StandardODATA.';
+export const UNDEFINED_TYPE = 'StandardODATA.Undefined';
+
+/** A 1C date-time without a time zone, "YYYY-MM-DDTHH:MM:SS", as 1C stores it. */
+export type LocalDateTime = string;
+
+/** A value of a composite-typed field: a reference and its entity set (`Document_ЗаказКлиента`). */
+export interface OneCLink {
+  readonly ref: string;
+  /** Entity set of the referenced object, without the `StandardODATA.` prefix. */
+  readonly type: string;
+}
+
+const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
+const INT_RE = /^-?\d+$/;
+const DECIMAL_RE = /^-?\d+(\.\d+)?$/;
+
+export type Kind =
+  | 'key' | 'ref' | 'string' | 'enum' | 'boolean' | 'int64'
+  | 'money' | 'quantity' | 'percent' | 'date' | 'version' | 'composite';
+
+/** The Edm type `$metadata` must declare for each kind (the first is the expected one). */
+export const edmTypes: Readonly<Record<Kind, readonly string[]>> = {
+  key: ['Edm.Guid'],
+  ref: ['Edm.Guid'],
+  string: ['Edm.String'],
+  enum: ['Edm.String'],
+  boolean: ['Edm.Boolean'],
+  int64: ['Edm.Int64', 'Edm.Int32', 'Edm.Int16'],
+  money: ['Edm.Double', 'Edm.Decimal'],
+  quantity: ['Edm.Double', 'Edm.Decimal'],
+  percent: ['Edm.Double', 'Edm.Decimal'],
+  date: ['Edm.DateTime'],
+  version: ['Edm.String'],
+  composite: ['Edm.String'],
+};
+
+const guidString = z.string().check(z.regex(GUID_RE, 'Expected a guid'));
+const dateString = z.string().check(z.regex(DATE_RE, 'Expected a 1C date-time YYYY-MM-DDTHH:MM:SS'));
+/** 1C sends Int64 as a string; a number is accepted too. */
+const int64Wire = z.union([
+  z.pipe(z.string().check(z.regex(INT_RE, 'Expected an integer string')), z.transform((s: string) => Number(s))),
+  z.int(),
+]);
+const doubleWire = z.number().check(z.refine((n: number) => Number.isFinite(n), 'Expected a finite number'));
+
+/** zod/mini schemas reading one 1C value into ours, per kind. */
+export const readers = {
+  key: z.pipe(guidString, z.transform((s: string) => s.toLowerCase())),
+  ref: z.pipe(guidString, z.transform((s: string) => (s === EMPTY_REF ? null : s.toLowerCase()))),
+  string: z.string(),
+  enum: z.pipe(z.string(), z.transform((s: string) => (s === '' ? null : s))),
+  boolean: z.boolean(),
+  int64: int64Wire,
+  money: z.pipe(doubleWire, z.transform((n: number): Decimal => money(n))),
+  quantity: z.pipe(doubleWire, z.transform((n: number): Decimal => quantity(n))),
+  percent: z.pipe(doubleWire, z.transform((n: number): Decimal => percent(n))),
+  date: z.pipe(dateString, z.transform((s: string): LocalDateTime | null => (s === EMPTY_DATE ? null : s))),
+  version: z.string(),
+} as const;
+
+/** Reads a composite pair (`X`, `X_Type`) into a link, or null when empty / Undefined. */
+export function readComposite(value: unknown, type: unknown): OneCLink | null | undefined {
+  if (typeof type !== 'string' || typeof value !== 'string') return undefined;
+  if (type === UNDEFINED_TYPE || type === '' || value === '' || value === EMPTY_REF) return null;
+  if (!GUID_RE.test(value)) return undefined;
+  return { ref: value.toLowerCase(), type: type.startsWith(TYPE_PREFIX) ? type.slice(TYPE_PREFIX.length) : type };
+}
+
+function bad(kind: Kind, value: unknown, field: string): never {
+  throw new OneCInvalidArgumentError(`${field}: not a valid ${kind} to write to 1C: ${JSON.stringify(value)?.slice(0, 80)}`, {
+    context: { field, kind },
+  });
+}
+
+/** Normalises a date we hold ("YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]") to 1C's form. */
+export function toOneCDate(value: string | null, field = 'date'): string {
+  if (value === null) return EMPTY_DATE;
+  const m = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(value);
+  if (!m) bad('date', value, field);
+  return `${m[1]}T${m[2] ?? '00'}:${m[3] ?? '00'}:${m[4] ?? '00'}`;
+}
+
+/** Writes one of our values in 1C's JSON form. `field` names it in errors. */
+export function writeValue(kind: Exclude<Kind, 'composite'>, value: unknown, field: string): unknown {
+  switch (kind) {
+    case 'key':
+      if (typeof value !== 'string' || !GUID_RE.test(value)) bad(kind, value, field);
+      return value.toLowerCase();
+    case 'ref':
+      if (value === null || value === undefined) return EMPTY_REF;
+      if (typeof value !== 'string' || !GUID_RE.test(value)) bad(kind, value, field);
+      return value.toLowerCase();
+    case 'string':
+    case 'version':
+      if (typeof value !== 'string') bad(kind, value, field);
+      return value;
+    case 'enum':
+      if (value === null) return '';
+      if (typeof value !== 'string') bad(kind, value, field);
+      return value;
+    case 'boolean':
+      if (typeof value !== 'boolean') bad(kind, value, field);
+      return value;
+    case 'int64':
+      // Edm.Int64 travels as a string in OData v3 JSON, as 1C itself sends it.
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+      if (typeof value === 'string' && INT_RE.test(value)) return value;
+      return bad(kind, value, field);
+    case 'money':
+    case 'quantity':
+    case 'percent':
+      // Our decimals go out as JSON numbers (1C's Edm.Double); scales 2–3 survive a double exactly enough.
+      if (typeof value === 'string' && DECIMAL_RE.test(value)) return Number(value);
+      if (typeof value === 'number' && Number.isFinite(value)) return value;
+      return bad(kind, value, field);
+    case 'date':
+      if (value !== null && typeof value !== 'string') bad(kind, value, field);
+      return toOneCDate(value as string | null, field);
+  }
+}
+
+/** Writes a link as the pair 1C expects: `{ X: guid, X_Type: 'StandardODATA.<type>' }`. */
+export function writeComposite(value: OneCLink | null, odata: string, field: string): Record<string, string> {
+  if (value === null || value === undefined) return { [odata]: '', [`${odata}_Type`]: UNDEFINED_TYPE };
+  if (typeof value !== 'object' || !GUID_RE.test(value.ref) || !/^[\p{L}_][\p{L}\p{N}_]*$/u.test(value.type)) bad('composite', value, field);
+  return { [odata]: value.ref.toLowerCase(), [`${odata}_Type`]: `${TYPE_PREFIX}${value.type}` };
+}
