@@ -464,10 +464,10 @@ export class OneCClient {
         error = answer;
         if (call.kind === 'create') {
           const unknown = (error instanceof OneCUnavailableError && response.status !== 429 && error.oneCCode === undefined) ||
-            (error instanceof OneCInvalidResponseError && response.status >= 500);
+            (error instanceof OneCInvalidResponseError && (response.status >= 500 || (response.status >= 200 && response.status < 300)));
           if (unknown) {
             throw new OneCOutcomeUnknownError(
-              `the result of POST ${resource} is unknown: 1C (or a proxy) answered ${response.status} without 1C's error body; 1C may have created the object: look it up by its stable key, do not repeat the POST`,
+              `the result of POST ${resource} is unknown: ${response.status >= 300 ? `1C (or a proxy) answered ${response.status} without 1C's error body` : `1C answered ${response.status} with a body that is not usable`}; 1C may have created the object: look it up by its stable key, do not repeat the POST`,
               { cause: error, status: response.status, context: { method: call.method, resource, ...(call.entitySet ? { entitySet: call.entitySet } : {}) } },
             );
           }

@@ -1,0 +1,68 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  errorFromResponse, OneCAuthError, OneCBadRequestError, OneCBusinessError, OneCError, OneCInvalidResponseError,
+  OneCLockConflictError, OneCNotFoundError, OneCPostingRefusedError, OneCUnavailableError,
+} from '#onec/errors';
+import { AppError, isRetryable } from '#platform/errors';
+
+const request = { method: 'GET', resource: "Document_ЗаказКлиента(guid'8d1d7287-6240-11f1-9296-08002761f3c5')", entitySet: 'Document_ЗаказКлиента' };
+
+function odataError(code: string, value: string) {
+  return { 'odata.error': { code, message: { lang: 'ru', value } } };
+}
+
+describe('1C error mapping', () => {
+  const cases: [string, number, unknown, new (...a: never[]) => OneCError, string, boolean][] = [
+    ['code 9', 404, odataError('9', 'Экземпляр сущности не найден'), OneCNotFoundError, 'ONEC_NOT_FOUND', false],
+    ['code 1', 400, odataError('1', 'Невозможно преобразовать значение'), OneCBadRequestError, 'ONEC_BAD_REQUEST', false],
+    ['code 6', 400, odataError('6', 'Сегмент пути "Foo" не найден!'), OneCBadRequestError, 'ONEC_BAD_REQUEST', false],
+    ['code 14', 400, odataError('14', 'Ошибка разбора выражения $filter'), OneCBadRequestError, 'ONEC_BAD_REQUEST', false],
+    ['code -1', 500, odataError('-1', 'Не удалось записать: Заказ клиента'), OneCBusinessError, 'ONEC_REFUSED', false],
+    ['a lock conflict', 500, odataError('-1', 'Конфликт блокировок при выполнении транзакции'), OneCLockConflictError, 'ONEC_LOCK_CONFLICT', true],
+    ['401', 401, undefined, OneCAuthError, 'ONEC_AUTH', false],
+    ['403 with a body', 403, odataError('-1', 'Нет прав'), OneCAuthError, 'ONEC_AUTH', false],
+    ['500 without a body', 500, undefined, OneCUnavailableError, 'ONEC_UNAVAILABLE', true],
+    ['503', 503, undefined, OneCUnavailableError, 'ONEC_UNAVAILABLE', true],
+    ['429', 429, undefined, OneCUnavailableError, 'ONEC_UNAVAILABLE', true],
+    ['404 without a body', 404, undefined, OneCNotFoundError, 'ONEC_NOT_FOUND', false],
+  ];
+  for (const [name, status, body, type, code, retryable] of cases) {
+    test(`maps ${name} to ${code}${retryable ? ' (retryable)' : ' (permanent)'}`, () => {
+      // Act
+      const error = errorFromResponse(request, status, body);
+      // Assess
+      assert.ok(error instanceof type, `${error.constructor.name} is not ${type.name}`);
+      assert.ok(error instanceof AppError);
+      assert.equal(error.code, code);
+      assert.equal(error.retryable, retryable);
+      assert.equal(isRetryable(error), retryable);
+      assert.equal(error.status, status);
+    });
+  }
+
+  test('keeps 1C\'s code and Russian message, in the fields and in the context', () => {
+    // Act
+    const error = errorFromResponse({ ...request, method: 'POST', posting: 'post' }, 500,
+      odataError('-1', 'Недостаточно свободного остатка товара «Уровень строительный 600 мм»'));
+    // Assess
+    assert.ok(error instanceof OneCPostingRefusedError);
+    assert.equal(error.code, 'ONEC_POSTING_REFUSED');
+    assert.equal(error.oneCCode, '-1');
+    assert.equal(error.oneCMessage, 'Недостаточно свободного остатка товара «Уровень строительный 600 мм»');
+    assert.equal(error.context.oneCMessage, error.oneCMessage);
+    assert.match(error.message, /1C refused to post: Недостаточно свободного остатка/);
+    assert.deepEqual(Object.keys(error.toJSON()), ['code', 'message', 'retryable', 'context']);
+  });
+
+  test('redacts the password if 1C ever echoes it', () => {
+    const error = errorFromResponse(request, 500, odataError('-1', 'login failed for secret-pw'), { redact: (t) => t.replaceAll('secret-pw', '***') });
+    assert.doesNotMatch(JSON.stringify(error.toJSON()), /secret-pw/);
+  });
+
+  test('an invalid (non-JSON) answer is retryable only for 5xx', () => {
+    assert.equal(new OneCInvalidResponseError('x', { status: 502 }).retryable, true);
+    assert.equal(new OneCInvalidResponseError('x', { status: 404 }).retryable, false);
+    assert.equal(new OneCInvalidResponseError('x').retryable, false);
+  });
+});
