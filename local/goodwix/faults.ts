@@ -2,7 +2,8 @@
  * Fault injection for the Goodwix sandbox, changeable while it runs. Faults hit the ERP-facing
  * API (`/api/v1/…`) only, never the `/_sandbox/…` routes the tests and the demo drive it with.
  *
- * Per request, in this order: hang (never answer) → 429 → 5xx → latency → the real answer.
+ * Per request, in this order: hang (never answer) → 429 → 5xx → latency → the real answer,
+ * which a "drop" fault computes (the change is applied) and then loses by cutting the connection.
  * The `…Next` counters are deterministic and consumed first; the `…Rate` shares draw from a
  * seeded generator, so a given seed and request sequence always fail the same way.
  */
@@ -26,6 +27,10 @@ export interface GoodwixFaults {
   hangRate: number;
   /** The next n API requests are never answered. */
   hangNext: number;
+  /** Share (0..1) of API requests that are processed but whose answer is lost (connection cut). */
+  dropRate: number;
+  /** The next n API requests are processed and their answer lost. */
+  dropNext: number;
   /** Lifetime of tokens issued from now on. */
   tokenTtlSeconds: number;
   /** When set, faults hit only requests with this method and/or whose path contains this text. */
@@ -45,6 +50,8 @@ export const defaultFaults: GoodwixFaults = {
   retryAfterSeconds: 1,
   hangRate: 0,
   hangNext: 0,
+  dropRate: 0,
+  dropNext: 0,
   tokenTtlSeconds: 3600,
   match: null,
   seed: 1,
@@ -54,7 +61,7 @@ export type FaultDecision =
   | { kind: 'hang' }
   | { kind: 'rateLimit'; retryAfterSeconds: number }
   | { kind: 'fail'; status: number }
-  | { kind: 'pass'; delayMs: number };
+  | { kind: 'pass'; delayMs: number; drop: boolean };
 
 /** mulberry32: small, fast, good enough for fault dice. */
 export function seededRandom(seed: number): () => number {
@@ -98,8 +105,8 @@ export class FaultController {
   decide(method: string, path: string): FaultDecision {
     const s = this.state;
     if (s.match) {
-      if (s.match.method && s.match.method.toUpperCase() !== method.toUpperCase()) return { kind: 'pass', delayMs: 0 };
-      if (s.match.path && !path.includes(s.match.path)) return { kind: 'pass', delayMs: 0 };
+      if (s.match.method && s.match.method.toUpperCase() !== method.toUpperCase()) return { kind: 'pass', delayMs: 0, drop: false };
+      if (s.match.path && !path.includes(s.match.path)) return { kind: 'pass', delayMs: 0, drop: false };
     }
     if (s.hangNext > 0) {
       s.hangNext -= 1;
@@ -116,18 +123,23 @@ export class FaultController {
       return { kind: 'fail', status: s.errorStatus };
     }
     if (s.errorRate > 0 && this.random() < s.errorRate) return { kind: 'fail', status: s.errorStatus };
+    let drop = false;
+    if (s.dropNext > 0) {
+      s.dropNext -= 1;
+      drop = true;
+    } else if (s.dropRate > 0 && this.random() < s.dropRate) drop = true;
     const jitter = s.latencyJitterMs > 0 ? Math.floor(this.random() * s.latencyJitterMs) : 0;
-    return { kind: 'pass', delayMs: s.latencyMs + jitter };
+    return { kind: 'pass', delayMs: s.latencyMs + jitter, drop };
   }
 }
 
 function validateFaults(f: GoodwixFaults): void {
-  const shares: (keyof GoodwixFaults)[] = ['errorRate', 'rateLimitRate', 'hangRate'];
+  const shares: (keyof GoodwixFaults)[] = ['errorRate', 'rateLimitRate', 'hangRate', 'dropRate'];
   for (const key of shares) {
     const v = f[key] as number;
     if (!(typeof v === 'number' && v >= 0 && v <= 1)) throw new RangeError(`faults.${key} must be a share between 0 and 1`);
   }
-  const counts: (keyof GoodwixFaults)[] = ['latencyMs', 'latencyJitterMs', 'failNext', 'rateLimitNext', 'retryAfterSeconds', 'hangNext'];
+  const counts: (keyof GoodwixFaults)[] = ['latencyMs', 'latencyJitterMs', 'failNext', 'rateLimitNext', 'retryAfterSeconds', 'hangNext', 'dropNext'];
   for (const key of counts) {
     const v = f[key] as number;
     if (!(Number.isInteger(v) && v >= 0)) throw new RangeError(`faults.${key} must be a whole number >= 0`);

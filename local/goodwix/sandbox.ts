@@ -52,7 +52,7 @@ export interface RecordedRequest {
   query: string;
   /** null while unanswered (or never, for a hung request). */
   status: number | null;
-  fault: 'hang' | 'rateLimit' | 'fail' | null;
+  fault: 'hang' | 'rateLimit' | 'fail' | 'drop' | null;
   at: string;
 }
 
@@ -376,9 +376,15 @@ export async function startGoodwixSandbox(options: GoodwixSandboxOptions = {}): 
     const entry: RecordedRequest = { method, path, query: url.search, status: null, fault: null, at: clock().toISOString() };
     if (recorded.length >= MAX_RECORDED) recorded.splice(0, recorded.length - MAX_RECORDED + 1);
     recorded.push(entry);
+    let dropAnswer = false;
     const reply = (answer: Answer): void => {
       entry.status = answer.status;
       if (res.destroyed || res.headersSent) return;
+      if (dropAnswer) {
+        entry.fault = 'drop';
+        req.socket.destroy(); // processed, but the caller never hears of it
+        return;
+      }
       const headers: Record<string, string> = { 'X-Request-Id': requestId, ...answer.headers };
       if (answer.body === undefined) {
         res.writeHead(answer.status, headers).end();
@@ -410,6 +416,7 @@ export async function startGoodwixSandbox(options: GoodwixSandboxOptions = {}): 
           const code = decision.status === 500 ? 'internal_error' : decision.status === 504 ? 'gateway_timeout' : 'service_unavailable';
           throw new ApiProblem(decision.status, code, 'The service is temporarily unable to answer; try again');
         }
+        dropAnswer = decision.drop;
         if (decision.delayMs > 0) await delay(decision.delayMs);
       }
 
