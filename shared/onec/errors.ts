@@ -6,11 +6,11 @@
  * |--------------------------------|-------------------------|-----------|------|
  * | OneCNotFoundError              | ONEC_NOT_FOUND          | no        | 1C code 9 / HTTP 404 |
  * | OneCBadRequestError            | ONEC_BAD_REQUEST        | no        | 1C codes 1 (value), 6 (unknown field/segment), 14 ($filter), other 4xx |
- * | OneCBusinessError              | ONEC_REFUSED            | no        | 1C code -1 with a handler's message (a write refused) |
+ * | OneCBusinessError              | ONEC_REFUSED            | no        | 1C code -1 to a write (POST/PATCH): a handler refused it, nothing was written |
  * | OneCPostingRefusedError        | ONEC_POSTING_REFUSED    | no        | the same, answered to Post / Unpost (e.g. not enough stock) |
  * | OneCLockConflictError          | ONEC_LOCK_CONFLICT      | yes       | code -1 whose message is a lock conflict / deadlock |
  * | OneCAuthError                  | ONEC_AUTH               | no        | 401 / 403: wrong login, password or rights |
- * | OneCUnavailableError           | ONEC_UNAVAILABLE        | yes       | 5xx without an `odata.error` body, 502/503/504, 429 |
+ * | OneCUnavailableError           | ONEC_UNAVAILABLE        | yes       | 5xx without an `odata.error` body, 502/503/504, 429, -1 on a read or with a lost-session text |
  * | OneCTimeoutError               | ONEC_TIMEOUT            | yes       | no answer within the time budget |
  * | OneCNetworkError               | ONEC_NETWORK            | yes       | connection refused / reset / dropped |
  * | OneCOutcomeUnknownError        | ONEC_OUTCOME_UNKNOWN    | yes*      | a create whose result was lost: see the class |
@@ -197,7 +197,9 @@ export function readODataError(body: unknown): ODataErrorBody | undefined {
   return { code, message };
 }
 
-const LOCK_CONFLICT = /конфликт блокировок|взаимоблокировк|deadlock|lock conflict|превышено максимальное время ожидания предоставления блокировки/i;
+const LOCK_CONFLICT = /конфликт блокировок|взаимоблокировк|deadlock|lock conflict|превышено максимальное время ожидания предоставления блокировки/iu;
+/** -1 texts of a server that is (re)starting or lost its session, not of a configuration handler. */
+const SERVER_TRANSIENT = /сеанс(а)? (отсутствует|завершен)|соединение с сервером 1с:предприятия прервано|сервер 1с:предприятия не обнаружен|session (is missing|terminated)/iu;
 
 /**
  * Maps an HTTP answer that is not a success to the matching error.
@@ -228,7 +230,9 @@ export function errorFromResponse(
       return new OneCBadRequestError(`${said} (${where})`, opts);
     }
     if (LOCK_CONFLICT.test(odata.message)) return new OneCLockConflictError(`${said} (${where})`, opts);
-    if (status === 502 || status === 503 || status === 504) return new OneCUnavailableError(`${said} (${where})`, opts);
+    if (status === 502 || status === 503 || status === 504 || SERVER_TRANSIENT.test(odata.message)) return new OneCUnavailableError(`${said} (${where})`, opts);
+    // A read runs no configuration handler that could refuse it: -1 there is a server fault.
+    if (request.method === 'GET') return new OneCUnavailableError(`${said} (${where})`, opts);
     if (request.posting) return new OneCPostingRefusedError(`1C refused to ${request.posting}: ${oneCMessage} (${where})`, opts);
     return new OneCBusinessError(`${said} (${where})`, opts);
   }

@@ -300,8 +300,8 @@ export type CatalogItem<C extends CatalogName> = EntityOf<(typeof catalogSpecs)[
 // ---- registers --------------------------------------------------------------------------------
 
 /**
- * Reserves per order and product: UT 11.5's `ТоварыКОтгрузке`, whose `ВРезерве` balance per
- * `Распоряжение` (the order) is what a posted order holds.
+ * Reserves per order and product: UT 11.5's `ТоварыКОтгрузке`, whose `ВРезерве` (and
+ * `КОтгрузке`) balance per `Распоряжение` (the order) is what a posted order holds.
  */
 export const reserveRegisterSpec = {
   entitySet: 'AccumulationRegister_ТоварыКОтгрузке',
@@ -313,7 +313,10 @@ export const reserveRegisterSpec = {
     warehouse: ref('Склад_Key', EntitySets.warehouses),
   },
   resources: {
+    /** Reserved from stock (`ВариантОбеспечения = СоСклада`). */
     reserved: qty('ВРезерве'),
+    /** Held to ship from stock (`ВариантОбеспечения = Отгрузить`). */
+    toShip: qty('КОтгрузке'),
   },
 } as const satisfies RegisterSpec;
 

@@ -42,7 +42,10 @@ export interface OneCReserve {
   readonly product: string | null;
   readonly characteristic: string | null;
   readonly warehouse: string | null;
+  /** `ВРезерве`: reserved from stock (rows with `СоСклада`). */
   readonly reserved: Decimal;
+  /** `КОтгрузке`: held to ship from stock (rows with `Отгрузить`). */
+  readonly toShip: Decimal;
 }
 
 export interface OneCTradeOptions {
@@ -240,9 +243,9 @@ export class OneCTrade {
   // ---- reserves ---------------------------------------------------------------------------------
 
   /**
-   * Reserves of the given products, per order: the `ВРезерве` balance of `ТоварыКОтгрузке`
-   * with a Condition on the products (never unconditioned: that took 12–25 s on a real base).
-   * Zero balances are left out.
+   * Stock held by orders for the given products, per order and warehouse: the `ВРезерве` and
+   * `КОтгрузке` balances of `ТоварыКОтгрузке`, asked with a Condition on the products (never
+   * unconditioned: that took 12–25 s on a real base). Rows where both are zero are left out.
    */
   async readReserves(query: { products: Iterable<string> }): Promise<OneCReserve[]> {
     const products = uniqueRefs(query.products, 'product ref');
@@ -261,7 +264,7 @@ export class OneCTrade {
       const rows = await this.client.balance(spec.entitySet, { condition: conditionOf(chunk) });
       for (const raw of rows) {
         const r = decodeEntity(balanceSpec, raw) as unknown as OneCReserve;
-        if (Number(r.reserved) !== 0) out.push(r);
+        if (Number(r.reserved) !== 0 || Number(r.toShip) !== 0) out.push(r);
       }
     }
     return out;

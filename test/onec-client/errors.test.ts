@@ -18,7 +18,9 @@ describe('1C error mapping', () => {
     ['code 1', 400, odataError('1', 'Невозможно преобразовать значение'), OneCBadRequestError, 'ONEC_BAD_REQUEST', false],
     ['code 6', 400, odataError('6', 'Сегмент пути "Foo" не найден!'), OneCBadRequestError, 'ONEC_BAD_REQUEST', false],
     ['code 14', 400, odataError('14', 'Ошибка разбора выражения $filter'), OneCBadRequestError, 'ONEC_BAD_REQUEST', false],
-    ['code -1', 500, odataError('-1', 'Не удалось записать: Заказ клиента'), OneCBusinessError, 'ONEC_REFUSED', false],
+    ['code -1 to a write', 500, odataError('-1', 'Не удалось записать: Заказ клиента'), OneCBusinessError, 'ONEC_REFUSED', false],
+    ['code -1 to a read', 500, odataError('-1', 'Внутренняя ошибка'), OneCUnavailableError, 'ONEC_UNAVAILABLE', true],
+    ['code -1 for a lost session', 500, odataError('-1', 'Сеанс отсутствует или удален'), OneCUnavailableError, 'ONEC_UNAVAILABLE', true],
     ['a lock conflict', 500, odataError('-1', 'Конфликт блокировок при выполнении транзакции'), OneCLockConflictError, 'ONEC_LOCK_CONFLICT', true],
     ['401', 401, undefined, OneCAuthError, 'ONEC_AUTH', false],
     ['403 with a body', 403, odataError('-1', 'Нет прав'), OneCAuthError, 'ONEC_AUTH', false],
@@ -30,7 +32,7 @@ describe('1C error mapping', () => {
   for (const [name, status, body, type, code, retryable] of cases) {
     test(`maps ${name} to ${code}${retryable ? ' (retryable)' : ' (permanent)'}`, () => {
       // Act
-      const error = errorFromResponse(request, status, body);
+      const error = errorFromResponse({ ...request, method: name.includes('read') ? 'GET' : 'PATCH' }, status, body);
       // Assess
       assert.ok(error instanceof type, `${error.constructor.name} is not ${type.name}`);
       assert.ok(error instanceof AppError);
