@@ -148,3 +148,35 @@ export const demoGoodwix = {
   catalogId: 2369,
   supplier: { id: 77, name: 'Торговый дом Альфа', email: 'supplier@alfa-td.example', password: 'goodwix-demo' },
 } as const;
+
+export interface DemoOneCOrderLine {
+  readonly productRef: string;
+  readonly variantRef?: string;
+  readonly quantity: number;
+  /** Price per unit, VAT included, in roubles */
+  readonly price: string;
+  readonly warehouseRef: string;
+  readonly provision: 'СоСклада' | 'Отгрузить';
+}
+
+export interface DemoOneCOrder {
+  /** Document_ЗаказКлиента.Ref_Key */
+  readonly ref: string;
+  readonly number: string;
+  /** 1C local time, no time zone */
+  readonly date: string;
+  readonly buyerGoodwixId: number;
+  readonly status: 'КОбеспечению';
+  readonly lines: readonly DemoOneCOrderLine[];
+}
+
+/**
+ * Orders a manager entered directly in 1C (never in Goodwix). They are posted and hold stock:
+ * these are the reserves Goodwix must show as `Integration`.
+ */
+export const demoOneCOrders: readonly DemoOneCOrder[] = [
+  {
+    ref: 'a1e6f7b2-1c7b-11ef-9a30-0800270bcc01', number: 'ТД00-000117', date: '2025-11-20T10:30:00', buyerGoodwixId: 3001, status: 'КОбеспечению',
+    lines: [{ productRef: '6b2a1d3e-1c7b-11ef-9a30-0800270bc701', quantity: 4, price: '5490.00', warehouseRef: W.main.ref, provision: 'СоСклада' }],
+  },
+];
