@@ -3,7 +3,8 @@
  * API (`/api/v1/…`) only, never the `/_sandbox/…` routes the tests and the demo drive it with.
  *
  * Per request, in this order: hang (never answer) → 429 → 5xx → latency → the real answer,
- * which a "drop" fault computes (the change is applied) and then loses by cutting the connection.
+ * which a "lost response" fault computes (the change is applied) and then loses by cutting the
+ * connection. Names follow the 1C sandbox's faults (local/onec/faults.ts) where they mean the same.
  * The `…Next` counters are deterministic and consumed first; the `…Rate` shares draw from a
  * seeded generator, so a given seed and request sequence always fail the same way.
  */
@@ -28,16 +29,20 @@ export interface GoodwixFaults {
   /** The next n API requests are never answered. */
   hangNext: number;
   /** Share (0..1) of API requests that are processed but whose answer is lost (connection cut). */
-  dropRate: number;
+  lostResponseRate: number;
   /** The next n API requests are processed and their answer lost. */
-  dropNext: number;
+  loseNextResponses: number;
   /** Lifetime of tokens issued from now on. */
   tokenTtlSeconds: number;
-  /** When set, faults hit only requests with this method and/or whose path contains this text. */
-  match: { method?: string; path?: string } | null;
+  /** When set, faults (and latency) hit only matching requests: method and/or path text, or a predicate. */
+  match: GoodwixFaultMatch | null;
   /** Seed of the generator behind the rates and the jitter. */
   seed: number;
 }
+
+export type GoodwixFaultMatch =
+  | { readonly method?: string; readonly pathIncludes?: string }
+  | ((request: { method: string; path: string }) => boolean);
 
 export const defaultFaults: GoodwixFaults = {
   latencyMs: 0,
@@ -50,8 +55,8 @@ export const defaultFaults: GoodwixFaults = {
   retryAfterSeconds: 1,
   hangRate: 0,
   hangNext: 0,
-  dropRate: 0,
-  dropNext: 0,
+  lostResponseRate: 0,
+  loseNextResponses: 0,
   tokenTtlSeconds: 3600,
   match: null,
   seed: 1,
@@ -104,10 +109,7 @@ export class FaultController {
 
   decide(method: string, path: string): FaultDecision {
     const s = this.state;
-    if (s.match) {
-      if (s.match.method && s.match.method.toUpperCase() !== method.toUpperCase()) return { kind: 'pass', delayMs: 0, drop: false };
-      if (s.match.path && !path.includes(s.match.path)) return { kind: 'pass', delayMs: 0, drop: false };
-    }
+    if (s.match && !matches(s.match, method, path)) return { kind: 'pass', delayMs: 0, drop: false };
     if (s.hangNext > 0) {
       s.hangNext -= 1;
       return { kind: 'hang' };
@@ -124,22 +126,29 @@ export class FaultController {
     }
     if (s.errorRate > 0 && this.random() < s.errorRate) return { kind: 'fail', status: s.errorStatus };
     let drop = false;
-    if (s.dropNext > 0) {
-      s.dropNext -= 1;
+    if (s.loseNextResponses > 0) {
+      s.loseNextResponses -= 1;
       drop = true;
-    } else if (s.dropRate > 0 && this.random() < s.dropRate) drop = true;
+    } else if (s.lostResponseRate > 0 && this.random() < s.lostResponseRate) drop = true;
     const jitter = s.latencyJitterMs > 0 ? Math.floor(this.random() * s.latencyJitterMs) : 0;
     return { kind: 'pass', delayMs: s.latencyMs + jitter, drop };
   }
 }
 
+function matches(match: GoodwixFaultMatch, method: string, path: string): boolean {
+  if (typeof match === 'function') return match({ method, path });
+  if (match.method && match.method.toUpperCase() !== method.toUpperCase()) return false;
+  if (match.pathIncludes && !path.includes(match.pathIncludes)) return false;
+  return true;
+}
+
 function validateFaults(f: GoodwixFaults): void {
-  const shares: (keyof GoodwixFaults)[] = ['errorRate', 'rateLimitRate', 'hangRate', 'dropRate'];
+  const shares: (keyof GoodwixFaults)[] = ['errorRate', 'rateLimitRate', 'hangRate', 'lostResponseRate'];
   for (const key of shares) {
     const v = f[key] as number;
     if (!(typeof v === 'number' && v >= 0 && v <= 1)) throw new RangeError(`faults.${key} must be a share between 0 and 1`);
   }
-  const counts: (keyof GoodwixFaults)[] = ['latencyMs', 'latencyJitterMs', 'failNext', 'rateLimitNext', 'retryAfterSeconds', 'hangNext', 'dropNext'];
+  const counts: (keyof GoodwixFaults)[] = ['latencyMs', 'latencyJitterMs', 'failNext', 'rateLimitNext', 'retryAfterSeconds', 'hangNext', 'loseNextResponses'];
   for (const key of counts) {
     const v = f[key] as number;
     if (!(Number.isInteger(v) && v >= 0)) throw new RangeError(`faults.${key} must be a whole number >= 0`);

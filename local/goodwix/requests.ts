@@ -100,10 +100,10 @@ export const faultsBody = z.strictObject({
   retryAfterSeconds: z.number().int().min(0).optional(),
   hangRate: z.number().min(0).max(1).optional(),
   hangNext: z.number().int().min(0).optional(),
-  dropRate: z.number().min(0).max(1).optional(),
-  dropNext: z.number().int().min(0).optional(),
+  lostResponseRate: z.number().min(0).max(1).optional(),
+  loseNextResponses: z.number().int().min(0).optional(),
   tokenTtlSeconds: z.number().positive().optional(),
-  match: z.strictObject({ method: z.string().optional(), path: z.string().optional() }).nullable().optional(),
+  match: z.strictObject({ method: z.string().optional(), pathIncludes: z.string().optional() }).nullable().optional(),
   seed: z.number().int().optional(),
 });
 

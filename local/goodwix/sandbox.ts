@@ -52,7 +52,7 @@ export interface RecordedRequest {
   query: string;
   /** null while unanswered (or never, for a hung request). */
   status: number | null;
-  fault: 'hang' | 'rateLimit' | 'fail' | 'drop' | null;
+  fault: 'hang' | 'rateLimit' | 'fail' | 'lostResponse' | null;
   at: string;
 }
 
@@ -376,12 +376,12 @@ export async function startGoodwixSandbox(options: GoodwixSandboxOptions = {}): 
     const entry: RecordedRequest = { method, path, query: url.search, status: null, fault: null, at: clock().toISOString() };
     if (recorded.length >= MAX_RECORDED) recorded.splice(0, recorded.length - MAX_RECORDED + 1);
     recorded.push(entry);
-    let dropAnswer = false;
+    let loseAnswer = false;
     const reply = (answer: Answer): void => {
       entry.status = answer.status;
       if (res.destroyed || res.headersSent) return;
-      if (dropAnswer) {
-        entry.fault = 'drop';
+      if (loseAnswer) {
+        entry.fault = 'lostResponse';
         req.socket.destroy(); // processed, but the caller never hears of it
         return;
       }
@@ -416,7 +416,7 @@ export async function startGoodwixSandbox(options: GoodwixSandboxOptions = {}): 
           const code = decision.status === 500 ? 'internal_error' : decision.status === 504 ? 'gateway_timeout' : 'service_unavailable';
           throw new ApiProblem(decision.status, code, 'The service is temporarily unable to answer; try again');
         }
-        dropAnswer = decision.drop;
+        loseAnswer = decision.drop;
         if (decision.delayMs > 0) await delay(decision.delayMs);
       }
 

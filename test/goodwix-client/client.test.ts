@@ -461,7 +461,7 @@ describe('Goodwix client: faults', () => {
     const { client, sleeps } = clientFor(sandbox);
     const placed = sandbox.actions.placeOrder({ buyerId: 3001, lines: [{ productId: 10101, quantity: 1 }] });
     await client.login();
-    sandbox.faults.set({ dropNext: 1, match: { method: 'PATCH' } });
+    sandbox.faults.set({ loseNextResponses: 1, match: { method: 'PATCH' } });
     // Act
     const updated: GoodwixOrder = await client.updateOrder(placed.id, { expectedVersion: 1, status: 'inProgress' });
     // Assess

@@ -479,10 +479,10 @@ describe('Goodwix sandbox: faults', () => {
     assert.equal(own.stats.requests[0]?.fault, 'hang');
   });
 
-  test('a dropped answer applies the change but cuts the connection', async () => {
+  test('a lost response applies the change but cuts the connection', async () => {
     // Prepare
     const order = sandbox.actions.placeOrder({ buyerId: 3001, lines: [{ productId: 10101, quantity: 1 }] });
-    sandbox.faults.set({ dropNext: 1 });
+    sandbox.faults.set({ loseNextResponses: 1 });
     // Act
     const outcome = await raw.api('PATCH', `${raw.catalog}/orders/${order.id}`, { expectedVersion: 1, status: 'in_progress' }).then(
       () => 'answered',
