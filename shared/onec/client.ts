@@ -12,8 +12,10 @@
  * register balances — are repeated up to `retry.attempts` times with exponential back-off and
  * jitter on network errors, timeouts, 5xx and 429 that are not 1C business errors. A create
  * (POST of a new object) is repeated only when it certainly never reached 1C (no connection
- * was made, or 429); when it may have reached 1C and its result is unknown it ends in
- * `OneCOutcomeUnknownError` and is never repeated (see that class for what the caller does).
+ * was made, or 429). When it may have reached 1C and its result is unknown (timeout, dropped
+ * connection, 5xx without 1C's error body, an unusable 2xx body) it ends in
+ * `OneCOutcomeUnknownError`; when 1C answered with its own error it ends in that error (a lock
+ * conflict is retryable, for the caller). Either way it is never repeated here.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -67,6 +69,8 @@ export interface RequestEvent {
   readonly status: number | undefined;
   readonly durationMs: number;
   readonly timeoutMs: number;
+  /** Length of the full (encoded) URL. */
+  readonly urlLength: number;
   readonly error: string | undefined;
 }
 
@@ -471,6 +475,9 @@ export class OneCClient {
               { cause: error, status: response.status, context: { method: call.method, resource, ...(call.entitySet ? { entitySet: call.entitySet } : {}) } },
             );
           }
+          // 1C answered with its own error: nothing was created. Still not repeated here (a
+          // lock conflict is retryable at the caller's level, which looks the order up first).
+          if (response.status !== 429) throw error;
         }
       }
 
@@ -482,7 +489,10 @@ export class OneCClient {
   private report(call: Call, request: RequestDescription, attempt: number, status: number | undefined, started: number, timeoutMs: number, error: string | undefined): void {
     if (!this.onRequest) return;
     try {
-      this.onRequest({ method: call.method, resource: request.resource, entitySet: call.entitySet, attempt, status, durationMs: this.clock.now() - started, timeoutMs, error });
+      this.onRequest({
+        method: call.method, resource: request.resource, entitySet: call.entitySet, attempt, status,
+        durationMs: this.clock.now() - started, timeoutMs, urlLength: this.urlLength(call.path), error,
+      });
     } catch {
       // observers never break a call
     }

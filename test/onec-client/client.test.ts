@@ -1,0 +1,300 @@
+/**
+ * The 1C client against the 1C sandbox over HTTP: orders created, read, updated, posted; change
+ * probes; shipments; reserves; catalogs; errors as 1C answers them; the $metadata check.
+ */
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startOneCSandbox } from '#local/onec/sandbox';
+import { OneCClient } from '#onec/client';
+import {
+  OneCAuthError, OneCBadRequestError, OneCBusinessError, OneCNotFoundError, OneCPostingRefusedError,
+} from '#onec/errors';
+import { and, eq, guid } from '#onec/filter';
+import { exchangeMapping, OneCTrade } from '#onec/trade';
+import { checkFieldMapping } from '#onec/metadata';
+import { demoBuyers, demoOneC } from '#local/demo/supplier';
+import { line, orderInput, product } from '#test/onec-orders';
+
+type Sandbox = Awaited<ReturnType<typeof startOneCSandbox>>;
+let sandbox: Sandbox;
+let trade: OneCTrade;
+let serial = 0;
+const clientNumber = (): string => `GW-T${process.pid % 10000}-${++serial}`;
+
+before(async () => {
+  sandbox = await startOneCSandbox({ port: 0, seed: 'demo' });
+  trade = OneCTrade.connect({ baseUrl: sandbox.baseUrl, login: sandbox.login, password: sandbox.password, requestTimeoutMs: 5000, coldStartTimeoutMs: 5000 });
+});
+after(async () => {
+  trade?.close();
+  await sandbox?.close();
+});
+beforeEach(() => sandbox.faults.reset());
+
+describe('1C client against the sandbox: orders', () => {
+  test('authenticates with a Cyrillic login and refuses a wrong password as a permanent auth error', async () => {
+    // Prepare
+    assert.match(sandbox.login, /[А-Яа-я]/);
+    const wrong = new OneCClient({ baseUrl: sandbox.baseUrl, login: sandbox.login, password: `${sandbox.password}x` });
+    // Act / Assess
+    assert.ok((await trade.client.list('Catalog_Склады', { top: 1 })).value.length === 1);
+    await assert.rejects(wrong.list('Catalog_Склады'), (e: unknown) => e instanceof OneCAuthError && !e.retryable);
+    wrong.close();
+  });
+
+  test('creates an order and reads it back with every value in our formats', async () => {
+    // Prepare
+    const number = clientNumber();
+    const input = orderInput(number, [line(product('SMR-3535'), '3'), line(product('KRT-UT'), '2', { variant: product('KRT-UT').variants![1]!.ref, discountPercent: '5.00' })]);
+    // Act
+    const created = await trade.createOrder(input);
+    const read = await trade.readOrder(created.ref);
+    // Assess
+    assert.deepEqual(read, created);
+    assert.match(read.number, /\S/);
+    assert.match(read.dataVersion, /^[A-Za-z0-9+/]+=*$/);
+    assert.equal(read.clientNumber, number);
+    assert.equal(read.posted, false);
+    assert.equal(read.status, 'КОбеспечению');
+    assert.equal(read.contract, null, 'an empty ref is null');
+    assert.equal(read.shipmentDate, null, 'an empty date is null');
+    assert.equal(read.clientDate, '2024-05-31T10:00:00');
+    assert.equal(read.operation, 'РеализацияКлиенту');
+    assert.equal(read.amount, '6486.50');
+    assert.deepEqual(read.items.map((i) => [i.lineNumber, i.lineCode]), [[1, 1], [2, 2]]);
+    const [screws, jacket] = read.items;
+    assert.equal(screws!.quantity, '3.000');
+    assert.equal(screws!.price, '420.50');
+    assert.equal(screws!.amount, '1261.50');
+    assert.equal(screws!.vatAmount, '210.25');
+    assert.equal(screws!.characteristic, null);
+    assert.equal(jacket!.characteristic, product('KRT-UT').variants![1]!.ref);
+    assert.equal(jacket!.manualDiscountPercent, '5.00');
+    assert.equal(jacket!.manualDiscountAmount, '275.00');
+    assert.equal(jacket!.amount, '5225.00');
+    assert.equal(jacket!.provision, 'СоСклада');
+  });
+
+  test('finds an order by its stable key and nothing for another key', async () => {
+    // Prepare
+    const number = clientNumber();
+    const created = await trade.createOrder(orderInput(number, [line(product('PRC-HB'), '10')]));
+    // Act
+    const found = await trade.findOrdersByClientNumber(number);
+    const none = await trade.findOrdersByClientNumber(`${number}-other`);
+    // Assess
+    assert.deepEqual(found.map((o) => o.ref), [created.ref]);
+    assert.deepEqual(none, []);
+  });
+
+  test('a stable key with quotes and an injected condition cannot widen the lookup', async () => {
+    // Prepare: several orders exist; the hostile key matches none of them
+    await trade.createOrder(orderInput(clientNumber(), [line(product('PRC-HB'), '1')]));
+    const hostile = "x' or 1 eq 1 or 'a' eq 'a";
+    const quoted = `O'Neil-${serial}`;
+    const withQuote = await trade.createOrder(orderInput(quoted, [line(product('PRC-HB'), '1')]));
+    // Act
+    const viaHostile = await trade.findOrdersByClientNumber(hostile);
+    const viaQuoted = await trade.findOrdersByClientNumber(quoted);
+    const all = await trade.client.list('Document_ЗаказКлиента', { select: ['Ref_Key'] });
+    // Assess
+    assert.ok(all.value.length > 1);
+    assert.deepEqual(viaHostile, []);
+    assert.deepEqual(viaQuoted.map((o) => o.ref), [withQuote.ref]);
+  });
+
+  test('replaces Товары whole: LineNumber 1..n, existing КодСтроки kept, new rows numbered by 1C', async () => {
+    // Prepare
+    const created = await trade.createOrder(orderInput(clientNumber(), [
+      line(product('SMR-3535'), '1'), line(product('DBL-0640'), '2'), line(product('PRC-HB'), '3'),
+    ]));
+    const [first, , third] = created.items;
+    // Act: drop row 2, put row 3 first, change row 1, add a new row
+    const updated = await trade.updateOrder(created.ref, {
+      comment: 'changed',
+      items: [
+        line(product('PRC-HB'), '3', { lineCode: third!.lineCode }),
+        line(product('SMR-3535'), '4', { lineCode: first!.lineCode }),
+        line(product('LNT-4850'), '5'),
+      ],
+    });
+    // Assess
+    assert.equal(updated.comment, 'changed');
+    assert.deepEqual(updated.items.map((i) => [i.lineNumber, i.lineCode, i.quantity]), [[1, 3, '3.000'], [2, 1, '4.000'], [3, 4, '5.000']]);
+    assert.deepEqual(await trade.readOrder(created.ref), updated);
+    assert.notEqual(updated.dataVersion, created.dataVersion);
+  });
+
+  test('keeps fields of existing rows the field map does not know when replacing Товары', async () => {
+    // Prepare: 1C gives each row an ИдентификаторСтроки we never map
+    const created = await trade.createOrder(orderInput(clientNumber(), [line(product('SMR-3535'), '1')]));
+    const before = await trade.client.getByKey('Document_ЗаказКлиента', created.ref, { select: ['Товары'] });
+    const rowId = (before.Товары as Record<string, unknown>[])[0]!.ИдентификаторСтроки;
+    // Act
+    await trade.updateOrder(created.ref, { items: [line(product('SMR-3535'), '2', { lineCode: created.items[0]!.lineCode })] });
+    // Assess
+    const afterRaw = await trade.client.getByKey('Document_ЗаказКлиента', created.ref, { select: ['Товары'] });
+    assert.equal((afterRaw.Товары as Record<string, unknown>[])[0]!.ИдентификаторСтроки, rowId);
+  });
+
+  test('posts and unposts, re-reading the document after the empty 200', async () => {
+    // Prepare
+    const created = await trade.createOrder(orderInput(clientNumber(), [line(product('BSH-GSB13'), '2')]));
+    // Act
+    const posted = await trade.postOrder(created.ref);
+    const reserves = await trade.readReserves({ products: [product('BSH-GSB13').ref] });
+    const unposted = await trade.unpostOrder(created.ref);
+    const after = await trade.readReserves({ products: [product('BSH-GSB13').ref] });
+    // Assess
+    assert.equal(posted.posted, true);
+    assert.notEqual(posted.dataVersion, created.dataVersion);
+    const mine = reserves.filter((r) => r.order?.ref === created.ref);
+    assert.deepEqual(mine.map((r) => [r.product, r.warehouse, r.reserved]), [[product('BSH-GSB13').ref, demoOneC.warehouses.main.ref, '2.000']]);
+    assert.deepEqual(mine[0]!.order, { ref: created.ref, type: 'Document_ЗаказКлиента' });
+    assert.equal(unposted.posted, false);
+    assert.equal(after.some((r) => r.order?.ref === created.ref), false);
+  });
+
+  test('posting more than the free stock is refused with 1C\'s message, permanently', async () => {
+    // Prepare: URV-600 has 3 in stock
+    const created = await trade.createOrder(orderInput(clientNumber(), [line(product('URV-600'), '50')]));
+    // Act / Assess
+    await assert.rejects(trade.postOrder(created.ref), (e: unknown) => {
+      assert.ok(e instanceof OneCPostingRefusedError, String(e));
+      assert.equal(e.code, 'ONEC_POSTING_REFUSED');
+      assert.equal(e.retryable, false);
+      assert.equal(e.oneCCode, '-1');
+      assert.match(e.oneCMessage ?? '', /Недостаточно/);
+      assert.match(e.message, /Недостаточно/);
+      return true;
+    });
+    assert.equal((await trade.readOrder(created.ref)).posted, false);
+  });
+
+  test('maps each 1C error code to its typed error', async () => {
+    // Prepare
+    const created = await trade.createOrder(orderInput(clientNumber(), [line(product('PRC-HB'), '1')]));
+    await trade.postOrder(created.ref);
+    const missing = '00000000-0000-0000-0000-0000000000aa';
+    // Act / Assess: 9 — no such object
+    await assert.rejects(trade.readOrder(missing), (e: unknown) => e instanceof OneCNotFoundError && e.oneCCode === '9' && e.status === 404);
+    assert.equal(await trade.findOrder(missing), undefined);
+    // 6 — unknown field
+    await assert.rejects(trade.client.list('Document_ЗаказКлиента', { select: ['НетТакогоПоля'] }), (e: unknown) => e instanceof OneCBadRequestError && e.oneCCode === '6');
+    // 6 — unknown entity set
+    await assert.rejects(trade.client.list('Catalog_НетТакого'), (e: unknown) => e instanceof OneCBadRequestError && e.oneCCode === '6');
+    // 1 — a value that cannot be converted
+    await assert.rejects(trade.client.update('Document_ЗаказКлиента', created.ref, { Date: 'not a date' }), (e: unknown) => e instanceof OneCBadRequestError && e.oneCCode === '1');
+    // 14 — a $filter 1C cannot evaluate (a tabular section's field on the document)
+    await assert.rejects(trade.client.list('Document_ЗаказКлиента', { filter: eq('Товары/Количество', 1) }), (e: unknown) => e instanceof OneCBadRequestError && e.oneCCode === '14');
+    // -1 — a handler refuses: a posted document cannot be marked for deletion
+    await assert.rejects(trade.updateOrder(created.ref, { deletionMark: true }), (e: unknown) => e instanceof OneCBusinessError && e.oneCCode === '-1' && !e.retryable);
+  });
+
+  test('reads DataVersion of 250 orders in a handful of requests with short URLs', async () => {
+    // Prepare
+    const urls: number[] = [];
+    const probe = OneCTrade.connect({
+      baseUrl: sandbox.baseUrl, login: sandbox.login, password: sandbox.password,
+      onRequest: (e) => { if (e.method === 'GET') urls.push(e.urlLength); },
+    });
+    const refs: string[] = [];
+    for (let i = 0; i < 250; i++) {
+      const created = await trade.client.create('Document_ЗаказКлиента', { Партнер_Key: demoBuyers[0]!.partnerRef, НомерПоДаннымКлиента: clientNumber() });
+      refs.push(created.Ref_Key as string);
+    }
+    await trade.updateOrder(refs[7]!, { deletionMark: true });
+    const missing = '00000000-0000-0000-0000-0000000000bb';
+    sandbox.stats.reset();
+    // Act
+    const versions = await probe.readDataVersions([...refs, missing, refs[0]!]);
+    // Assess
+    assert.equal(versions.size, 250);
+    assert.equal(versions.has(missing), false);
+    assert.deepEqual(Object.keys(versions.get(refs[0]!)!).sort(), ['dataVersion', 'deletionMark', 'posted', 'ref', 'status']);
+    assert.equal(versions.get(refs[7]!)!.deletionMark, true);
+    assert.equal(versions.get(refs[7]!)!.dataVersion, (await trade.readOrder(refs[7]!)).dataVersion);
+    const requests = sandbox.stats.count({ method: 'GET', entitySet: 'Document_ЗаказКлиента' }) - 1;
+    assert.ok(requests <= 15 && requests >= 2, `${requests} requests`);
+    console.log(`readDataVersions: 250 orders in ${requests} requests, longest URL ${Math.max(...urls)}`);
+    assert.equal(urls.length, requests);
+    assert.ok(urls.every((length) => length <= 2000), `URL lengths ${urls.join(', ')}`);
+    probe.close();
+  });
+});
+
+describe('1C client against the sandbox: shipments, reserves, catalogs, metadata', () => {
+  test('lists posted shipments of orders with their per-row order link', async () => {
+    // Prepare: an order, posted, shipped in part by a posted shipment
+    const order = await trade.createOrder(orderInput(clientNumber(), [line(product('LNT-4850'), '4', { provision: 'Отгрузить' })]));
+    await trade.postOrder(order.ref);
+    const other = await trade.createOrder(orderInput(clientNumber(), [line(product('LNT-4850'), '1')]));
+    const row = order.items[0]!;
+    const link = { ref: order.ref, type: 'Document_ЗаказКлиента' };
+    const shipment = await trade.createShipment({
+      order: link, organization: demoOneC.organization.ref, partner: order.partner, counterparty: order.counterparty,
+      warehouse: demoOneC.warehouses.main.ref, currency: demoOneC.currency.ref, operation: 'РеализацияКлиенту',
+      items: [{
+        product: row.product, characteristic: null, packaging: null, packageQuantity: '3.000', quantity: '3.000', price: row.price,
+        amount: '447.00', vatRate: row.vatRate, vatAmount: '74.50', amountWithVat: '447.00', warehouse: demoOneC.warehouses.main.ref, order: link,
+      }],
+    });
+    const unposted = await trade.createShipment({ order: link, items: [] });
+    await trade.postShipment(shipment.ref);
+    // Act
+    const shipments = await trade.listShipmentsForOrders([order.ref, other.ref]);
+    const withUnposted = await trade.listShipmentsForOrders([order.ref], { includeUnposted: true });
+    // Assess
+    assert.deepEqual(shipments.map((s) => s.ref), [shipment.ref]);
+    assert.equal(shipments[0]!.posted, true);
+    assert.deepEqual(shipments[0]!.order, link);
+    assert.deepEqual(shipments[0]!.items.map((i) => [i.quantity, i.order?.ref]), [['3.000', order.ref]]);
+    assert.deepEqual(withUnposted.map((s) => s.ref).sort(), [shipment.ref, unposted.ref].sort());
+  });
+
+  test('reads catalog items by ref in one request per chunk', async () => {
+    // Prepare
+    const buyers = demoBuyers.map((b) => b.counterpartyRef);
+    // Act
+    const items = await trade.readCatalogItems('counterparties', [...buyers, '00000000-0000-0000-0000-0000000000cc']);
+    const vat = await trade.readCatalogItem('vatRates', demoOneC.vatRates.vat20.ref);
+    const branches = await trade.findCounterparties({ inn: demoBuyers[0]!.inn });
+    // Assess
+    assert.equal(items.size, demoBuyers.length);
+    const first = items.get(demoBuyers[0]!.counterpartyRef)!;
+    assert.deepEqual([first.inn, first.kpp, first.partner], [demoBuyers[0]!.inn, demoBuyers[0]!.kpp, demoBuyers[0]!.partnerRef]);
+    assert.equal(vat?.rate, '20.00');
+    assert.equal(branches.length, 2);
+    assert.equal(await trade.readCatalogItem('vatRates', '00000000-0000-0000-0000-0000000000cc'), undefined);
+  });
+
+  test('passes the $metadata check on the sandbox, fetching $metadata once per client', async () => {
+    // Prepare
+    const c = OneCTrade.connect({ baseUrl: sandbox.baseUrl, login: sandbox.login, password: sandbox.password });
+    sandbox.stats.reset();
+    // Act
+    const problems = await c.checkFieldMapping();
+    await c.assertFieldMapping();
+    // Assess
+    assert.deepEqual(problems.map((p) => p.message), []);
+    assert.equal(sandbox.stats.requests.filter((r) => r.path === '$metadata').length, 1);
+    c.close();
+  });
+
+  test('filters with and/or and typed literals against 1C', async () => {
+    // Prepare
+    const a = await trade.createOrder(orderInput(clientNumber(), [line(product('PRC-HB'), '1')]));
+    // Act
+    const page = await trade.client.list('Document_ЗаказКлиента', {
+      filter: and(eq('Ref_Key', guid(a.ref)), eq('Posted', false), eq('НомерПоДаннымКлиента', a.clientNumber)),
+      select: ['Ref_Key', 'Number'],
+      inlinecount: true,
+    });
+    // Assess
+    assert.equal(page.count, 1);
+    assert.deepEqual(page.value, [{ Ref_Key: a.ref, Number: a.number }]);
+  });
+});
+
+void checkFieldMapping;
+void exchangeMapping;
