@@ -212,6 +212,19 @@ export const shipmentSpec = {
   },
 } as const satisfies EntitySpec;
 
+/**
+ * The shipment rows as their own entity set (`Document_РеализацияТоваровУслуг_Товары`): how
+ * shipments that cover several orders (header `ЗаказКлиента` Undefined) are found by order.
+ */
+export const shipmentRowSetSpec = {
+  entitySet: `${EntitySets.shipment}_${shipmentSpec.sections.items.odata}`,
+  fields: {
+    ref: key('Ref_Key'),
+    lineNumber: int64('LineNumber'),
+    order: composite('ЗаказКлиента', EntitySets.order),
+  },
+} as const satisfies EntitySpec;
+
 // ---- derived TypeScript types -----------------------------------------------------------------
 export type ValueOf<F> =
   F extends Field<'key'> ? string
@@ -327,7 +340,7 @@ export function dimensionName(field: Field): string {
 
 // ---- what the exchange needs from a base --------------------------------------------------------
 
-export const exchangeEntities: readonly EntitySpec[] = [orderSpec, shipmentSpec, ...Object.values(catalogSpecs)];
+export const exchangeEntities: readonly EntitySpec[] = [orderSpec, shipmentSpec, shipmentRowSetSpec, ...Object.values(catalogSpecs)];
 export const exchangeRegisters: readonly RegisterSpec[] = [reserveRegisterSpec];
 export const exchangeFunctions = [
   { entitySet: EntitySets.order, name: Functions.post },

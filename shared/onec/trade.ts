@@ -12,7 +12,7 @@ import {
 import { OneCInvalidArgumentError, OneCNotFoundError } from './errors.ts';
 import {
   catalogSpecs, EntitySets, exchangeEntities, exchangeFunctions, exchangeRegisters,
-  orderSpec, orderVersionFields, reserveRegisterSpec, shipmentSpec,
+  orderSpec, orderVersionFields, reserveRegisterSpec, shipmentRowSetSpec, shipmentSpec,
   type CatalogItem, type CatalogName, type EntitySpec, type Field, type OrderStatus,
 } from './fields.ts';
 import { and, cast, eq, type Filter, guid, isGuid, or } from './filter.ts';
@@ -205,19 +205,31 @@ export class OneCTrade {
   // ---- shipments --------------------------------------------------------------------------------
 
   /**
-   * Shipments (`РеализацияТоваровУслуг`) made for any of the orders, by the header's
-   * `ЗаказКлиента`. Unposted and deleted ones are left out unless `includeUnposted`.
-   * Each row's `order` says which order it ships (a shipment may cover several).
+   * Shipments (`РеализацияТоваровУслуг`) made for any of the orders: those whose header
+   * `ЗаказКлиента` is one of them, and those with a row (`Товары.ЗаказКлиента`) for one of them
+   * (a shipment covering several orders leaves the header Undefined). Unposted and deleted
+   * ones are left out unless `includeUnposted`. Each row's `order` says which order it ships.
    */
   async listShipmentsForOrders(orderRefs: Iterable<string>, options: { includeUnposted?: boolean } = {}): Promise<OneCShipment[]> {
     const unique = uniqueRefs(orderRefs, 'order ref');
-    const orderField = fieldOf(shipmentSpec, 'order');
     const extra = options.includeUnposted ? undefined : eq(fieldOf(shipmentSpec, 'posted'), true);
-    const raws = await this.listChunked(shipmentSpec, unique, (r) => eq(orderField, cast(r, EntitySets.order)), {
-      select: selectFor(shipmentSpec),
-      ...(extra ? { extra } : {}),
+    const select = selectFor(shipmentSpec);
+    const byOrder = (odata: string) => (r: string): Filter => eq(odata, cast(r, EntitySets.order));
+    const found = new Map<string, unknown>();
+    const keep = (raw: unknown): void => { found.set(String((raw as Record<string, unknown>)[fieldOf(shipmentSpec, 'ref')]).toLowerCase(), raw); };
+    // 1. By the header's order.
+    for (const raw of await this.listChunked(shipmentSpec, unique, byOrder(fieldOf(shipmentSpec, 'order')), { select, ...(extra ? { extra } : {}) })) keep(raw);
+    // 2. By the rows' order, then the shipments not found by their header.
+    const rowSpec = shipmentRowSetSpec;
+    const rows = await this.listChunked(rowSpec, unique, byOrder(fieldOf(rowSpec, 'order')), {
+      select: selectFor(rowSpec, ['ref']), orderby: [fieldOf(rowSpec, 'ref'), fieldOf(rowSpec, 'lineNumber')],
     });
-    return raws.map((raw) => decodeEntity(shipmentSpec, raw));
+    const more = [...new Set(rows.map((raw) => decodeEntity(rowSpec, raw, ['ref']).ref))].filter((ref) => !found.has(ref));
+    if (more.length) {
+      const keyField = fieldOf(shipmentSpec, 'ref');
+      for (const raw of await this.listChunked(shipmentSpec, more, (r) => eq(keyField, guid(r)), { select, ...(extra ? { extra } : {}) })) keep(raw);
+    }
+    return [...found.values()].map((raw) => decodeEntity(shipmentSpec, raw));
   }
 
   /** Creates a shipment (as a 1C manager would; used by tests and the demo). Same unknown-outcome rule as orders. */
@@ -357,8 +369,9 @@ export class OneCTrade {
     spec: EntitySpec,
     items: readonly string[],
     term: (item: string) => Filter,
-    options: { select: readonly string[]; extra?: Filter },
+    options: { select: readonly string[]; extra?: Filter; orderby?: readonly string[] },
   ): Promise<unknown[]> {
+    const orderby = options.orderby ?? [fieldOf(spec, 'ref')];
     const filterOf = (chunk: string[]): Filter => {
       const any = or(...chunk.map(term));
       return options.extra ? and(any, options.extra) : any;
@@ -366,12 +379,12 @@ export class OneCTrade {
     const out: unknown[] = [];
     // Measured with the paging options `iterate` adds (a generous $skip included).
     const pathOf = (chunk: string[]): string => OneCClient.collectionPath(spec.entitySet, {
-      filter: filterOf(chunk), select: options.select, orderby: [fieldOf(spec, 'ref')], top: this.client.pageSize, skip: 1_000_000,
+      filter: filterOf(chunk), select: options.select, orderby, top: this.client.pageSize, skip: 1_000_000,
     });
     const chunks = this.chunkByUrl(items, (chunk) => this.client.urlLength(pathOf(chunk)));
     for (const chunk of chunks) {
       // A chunk can match more objects than it has items (several shipments per order): page it.
-      for await (const raw of this.client.iterate(spec.entitySet, { filter: filterOf(chunk), select: options.select })) out.push(raw);
+      for await (const raw of this.client.iterate(spec.entitySet, { filter: filterOf(chunk), select: options.select, orderby })) out.push(raw);
     }
     return out;
   }

@@ -191,7 +191,7 @@ describe('1C client against the sandbox: orders', () => {
     await assert.rejects(trade.updateOrder(created.ref, { deletionMark: true }), (e: unknown) => e instanceof OneCBusinessError && e.oneCCode === '-1' && !e.retryable);
   });
 
-  test('reads DataVersion of 250 orders in a handful of requests with short URLs', async () => {
+  test('reads DataVersion of 250 orders in a handful of requests with short URLs', async (t) => {
     // Prepare
     const urls: number[] = [];
     const probe = OneCTrade.connect({
@@ -216,7 +216,7 @@ describe('1C client against the sandbox: orders', () => {
     assert.equal(versions.get(refs[7]!)!.dataVersion, (await trade.readOrder(refs[7]!)).dataVersion);
     const requests = sandbox.stats.count({ method: 'GET', entitySet: 'Document_ЗаказКлиента' }) - 1;
     assert.ok(requests <= 15 && requests >= 2, `${requests} requests`);
-    console.log(`readDataVersions: 250 orders in ${requests} requests, longest URL ${Math.max(...urls)}`);
+    t.diagnostic(`readDataVersions: 250 orders in ${requests} requests, longest URL ${Math.max(...urls)}`);
     assert.equal(urls.length, requests);
     assert.ok(urls.every((length) => length <= 2000), `URL lengths ${urls.join(', ')}`);
     probe.close();
@@ -250,6 +250,47 @@ describe('1C client against the sandbox: shipments, reserves, catalogs, metadata
     assert.deepEqual(shipments[0]!.order, link);
     assert.deepEqual(shipments[0]!.items.map((i) => [i.quantity, i.order?.ref]), [['3.000', order.ref]]);
     assert.deepEqual(withUnposted.map((s) => s.ref).sort(), [shipment.ref, unposted.ref].sort());
+  });
+
+  test('finds a shipment covering several orders by its rows', async () => {
+    // Prepare: two posted orders shipped by one shipment whose header names no order
+    const a = await trade.createOrder(orderInput(clientNumber(), [line(product('DBL-0640'), '2', { provision: 'Отгрузить' })]));
+    const b = await trade.createOrder(orderInput(clientNumber(), [line(product('DBL-0640'), '3', { provision: 'Отгрузить' })]));
+    await trade.postOrder(a.ref);
+    await trade.postOrder(b.ref);
+    const row = (o: typeof a, qty: string) => ({
+      product: o.items[0]!.product, characteristic: null, packaging: null, packageQuantity: qty, quantity: qty, price: o.items[0]!.price,
+      amount: '0.00', vatRate: o.items[0]!.vatRate, vatAmount: '0.00', amountWithVat: '0.00', warehouse: demoOneC.warehouses.main.ref,
+      order: { ref: o.ref, type: 'Document_ЗаказКлиента' },
+    });
+    const shipment = await trade.createShipment({
+      order: null, organization: demoOneC.organization.ref, partner: a.partner, counterparty: a.counterparty,
+      warehouse: demoOneC.warehouses.main.ref, currency: demoOneC.currency.ref, items: [row(a, '2.000'), row(b, '1.000')],
+    });
+    await trade.postShipment(shipment.ref);
+    // Act
+    const forA = await trade.listShipmentsForOrders([a.ref]);
+    const forBoth = await trade.listShipmentsForOrders([a.ref, b.ref]);
+    // Assess
+    assert.deepEqual(forA.map((s) => s.ref), [shipment.ref]);
+    assert.equal(forA[0]!.order, null);
+    assert.deepEqual(forA[0]!.items.map((i) => [i.order?.ref, i.quantity]), [[a.ref, '2.000'], [b.ref, '1.000']]);
+    assert.deepEqual(forBoth.map((s) => s.ref), [shipment.ref]);
+  });
+
+  test('pages through a collection with $top/$skip and $expand needs $select', async () => {
+    // Prepare
+    const { count } = await trade.client.list('Catalog_Номенклатура', { top: 0, inlinecount: true });
+    sandbox.stats.reset();
+    // Act
+    const all: unknown[] = [];
+    for await (const item of trade.client.iterate('Catalog_Номенклатура', { select: ['Ref_Key'] }, { pageSize: 3 })) all.push(item);
+    const expanded = await trade.client.list('Catalog_Контрагенты', { top: 1, select: ['Ref_Key', 'Партнер'], expand: ['Партнер'] });
+    // Assess
+    assert.equal(all.length, count);
+    assert.equal(new Set(all.map((x) => (x as { Ref_Key: string }).Ref_Key)).size, count);
+    assert.equal(sandbox.stats.count({ entitySet: 'Catalog_Номенклатура' }), Math.floor(count! / 3) + 1);
+    assert.equal(typeof (expanded.value[0] as { Партнер: { Description: string } }).Партнер.Description, 'string');
   });
 
   test('reads catalog items by ref in one request per chunk', async () => {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkFieldMapping, parseMetadata } from '#onec/metadata';
-import { catalogSpecs, exchangeFunctions, orderSpec, shipmentSpec } from '#onec/fields';
+import { catalogSpecs, exchangeFunctions, orderSpec, shipmentRowSetSpec, shipmentSpec } from '#onec/fields';
 import { exchangeMapping } from '#onec/trade';
 import { OneCInvalidResponseError } from '#onec/errors';
 import { xmlTags } from '#onec/xml';
@@ -11,7 +11,7 @@ const skipReal = recordingsDir() ? false : RECORDINGS_MISSING;
 
 /** What the recorded publication (msg001) publishes of what the exchange needs. */
 const publishedInRecording = {
-  entities: [orderSpec, shipmentSpec, catalogSpecs.counterparties, catalogSpecs.products],
+  entities: [orderSpec, shipmentSpec, shipmentRowSetSpec, catalogSpecs.counterparties, catalogSpecs.products],
   functions: exchangeFunctions,
 };
 
