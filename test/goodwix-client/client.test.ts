@@ -432,7 +432,7 @@ describe('Goodwix client: faults', () => {
 
   test('a request that never answers times out and is retried', async () => {
     // Prepare
-    const { client, sleeps } = clientFor(sandbox, { timeoutMs: 100 });
+    const { client, sleeps } = clientFor(sandbox, { timeoutMs: 400 });
     await client.login();
     sandbox.faults.set({ hangNext: 1 });
     // Act
