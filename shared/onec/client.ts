@@ -442,9 +442,14 @@ export class OneCClient {
         if (!(failure instanceof HttpFailure)) throw failure;
         previousTimedOut = failure.reason === 'timeout';
         this.report(call, request, attempt, undefined, started, timeoutMs, failure.message);
-        if (failure.reason === 'aborted') throw new OneCNetworkError(`${call.method} ${resource}: aborted`, { cause: failure, context: { method: call.method, resource } });
         if (failure.responseStarted) this.lastHeardAt = this.clock.now();
         const context = { method: call.method, resource, ...(call.entitySet ? { entitySet: call.entitySet } : {}), attempt };
+        if (failure.reason === 'aborted') {
+          if (call.kind === 'create' && failure.connected) {
+            throw new OneCOutcomeUnknownError(`POST ${resource} was aborted after it may have reached 1C; look the object up by its stable key`, { cause: failure, context });
+          }
+          throw new OneCNetworkError(`${call.method} ${resource}: aborted by the caller`, { cause: failure, context });
+        }
         error = failure.reason === 'timeout'
           ? new OneCTimeoutError(`1C did not answer ${call.method} ${resource} within ${timeoutMs} ms`, { cause: failure, context })
           : failure.reason === 'too-large'

@@ -111,7 +111,8 @@ export class OneCTrade {
       filter: eq(fieldOf(orderSpec, 'clientNumber'), clientNumber),
       select: selectFor(orderSpec),
     });
-    return page.value.map((raw) => decodeEntity(orderSpec, raw));
+    // 1C compares strings case-insensitively on some DBMS: keep exact matches only.
+    return page.value.map((raw) => decodeEntity(orderSpec, raw)).filter((o) => o.clientNumber === clientNumber);
   }
 
   /**
