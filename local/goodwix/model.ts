@@ -10,9 +10,10 @@ export const orderStatuses = [
   'new',
   'confirmed',
   'in_progress',
+  'ready_to_ship',
   'partially_shipped',
   'shipped',
-  'completed',
+  'closed',
   'rejected',
   'cancelled',
 ] as const;
@@ -23,9 +24,10 @@ export const statusLabels: Record<OrderStatus, string> = {
   new: 'Новый',
   confirmed: 'Подтвержден',
   in_progress: 'В работе',
+  ready_to_ship: 'Готов к отгрузке',
   partially_shipped: 'Отгружен частично',
   shipped: 'Отгружен',
-  completed: 'Выполнен',
+  closed: 'Закрыт',
   rejected: 'Отклонен',
   cancelled: 'Отменен покупателем',
 };

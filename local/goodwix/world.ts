@@ -170,9 +170,10 @@ const CURRENCY = 'RUB';
 const progressRank: Partial<Record<OrderStatus, number>> = {
   confirmed: 1,
   in_progress: 2,
-  partially_shipped: 3,
-  shipped: 4,
-  completed: 5,
+  ready_to_ship: 3,
+  partially_shipped: 4,
+  shipped: 5,
+  closed: 6,
 };
 
 export class GoodwixWorld {
@@ -543,7 +544,7 @@ export class GoodwixWorld {
   }
 
   private assertEditable(o: OrderRecord): void {
-    if (['rejected', 'cancelled', 'completed', 'shipped'].includes(o.status)) {
+    if (['rejected', 'cancelled', 'closed', 'shipped'].includes(o.status)) {
       throw new ApiProblem(409, 'order_closed', `Order ${o.id} is ${o.status}`, { status: o.status });
     }
   }
@@ -812,18 +813,18 @@ function applyLineFields(line: LineRecord, f: ErpLineFields, field: string): voi
 
 /**
  * What the ERP may do to a status: move it forward along
- * confirmed → in_progress → partially_shipped → shipped → completed; reject an order that has not
+ * confirmed → in_progress → ready_to_ship → partially_shipped → shipped → closed; reject an order that has not
  * started shipping; override a buyer's cancellation (the ERP's data wins when both changed).
- * `rejected` and `completed` are final; `new` and `cancelled` are never set by the ERP.
+ * `rejected` and `closed` are final; `new` and `cancelled` are never set by the ERP.
  */
 function assertErpTransition(from: OrderStatus, to: OrderStatus): void {
   const problem = (why: string): ApiProblem => unprocessable('invalid_status_transition', `Cannot change status from ${from} to ${to}: ${why}`, 'status', { from, to });
   if (to === 'new') throw problem('new is the state before confirmation');
   if (to === 'cancelled') throw problem('cancelled is the buyer\'s decision; the ERP rejects orders instead');
-  if (from === 'rejected' || from === 'completed') throw problem(`${from} is final`);
+  if (from === 'rejected' || from === 'closed') throw problem(`${from} is final`);
   if (from === 'cancelled') return;
   if (to === 'rejected') {
-    if (from === 'confirmed' || from === 'in_progress') return;
+    if (from === 'confirmed' || from === 'in_progress' || from === 'ready_to_ship') return;
     throw problem('goods have been shipped');
   }
   const a = progressRank[from];

@@ -8,16 +8,20 @@ import type { Decimal } from '#core/decimal';
 export const goodwixOrderStatuses = [
   'new',
   'confirmed',
-  'inProgress',
-  'partiallyShipped',
+  'in_progress',
+  'ready_to_ship',
+  'partially_shipped',
   'shipped',
-  'completed',
+  'closed',
   'rejected',
   'cancelled',
 ] as const;
 /**
- * new: waiting for the supplier; confirmed: "Подтвержден"; inProgress: being worked on in the ERP;
- * partiallyShipped / shipped: "Отгружен"; completed: closed in the ERP; rejected: by the supplier;
+ * Spelled as the canonical order's statuses (#core/canonical) plus `new`, so the exchange passes
+ * them through; the Goodwix wire spelling is mapped in wire.ts.
+ * new: waiting for the supplier; confirmed: "Подтвержден"; in_progress: being worked on in the ERP;
+ * ready_to_ship: "Готов к отгрузке"; partially_shipped / shipped: "Отгружен"; closed: closed in
+ * the ERP; rejected: by the supplier;
  * cancelled: by the buyer.
  */
 export type GoodwixOrderStatus = (typeof goodwixOrderStatuses)[number];

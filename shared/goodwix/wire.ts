@@ -41,16 +41,17 @@ export const MAX_RESERVE_PRODUCTS = 100;
 
 // ------------------------------------------------------------------ statuses
 
-const wireStatuses = ['new', 'confirmed', 'in_progress', 'partially_shipped', 'shipped', 'completed', 'rejected', 'cancelled'] as const;
+const wireStatuses = ['new', 'confirmed', 'in_progress', 'ready_to_ship', 'partially_shipped', 'shipped', 'closed', 'rejected', 'cancelled'] as const;
 type WireStatus = (typeof wireStatuses)[number];
 
 const statusFromWire: Record<WireStatus, GoodwixOrderStatus> = {
   new: 'new',
   confirmed: 'confirmed',
-  in_progress: 'inProgress',
-  partially_shipped: 'partiallyShipped',
+  in_progress: 'in_progress',
+  ready_to_ship: 'ready_to_ship',
+  partially_shipped: 'partially_shipped',
   shipped: 'shipped',
-  completed: 'completed',
+  closed: 'closed',
   rejected: 'rejected',
   cancelled: 'cancelled',
 };

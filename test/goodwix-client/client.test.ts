@@ -264,7 +264,7 @@ describe('Goodwix client: orders', () => {
     // Act
     const updated = await client.updateOrder(order.id, {
       expectedVersion: order.version,
-      status: 'inProgress',
+      status: 'in_progress',
       erp: { orderId: 'a1b2c3d4-1c7b-11ef-9a30-0800270bd200', number: 'ТД00-000200', date: '2025-03-02T11:00:00' },
       changeLines: [{ id: order.lines[0]!.id, cancelledQuantity: '1.000', cancelReason: 'Нет в наличии', erpLineId: '1' }],
       addLines: [{ productId: 10107, quantity: '1.000', price: '1290.00', erpLineId: '3' }],
@@ -272,7 +272,7 @@ describe('Goodwix client: orders', () => {
     });
     // Assess
     assert.equal(updated.version, order.version + 1);
-    assert.equal(updated.status, 'inProgress');
+    assert.equal(updated.status, 'in_progress');
     assert.equal(updated.erp.number, 'ТД00-000200');
     assert.deepEqual(updated.lines.map((l) => [l.productId, l.cancelledQuantity, l.erpLineId, l.vatRate]), [
       [10101, '1.000', '1', '20.00'],
@@ -463,7 +463,7 @@ describe('Goodwix client: faults', () => {
     await client.login();
     sandbox.faults.set({ loseNextResponses: 1, match: { method: 'PATCH' } });
     // Act
-    const updated: GoodwixOrder = await client.updateOrder(placed.id, { expectedVersion: 1, status: 'inProgress' });
+    const updated: GoodwixOrder = await client.updateOrder(placed.id, { expectedVersion: 1, status: 'in_progress' });
     // Assess
     assert.equal(updated.version, 2);
     assert.equal(sandbox.actions.order(placed.id).version, 2);

@@ -183,10 +183,10 @@ describe('the Goodwix sandbox speaks the documented contract', () => {
     for await (const _ of client.products({ ids: [10101, 10102, 10103] })) void _;
     for await (const _ of client.buyers({ inn: '7712345678' })) void _;
     await client.priceLists();
-    for await (const _ of client.orders({ statuses: ['confirmed', 'inProgress'], changedSince: new Date(0) })) void _;
+    for await (const _ of client.orders({ statuses: ['confirmed', 'in_progress'], changedSince: new Date(0) })) void _;
     await client.updateOrder(order.id, {
       expectedVersion: order.version,
-      status: 'inProgress',
+      status: 'in_progress',
       erp: { orderId: '0f0e0d0c-1c7b-11ef-9a30-0800270bd003', number: 'ТД00-000019', date: '2025-03-01T13:00:00' },
       changeLines: [{ id: order.lines[0]!.id, price: '140.00', discountPercent: '5.00', cancelledQuantity: '1.000', cancelReason: 'Нет в наличии' }],
       addLines: [{ productId: 10105, quantity: '10.000', price: '35.00', erpLineId: '2' }],
