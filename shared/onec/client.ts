@@ -83,6 +83,8 @@ export interface OneCClientOptions {
   readonly requestTimeoutMs?: number;
   readonly coldStartTimeoutMs?: number;
   readonly idleAfterMs?: number;
+  /** Budget of one `$metadata` attempt (default: the cold-start budget; ~23 s on a real base). */
+  readonly metadataTimeoutMs?: number;
   readonly retry?: RetryOptions;
   /** Longest URL the client builds when it splits lists of refs into requests (default 2000). */
   readonly maxUrlLength?: number;
@@ -141,6 +143,8 @@ interface Call {
   /** Expect JSON (default) or the XML of `$metadata`. */
   readonly accept?: 'json' | 'xml';
   readonly signal?: AbortSignal;
+  /** Overrides the per-attempt budget (used for `$metadata`). */
+  readonly timeoutMs?: number;
 }
 
 interface Answer {
@@ -164,6 +168,7 @@ export class OneCClient {
   private readonly requestTimeoutMs: number;
   private readonly coldStartTimeoutMs: number;
   private readonly idleAfterMs: number;
+  private readonly metadataTimeoutMs: number;
   private readonly attempts: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
@@ -199,6 +204,7 @@ export class OneCClient {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.coldStartTimeoutMs = Math.max(options.coldStartTimeoutMs ?? 120_000, this.requestTimeoutMs);
     this.idleAfterMs = options.idleAfterMs ?? 5 * 60_000;
+    this.metadataTimeoutMs = options.metadataTimeoutMs ?? this.coldStartTimeoutMs;
     this.attempts = Math.max(1, options.retry?.attempts ?? 4);
     this.baseDelayMs = options.retry?.baseDelayMs ?? 500;
     this.maxDelayMs = options.retry?.maxDelayMs ?? 10_000;
@@ -368,7 +374,7 @@ export class OneCClient {
 
   /** `$metadata`, fetched once per client (lazily; ~17 MB and ~23 s on a real base) and parsed. */
   metadata(): Promise<ODataMetadata> {
-    this.metadataPromise ??= this.call({ method: 'GET', path: '$metadata', entitySet: undefined, kind: 'read', accept: 'xml' })
+    this.metadataPromise ??= this.call({ method: 'GET', path: '$metadata', entitySet: undefined, kind: 'read', accept: 'xml', timeoutMs: this.metadataTimeoutMs })
       .then((answer) => parseMetadata(answer.text));
     // A failed fetch is not cached: the next call tries again.
     this.metadataPromise.catch(() => { this.metadataPromise = undefined; });
@@ -424,7 +430,7 @@ export class OneCClient {
     let previousTimedOut = false;
 
     for (let attempt = 1; ; attempt++) {
-      const timeoutMs = this.timeoutFor(previousTimedOut);
+      const timeoutMs = Math.max(call.timeoutMs ?? 0, this.timeoutFor(previousTimedOut));
       const started = this.clock.now();
       let error: OneCError;
       let retryAfter: string | string[] | undefined;
