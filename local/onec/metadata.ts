@@ -5,7 +5,7 @@
  * container with entity sets and the bound Post / Unpost / Balance function imports.
  */
 import {
-  ENTITIES, NS, REGISTERS, registerBalanceFields, registerRecordFields, type EntityDef, type FieldDef, type RegisterDef, type SectionDef,
+  ENTITIES, NS, OPEN_TYPES, REGISTERS, registerBalanceFields, registerRecordFields, type EntityDef, type FieldDef, type RegisterDef, type SectionDef,
 } from './model.ts';
 
 const EDM: Record<FieldDef['kind'], string> = {
@@ -46,13 +46,15 @@ function navs(x: Xml, depth: number, typeName: string, fields: readonly FieldDef
   }
 }
 
+const open = (name: string): string => (OPEN_TYPES.has(name) ? ' OpenType="true"' : '');
+
 const KEY_FIELDS: FieldDef[] = [
   { name: 'Ref_Key', kind: 'Guid', maxLength: 0 },
   { name: 'LineNumber', kind: 'Int64', maxLength: 0 },
 ];
 
 function entityType(x: Xml, e: EntityDef, out: Nav[]): void {
-  x.line(3, `<EntityType Name="${esc(e.set)}">`);
+  x.line(3, `<EntityType Name="${esc(e.set)}"${open(e.set)}>`);
   x.line(4, '<Key>');
   x.line(5, '<PropertyRef Name="Ref_Key"/>');
   x.line(4, '</Key>');
@@ -63,7 +65,7 @@ function entityType(x: Xml, e: EntityDef, out: Nav[]): void {
 
 function sectionEntityType(x: Xml, e: EntityDef, s: SectionDef, out: Nav[]): void {
   const name = `${e.set}_${s.name}`;
-  x.line(3, `<EntityType Name="${esc(name)}">`);
+  x.line(3, `<EntityType Name="${esc(name)}"${open(name)}>`);
   x.line(4, '<Key>');
   x.line(5, '<PropertyRef Name="Ref_Key"/>');
   x.line(5, '<PropertyRef Name="LineNumber"/>');

@@ -302,8 +302,8 @@ const productDef: EntityDef = {
     РейтингПродаж_Key:G ОбособленнаяЗакупкаПродажа:B ГруппаАналитическогоУчета_Key:G КодТНВЭД_Key:G КодОКВЭД_Key:G
     КодОКП_Key:G ОблагаетсяНДПИПоПроцентнойСтавке:B ВладелецСерий_Key:G ВладелецХарактеристик_Key:G
     ВладелецТоварныхКатегорий_Key:G Крепость:D ОсобенностьУчета:S ПродукцияМаркируемаяДляГИСМ:B КиЗГИСМ:B
-    КиЗГИСМВид:S КиЗГИСМСпособВыпускаВОборот:S КиЗГИСМGTIN:S/14 КиЗГИСМРазмер:S АлкогольнаяПродукцияВоВскрытойТаре:B
-    ПодконтрольнаяПродукцияВЕТИС:B КодРаздел7ДекларацииНДС:S ОблагаетсяНДСУПокупателя:B КодОКВЭД2_Key:G
+    КиЗГИСМВид:S КиЗГИСМСпособВыпускаВОборот:S КиЗГИСМGTIN:S/14 КиЗГИСМРазмер:S ПодконтрольнаяПродукцияВЕТИС:B
+    АлкогольнаяПродукцияВоВскрытойТаре:B КодРаздел7ДекларацииНДС:S ОблагаетсяНДСУПокупателя:B КодОКВЭД2_Key:G
     КодОКПД2_Key:G КодВидаНоменклатурнойКлассификации:S НаименованиеВидаНоменклатурнойКлассификации:S
     ЕдиницаИзмеренияТНВЭД_Key:G СтранаПроисхождения_Key:G ПрослеживаемыйТовар:B КодТРУ:S НаименованиеЯзык1:S
     НаименованиеЯзык2:S
@@ -443,6 +443,23 @@ export function registerBalanceFields(r: RegisterDef): FieldDef[] {
     ...r.resources.map((f) => ({ name: `${f.name}Balance`, kind: f.kind, maxLength: 0 })),
   ];
 }
+
+/**
+ * Entity types 1C declares `OpenType="true"` (as in the real publication: the types of those
+ * objects and tabular sections; all register types are open too).
+ */
+export const OPEN_TYPES: ReadonlySet<string> = new Set([
+  'Catalog_Номенклатура',
+  'Catalog_Номенклатура_ДополнительныеРеквизиты',
+  'Catalog_Контрагенты_ДополнительныеРеквизиты',
+  'Document_ЗаказКлиента_ДополнительныеРеквизиты',
+  'Document_РеализацияТоваровУслуг',
+  'Document_РеализацияТоваровУслуг_Товары',
+  'Document_РеализацияТоваровУслуг_ВидыЗапасов',
+  'Document_РеализацияТоваровУслуг_ДополнительныеРеквизиты',
+  'Document_РеализацияТоваровУслуг_РасшифровкаПлатежа',
+  'Document_РеализацияТоваровУслуг_ЭтапыГрафикаОплаты',
+]);
 
 export const entityByName: ReadonlyMap<string, EntityDef> = new Map(ENTITIES.map((e) => [e.set, e]));
 export const registerByName: ReadonlyMap<string, RegisterDef> = new Map(REGISTERS.map((r) => [r.set, r]));
