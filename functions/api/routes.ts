@@ -1,0 +1,161 @@
+/**
+ * The control API's routes: method + path pattern → use case. Unknown paths answer 404, known
+ * paths with another method 405 (with `Allow`).
+ */
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import * as z from '#platform/zod';
+import { describeZodError } from '#platform/zod';
+import {
+  checkPlanById,
+  deletePlan,
+  getOrderRecord,
+  getPlan,
+  getRun,
+  listPlans,
+  listRuns,
+  requestResync,
+  savePlan,
+  startManualRun,
+} from '#runs/control';
+import type { ControlPorts } from '#runs/ports';
+import type { RunRecord } from '#store/runs';
+import { BadRequestError, json, noContent, problem } from './http.ts';
+
+export interface ApiRequest {
+  readonly method: string;
+  readonly segments: readonly string[];
+  readonly query: Readonly<Record<string, string>>;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The parsed JSON body (undefined when there was none) */
+  readonly body: () => unknown;
+}
+
+type RouteHandler = (ports: ControlPorts, params: Record<string, string>, request: ApiRequest) => Promise<APIGatewayProxyResult>;
+
+interface Route {
+  readonly pattern: readonly string[];
+  readonly methods: Readonly<Record<string, RouteHandler>>;
+}
+
+const pageQuerySchema = z.object({
+  limit: z.optional(
+    z.pipe(z.pipe(z.string().check(z.regex(/^\d+$/, 'expected a whole number')), z.transform(Number)), z.int().check(z.gte(1), z.lte(100))),
+  ),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+});
+
+function pageQuery(request: ApiRequest): { limit?: number; cursor?: string } {
+  const result = pageQuerySchema.safeParse(request.query);
+  if (!result.success) throw new BadRequestError('INVALID_QUERY', describeZodError(result.error, 'query'));
+  return { ...(result.data.limit !== undefined ? { limit: result.data.limit } : {}), ...(result.data.cursor ? { cursor: result.data.cursor } : {}) };
+}
+
+/** `If-Match: "3"` (or W/"3", or 3) → 3; `*` or absent → undefined. */
+function ifMatch(request: ApiRequest): number | undefined {
+  const raw = request.headers['if-match'];
+  if (raw === undefined || raw.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(raw);
+  if (!match) throw new BadRequestError('INVALID_HEADER', ['If-Match: expected the plan version as an entity tag, e.g. "3"']);
+  return Number(match[1]);
+}
+
+const etag = (version: number) => ({ etag: `"${version}"` });
+
+function accepted(planId: string, run: RunRecord): APIGatewayProxyResult {
+  const location = `/plans/${encodeURIComponent(planId)}/runs/${run.runId}`;
+  return json(202, { runId: run.runId, planId, trigger: run.trigger, status: run.status, startedAt: run.startedAt, ...(run.orderId ? { orderId: run.orderId } : {}), location }, { location });
+}
+
+const routes: readonly Route[] = [
+  {
+    pattern: ['plans'],
+    methods: {
+      GET: async (ports, _params, request) => json(200, await listPlans(ports, pageQuery(request))),
+    },
+  },
+  {
+    pattern: ['plans', ':planId'],
+    methods: {
+      GET: async (ports, { planId }) => {
+        const plan = await getPlan(ports, planId!);
+        return json(200, plan, etag(plan.version));
+      },
+      PUT: async (ports, { planId }, request) => {
+        const expectedVersion = ifMatch(request);
+        const createOnly = request.headers['if-none-match']?.trim() === '*';
+        const { plan, created } = await savePlan(ports, planId!, request.body(), {
+          ...(expectedVersion === undefined ? {} : { expectedVersion }),
+          ...(createOnly ? { createOnly } : {}),
+        });
+        return json(created ? 201 : 200, plan, { ...etag(plan.version), ...(created ? { location: `/plans/${encodeURIComponent(plan.id)}` } : {}) });
+      },
+      DELETE: async (ports, { planId }, request) => {
+        const expectedVersion = ifMatch(request);
+        await deletePlan(ports, planId!, expectedVersion === undefined ? {} : { expectedVersion });
+        return noContent();
+      },
+    },
+  },
+  {
+    pattern: ['plans', ':planId', 'check'],
+    methods: {
+      POST: async (ports, { planId }, request) => {
+        const fieldMapping = request.query['fieldMap'] === 'true';
+        return json(200, await checkPlanById(ports, planId!, { fieldMapping }));
+      },
+    },
+  },
+  {
+    pattern: ['plans', ':planId', 'runs'],
+    methods: {
+      GET: async (ports, { planId }, request) => json(200, await listRuns(ports, planId!, pageQuery(request))),
+      POST: async (ports, { planId }) => accepted(planId!, await startManualRun(ports, planId!)),
+    },
+  },
+  {
+    pattern: ['plans', ':planId', 'runs', ':runId'],
+    methods: {
+      GET: async (ports, { planId, runId }, request) => json(200, await getRun(ports, planId!, runId!, pageQuery(request))),
+    },
+  },
+  {
+    pattern: ['plans', ':planId', 'orders', ':orderId'],
+    methods: {
+      GET: async (ports, { planId, orderId }) => json(200, await getOrderRecord(ports, planId!, orderId!)),
+    },
+  },
+  {
+    pattern: ['plans', ':planId', 'orders', ':orderId', 'resync'],
+    methods: {
+      POST: async (ports, { planId, orderId }) => accepted(planId!, await requestResync(ports, planId!, orderId!)),
+    },
+  },
+];
+
+function match(pattern: readonly string[], segments: readonly string[]): Record<string, string> | null {
+  if (pattern.length !== segments.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i += 1) {
+    const p = pattern[i]!;
+    const s = segments[i]!;
+    if (p.startsWith(':')) {
+      if (s === '') return null;
+      params[p.slice(1)] = s;
+    } else if (p !== s) return null;
+  }
+  return params;
+}
+
+export async function dispatch(ports: ControlPorts, request: ApiRequest): Promise<APIGatewayProxyResult> {
+  for (const route of routes) {
+    const params = match(route.pattern, request.segments);
+    if (!params) continue;
+    const handler = route.methods[request.method];
+    if (!handler) {
+      const allow = Object.keys(route.methods).join(', ');
+      return problem(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed here; allowed: ${allow}`, undefined, { allow });
+    }
+    return handler(ports, params, request);
+  }
+  return problem(404, 'ROUTE_NOT_FOUND', `No route for ${request.method} /${request.segments.join('/')}`);
+}

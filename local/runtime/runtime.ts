@@ -1,0 +1,461 @@
+/**
+ * The local runtime: the exchange's functions on this machine, as AWS would run them.
+ * * the control API on 127.0.0.1: HTTP requests become API Gateway proxy events for the same
+ *   api handler; every request needs `Authorization: Bearer <token>` (generated at start,
+ *   printed), standing in for IAM;
+ * * the tick, like the EventBridge schedule: at the start of every minute, or now (`tickNow`);
+ * * the collector, like Lambda's SQS event source: the run queue is polled and batches are
+ *   handed to the same collector handler, failed records left to come back after the
+ *   visibility timeout;
+ * * DynamoDB Local and the SQS emulator (started here unless endpoints are given), the table
+ *   and queues created from the stack's definitions; events go to the run journal and the
+ *   console; secrets come from a local map.
+ * `npm start` (local/main.ts) assembles this with the sandboxes.
+ */
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
+import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { apiPortsFromConfig, createApiHandler } from '#functions/api/app';
+import { loadApiConfig } from '#functions/api/config';
+import { collectorPortsFromConfig, createCollectorHandler } from '#functions/collector/app';
+import { loadCollectorConfig } from '#functions/collector/config';
+import { createTickHandler, tickPortsFromConfig } from '#functions/tick/app';
+import { loadTickConfig } from '#functions/tick/config';
+import { parsePlan, type PlanInput } from '#plans/plan';
+import type { PlanConnectors } from '#runs/check-plan';
+import type { CollectBody } from '#runs/collector';
+import { JournalEventPublisher } from '#runs/events';
+import type { ControlPorts } from '#runs/ports';
+import type { TickResult } from '#runs/tick';
+import { createRepositories } from '#runs/wiring';
+import { LocalSecretsProvider } from '#secrets/secrets';
+import { demoPlan, demoSecrets, type DemoPlanTargets } from './demo-plan.ts';
+import {
+  LOCAL_REGION,
+  createRunQueue,
+  createTable,
+  localDynamoDbClient,
+  localSqsClient,
+  startDynamoDbLocal,
+  startSqsEmulator,
+  type DynamoDbLocal,
+  type SqsEmulator,
+} from './services.ts';
+
+export interface LocalRuntimeOptions {
+  /** API port on 127.0.0.1 (default 0: any free port) */
+  readonly port?: number;
+  /** Bearer token (default: 32 random bytes, hex) */
+  readonly token?: string;
+  /** Use running services instead of starting DynamoDB Local and fauxqs */
+  readonly services?: { readonly dynamodbEndpoint: string; readonly sqsEndpoint: string };
+  /** Table name (default `goodwix-1c-exchange-<random>` so runtimes can share a DynamoDB Local) */
+  readonly tableName?: string;
+  /** Tick every minute (default true); false: only `tickNow()` */
+  readonly tick?: boolean;
+  /** Poll the run queue and run the collector (default true) */
+  readonly collector?: boolean;
+  /** Visibility timeout of the local run queue, seconds (default 10: a failed run message comes back soon) */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Secrets by reference (default: the demo plan's, when `demo` is given) */
+  readonly secrets?: LocalSecretsProvider | Readonly<Record<string, string | object>>;
+  /** Plans stored at start (validated) */
+  readonly plans?: readonly PlanInput[];
+  /** Store the demo plan pointing at these sandboxes, and its secrets */
+  readonly demo?: DemoPlanTargets;
+  /** Replaces the real clients in the plan check (tests) */
+  readonly connectors?: PlanConnectors;
+  /** Replaces the collector's work (`collectRun`): the seam for the sync */
+  readonly collect?: CollectBody;
+  /** Handlers' log level (default WARN) */
+  readonly logLevel?: LogLevel;
+  /** Where event lines and the startup banner go (default console.log) */
+  readonly print?: (line: string) => void;
+  readonly now?: () => Date;
+  /** Lock lease, seconds (default 900) */
+  readonly lockTtlSeconds?: number;
+}
+
+export interface LocalRuntime {
+  /** http://127.0.0.1:<port> */
+  readonly apiUrl: string;
+  readonly token: string;
+  readonly dynamodbEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly tableName: string;
+  readonly runQueueUrl: string;
+  /** The API's ports (repositories, queue, events, secrets): for `npm start` and tests */
+  readonly ports: ControlPorts;
+  readonly secrets: LocalSecretsProvider;
+  /** Runs the tick handler now, as the schedule would */
+  tickNow(): Promise<TickResult>;
+  /** Polls the run queue until it is empty and nothing is in flight; answers how many messages were handled */
+  drainRunQueue(options?: { timeoutMs?: number }): Promise<number>;
+  close(): Promise<void>;
+}
+
+function lambdaContext(functionName: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  if (!match) return false;
+  const given = Buffer.from(match[1]!, 'utf8');
+  const expected = Buffer.from(token, 'utf8');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function toProxyEvent(req: IncomingMessage, url: URL, body: string): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name === 'authorization') continue;
+    const values = Array.isArray(value) ? value : [value];
+    headers[name] = values.join(', ');
+    multiValueHeaders[name] = values;
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    query[k] = v;
+    (multiQuery[k] ??= []).push(v);
+  }
+  const requestId = randomUUID();
+  return {
+    resource: '/{proxy+}',
+    path: url.pathname,
+    httpMethod: req.method ?? 'GET',
+    headers,
+    multiValueHeaders,
+    queryStringParameters: Object.keys(query).length ? query : null,
+    multiValueQueryStringParameters: Object.keys(multiQuery).length ? multiQuery : null,
+    pathParameters: { proxy: url.pathname.replace(/^\//, '') },
+    stageVariables: null,
+    body: body === '' ? null : body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: null,
+      protocol: 'HTTP/1.1',
+      httpMethod: req.method ?? 'GET',
+      path: url.pathname,
+      stage: 'local',
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: '/{proxy+}',
+      identity: {
+        accessKey: null,
+        accountId: '000000000000',
+        apiKey: null,
+        apiKeyId: null,
+        caller: 'local-bearer-token',
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        user: 'local',
+        userAgent: req.headers['user-agent'] ?? null,
+        userArn: 'arn:aws:iam::000000000000:user/local',
+      },
+    },
+  };
+}
+
+function toSqsRecord(message: Message, queueArn: string): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId ?? randomUUID(),
+    receiptHandle: message.ReceiptHandle ?? '',
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes['ApproximateReceiveCount'] ?? '1',
+      SentTimestamp: attributes['SentTimestamp'] ?? String(Date.now()),
+      SenderId: attributes['SenderId'] ?? 'local',
+      ApproximateFirstReceiveTimestamp: attributes['ApproximateFirstReceiveTimestamp'] ?? String(Date.now()),
+      ...(attributes['MessageGroupId'] ? { MessageGroupId: attributes['MessageGroupId'] } : {}),
+      ...(attributes['MessageDeduplicationId'] ? { MessageDeduplicationId: attributes['MessageDeduplicationId'] } : {}),
+      ...(attributes['SequenceNumber'] ? { SequenceNumber: attributes['SequenceNumber'] } : {}),
+    },
+    messageAttributes: {},
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: LOCAL_REGION,
+  };
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const token = options.token ?? randomBytes(32).toString('hex');
+  const started: { dynamo?: DynamoDbLocal; sqs?: SqsEmulator } = {};
+  const cleanups: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+
+  try {
+    let dynamodbEndpoint: string;
+    let sqsEndpoint: string;
+    if (options.services) {
+      ({ dynamodbEndpoint, sqsEndpoint } = options.services);
+    } else {
+      started.dynamo = await startDynamoDbLocal();
+      cleanups.push(() => started.dynamo!.stop());
+      started.sqs = await startSqsEmulator();
+      cleanups.push(() => started.sqs!.stop());
+      dynamodbEndpoint = started.dynamo.endpoint;
+      sqsEndpoint = started.sqs.endpoint;
+    }
+
+    const suffix = randomBytes(4).toString('hex');
+    const tableName = options.tableName ?? `goodwix-1c-exchange-${suffix}`;
+    const dynamoAdmin = localDynamoDbClient(dynamodbEndpoint);
+    await createTable(dynamoAdmin, tableName);
+    dynamoAdmin.destroy();
+    const sqs = localSqsClient(sqsEndpoint);
+    cleanups.push(async () => sqs.destroy());
+    const { queueUrl: runQueueUrl } = await createRunQueue(sqs, `run-queue-${suffix}`, {
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 10,
+    });
+
+    // The same configuration schemas as in AWS, from an environment the runtime makes up.
+    const env: Record<string, string> = {
+      TABLE_NAME: tableName,
+      RUN_QUEUE_URL: runQueueUrl,
+      EVENT_BUS_NAME: 'local',
+      DYNAMODB_ENDPOINT: dynamodbEndpoint,
+      SQS_ENDPOINT: sqsEndpoint,
+      AWS_REGION: LOCAL_REGION,
+      LOCK_TTL_SECONDS: String(options.lockTtlSeconds ?? 900),
+    };
+    const apiConfig = loadApiConfig(env);
+    const tickConfig = loadTickConfig(env);
+    const collectorConfig = loadCollectorConfig(env);
+
+    const secrets =
+      options.secrets instanceof LocalSecretsProvider
+        ? options.secrets
+        : new LocalSecretsProvider({ ...(options.demo ? demoSecrets() : {}), ...(options.secrets ?? {}) });
+    const journal = createRepositories({ tableName, lockTtlSeconds: apiConfig.LOCK_TTL_SECONDS, runRetentionDays: apiConfig.RUN_RETENTION_DAYS, dynamodbEndpoint });
+    const events = new JournalEventPublisher(journal.runs, print);
+    const logLevel = options.logLevel ?? 'WARN';
+    const loggerFor = (name: string) => new Logger({ serviceName: 'goodwix-1c-exchange', logLevel, persistentKeys: { function: name } });
+    const overrides = {
+      events,
+      secrets,
+      ...(options.connectors ? { connectors: options.connectors } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    };
+
+    const apiLogger = loggerFor('api');
+    const apiPorts = apiPortsFromConfig(apiConfig, { ...overrides, logger: apiLogger });
+    const api = createApiHandler(apiPorts, { logger: apiLogger });
+    const tickLogger = loggerFor('tick');
+    const tickHandler = createTickHandler(tickPortsFromConfig(tickConfig, { ...overrides, logger: tickLogger }), { logger: tickLogger });
+    const collectorLogger = loggerFor('collector');
+    const collector = createCollectorHandler(
+      collectorPortsFromConfig(collectorConfig, { ...overrides, logger: collectorLogger, ...(options.collect ? { collect: options.collect } : {}) }),
+      { logger: collectorLogger },
+    );
+
+    for (const input of [...(options.demo ? [demoPlan(options.demo)] : []), ...(options.plans ?? [])]) {
+      await apiPorts.plans.put(parsePlan(input));
+    }
+
+    // ---- the API front ---------------------------------------------------------------------
+    const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      void (async () => {
+        const send = (status: number, body: string, headers: Record<string, string> = {}) => {
+          res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+          res.end(body);
+        };
+        if (!tokenMatches(req.headers.authorization, token)) {
+          send(401, JSON.stringify({ error: { code: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <token> (printed at start)' } }), {
+            'www-authenticate': 'Bearer realm="goodwix-1c-exchange"',
+          });
+          return;
+        }
+        const body = await readBody(req, 1024 * 1024);
+        if (body === null) {
+          send(413, JSON.stringify({ error: { code: 'BODY_TOO_LARGE', message: 'Request body over 1 MiB' } }));
+          return;
+        }
+        const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+        const result = await api(toProxyEvent(req, url, body), lambdaContext('api'));
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
+        res.writeHead(result.statusCode, headers);
+        res.end(result.body);
+      })().catch((error: unknown) => {
+        apiLogger.error('local front failed', { error });
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ error: { code: 'INTERNAL', message: 'Internal error' } }));
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const address = server.address();
+    const apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+    // ---- the tick --------------------------------------------------------------------------
+    let ticking: Promise<TickResult> | null = null;
+    const tickNow = async (): Promise<TickResult> => {
+      while (ticking) await ticking.catch(() => undefined);
+      const event = { 'detail-type': 'Scheduled Event', source: 'aws.events', time: (options.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+      ticking = tickHandler(event, lambdaContext('tick'));
+      try {
+        return await ticking;
+      } finally {
+        ticking = null;
+      }
+    };
+    if (options.tick !== false) {
+      let timer: NodeJS.Timeout | undefined;
+      const schedule = () => {
+        const delay = 60_000 - (Date.now() % 60_000) + 200;
+        timer = setTimeout(() => {
+          void tickNow().catch((error: unknown) => tickLogger.error('tick failed', { error }));
+          schedule();
+        }, delay);
+        timer.unref();
+      };
+      schedule();
+      cleanups.push(async () => clearTimeout(timer));
+    }
+
+    // ---- the run queue's event source ------------------------------------------------------
+    const queueArn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${new URL(runQueueUrl).pathname.split('/').pop()}`;
+    let inFlight = 0;
+    const pollOnce = async (waitSeconds: number): Promise<number> => {
+      const received = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: runQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds, MessageSystemAttributeNames: ['All'] }),
+      );
+      const messages = received.Messages ?? [];
+      if (messages.length === 0) return 0;
+      inFlight += messages.length;
+      try {
+        const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, queueArn)) };
+        const response = await collector(event, lambdaContext('collector'));
+        const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        for (const m of messages) {
+          if (!failed.has(m.MessageId ?? '')) await sqs.send(new DeleteMessageCommand({ QueueUrl: runQueueUrl, ReceiptHandle: m.ReceiptHandle }));
+        }
+      } catch (error) {
+        collectorLogger.error('collector invocation failed; messages come back after the visibility timeout', { error });
+      } finally {
+        inFlight -= messages.length;
+      }
+      return messages.length;
+    };
+    let polling = options.collector !== false;
+    let pollLoop: Promise<void> = Promise.resolve();
+    if (polling) {
+      pollLoop = (async () => {
+        while (polling) {
+          try {
+            await pollOnce(1);
+          } catch (error) {
+            if (polling) {
+              collectorLogger.warn('run queue poll failed', { error });
+              await new Promise((resolve) => setTimeout(resolve, 500));
+            }
+          }
+        }
+      })();
+      cleanups.push(async () => {
+        polling = false;
+        await pollLoop;
+      });
+    }
+    const drainRunQueue = async ({ timeoutMs = 30_000 } = {}): Promise<number> => {
+      const deadline = Date.now() + timeoutMs;
+      let handled = 0;
+      let quiet = 0;
+      while (Date.now() < deadline) {
+        const n = options.collector === false ? await pollOnce(0) : 0;
+        handled += n;
+        const { Attributes } = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: runQueueUrl,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+          }),
+        );
+        const pending = Number(Attributes?.['ApproximateNumberOfMessages'] ?? 0) + Number(Attributes?.['ApproximateNumberOfMessagesNotVisible'] ?? 0);
+        if (pending === 0 && inFlight === 0) {
+          quiet += 1;
+          if (quiet >= 2) return handled;
+        } else quiet = 0;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`run queue not drained within ${timeoutMs} ms`);
+    };
+
+    print(
+      [
+        'Local runtime of goodwix-1c-exchange',
+        `  API:      ${apiUrl}  (Authorization: Bearer ${token})`,
+        `  DynamoDB: ${dynamodbEndpoint}  table ${tableName}`,
+        `  SQS:      ${sqsEndpoint}  run queue ${runQueueUrl}`,
+      ].join('\n'),
+    );
+
+    return {
+      apiUrl,
+      token,
+      dynamodbEndpoint,
+      sqsEndpoint,
+      tableName,
+      runQueueUrl,
+      ports: apiPorts,
+      secrets,
+      tickNow,
+      drainRunQueue,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

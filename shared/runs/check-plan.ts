@@ -1,0 +1,200 @@
+/**
+ * The plan check: reads the plan's secrets, logs in to Goodwix and opens the plan's catalog,
+ * and resolves every 1C reference of the plan (each must exist and not be marked for deletion).
+ * Answers every problem by name — "Склад 5a1f…: not found in 1C" — rather than the first.
+ *
+ * It talks to the two systems through the small ports below; `connectors.ts` adapts the real
+ * clients (`#onec/client`, `#goodwix/client`) to them.
+ */
+import { AppError } from '#platform/errors';
+import { PLAN_ONEC_REFS, type Plan, type PlanOneCRef } from '#plans/plan';
+import { SecretError, getGoodwixPassword, getOneCCredentials, type OneCCredentials, type SecretsProvider } from '#secrets/secrets';
+import type { RunProblem } from '#store/runs';
+import { mapLimited } from './ports.ts';
+
+export type OneCCatalogName = PlanOneCRef['catalog'];
+
+export interface OneCCatalogEntry {
+  /** The item's Description, when 1C gave one */
+  readonly name: string | null;
+  readonly deletionMark: boolean;
+}
+
+export interface OneCCatalogs {
+  /** The catalog item with this Ref_Key, or null when 1C has none. Throws on auth, network or server problems. */
+  getRef(catalog: OneCCatalogName, ref: string): Promise<OneCCatalogEntry | null>;
+  /** Problems of the base's `$metadata` against the exchange's field map, one line each (empty: fine). */
+  checkFieldMapping?(): Promise<string[]>;
+  /** Frees connections when the check is over. */
+  close?(): void;
+}
+
+export interface GoodwixAccess {
+  /** Logs in with the plan's e-mail and password; throws when refused or unreachable. */
+  login(): Promise<void>;
+  /** Whether the plan's catalog is there for this supplier (false: not found). */
+  catalogExists(): Promise<boolean>;
+}
+
+/** Builds the two systems' ports for a plan and its credentials. */
+export interface PlanConnectors {
+  oneC(plan: Plan, credentials: OneCCredentials): OneCCatalogs;
+  goodwix(plan: Plan, password: string): GoodwixAccess;
+}
+
+export interface CheckPorts {
+  readonly secrets: SecretsProvider;
+  readonly connectors: PlanConnectors;
+  readonly now?: () => Date;
+}
+
+export interface PlanCheckItem {
+  /** What was checked: "Goodwix login", "Склад 5a1f…" */
+  readonly subject: string;
+  readonly ok: boolean;
+  /** "ok (Основной склад)", "not found in 1C", … */
+  readonly message: string;
+}
+
+export interface PlanCheckResult {
+  readonly planId: string;
+  readonly ok: boolean;
+  readonly checkedAt: string;
+  readonly items: PlanCheckItem[];
+  /** The failed items as run problems, in check order */
+  readonly problems: RunProblem[];
+}
+
+/** A failure's words for people: the error's message, without anything the client did not put there. */
+function reason(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/** "Secret x: not found" → "not found" (the subject already names the secret). */
+function secretReason(error: unknown): string {
+  return error instanceof SecretError ? error.message.replace(/^Secret \S+: /, '') : reason(error);
+}
+
+function isAuthFailure(error: unknown): boolean {
+  return error instanceof AppError && /AUTH/.test(error.code);
+}
+
+function errorCode(error: unknown, fallback: string): string {
+  return error instanceof AppError ? error.code : fallback;
+}
+
+export interface CheckOptions {
+  /**
+   * Also check 1C's `$metadata` against the field map (default true). A real base's
+   * `$metadata` is ~17 MB and takes ~20 s: the API's synchronous check leaves it to runs.
+   */
+  readonly fieldMapping?: boolean;
+}
+
+export async function checkPlan(ports: CheckPorts, plan: Plan, options: CheckOptions = {}): Promise<PlanCheckResult> {
+  const outcomes: { rank: number; item: PlanCheckItem; problem?: RunProblem }[] = [];
+  const fail: Fail = (rank, subject, code, message) =>
+    outcomes.push({ rank, item: { subject, ok: false, message }, problem: { code, subject, message: `${subject}: ${message}` } });
+  const pass: Pass = (rank, subject, message = 'ok') => outcomes.push({ rank, item: { subject, ok: true, message } });
+
+  await Promise.all([checkGoodwix(ports, plan, pass, fail), checkOneC(ports, plan, pass, fail, options.fieldMapping ?? true)]);
+
+  // A stable order for people and tests: Goodwix, then 1C login, then the references in plan order.
+  outcomes.sort((a, b) => a.rank - b.rank);
+  const problems = outcomes.flatMap((o) => (o.problem ? [o.problem] : []));
+  return {
+    planId: plan.id,
+    ok: problems.length === 0,
+    checkedAt: (ports.now?.() ?? new Date()).toISOString(),
+    items: outcomes.map((o) => o.item),
+    problems,
+  };
+}
+
+type Pass = (rank: number, subject: string, message?: string) => void;
+type Fail = (rank: number, subject: string, code: string, message: string) => void;
+
+async function checkGoodwix(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fail): Promise<void> {
+  let password: string;
+  try {
+    password = await getGoodwixPassword(ports.secrets, plan.goodwix.passwordSecret);
+  } catch (error) {
+    fail(0, `Goodwix password secret ${plan.goodwix.passwordSecret}`, errorCode(error, 'SECRET_UNAVAILABLE'), secretReason(error));
+    return;
+  }
+  const goodwix = ports.connectors.goodwix(plan, password);
+  const login = `Goodwix login as ${plan.goodwix.email}`;
+  try {
+    await goodwix.login();
+    pass(1, login);
+  } catch (error) {
+    fail(1, login, errorCode(error, 'GOODWIX_UNAVAILABLE'), isAuthFailure(error) ? 'refused: wrong e-mail or password' : reason(error));
+    return;
+  }
+  const catalog = `Goodwix catalog ${plan.goodwix.catalogId}`;
+  try {
+    if (await goodwix.catalogExists()) pass(2, catalog);
+    else fail(2, catalog, 'GOODWIX_NOT_FOUND', 'not found for this supplier');
+  } catch (error) {
+    fail(2, catalog, errorCode(error, 'GOODWIX_UNAVAILABLE'), reason(error));
+  }
+}
+
+async function checkOneC(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fail, fieldMapping: boolean): Promise<void> {
+  let credentials: OneCCredentials;
+  try {
+    credentials = await getOneCCredentials(ports.secrets, plan.onec.credentialsSecret);
+  } catch (error) {
+    fail(10, `1C credentials secret ${plan.onec.credentialsSecret}`, errorCode(error, 'SECRET_UNAVAILABLE'), secretReason(error));
+    return;
+  }
+  const oneC = ports.connectors.oneC(plan, credentials);
+  const refs = PLAN_ONEC_REFS.map((r, i) => ({ ...r, ref: plan.orders[r.field], rank: 20 + i }));
+  const resolve = async (r: (typeof refs)[number]): Promise<'ok' | 'auth' | 'failed'> => {
+    const subject = `${r.label} ${r.ref}`;
+    try {
+      const entry = await oneC.getRef(r.catalog, r.ref);
+      if (!entry) {
+        fail(r.rank, subject, 'ONEC_REF_NOT_FOUND', 'not found in 1C');
+        return 'failed';
+      }
+      const named = entry.name ? ` (${entry.name})` : '';
+      if (entry.deletionMark) {
+        fail(r.rank, subject, 'ONEC_REF_DELETED', `marked for deletion in 1C${named}`);
+        return 'failed';
+      }
+      pass(r.rank, subject, `ok${named}`);
+      return 'ok';
+    } catch (error) {
+      if (isAuthFailure(error)) return 'auth';
+      fail(r.rank, subject, errorCode(error, 'ONEC_UNAVAILABLE'), reason(error));
+      return 'failed';
+    }
+  };
+  const loginSubject = `1C login as ${credentials.login}`;
+  // The first call alone: it pays 1C's cold start and tells whether the login works at all.
+  const [first, ...rest] = refs;
+  const firstOutcome = first ? await resolve(first) : 'ok';
+  if (firstOutcome === 'auth') {
+    fail(11, loginSubject, 'ONEC_AUTH', 'refused: wrong login or password, or no rights to the OData publication');
+    return;
+  }
+  try {
+    const outcomes = await mapLimited(rest, plan.onec.maxConcurrency, resolve);
+    if (outcomes.includes('auth')) fail(11, loginSubject, 'ONEC_AUTH', 'refused for some catalogs: check the user\'s rights');
+    else pass(11, loginSubject);
+    if (fieldMapping && oneC.checkFieldMapping) {
+      const subject = '1C field map';
+      try {
+        const mapping = await oneC.checkFieldMapping();
+        if (mapping.length === 0) pass(30, subject);
+        else mapping.forEach((line, i) => fail(30 + i / 1000, subject, 'ONEC_FIELD_MAPPING', line));
+      } catch (error) {
+        fail(30, subject, errorCode(error, 'ONEC_UNAVAILABLE'), reason(error));
+      }
+    }
+  } finally {
+    oneC.close?.();
+  }
+}

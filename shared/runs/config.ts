@@ -1,0 +1,34 @@
+/**
+ * Building blocks of the functions' configuration schemas (one per function, parsed at module
+ * load from `process.env`): environment values are strings; numbers are whole and bounded.
+ */
+import * as z from '#platform/zod';
+import { describeZodError } from '#platform/zod';
+
+export const envString = () => z.string().check(z.trim(), z.minLength(1, 'required'));
+
+export const envUrl = () => z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+/** A whole number from the environment, with a default and bounds. */
+export const envInt = (fallback: number, min: number, max: number) =>
+  z._default(
+    z.pipe(
+      z.pipe(z.string().check(z.regex(/^\d+$/, 'expected a whole number')), z.transform(Number)),
+      z.int().check(z.gte(min), z.lte(max)),
+    ),
+    fallback,
+  );
+
+export class ConfigurationError extends Error {
+  constructor(functionName: string, issues: readonly string[]) {
+    super(`Invalid configuration of the ${functionName} function: ${issues.join('; ')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** Parses the environment against a function's schema; throws naming every bad variable. */
+export function parseConfig<S extends z.ZodMiniType>(functionName: string, schema: S, env: Readonly<Record<string, string | undefined>>): z.output<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) throw new ConfigurationError(functionName, describeZodError(result.error));
+  return result.data;
+}

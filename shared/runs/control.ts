@@ -1,0 +1,141 @@
+/**
+ * The control API's use cases: plans (create/replace/get/list/delete), the plan check, manual
+ * runs and resyncs, the run journal and an order's sync record. HTTP lives in
+ * `functions/api`; here are plain functions over the ports.
+ */
+import { PlanNotFoundError, PlanValidationError } from '#plans/errors';
+import { safeParsePlan } from '#plans/plan';
+import { nextSlot } from '#plans/schedule';
+import { AppError } from '#platform/errors';
+import type { Page, PageRequest } from '#store/paging';
+import type { PlanPage, StoredPlan } from '#store/plans';
+import type { RunOrderEntry, RunRecord } from '#store/runs';
+import { checkPlan, type CheckOptions, type PlanCheckResult } from './check-plan.ts';
+import { RunNotFoundError } from './errors.ts';
+import { startRun } from './lifecycle.ts';
+import { clock, type ControlPorts } from './ports.ts';
+
+/** Fields the API adds to a plan when showing it; accepted back and ignored (except `version`). */
+const VIEW_FIELDS = ['version', 'createdAt', 'updatedAt', 'scheduleState'] as const;
+
+export const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export class OrderRecordNotFoundError extends AppError {
+  readonly code = 'ORDER_NOT_FOUND';
+  readonly retryable = false;
+  constructor(planId: string, orderId: string) {
+    super(`Order ${orderId} has no sync record in plan ${planId}`, { context: { planId, orderId } });
+  }
+}
+
+export interface PlanView extends Record<string, unknown> {
+  readonly id: string;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly scheduleState: { readonly lastSlot: string | null; readonly nextSlot: string | null };
+}
+
+/** The plan as the API shows it: the plan (references to secrets only), its version and schedule state. */
+export function planView(stored: StoredPlan, now: Date): PlanView {
+  const next = stored.plan.schedule.enabled ? nextSlot(stored.plan.schedule, now) : null;
+  return {
+    ...stored.plan,
+    version: stored.version,
+    createdAt: stored.createdAt,
+    updatedAt: stored.updatedAt,
+    scheduleState: { lastSlot: stored.lastSlot ?? null, nextSlot: next?.slot ?? null },
+  };
+}
+
+export interface SavePlanOptions {
+  /** Replace only this version (If-Match, or `version` in the body) */
+  readonly expectedVersion?: number;
+  /** Create only (If-None-Match: *) */
+  readonly createOnly?: boolean;
+}
+
+/**
+ * Creates or replaces plan `planId` from a request body. The body's `id` may be left out; if
+ * given it must equal `planId`. A `version` in the body (as answered by GET) is the expected
+ * version unless the options name one.
+ */
+export async function savePlan(ports: ControlPorts, planId: string, body: unknown, options: SavePlanOptions = {}): Promise<{ plan: PlanView; created: boolean }> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new PlanValidationError(['plan: expected a JSON object']);
+  const fields: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  let expectedVersion = options.expectedVersion;
+  if (expectedVersion === undefined && fields['version'] !== undefined) {
+    if (!Number.isInteger(fields['version']) || (fields['version'] as number) < 1) throw new PlanValidationError(['plan.version: expected a positive integer']);
+    expectedVersion = fields['version'] as number;
+  }
+  for (const key of VIEW_FIELDS) delete fields[key];
+  if (fields['id'] === undefined) fields['id'] = planId;
+  else if (fields['id'] !== planId) throw new PlanValidationError([`plan.id: must equal the id in the path (${planId})`]);
+  const parsed = safeParsePlan(fields);
+  if (!parsed.ok) throw new PlanValidationError(parsed.issues);
+  const { stored, created } = await ports.plans.put(parsed.plan, {
+    ...(expectedVersion === undefined ? {} : { expectedVersion }),
+    ...(options.createOnly ? { createOnly: true } : {}),
+    now: clock(ports),
+  });
+  return { plan: planView(stored, clock(ports)), created };
+}
+
+export async function getPlan(ports: ControlPorts, planId: string): Promise<PlanView> {
+  const stored = await ports.plans.get(planId);
+  if (!stored) throw new PlanNotFoundError(planId);
+  return planView(stored, clock(ports));
+}
+
+export async function listPlans(ports: ControlPorts, request: PageRequest): Promise<Page<PlanView> & Pick<PlanPage, 'invalid'>> {
+  const page = await ports.plans.list(request);
+  const now = clock(ports);
+  return { items: page.items.map((p) => planView(p, now)), invalid: page.invalid, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+}
+
+/** Deletes the plan; PLAN_RUNNING (409) while a run holds it. */
+export async function deletePlan(ports: ControlPorts, planId: string, options: { expectedVersion?: number } = {}): Promise<void> {
+  const deleted = await ports.plans.delete(planId, { ...options, now: clock(ports) });
+  if (!deleted) throw new PlanNotFoundError(planId);
+}
+
+export async function checkPlanById(ports: ControlPorts, planId: string, options: CheckOptions = { fieldMapping: false }): Promise<PlanCheckResult> {
+  const stored = await ports.plans.get(planId);
+  if (!stored) throw new PlanNotFoundError(planId);
+  return checkPlan(ports, stored.plan, options);
+}
+
+/** "Выполнить обмен": starts a manual run; RunInProgressError (409) while one runs. */
+export async function startManualRun(ports: ControlPorts, planId: string): Promise<RunRecord> {
+  return startRun(ports, { planId, trigger: 'manual' });
+}
+
+/** Starts a run for one order (trigger `resync`); RunInProgressError while a run holds the plan. */
+export async function requestResync(ports: ControlPorts, planId: string, orderId: string): Promise<RunRecord> {
+  if (!ORDER_ID_PATTERN.test(orderId)) throw new PlanValidationError(['orderId: expected 1–64 latin letters, digits, _ or -']);
+  return startRun(ports, { planId, trigger: 'resync', orderId });
+}
+
+async function requirePlan(ports: ControlPorts, planId: string): Promise<void> {
+  if (!(await ports.plans.get(planId))) throw new PlanNotFoundError(planId);
+}
+
+export async function listRuns(ports: ControlPorts, planId: string, request: PageRequest): Promise<Page<RunRecord>> {
+  await requirePlan(ports, planId);
+  return ports.runs.list(planId, request);
+}
+
+/** A run with its counters, problems and journal, plus a page of its per-order outcomes. */
+export async function getRun(ports: ControlPorts, planId: string, runId: string, orders: PageRequest = {}): Promise<RunRecord & { orders: Page<RunOrderEntry> }> {
+  const run = await ports.runs.get(planId, runId);
+  if (!run) throw new RunNotFoundError(planId, runId);
+  return { ...run, orders: await ports.runs.listOrders(planId, runId, orders) };
+}
+
+export async function getOrderRecord(ports: ControlPorts, planId: string, orderId: string): Promise<Record<string, unknown>> {
+  if (!ORDER_ID_PATTERN.test(orderId)) throw new OrderRecordNotFoundError(planId, orderId);
+  await requirePlan(ports, planId);
+  const record = await ports.orderRecords.get(planId, orderId);
+  if (!record) throw new OrderRecordNotFoundError(planId, orderId);
+  return record;
+}

@@ -1,0 +1,145 @@
+/**
+ * A run's life: `startRun` takes the plan's lock, writes the run, puts `run.started` and sends
+ * the "collect" message; `finishRun` records counters and problems, closes the run, releases
+ * the lock and puts `run.completed` / `run.failed`. Both are used by the collector, the tick,
+ * the API and (later) the sync's finalizer.
+ */
+import { isRetryable } from '#platform/errors';
+import { PlanNotFoundError } from '#plans/errors';
+import { LockHeldError, PlanMissingError, RunNotRunningError } from '#store/errors';
+import type { RunCounters, RunEndStatus, RunProblem, RunRecord, RunTrigger } from '#store/runs';
+import { RunInProgressError } from './errors.ts';
+import type { RunEvent } from './events.ts';
+import { clock, log, type RunPorts, type StartPorts } from './ports.ts';
+import { newRunId } from './run-id.ts';
+
+export interface StartRunRequest {
+  readonly planId: string;
+  readonly trigger: RunTrigger;
+  /** The schedule slot (trigger `schedule`) */
+  readonly slot?: string;
+  /** The order to resync (trigger `resync`) */
+  readonly orderId?: string;
+}
+
+/** Puts an event; a failing bus is logged, never fails the run (the run item is the record). */
+export async function publishEvent(ports: RunPorts, event: RunEvent): Promise<void> {
+  try {
+    await ports.events.publish(event);
+  } catch (error) {
+    log(ports).warn('event not published', { eventType: event.type, planId: event.planId, runId: event.runId, error });
+  }
+}
+
+/**
+ * Starts a run of the plan: RunInProgressError while another run holds the plan,
+ * PlanNotFoundError without the plan. A run abandoned by a crash (its lock expired) is closed
+ * as failed when its lock is taken over.
+ */
+export async function startRun(ports: StartPorts, request: StartRunRequest): Promise<RunRecord> {
+  const { planId, trigger } = request;
+  const now = clock(ports);
+  const runId = newRunId(now);
+  const previous = await ports.locks.get(planId);
+  try {
+    await ports.locks.acquire(planId, runId, { ttlMs: ports.lockTtlMs, now });
+  } catch (error) {
+    if (error instanceof LockHeldError) throw new RunInProgressError(planId, error.holderRunId);
+    if (error instanceof PlanMissingError) throw new PlanNotFoundError(planId);
+    throw error;
+  }
+  if (previous && previous.runId !== runId) await closeAbandoned(ports, planId, previous.runId, previous.expiresAt);
+
+  let run: RunRecord;
+  try {
+    run = await ports.runs.create({
+      planId,
+      runId,
+      trigger,
+      startedAt: now,
+      ...(request.slot ? { slot: request.slot } : {}),
+      ...(request.orderId ? { orderId: request.orderId } : {}),
+    });
+  } catch (error) {
+    await ports.locks.release(planId, runId).catch(() => false);
+    throw error;
+  }
+  log(ports).info('run started', { planId, runId, trigger });
+  await publishEvent(ports, {
+    type: 'run.started',
+    planId,
+    runId,
+    at: run.startedAt,
+    detail: { trigger, ...(request.slot ? { slot: request.slot } : {}), ...(request.orderId ? { orderId: request.orderId } : {}) },
+  });
+  try {
+    await ports.queue.sendCollect({ kind: 'collect', planId, runId, trigger, ...(request.orderId ? { orderId: request.orderId } : {}) });
+  } catch (error) {
+    const problem: RunProblem = { code: 'RUN_QUEUE_FAILED', subject: 'run queue', message: 'run queue: the run could not be queued' };
+    await finishRun(ports, { planId, runId, problems: [problem], status: 'failed' }).catch(() => null);
+    throw error;
+  }
+  return run;
+}
+
+async function closeAbandoned(ports: RunPorts, planId: string, runId: string, expiredAt: string): Promise<void> {
+  try {
+    await ports.runs.addErrors(planId, runId, [
+      { code: 'RUN_ABANDONED', subject: 'run', message: `run: abandoned; its lock expired at ${expiredAt} and was taken over` },
+    ]);
+    const closed = await ports.runs.close(planId, runId, { status: 'failed', endedAt: clock(ports), summary: 'abandoned' });
+    log(ports).warn('abandoned run closed', { planId, runId });
+    await publishEvent(ports, { type: 'run.failed', planId, runId, at: closed.endedAt ?? clock(ports).toISOString(), detail: { reason: 'abandoned' } });
+  } catch (error) {
+    // Closed already (it released its lock late), or gone with its TTL: nothing to do.
+    if (isRetryable(error) && !(error instanceof RunNotRunningError)) log(ports).warn('could not close abandoned run', { planId, runId, error });
+  }
+}
+
+export interface FinishRunRequest {
+  readonly planId: string;
+  readonly runId: string;
+  readonly problems?: readonly RunProblem[];
+  readonly counters?: Partial<RunCounters>;
+  /** Default: failed when there are problems, completed otherwise */
+  readonly status?: RunEndStatus;
+  readonly summary?: string;
+}
+
+/**
+ * Closes a running run with its counters and problems, releases its lock and puts the end
+ * event. Answers null when the run was closed already (a redelivered message): nothing is
+ * written twice.
+ */
+export async function finishRun(ports: RunPorts, request: FinishRunRequest): Promise<RunRecord | null> {
+  const { planId, runId } = request;
+  const problems = request.problems ?? [];
+  const status: RunEndStatus = request.status ?? (problems.length > 0 ? 'failed' : 'completed');
+  const current = await ports.runs.get(planId, runId);
+  if (!current || current.status !== 'running') {
+    await ports.locks.release(planId, runId);
+    return null;
+  }
+  if (request.counters) await ports.runs.addCounters(planId, runId, request.counters);
+  if (problems.length > 0) await ports.runs.addErrors(planId, runId, problems);
+  let closed: RunRecord;
+  try {
+    closed = await ports.runs.close(planId, runId, { status, endedAt: clock(ports), ...(request.summary ? { summary: request.summary } : {}) });
+  } catch (error) {
+    if (error instanceof RunNotRunningError) {
+      await ports.locks.release(planId, runId);
+      return null;
+    }
+    throw error;
+  }
+  await ports.locks.release(planId, runId);
+  log(ports).info('run finished', { planId, runId, status, errorCount: closed.errorCount });
+  await publishEvent(ports, {
+    type: status === 'completed' ? 'run.completed' : 'run.failed',
+    planId,
+    runId,
+    at: closed.endedAt ?? clock(ports).toISOString(),
+    detail: { trigger: closed.trigger, status, errorCount: closed.errorCount, ...closed.counters, ...(closed.summary ? { summary: closed.summary } : {}) },
+  });
+  return closed;
+}

@@ -1,0 +1,74 @@
+/**
+ * The run queue: one "collect" message per run, consumed by the collector function. FIFO,
+ * grouped by plan (a plan's run messages never run side by side) and deduplicated by run id
+ * (a resent start cannot collect twice). The definition is shared by the stack and the local
+ * runtime; `SqsRunQueue` is the SQS implementation of the `RunQueue` port.
+ */
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import * as z from '#platform/zod';
+import { describeZodError } from '#platform/zod';
+import { RUN_TRIGGERS } from '#store/runs';
+import { InvalidRunMessageError, RunQueueError } from './errors.ts';
+
+export const runQueueDefinition = {
+  fifo: true,
+  contentBasedDeduplication: false,
+  /** ≥ 6 × the collector's timeout (60 s) */
+  visibilityTimeoutSeconds: 360,
+  retentionSeconds: 4 * 86_400,
+  /** Receives before a message moves to the DLQ */
+  maxReceiveCount: 5,
+  dlqRetentionSeconds: 14 * 86_400,
+  /** Collector batch size: one run per invocation keeps a plan's failure apart from another's */
+  batchSize: 1,
+} as const;
+
+export const collectMessageSchema = z.object({
+  kind: z.literal('collect'),
+  planId: z.string().check(z.minLength(1), z.maxLength(64)),
+  runId: z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'expected a run id (ULID)')),
+  trigger: z.enum(RUN_TRIGGERS),
+  orderId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+});
+export type CollectMessage = z.infer<typeof collectMessageSchema>;
+
+export function parseCollectMessage(body: string): CollectMessage {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new InvalidRunMessageError(['body: not JSON']);
+  }
+  const parsed = collectMessageSchema.safeParse(json);
+  if (!parsed.success) throw new InvalidRunMessageError(describeZodError(parsed.error, 'message'));
+  return parsed.data;
+}
+
+export interface RunQueue {
+  sendCollect(message: CollectMessage): Promise<void>;
+}
+
+export class SqsRunQueue implements RunQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async sendCollect(message: CollectMessage): Promise<void> {
+    try {
+      await this.client.send(
+        new SendMessageCommand({
+          QueueUrl: this.queueUrl,
+          MessageBody: JSON.stringify(message),
+          MessageGroupId: message.planId,
+          MessageDeduplicationId: message.runId,
+        }),
+      );
+    } catch (error) {
+      throw new RunQueueError(`Could not send the collect message of run ${message.runId}: ${(error as Error).name}`, {
+        cause: error,
+        context: { planId: message.planId, runId: message.runId },
+      });
+    }
+  }
+}

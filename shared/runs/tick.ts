@@ -1,0 +1,71 @@
+/**
+ * The tick (EventBridge, every minute): starts a run of every enabled plan whose schedule is
+ * due now, in the plan's time zone. Each due slot is claimed on the plan item with a condition
+ * before the run starts, so a replayed or concurrent tick cannot start a second run for it; a
+ * plan that is still running is skipped, not an error. If starting fails for another reason,
+ * the claim is given back so a retried tick can start the slot.
+ */
+import { AppError, isRetryable } from '#platform/errors';
+import { PlanNotFoundError } from '#plans/errors';
+import { isDue } from '#plans/schedule';
+import type { StoredPlan } from '#store/plans';
+import { RunInProgressError } from './errors.ts';
+import { startRun } from './lifecycle.ts';
+import { clock, log, mapLimited, type StartPorts } from './ports.ts';
+
+export interface TickResult {
+  readonly at: string;
+  /** Plans looked at */
+  readonly evaluated: number;
+  readonly started: { planId: string; runId: string; slot: string }[];
+  /** Due plans that did not start, and why: slot-taken, running, deleted */
+  readonly skipped: { planId: string; slot: string; reason: 'slot-taken' | 'running' | 'deleted' }[];
+  readonly failed: { planId: string; code: string; message: string; retryable: boolean }[];
+}
+
+const TICK_CONCURRENCY = 8;
+
+export async function tick(ports: StartPorts, now: Date = clock(ports)): Promise<TickResult> {
+  const result: { -readonly [K in keyof TickResult]: TickResult[K] } = { at: now.toISOString(), evaluated: 0, started: [], skipped: [], failed: [] };
+  const due: { stored: StoredPlan; slot: string }[] = [];
+  for await (const entry of ports.plans.all()) {
+    result.evaluated += 1;
+    if (!('plan' in entry)) {
+      result.failed.push({ planId: entry.planId, code: 'STORE_CORRUPT_ITEM', message: entry.issues.join('; '), retryable: false });
+      continue;
+    }
+    const decision = isDue(entry.plan.schedule, now, entry.lastSlot);
+    if (decision.due) due.push({ stored: entry, slot: decision.slot });
+    else if (decision.reason === 'slot-taken' && decision.slot) result.skipped.push({ planId: entry.plan.id, slot: decision.slot, reason: 'slot-taken' });
+  }
+
+  await mapLimited(due, TICK_CONCURRENCY, async ({ stored, slot }) => {
+    const planId = stored.plan.id;
+    if (!(await ports.plans.claimSlot(planId, slot, now))) {
+      result.skipped.push({ planId, slot, reason: 'slot-taken' });
+      return;
+    }
+    try {
+      const run = await startRun(ports, { planId, trigger: 'schedule', slot });
+      result.started.push({ planId, runId: run.runId, slot });
+    } catch (error) {
+      if (error instanceof RunInProgressError) {
+        result.skipped.push({ planId, slot, reason: 'running' });
+        return;
+      }
+      if (error instanceof PlanNotFoundError) {
+        result.skipped.push({ planId, slot, reason: 'deleted' });
+        return;
+      }
+      await ports.plans.releaseSlot(planId, slot, stored.lastSlot ?? null).catch(() => false);
+      log(ports).error('scheduled run did not start', { planId, slot, error });
+      result.failed.push({
+        planId,
+        code: error instanceof AppError ? error.code : 'START_FAILED',
+        message: (error as Error).message,
+        retryable: isRetryable(error),
+      });
+    }
+  });
+  return result;
+}

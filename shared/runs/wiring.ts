@@ -1,0 +1,92 @@
+/**
+ * Ports built from a function's configuration: the DynamoDB store and its repositories, the
+ * SQS run queue, the EventBridge publisher, Secrets Manager and the real clients for the plan
+ * check. Handlers call these at module load; the local runtime calls the same builders with
+ * local endpoints and swaps the event publisher and secrets for local ones.
+ */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { AwsSecretsProvider } from '#secrets/aws';
+import type { SecretsProvider } from '#secrets/secrets';
+import { createStoreContext, type StoreContext } from '#store/client';
+import { CursorRepository } from '#store/cursors';
+import { LockRepository } from '#store/lock';
+import { DynamoOrderRecordReader } from '#store/order-records';
+import { PlanRepository } from '#store/plans';
+import { RunRepository } from '#store/runs';
+import type { PlanConnectors } from './check-plan.ts';
+import { clientConnectors } from './connectors.ts';
+import { EventBridgePublisher, type EventPublisher } from './events.ts';
+import type { RunLogger, RunPorts } from './ports.ts';
+import { SqsRunQueue, type RunQueue } from './queue.ts';
+
+export interface StoreConfig {
+  readonly tableName: string;
+  readonly lockTtlSeconds: number;
+  readonly runRetentionDays: number;
+  /** DynamoDB endpoint override (DynamoDB Local); absent in AWS */
+  readonly dynamodbEndpoint?: string;
+  readonly region?: string;
+}
+
+export interface Repositories {
+  readonly store: StoreContext;
+  readonly plans: PlanRepository;
+  readonly locks: LockRepository;
+  readonly runs: RunRepository;
+  readonly cursors: CursorRepository;
+  readonly orderRecords: DynamoOrderRecordReader;
+}
+
+export function createRepositories(config: StoreConfig): Repositories {
+  const store = createStoreContext(config.tableName, {
+    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
+    ...(config.region ? { region: config.region } : {}),
+  });
+  return {
+    store,
+    plans: new PlanRepository(store),
+    locks: new LockRepository(store),
+    runs: new RunRepository(store, { retentionDays: config.runRetentionDays }),
+    cursors: new CursorRepository(store),
+    orderRecords: new DynamoOrderRecordReader(store),
+  };
+}
+
+export function createRunQueue(config: { runQueueUrl: string; sqsEndpoint?: string; region?: string }): RunQueue {
+  const client = new SQSClient({
+    ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint, region: config.region ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  });
+  return new SqsRunQueue(client, config.runQueueUrl);
+}
+
+export function createEventPublisher(config: { eventBusName: string; region?: string }): EventPublisher {
+  return new EventBridgePublisher(new EventBridgeClient(config.region ? { region: config.region } : {}), config.eventBusName);
+}
+
+export function createSecrets(config: { secretsCacheSeconds: number }): SecretsProvider {
+  return new AwsSecretsProvider({ maxAgeSeconds: config.secretsCacheSeconds });
+}
+
+export interface PortOverrides {
+  readonly events?: EventPublisher;
+  readonly secrets?: SecretsProvider;
+  readonly connectors?: PlanConnectors;
+  readonly logger?: RunLogger;
+  readonly now?: () => Date;
+}
+
+/** The ports every run use case shares. */
+export function runPorts(repositories: Repositories, events: EventPublisher, config: StoreConfig, overrides: PortOverrides = {}): RunPorts {
+  return {
+    plans: repositories.plans,
+    locks: repositories.locks,
+    runs: repositories.runs,
+    events,
+    lockTtlMs: config.lockTtlSeconds * 1000,
+    ...(overrides.logger ? { logger: overrides.logger } : {}),
+    ...(overrides.now ? { now: overrides.now } : {}),
+  };
+}
+
+export { clientConnectors };

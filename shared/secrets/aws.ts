@@ -1,0 +1,41 @@
+/**
+ * Secrets Manager through Powertools Parameters, cached in the execution environment: a warm
+ * Lambda reads each secret at most once per `maxAgeSeconds` (default 5 minutes, not per request).
+ */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsProvider as PowertoolsSecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretNotFoundError, SecretUnavailableError, type SecretsProvider } from './secrets.ts';
+
+export interface AwsSecretsOptions {
+  /** Cache lifetime in seconds; at least 300 unless a test says otherwise. */
+  readonly maxAgeSeconds?: number;
+  readonly client?: SecretsManagerClient;
+}
+
+export class AwsSecretsProvider implements SecretsProvider {
+  readonly #provider: PowertoolsSecretsProvider;
+  readonly #maxAge: number;
+
+  constructor(options: AwsSecretsOptions = {}) {
+    this.#provider = new PowertoolsSecretsProvider({ awsSdkV3Client: options.client ?? new SecretsManagerClient({}) });
+    this.#maxAge = options.maxAgeSeconds ?? 300;
+  }
+
+  async getSecret(ref: string): Promise<string> {
+    let value: unknown;
+    try {
+      value = await this.#provider.get(ref, { maxAge: this.#maxAge });
+    } catch (error) {
+      const cause = (error as { cause?: { name?: string } }).cause ?? error;
+      if ((cause as { name?: string }).name === 'ResourceNotFoundException') throw new SecretNotFoundError(ref, { cause: stripMessage(cause) });
+      throw new SecretUnavailableError(ref, { cause: stripMessage(cause) });
+    }
+    if (typeof value !== 'string') throw new SecretNotFoundError(ref);
+    return value;
+  }
+}
+
+/** Keep the SDK error's name only: nothing of a secret may travel in a cause. */
+function stripMessage(error: unknown): { name: string } {
+  return { name: (error as { name?: string }).name ?? 'Error' };
+}

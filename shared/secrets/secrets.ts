@@ -1,0 +1,114 @@
+/**
+ * Credentials of the two systems, read by reference. A plan names secrets
+ * (`goodwix.passwordSecret`, `onec.credentialsSecret`); the values live in AWS Secrets Manager
+ * (or, locally, in a map or a file outside the repository) and never in the table, a log line
+ * or an API answer. Errors name the reference, never the value.
+ *
+ * Secret formats:
+ * * Goodwix password: the secret string is the password, or JSON `{"password": "…"}`.
+ * * 1C credentials: JSON `{"login": "Обмен", "password": "…"}`.
+ */
+import { readFile } from 'node:fs/promises';
+import { AppError } from '#platform/errors';
+import * as z from '#platform/zod';
+
+export interface SecretsProvider {
+  /** The secret's string value; throws `SecretNotFoundError` / `SecretUnavailableError`. */
+  getSecret(ref: string): Promise<string>;
+}
+
+export interface OneCCredentials {
+  readonly login: string;
+  readonly password: string;
+}
+
+export abstract class SecretError extends AppError {}
+
+export class SecretNotFoundError extends SecretError {
+  readonly code = 'SECRET_NOT_FOUND';
+  readonly retryable = false;
+  constructor(ref: string, options: { cause?: unknown } = {}) {
+    super(`Secret ${ref}: not found`, { ...options, context: { secret: ref } });
+  }
+}
+
+/** The secret exists but does not hold what it should (e.g. 1C credentials without a login). */
+export class SecretInvalidError extends SecretError {
+  readonly code = 'SECRET_INVALID';
+  readonly retryable = false;
+  constructor(ref: string, expected: string) {
+    super(`Secret ${ref}: expected ${expected}`, { context: { secret: ref } });
+  }
+}
+
+/** Secrets Manager could not be reached or refused for now (throttling, network, 5xx, access). */
+export class SecretUnavailableError extends SecretError {
+  readonly code = 'SECRET_UNAVAILABLE';
+  readonly retryable = true;
+  constructor(ref: string, options: { cause?: unknown } = {}) {
+    super(`Secret ${ref}: could not be read`, { ...options, context: { secret: ref } });
+  }
+}
+
+const oneCCredentialsSchema = z.object({
+  login: z.string().check(z.minLength(1)),
+  password: z.string(),
+});
+
+const passwordObjectSchema = z.object({ password: z.string().check(z.minLength(1)) });
+
+function parseJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function getGoodwixPassword(secrets: SecretsProvider, ref: string): Promise<string> {
+  const value = await secrets.getSecret(ref);
+  const trimmed = value.trim();
+  if (trimmed.startsWith('{')) {
+    const parsed = passwordObjectSchema.safeParse(parseJson(trimmed));
+    if (!parsed.success) throw new SecretInvalidError(ref, 'the password, or JSON {"password": "…"}');
+    return parsed.data.password;
+  }
+  if (value === '') throw new SecretInvalidError(ref, 'the password, or JSON {"password": "…"}');
+  return value;
+}
+
+export async function getOneCCredentials(secrets: SecretsProvider, ref: string): Promise<OneCCredentials> {
+  const parsed = oneCCredentialsSchema.safeParse(parseJson(await secrets.getSecret(ref)));
+  if (!parsed.success) throw new SecretInvalidError(ref, 'JSON {"login": "…", "password": "…"}');
+  return parsed.data;
+}
+
+/** In-memory secrets for the local runtime and tests. */
+export class LocalSecretsProvider implements SecretsProvider {
+  readonly #values: Map<string, string>;
+
+  constructor(values: Readonly<Record<string, string | object>> = {}) {
+    this.#values = new Map(Object.entries(values).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  }
+
+  /** A JSON file `{ "<ref>": "<string>" | { …object stored as JSON… } }`, e.g. `.local/secrets.json`. */
+  static async fromFile(path: string): Promise<LocalSecretsProvider> {
+    const content = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    const parsed = z.record(z.string(), z.union([z.string(), z.record(z.string(), z.unknown())])).parse(content);
+    return new LocalSecretsProvider(parsed);
+  }
+
+  set(ref: string, value: string | object): void {
+    this.#values.set(ref, typeof value === 'string' ? value : JSON.stringify(value));
+  }
+
+  delete(ref: string): void {
+    this.#values.delete(ref);
+  }
+
+  async getSecret(ref: string): Promise<string> {
+    const value = this.#values.get(ref);
+    if (value === undefined) throw new SecretNotFoundError(ref);
+    return value;
+  }
+}

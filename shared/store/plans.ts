@@ -1,0 +1,298 @@
+/**
+ * Plans in the table: `PLAN#<id>` / `PLAN`, listed through the `plans` index. Writes carry an
+ * optimistic `version` (1 on create, +1 on every replace). Deleting needs the plan's lock to
+ * be free (checked in the same transaction), so a plan cannot vanish under a running run.
+ * The item also carries the schedule state (`lastSlot`: the slot that started the last
+ * scheduled run), so the tick reads every plan and its state with one index query.
+ */
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { Plan } from '#plans/plan';
+import { planSchema } from '#plans/plan';
+import { describeZodError } from '#platform/zod';
+import type { StoreContext } from './client.ts';
+import {
+  PlanExistsError,
+  PlanMissingError,
+  PlanRunningError,
+  PlanVersionConflictError,
+  StoreCorruptItemError,
+  isConditionFailure,
+  toStoreError,
+} from './errors.ts';
+import { conditionFailureItem, failedConditions, withConflictRetry } from './items.ts';
+import { decodeCursor, encodeCursor, pageSize, type Page, type PageRequest } from './paging.ts';
+import { PLANS_INDEX, keys } from './table.ts';
+
+export interface StoredPlan {
+  readonly plan: Plan;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Slot (ISO instant) that started the last scheduled run, if any */
+  readonly lastSlot?: string;
+}
+
+export interface PutPlanOptions {
+  /** Replace only if the stored version is this one */
+  readonly expectedVersion?: number;
+  /** Create only: fail with PlanExistsError if the plan exists */
+  readonly createOnly?: boolean;
+  readonly now?: Date;
+}
+
+export interface PlanPage extends Page<StoredPlan> {
+  /** Plans whose stored form no longer parses, with the reasons (never fatal for a listing) */
+  readonly invalid: { planId: string; issues: string[] }[];
+}
+
+function fromItem(item: Record<string, unknown>): StoredPlan {
+  const planId = String(item['planId']);
+  const parsed = planSchema.safeParse(item['plan']);
+  if (!parsed.success) {
+    throw new StoreCorruptItemError(`Stored plan ${planId} no longer parses: ${describeZodError(parsed.error, 'plan').join('; ')}`, {
+      context: { planId },
+    });
+  }
+  return {
+    plan: parsed.data,
+    version: Number(item['version']),
+    createdAt: String(item['createdAt']),
+    updatedAt: String(item['updatedAt']),
+    ...(typeof item['lastSlot'] === 'string' ? { lastSlot: item['lastSlot'] } : {}),
+  };
+}
+
+export class PlanRepository {
+  constructor(private readonly store: StoreContext) {}
+
+  /** Creates or replaces the plan; answers the stored plan and whether it was created. */
+  async put(plan: Plan, options: PutPlanOptions = {}): Promise<{ stored: StoredPlan; created: boolean }> {
+    const now = (options.now ?? new Date()).toISOString();
+    const conditions: string[] = [];
+    const values: Record<string, unknown> = { ':plan': plan, ':id': plan.id, ':plans': keys.plansIndexPk, ':now': now, ':one': 1 };
+    if (options.createOnly) conditions.push('attribute_not_exists(pk)');
+    if (options.expectedVersion !== undefined) {
+      conditions.push('#version = :expected');
+      values[':expected'] = options.expectedVersion;
+    }
+    try {
+      const result = await this.store.client.send(
+        new UpdateCommand({
+          TableName: this.store.tableName,
+          Key: { pk: keys.planPk(plan.id), sk: keys.planSk },
+          UpdateExpression:
+            'SET #plan = :plan, planId = :id, gsi1pk = :plans, gsi1sk = :id, updatedAt = :now, createdAt = if_not_exists(createdAt, :now) ADD #version :one',
+          ...(conditions.length ? { ConditionExpression: conditions.join(' AND ') } : {}),
+          ExpressionAttributeNames: { '#plan': 'plan', '#version': 'version' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      const stored = fromItem(result.Attributes ?? {});
+      return { stored, created: stored.version === 1 };
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        const old = conditionFailureItem(error);
+        const oldVersion = old ? Number(old['version']) : null;
+        if (options.createOnly && oldVersion !== null) throw new PlanExistsError(plan.id, oldVersion);
+        throw new PlanVersionConflictError(plan.id, options.expectedVersion ?? 0, oldVersion);
+      }
+      throw toStoreError(error, 'put plan', { planId: plan.id });
+    }
+  }
+
+  async get(planId: string): Promise<StoredPlan | null> {
+    try {
+      const result = await this.store.client.send(
+        new GetCommand({ TableName: this.store.tableName, Key: { pk: keys.planPk(planId), sk: keys.planSk }, ConsistentRead: true }),
+      );
+      return result.Item ? fromItem(result.Item) : null;
+    } catch (error) {
+      throw toStoreError(error, 'get plan', { planId });
+    }
+  }
+
+  /** Plans in id order, a page at a time (the index is eventually consistent). */
+  async list(request: PageRequest = {}): Promise<PlanPage> {
+    let result: QueryCommandOutput;
+    try {
+      const startKey = decodeCursor(request.cursor, PLANS_INDEX.partitionKey, keys.plansIndexPk);
+      result = await this.store.client.send(
+        new QueryCommand({
+          TableName: this.store.tableName,
+          IndexName: PLANS_INDEX.name,
+          KeyConditionExpression: '#gpk = :plans',
+          ExpressionAttributeNames: { '#gpk': PLANS_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':plans': keys.plansIndexPk },
+          Limit: pageSize(request.limit),
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+    } catch (error) {
+      throw toStoreError(error, 'list plans');
+    }
+    const items: StoredPlan[] = [];
+    const invalid: { planId: string; issues: string[] }[] = [];
+    for (const item of result.Items ?? []) {
+      try {
+        items.push(fromItem(item));
+      } catch (error) {
+        invalid.push({ planId: String(item['planId']), issues: [(error as Error).message] });
+      }
+    }
+    const nextCursor = encodeCursor(result.LastEvaluatedKey);
+    return { items, invalid, ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  /** Every plan, page by page (for the tick). */
+  async *all(pageLimit = 100): AsyncGenerator<StoredPlan | { planId: string; issues: string[] }> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.list({ limit: pageLimit, ...(cursor ? { cursor } : {}) });
+      yield* page.items;
+      yield* page.invalid;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  /**
+   * Deletes the plan when no run holds its lock (same transaction), and its cursors after.
+   * Runs stay until their TTL, bindings stay (re-creating the plan must not re-export orders).
+   * Answers false when there was no such plan.
+   */
+  async delete(planId: string, options: { expectedVersion?: number; now?: Date } = {}): Promise<boolean> {
+    const nowMs = (options.now ?? new Date()).getTime();
+    const pk = keys.planPk(planId);
+    try {
+      await withConflictRetry(() =>
+        this.store.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Delete: {
+                  TableName: this.store.tableName,
+                  Key: { pk, sk: keys.planSk },
+                  ConditionExpression: options.expectedVersion === undefined ? 'attribute_exists(pk)' : 'attribute_exists(pk) AND #version = :expected',
+                  ...(options.expectedVersion === undefined
+                    ? {}
+                    : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': options.expectedVersion } }),
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+              {
+                ConditionCheck: {
+                  TableName: this.store.tableName,
+                  Key: { pk, sk: keys.lockSk },
+                  ConditionExpression: 'attribute_not_exists(pk) OR expiresAtMs <= :now',
+                  ExpressionAttributeValues: { ':now': nowMs },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+            ],
+          }),
+        ),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        const [planFailed, lockFailed] = failedConditions(error);
+        if (planFailed) {
+          const old = conditionFailureItem(error, 0);
+          if (!old) return false;
+          throw new PlanVersionConflictError(planId, options.expectedVersion ?? 0, Number(old['version']));
+        }
+        if (lockFailed) {
+          const lock = conditionFailureItem(error, 1);
+          throw new PlanRunningError(planId, lock ? String(lock['runId']) : null);
+        }
+      }
+      throw toStoreError(error, 'delete plan', { planId });
+    }
+    await this.deleteByPrefix(pk, 'CURSOR#');
+    await this.deleteExpiredLock(pk, nowMs);
+    return true;
+  }
+
+  /** Records that `slot` started (or is starting) a scheduled run; false when that slot or a later one was taken already. */
+  async claimSlot(planId: string, slot: string, now: Date = new Date()): Promise<boolean> {
+    try {
+      await this.store.client.send(
+        new UpdateCommand({
+          TableName: this.store.tableName,
+          Key: { pk: keys.planPk(planId), sk: keys.planSk },
+          UpdateExpression: 'SET lastSlot = :slot, lastSlotClaimedAt = :now',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastSlot) OR lastSlot < :slot)',
+          ExpressionAttributeValues: { ':slot': slot, ':now': now.toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw toStoreError(error, 'claim schedule slot', { planId, slot });
+    }
+  }
+
+  /** Gives a claimed slot back (the run did not start), restoring the previous one; false if someone moved on meanwhile. */
+  async releaseSlot(planId: string, slot: string, previous: string | null): Promise<boolean> {
+    try {
+      await this.store.client.send(
+        new UpdateCommand({
+          TableName: this.store.tableName,
+          Key: { pk: keys.planPk(planId), sk: keys.planSk },
+          UpdateExpression: previous === null ? 'REMOVE lastSlot, lastSlotClaimedAt' : 'SET lastSlot = :previous',
+          ConditionExpression: 'lastSlot = :slot',
+          ExpressionAttributeValues: { ':slot': slot, ...(previous === null ? {} : { ':previous': previous }) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw toStoreError(error, 'release schedule slot', { planId, slot });
+    }
+  }
+
+  /** Fails with PlanMissingError when the plan does not exist. */
+  async require(planId: string): Promise<StoredPlan> {
+    const stored = await this.get(planId);
+    if (!stored) throw new PlanMissingError(planId);
+    return stored;
+  }
+
+  private async deleteExpiredLock(pk: string, nowMs: number): Promise<void> {
+    try {
+      await this.store.client.send(
+        new DeleteCommand({
+          TableName: this.store.tableName,
+          Key: { pk, sk: keys.lockSk },
+          ConditionExpression: 'expiresAtMs <= :now',
+          ExpressionAttributeValues: { ':now': nowMs },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw toStoreError(error, 'delete expired lock', { pk });
+    }
+  }
+
+  private async deleteByPrefix(pk: string, prefix: string): Promise<void> {
+    try {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.store.client.send(
+          new QueryCommand({
+            TableName: this.store.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+            ProjectionExpression: 'pk, sk',
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          await this.store.client.send(new DeleteCommand({ TableName: this.store.tableName, Key: { pk: item['pk'], sk: item['sk'] } }));
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    } catch (error) {
+      throw toStoreError(error, 'delete plan items', { pk, prefix });
+    }
+  }
+}
