@@ -11,7 +11,8 @@
  * * Every answer is checked against the contract's shape; every failure is a GoodwixError.
  */
 import { randomUUID } from 'node:crypto';
-import { describeZodError, type z } from '#platform/zod';
+import type * as z from '#platform/zod';
+import { describeZodError } from '#platform/zod';
 import {
   GoodwixAuthError,
   GoodwixError,

@@ -4,7 +4,7 @@
  * Adapting to the real Goodwix API is a change here and in client.ts, nowhere else.
  */
 import { money, percent, quantity } from '#core/decimal';
-import { z } from '#platform/zod';
+import * as z from '#platform/zod';
 import type {
   GoodwixBuyer,
   GoodwixCatalog,

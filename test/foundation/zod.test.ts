@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeZodError, z } from '#platform/zod';
+import * as z from '#platform/zod';
+import { describeZodError } from '#platform/zod';
 
 test('zod errors name the field path and speak English', () => {
   const schema = z.object({ schedule: z.object({ every: z.number().check(z.positive()) }) });
