@@ -3,7 +3,8 @@
  * decoding validates 1C's JSON with zod/mini and converts values (`values.ts`); encoding turns
  * our values back into 1C's JSON. Errors name the entity set and the OData field at fault.
  */
-import { describeZodError, z } from '#platform/zod';
+import * as z from '#platform/zod';
+import { describeZodError } from '#platform/zod';
 import { OneCInvalidArgumentError, OneCUnexpectedDataError } from './errors.ts';
 import {
   orderSpec, shipmentSpec,

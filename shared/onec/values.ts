@@ -17,7 +17,7 @@
  * | composite   | `X` + `X_Type` `"StandardODATA.Document_…"` / `"StandardODATA.Undefined"` | { ref, type } \| null |
  */
 import { money, percent, quantity, type Decimal } from '#core/decimal';
-import { z } from '#platform/zod';
+import * as z from '#platform/zod';
 import { OneCInvalidArgumentError } from './errors.ts';
 
 export const EMPTY_REF = '00000000-0000-0000-0000-000000000000';
