@@ -25,7 +25,7 @@ export const demo = {
   vat20: demoOneC.vatRates.vat20.ref,
 };
 
-export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
 
 export interface Answer {
   status: number;

@@ -21,25 +21,25 @@ const arrays = new Set(['EntityType', 'ComplexType', 'Property', 'NavigationProp
 function parseCsdl(xml: string): Csdl {
   const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => arrays.has(name) }).parse(xml);
   const schema = doc['edmx:Edmx']['edmx:DataServices'].Schema;
-  const info = (t: any): TypeInfo => ({ // eslint-disable-line @typescript-eslint/no-explicit-any
-    props: (t.Property ?? []).map((p: any) => ({ name: p['@Name'], type: p['@Type'], nullable: p['@Nullable'] })), // eslint-disable-line @typescript-eslint/no-explicit-any
-    navs: (t.NavigationProperty ?? []).map((n: any) => n['@Name']), // eslint-disable-line @typescript-eslint/no-explicit-any
-    keys: (t.Key?.PropertyRef ?? []).map((k: any) => k['@Name']), // eslint-disable-line @typescript-eslint/no-explicit-any
+  const info = (t: any): TypeInfo => ({
+    props: (t.Property ?? []).map((p: any) => ({ name: p['@Name'], type: p['@Type'], nullable: p['@Nullable'] })),
+    navs: (t.NavigationProperty ?? []).map((n: any) => n['@Name']),
+    keys: (t.Key?.PropertyRef ?? []).map((k: any) => k['@Name']),
     openType: t['@OpenType'],
   });
   const container = schema.EntityContainer;
   return {
     namespace: schema['@Namespace'],
-    entityTypes: new Map((schema.EntityType ?? []).map((t: any) => [t['@Name'], info(t)])), // eslint-disable-line @typescript-eslint/no-explicit-any
-    complexTypes: new Map((schema.ComplexType ?? []).map((t: any) => [t['@Name'], info(t)])), // eslint-disable-line @typescript-eslint/no-explicit-any
-    entitySets: new Map((container.EntitySet ?? []).map((s: any) => [s['@Name'], s['@EntityType']])), // eslint-disable-line @typescript-eslint/no-explicit-any
-    functions: (container.FunctionImport ?? []).map((f: any) => ({ // eslint-disable-line @typescript-eslint/no-explicit-any
+    entityTypes: new Map((schema.EntityType ?? []).map((t: any) => [t['@Name'], info(t)])),
+    complexTypes: new Map((schema.ComplexType ?? []).map((t: any) => [t['@Name'], info(t)])),
+    entitySets: new Map((container.EntitySet ?? []).map((s: any) => [s['@Name'], s['@EntityType']])),
+    functions: (container.FunctionImport ?? []).map((f: any) => ({
       name: f['@Name'],
-      binding: f.Parameter.find((p: any) => p['@Name'] === 'bindingParameter')['@Type'], // eslint-disable-line @typescript-eslint/no-explicit-any
-      params: f.Parameter.map((p: any) => `${p['@Name']}:${p['@Type']}`), // eslint-disable-line @typescript-eslint/no-explicit-any
+      binding: f.Parameter.find((p: any) => p['@Name'] === 'bindingParameter')['@Type'],
+      params: f.Parameter.map((p: any) => `${p['@Name']}:${p['@Type']}`),
       returnType: f['@ReturnType'],
     })),
-    associations: new Set((schema.Association ?? []).map((a: any) => a['@Name'])), // eslint-disable-line @typescript-eslint/no-explicit-any
+    associations: new Set((schema.Association ?? []).map((a: any) => a['@Name'])),
   };
 }
 

@@ -1,0 +1,366 @@
+import { describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { demoOneC } from '#local/demo/supplier';
+import { EMPTY_REF, Http, ORDERS, SALES, demo, orderBody, shipmentBody, startSandbox, type Json } from './helpers.ts';
+
+/** A fresh demo base per test: reserves and stock never leak between tests. */
+async function fresh(t: TestContext): Promise<Http> {
+  const { sandbox, http } = await startSandbox();
+  t.after(() => sandbox.close());
+  return http;
+}
+
+async function postedOrder(http: Http, body: Json): Promise<Json> {
+  const o = await http.create(ORDERS, body);
+  const p = await http.postDoc(ORDERS, o.Ref_Key);
+  assert.equal(p.status, 200, p.text);
+  return http.read(ORDERS, o.Ref_Key);
+}
+
+const messageOf = (a: { json: Json }): string => a.json['odata.error'].message.value as string;
+
+describe('1C sandbox posting', () => {
+  describe('Post and Unpost', () => {
+    test('answer 200 with an empty body; the document is then posted, with a higher DataVersion', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      const o = await http.create(ORDERS, orderBody());
+      // Act
+      const post = await http.postDoc(ORDERS, o.Ref_Key);
+      const posted = await http.read(ORDERS, o.Ref_Key);
+      const unpost = await http.unpostDoc(ORDERS, o.Ref_Key);
+      const unposted = await http.read(ORDERS, o.Ref_Key);
+      // Assess
+      assert.equal(post.status, 200);
+      assert.equal(post.text, '');
+      assert.equal(posted.Posted, true);
+      assert.notEqual(posted.DataVersion, o.DataVersion);
+      assert.equal(unpost.status, 200);
+      assert.equal(unpost.text, '');
+      assert.equal(unposted.Posted, false);
+    });
+
+    test('refuse operational posting of an order with 500 -1 and 1C\'s message', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      const o = await http.create(ORDERS, orderBody());
+      // Act
+      const a = await http.post(`${ORDERS}(guid'${o.Ref_Key}')/Post?PostingModeOperational=true`);
+      // Assess
+      assert.deepEqual([a.status, a.json['odata.error'].code], [500, '-1']);
+      assert.match(messageOf(a), /оперативном режиме/u);
+      assert.equal((await http.read(ORDERS, o.Ref_Key)).Posted, false);
+    });
+
+    test('answer 404 code 9 for a document that does not exist', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      // Act
+      const a = await http.postDoc(ORDERS, '12345678-1234-1234-1234-123456789012');
+      // Assess
+      assert.deepEqual([a.status, a.json['odata.error'].code], [404, '9']);
+    });
+
+    test('run the fill checks: an order under the contract agreement needs its Договор', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      const b = demo.contractBuyer;
+      const body = orderBody([{}], { Партнер_Key: b.partnerRef, Контрагент_Key: b.counterpartyRef, Соглашение_Key: demoOneC.agreements.contract.ref, ПорядокРасчетов: 'ПоДоговорамКонтрагентов' });
+      const without = await http.create(ORDERS, body);
+      const withContract = await http.create(ORDERS, { ...body, Договор_Key: b.contractRef });
+      // Act
+      const refused = await http.postDoc(ORDERS, without.Ref_Key);
+      const accepted = await http.postDoc(ORDERS, withContract.Ref_Key);
+      // Assess
+      assert.deepEqual([refused.status, refused.json['odata.error'].code], [500, '-1']);
+      assert.match(messageOf(refused), /Поле "Договор" не заполнено/u);
+      assert.match(messageOf(refused), /Не удалось провести "Заказ клиента ТД00-\d{6} от \d\d\.\d\d\.\d{4} \d\d:\d\d:\d\d"/u);
+      assert.equal(accepted.status, 200);
+    });
+
+    test('refuse to post an order marked for deletion', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      const o = await http.create(ORDERS, orderBody([{}], { DeletionMark: true }));
+      // Act
+      const a = await http.postDoc(ORDERS, o.Ref_Key);
+      // Assess
+      assert.equal(a.status, 500);
+      assert.match(messageOf(a), /Помеченный на удаление/u);
+    });
+  });
+
+  describe('reserves', () => {
+    test('the order entered in 1C holds its reserve from the start (Goodwix shows it as Integration)', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      const o = demo.integrationOrder;
+      // Act
+      const rows = await http.reserves(demo.bosch.ref);
+      const order = await http.read(ORDERS, o.ref);
+      // Assess
+      assert.equal(order.Posted, true);
+      assert.equal(order.Статус, 'КОбеспечению');
+      assert.equal(order.Партнер_Key, demo.buyer.partnerRef);
+      assert.deepEqual(rows.map((r) => ({ ...r })), [{
+        Распоряжение: o.ref, Распоряжение_Type: 'StandardODATA.Document_ЗаказКлиента', Номенклатура_Key: demo.bosch.ref,
+        Характеристика_Key: EMPTY_REF, Назначение_Key: EMPTY_REF, Склад_Key: demo.main, Серия_Key: EMPTY_REF,
+        ВРезервеBalance: o.lines[0]!.quantity, КОтгрузкеBalance: 0,
+      }]);
+    });
+
+    test('posting reserves СоСклада rows in ВРезерве and Отгрузить rows in КОтгрузке, at the row warehouse or the header one', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      // Act
+      const o = await postedOrder(http, orderBody([
+        { product: demo.screws, qty: 10 },
+        { product: demo.screws, qty: 4, provision: 'Отгрузить' },
+        { product: demo.screws, qty: 7, warehouse: demo.north },
+        { product: demo.screws, qty: 2, provision: 'НеТребуется' },
+      ]));
+      const rows = (await http.reserves(demo.screws.ref)).filter((r) => r.Распоряжение === o.Ref_Key);
+      // Assess
+      const at = (w: string): Json | undefined => rows.find((r) => r.Склад_Key === w);
+      assert.equal(rows.length, 2);
+      assert.deepEqual([at(demo.main)!.ВРезервеBalance, at(demo.main)!.КОтгрузкеBalance], [10, 4]);
+      assert.deepEqual([at(demo.north)!.ВРезервеBalance, at(demo.north)!.КОтгрузкеBalance], [7, 0]);
+    });
+
+    test('an order with status НеСогласован is posted but reserves nothing', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      // Act
+      const o = await postedOrder(http, orderBody([{ product: demo.makita, qty: 3 }], { Статус: 'НеСогласован' }));
+      // Assess
+      assert.equal(o.Posted, true);
+      assert.equal(await http.reservedBy(o.Ref_Key, demo.makita.ref), 0);
+    });
+
+    test('fails when the free stock is short, naming product, warehouse, required and available, and reserves nothing', async (t) => {
+      // Prepare: the level has 3 on hand at the main warehouse
+      const http = await fresh(t);
+      const o = await http.create(ORDERS, orderBody([{ product: demo.makita, qty: 1 }, { product: demo.level, qty: 5 }]));
+      // Act
+      const a = await http.postDoc(ORDERS, o.Ref_Key);
+      // Assess
+      assert.deepEqual([a.status, a.json['odata.error'].code], [500, '-1']);
+      assert.match(messageOf(a), /Недостаточно свободного остатка товара "Уровень строительный 600 мм" на складе "Основной склад": требуется 5 шт, доступно 3 шт/u);
+      assert.equal((await http.read(ORDERS, o.Ref_Key)).Posted, false);
+      assert.equal(await http.reservedBy(o.Ref_Key, demo.makita.ref), 0);
+      assert.equal(await http.reservedBy(o.Ref_Key, demo.level.ref), 0);
+    });
+
+    test('counts other orders\' reserves against the free stock', async (t) => {
+      // Prepare: 40 drills on hand at the main warehouse, 4 reserved by the order entered in 1C
+      const http = await fresh(t);
+      const tooMany = await http.create(ORDERS, orderBody([{ product: demo.bosch, qty: 37 }]));
+      const exact = await http.create(ORDERS, orderBody([{ product: demo.bosch, qty: 36 }]));
+      // Act
+      const refused = await http.postDoc(ORDERS, tooMany.Ref_Key);
+      const accepted = await http.postDoc(ORDERS, exact.Ref_Key);
+      // Assess
+      assert.match(messageOf(refused), /требуется 37 шт, доступно 36 шт/u);
+      assert.equal(accepted.status, 200);
+      assert.equal(await http.reservedBy(exact.Ref_Key, demo.bosch.ref), 36);
+    });
+
+    test('names the variant of a product with characteristics', async (t) => {
+      // Prepare: 6 jackets of size 56
+      const http = await fresh(t);
+      const size56 = demo.jacket.variants![2]!;
+      const o = await http.create(ORDERS, orderBody([{ product: demo.jacket, variant: size56.ref, qty: 7 }]));
+      // Act
+      const a = await http.postDoc(ORDERS, o.Ref_Key);
+      // Assess
+      assert.match(messageOf(a), /"Куртка рабочая утепленная, Размер 56" на складе "Основной склад": требуется 7 шт, доступно 6 шт/u);
+    });
+
+    test('a PATCH does not touch the reserve of a posted order until it is posted again; re-posting recomputes', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      const o = await postedOrder(http, orderBody([{ product: demo.makita, qty: 2 }]));
+      const rows = o.Товары as Json[];
+      // Act
+      await http.update(ORDERS, o.Ref_Key, { Товары: [{ ...rows[0], Количество: 5 }] });
+      const beforeRepost = await http.reservedBy(o.Ref_Key, demo.makita.ref);
+      await http.postDoc(ORDERS, o.Ref_Key);
+      const afterRepost = await http.reservedBy(o.Ref_Key, demo.makita.ref);
+      // Assess
+      assert.equal(beforeRepost, 2);
+      assert.equal(afterRepost, 5);
+    });
+
+    test('Unpost releases the reserve', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      const o = await postedOrder(http, orderBody([{ product: demo.makita, qty: 2 }]));
+      // Act
+      await http.unpostDoc(ORDERS, o.Ref_Key);
+      // Assess
+      assert.equal(await http.reservedBy(o.Ref_Key, demo.makita.ref), 0);
+    });
+
+    test('a cancelled row reserves nothing and cancelling a row of a posted order releases it on re-post', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      const o = await postedOrder(http, orderBody([{ product: demo.makita, qty: 2 }, { product: demo.screws, qty: 3, cancelled: true }]));
+      const rows = o.Товары as Json[];
+      // Act
+      const screwsReserved = await http.reservedBy(o.Ref_Key, demo.screws.ref);
+      await http.update(ORDERS, o.Ref_Key, { Товары: [{ ...rows[0], Отменено: true, ПричинаОтмены_Key: demoOneC.cancelReasons.buyerRefused.ref }, rows[1]] });
+      await http.postDoc(ORDERS, o.Ref_Key);
+      // Assess
+      assert.equal(screwsReserved, 0);
+      assert.equal(await http.reservedBy(o.Ref_Key, demo.makita.ref), 0);
+      const reread = await http.read(ORDERS, o.Ref_Key);
+      assert.equal(reread.Товары[0].Отменено, true);
+      assert.equal(reread.Товары[0].ПричинаОтмены_Key, demoOneC.cancelReasons.buyerRefused.ref);
+      assert.equal(reread.СуммаДокумента, 0);
+    });
+
+    test('status Закрыт releases the reserve', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      const o = await postedOrder(http, orderBody([{ product: demo.makita, qty: 2 }]));
+      // Act
+      await http.update(ORDERS, o.Ref_Key, { Статус: 'Закрыт' });
+      await http.postDoc(ORDERS, o.Ref_Key);
+      // Assess
+      assert.equal(await http.reservedBy(o.Ref_Key, demo.makita.ref), 0);
+    });
+  });
+
+  describe('shipments', () => {
+    test('a posted shipment reduces the stock on hand and the order\'s open reserve', async (t) => {
+      // Prepare: 25 Makita on hand
+      const http = await fresh(t);
+      const o = await postedOrder(http, orderBody([{ product: demo.makita, qty: 5 }]));
+      const s = await http.create(SALES, shipmentBody(o.Ref_Key, [{ product: demo.makita, qty: 2 }]));
+      // Act
+      const post = await http.postDoc(SALES, s.Ref_Key);
+      // Assess
+      assert.equal(post.status, 200);
+      assert.equal(post.text, '');
+      assert.equal((await http.read(SALES, s.Ref_Key)).Posted, true);
+      assert.equal(await http.onHand(demo.makita.ref, demo.main), 23);
+      assert.equal(await http.reservedBy(o.Ref_Key, demo.makita.ref), 3);
+    });
+
+    test('shipping the rest closes the reserve, and re-posting the order does not bring it back', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      const o = await postedOrder(http, orderBody([{ product: demo.makita, qty: 5 }]));
+      for (const qty of [2, 3]) {
+        const s = await http.create(SALES, shipmentBody(o.Ref_Key, [{ product: demo.makita, qty }]));
+        await http.postDoc(SALES, s.Ref_Key);
+      }
+      // Act
+      const afterShipments = await http.reservedBy(o.Ref_Key, demo.makita.ref);
+      await http.postDoc(ORDERS, o.Ref_Key);
+      const afterRepost = await http.reservedBy(o.Ref_Key, demo.makita.ref);
+      // Assess
+      assert.equal(afterShipments, 0);
+      assert.equal(afterRepost, 0);
+      assert.equal(await http.onHand(demo.makita.ref, demo.main), 20);
+    });
+
+    test('unposting or deleting a shipment restores stock and reserve', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      const o = await postedOrder(http, orderBody([{ product: demo.makita, qty: 5 }]));
+      const s1 = await http.create(SALES, shipmentBody(o.Ref_Key, [{ product: demo.makita, qty: 2 }]));
+      const s2 = await http.create(SALES, shipmentBody(o.Ref_Key, [{ product: demo.makita, qty: 1 }]));
+      await http.postDoc(SALES, s1.Ref_Key);
+      await http.postDoc(SALES, s2.Ref_Key);
+      // Act
+      await http.unpostDoc(SALES, s1.Ref_Key);
+      const afterUnpost = [await http.onHand(demo.makita.ref, demo.main), await http.reservedBy(o.Ref_Key, demo.makita.ref)];
+      await http.call('DELETE', `${SALES}(guid'${s2.Ref_Key}')`);
+      const afterDelete = [await http.onHand(demo.makita.ref, demo.main), await http.reservedBy(o.Ref_Key, demo.makita.ref)];
+      // Assess
+      assert.deepEqual(afterUnpost, [24, 4]);
+      assert.deepEqual(afterDelete, [25, 5]);
+    });
+
+    test('a shipment of more than is free plus its order\'s reserve fails and changes nothing', async (t) => {
+      // Prepare: 3 levels on hand; another order reserves 2, ours reserves 1
+      const http = await fresh(t);
+      await postedOrder(http, orderBody([{ product: demo.level, qty: 2 }]));
+      const ours = await postedOrder(http, orderBody([{ product: demo.level, qty: 1 }]));
+      const s = await http.create(SALES, shipmentBody(ours.Ref_Key, [{ product: demo.level, qty: 2 }]));
+      // Act
+      const a = await http.postDoc(SALES, s.Ref_Key);
+      // Assess
+      assert.deepEqual([a.status, a.json['odata.error'].code], [500, '-1']);
+      assert.match(messageOf(a), /Недостаточно товара "Уровень строительный 600 мм" на складе "Основной склад": требуется 2 шт, доступно 1 шт/u);
+      assert.equal(await http.onHand(demo.level.ref, demo.main), 3);
+      assert.equal(await http.reservedBy(ours.Ref_Key, demo.level.ref), 1);
+    });
+  });
+
+  describe('register balances', () => {
+    test('Balance takes a Condition on the composite Распоряжение with cast()', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      const o = await postedOrder(http, orderBody([{ product: demo.makita, qty: 2 }, { product: demo.screws, qty: 6 }]));
+      const cond = `Распоряжение eq cast(guid''${o.Ref_Key}'', ''Document_ЗаказКлиента'')`;
+      // Act
+      const a = await http.get(`AccumulationRegister_ТоварыКОтгрузке/Balance(Condition='${cond}')?$format=json`);
+      // Assess
+      assert.equal(a.status, 200, a.text);
+      assert.deepEqual(a.json.value.map((r: Json) => [r.Номенклатура_Key, r.ВРезервеBalance]).sort(), [[demo.makita.ref, 2], [demo.screws.ref, 6]].sort());
+    });
+
+    test('Balance sums over the Dimensions asked for, without `_Key` in their names', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      // Act
+      const a = await http.get(`AccumulationRegister_ТоварыНаСкладах/Balance(Condition='Номенклатура_Key eq guid''${demo.screws.ref}''',Dimensions='Номенклатура')?$format=json`);
+      // Assess
+      assert.deepEqual(a.json.value, [{ Номенклатура_Key: demo.screws.ref, ВНаличииBalance: 700, КОтгрузкеBalance: 0 }]);
+    });
+
+    test('Balance takes Period (balances before that moment) and parameters from the query string too', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      // Act
+      const before1 = await http.get(`AccumulationRegister_ТоварыНаСкладах/Balance(Period=datetime'2025-01-01T00:00:00',Condition='Номенклатура_Key eq guid''${demo.bosch.ref}''')?$format=json`);
+      const viaQuery = await http.get(`AccumulationRegister_ТоварыНаСкладах/Balance?$format=json&Condition=${encodeURIComponent(`Номенклатура_Key eq guid'${demo.bosch.ref}'`)}&Dimensions=${encodeURIComponent('Номенклатура')}`);
+      // Assess
+      assert.deepEqual(before1.json.value, []);
+      assert.deepEqual(viaQuery.json.value, [{ Номенклатура_Key: demo.bosch.ref, ВНаличииBalance: 52, КОтгрузкеBalance: 0 }]);
+    });
+
+    test('Balance without Condition answers (no extra delay) and is flagged in the stats', async (t) => {
+      // Prepare
+      const { sandbox, http } = await startSandbox();
+      t.after(() => sandbox.close());
+      // Act
+      const a = await http.get('AccumulationRegister_ТоварыНаСкладах/Balance?$format=json');
+      const withCondition = await http.get(`AccumulationRegister_ТоварыНаСкладах/Balance(Condition='Номенклатура_Key eq guid''${demo.bosch.ref}''')?$format=json`);
+      // Assess
+      assert.equal(a.status, 200);
+      assert.ok(a.json.value.length > 10);
+      assert.equal(withCondition.status, 200);
+      const flagged = sandbox.stats.requests.filter((r) => r.warning === 'balance-without-condition');
+      assert.equal(flagged.length, 1);
+      assert.equal(flagged[0]!.entitySet, 'AccumulationRegister_ТоварыНаСкладах');
+    });
+
+    test('Balance answers code 14 for a bad Condition and code 6 for an unknown dimension or parameter', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      // Act
+      const syntax = await http.get("AccumulationRegister_ТоварыНаСкладах/Balance(Condition='Номенклатура_Key eq')?$format=json");
+      const field = await http.get("AccumulationRegister_ТоварыНаСкладах/Balance(Condition='Покупатель eq 1')?$format=json");
+      const resource = await http.get("AccumulationRegister_ТоварыНаСкладах/Balance(Condition='ВНаличии gt 1')?$format=json");
+      const dim = await http.get("AccumulationRegister_ТоварыНаСкладах/Balance(Dimensions='Покупатель')?$format=json");
+      const param = await http.get("AccumulationRegister_ТоварыНаСкладах/Balance(Условие='x')?$format=json");
+      const fn = await http.get('AccumulationRegister_ТоварыНаСкладах/Turnovers?$format=json');
+      // Assess
+      assert.deepEqual([syntax.status, syntax.json['odata.error'].code], [400, '14']);
+      for (const a of [field, resource, dim, param, fn]) assert.deepEqual([a.status, a.json['odata.error'].code], [400, '6'], a.text);
+    });
+  });
+});
