@@ -38,26 +38,67 @@ interface RecorderRecords {
 const EPS = 1e-9;
 const key = (product: string, variant: string, warehouse: string): string => `${product}|${variant}|${warehouse}`;
 
+interface Bal { reserve: number; toShip: number }
+
+const tidy = (n: number): number => round(n, 6);
+
+/**
+ * Register records by recorder, with running totals kept up to date on every write so that
+ * posting costs the size of the document, not of the base: ВНаличии per stock key, the
+ * ТоварыКОтгрузке balance per order and stock key, and per stock key the stock held by orders
+ * (Σ over orders of max(0, ВРезерве + КОтгрузке)).
+ */
 export class Registers {
   private readonly byRecorder = new Map<string, RecorderRecords>();
+  private readonly stock = new Map<string, number>();
+  private readonly orders = new Map<string, Map<string, Bal>>();
+  private readonly held = new Map<string, number>();
 
   set(recorder: string, recorderType: string, register: string, rows: Movement[]): void {
-    const entry = this.byRecorder.get(recorder) ?? { recorderType, byRegister: new Map() };
+    const entry = this.byRecorder.get(recorder) ?? { recorderType, byRegister: new Map<string, Movement[]>() };
+    this.account(register, entry.byRegister.get(register) ?? [], -1);
     entry.byRegister.set(register, rows);
+    this.account(register, rows, 1);
     this.byRecorder.set(recorder, entry);
   }
 
   clear(recorder: string): void {
+    const entry = this.byRecorder.get(recorder);
+    if (!entry) return;
+    for (const [register, rows] of entry.byRegister) this.account(register, rows, -1);
     this.byRecorder.delete(recorder);
   }
 
-  /** Every record of a register, recorder by recorder. */
-  records(register: string, exceptRecorder?: string): Movement[] {
-    const out: Movement[] = [];
-    for (const [recorder, entry] of this.byRecorder) {
-      if (recorder === exceptRecorder) continue;
-      out.push(...(entry.byRegister.get(register) ?? []));
+  private account(register: string, rows: readonly Movement[], k: 1 | -1): void {
+    for (const m of rows) {
+      const s = sign(m) * k;
+      const sk = stockKeyOf(m);
+      if (register === STOCK) {
+        this.stock.set(sk, tidy((this.stock.get(sk) ?? 0) + s * Number(m.ВНаличии)));
+      } else if (register === TO_SHIP) {
+        const order = String(m.Распоряжение);
+        const perOrder = this.orders.get(order) ?? new Map<string, Bal>();
+        const b = perOrder.get(sk) ?? { reserve: 0, toShip: 0 };
+        const before = Math.max(0, b.reserve + b.toShip);
+        b.reserve = tidy(b.reserve + s * Number(m.ВРезерве));
+        b.toShip = tidy(b.toShip + s * Number(m.КОтгрузке));
+        const after = Math.max(0, b.reserve + b.toShip);
+        perOrder.set(sk, b);
+        this.orders.set(order, perOrder);
+        this.held.set(sk, tidy((this.held.get(sk) ?? 0) + after - before));
+      }
     }
+  }
+
+  /** Records one recorder wrote to a register. */
+  recordsOf(recorder: string, register: string): readonly Movement[] {
+    return this.byRecorder.get(recorder)?.byRegister.get(register) ?? [];
+  }
+
+  /** Every record of a register, recorder by recorder. */
+  records(register: string): Movement[] {
+    const out: Movement[] = [];
+    for (const entry of this.byRecorder.values()) out.push(...(entry.byRegister.get(register) ?? []));
     return out;
   }
 
@@ -69,6 +110,51 @@ export class Registers {
       if (rows && rows.length > 0) out.push({ recorder, recorderType: entry.recorderType, rows });
     }
     return out;
+  }
+
+  /** ВНаличии at a stock key, optionally without one recorder's records. */
+  onHand(sk: string, exceptRecorder?: string): number {
+    let v = this.stock.get(sk) ?? 0;
+    if (exceptRecorder) for (const m of this.recordsOf(exceptRecorder, STOCK)) if (stockKeyOf(m) === sk) v -= sign(m) * Number(m.ВНаличии);
+    return tidy(v);
+  }
+
+  /** An order's ТоварыКОтгрузке balance at a stock key, optionally without one recorder's records. */
+  orderBalance(order: string, sk: string, exceptRecorder?: string): Bal {
+    const b = this.orders.get(order)?.get(sk) ?? { reserve: 0, toShip: 0 };
+    let { reserve, toShip } = b;
+    if (exceptRecorder) {
+      for (const m of this.recordsOf(exceptRecorder, TO_SHIP)) {
+        if (m.Распоряжение !== order || stockKeyOf(m) !== sk) continue;
+        reserve -= sign(m) * Number(m.ВРезерве);
+        toShip -= sign(m) * Number(m.КОтгрузке);
+      }
+    }
+    return { reserve: tidy(reserve), toShip: tidy(toShip) };
+  }
+
+  /** Stock keys an order has a ТоварыКОтгрузке balance at. */
+  orderKeys(order: string): string[] {
+    return [...(this.orders.get(order)?.keys() ?? [])];
+  }
+
+  /**
+   * Stock held at a key by orders other than `exceptOrders`, counting the balances without
+   * `exceptRecorder`'s records.
+   */
+  heldExcept(sk: string, exceptOrders: ReadonlySet<string>, exceptRecorder?: string): number {
+    const affected = new Set(exceptOrders);
+    if (exceptRecorder) for (const m of this.recordsOf(exceptRecorder, TO_SHIP)) if (stockKeyOf(m) === sk) affected.add(String(m.Распоряжение));
+    let v = this.held.get(sk) ?? 0;
+    for (const o of affected) {
+      const now = this.orderBalance(o, sk);
+      v -= Math.max(0, now.reserve + now.toShip);
+      if (!exceptOrders.has(o)) {
+        const without = this.orderBalance(o, sk, exceptRecorder);
+        v += Math.max(0, without.reserve + without.toShip);
+      }
+    }
+    return tidy(v);
   }
 }
 
@@ -93,53 +179,15 @@ function movement(
   return Object.assign(m, values);
 }
 
+function stockKeyOf(m: Movement): string {
+  return key(String(m.Номенклатура_Key), String(m.Характеристика_Key), String(m.Склад_Key));
+}
+
 /** The reserve engine: posting, unposting and the balances it reads. */
 export class Engine {
   readonly registers = new Registers();
 
   constructor(private readonly base: OneCBase) {}
-
-  // ---- balances -------------------------------------------------------------------------------
-
-  private stockKey(m: Movement): string {
-    return key(String(m.Номенклатура_Key), String(m.Характеристика_Key), String(m.Склад_Key));
-  }
-
-  /** ВНаличии per (product, variant, warehouse), optionally without one recorder's records. */
-  onHand(exceptRecorder?: string): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const m of this.registers.records(STOCK, exceptRecorder)) {
-      const k = this.stockKey(m);
-      out.set(k, (out.get(k) ?? 0) + sign(m) * Number(m.ВНаличии));
-    }
-    return out;
-  }
-
-  /** ВРезерве + КОтгрузке per order per (product, variant, warehouse). */
-  private orderBalances(exceptRecorder?: string): Map<string, Map<string, { reserve: number; toShip: number }>> {
-    const out = new Map<string, Map<string, { reserve: number; toShip: number }>>();
-    for (const m of this.registers.records(TO_SHIP, exceptRecorder)) {
-      const order = String(m.Распоряжение);
-      const perOrder = out.get(order) ?? new Map<string, { reserve: number; toShip: number }>();
-      const k = this.stockKey(m);
-      const b = perOrder.get(k) ?? { reserve: 0, toShip: 0 };
-      b.reserve += sign(m) * Number(m.ВРезерве);
-      b.toShip += sign(m) * Number(m.КОтгрузке);
-      perOrder.set(k, b);
-      out.set(order, perOrder);
-    }
-    return out;
-  }
-
-  /** Σ over orders (except `exceptOrders`) of max(0, ВРезерве + КОтгрузке) per stock key. */
-  private heldByOrders(balances: Map<string, Map<string, { reserve: number; toShip: number }>>, exceptOrders: ReadonlySet<string>): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const [order, perOrder] of balances) {
-      if (exceptOrders.has(order)) continue;
-      for (const [k, b] of perOrder) out.set(k, (out.get(k) ?? 0) + Math.max(0, b.reserve + b.toShip));
-    }
-    return out;
-  }
 
   // ---- posting ---------------------------------------------------------------------------------
 
@@ -248,19 +296,16 @@ export class Engine {
     }
 
     // What shipments already took from this order, per key (kept: an order never reserves less).
+    // Only the order itself writes receipts for itself, so the rest of its balance is shipments.
     const shipped = new Map<string, { product: string; variant: string; warehouse: string; reserve: number; toShip: number }>();
-    for (const m of this.registers.records(TO_SHIP, ref)) {
-      if (m.Распоряжение !== ref || m.RecordType !== 'Expense') continue;
-      const k = this.stockKey(m);
-      const s = shipped.get(k) ?? { product: String(m.Номенклатура_Key), variant: String(m.Характеристика_Key), warehouse: String(m.Склад_Key), reserve: 0, toShip: 0 };
-      s.reserve += Number(m.ВРезерве);
-      s.toShip += Number(m.КОтгрузке);
-      shipped.set(k, s);
+    for (const k of this.registers.orderKeys(ref)) {
+      const others = this.registers.orderBalance(ref, k, ref);
+      if (others.reserve >= -EPS && others.toShip >= -EPS) continue;
+      const [product, variant, warehouse] = k.split('|') as [string, string, string];
+      shipped.set(k, { product, variant, warehouse, reserve: Math.max(0, -others.reserve), toShip: Math.max(0, -others.toShip) });
     }
 
     // Free stock check.
-    const onHand = this.onHand();
-    const held = this.heldByOrders(this.orderBalances(ref), new Set([ref]));
     const shortages: string[] = [];
     const receipts: { product: string; variant: string; warehouse: string; reserve: number; toShip: number }[] = [];
     for (const k of new Set([...planned.keys(), ...shipped.keys()])) {
@@ -272,7 +317,7 @@ export class Engine {
       receipts.push({ product: base.product, variant: base.variant, warehouse: base.warehouse, reserve, toShip });
       const open = reserve + toShip - (s?.reserve ?? 0) - (s?.toShip ?? 0);
       if (open <= EPS) continue;
-      const free = (onHand.get(k) ?? 0) - (held.get(k) ?? 0);
+      const free = this.registers.onHand(k) - this.registers.heldExcept(k, new Set([ref]), ref);
       if (open > free + EPS) {
         shortages.push(
           `Недостаточно свободного остатка товара "${this.describeProduct(base.product, base.variant)}" на складе "${this.describeWarehouse(base.warehouse)}": ` +
@@ -320,7 +365,6 @@ export class Engine {
     if (errors.length > 0) throw this.postingFailed(def, rec, errors);
 
     const headerOrder = compositeOf(rec, 'ЗаказКлиента');
-    const balances = this.orderBalances(ref);
     const taken = new Map<string, Map<string, { reserve: number; toShip: number }>>();
     const recorder = { ref, type: `${NS}.${SALE_SET}` };
     const toShipReg = registerByName.get(TO_SHIP)!;
@@ -342,7 +386,7 @@ export class Engine {
       let takeK = 0;
       let takeR = 0;
       if (order) {
-        const bal = balances.get(order)?.get(k) ?? { reserve: 0, toShip: 0 };
+        const bal = this.registers.orderBalance(order, k, ref);
         const perOrder = taken.get(order) ?? new Map<string, { reserve: number; toShip: number }>();
         const t = perOrder.get(k) ?? { reserve: 0, toShip: 0 };
         takeK = Math.min(qty, Math.max(0, bal.toShip - t.toShip));
@@ -369,16 +413,14 @@ export class Engine {
     }
 
     // Stock check: free stock plus what this shipment's own orders hold.
-    const onHand = this.onHand(ref);
     const shortages: string[] = [];
     for (const [k, d] of demand) {
-      const held = this.heldByOrders(balances, d.orders).get(k) ?? 0;
       let own = 0;
       for (const o of d.orders) {
-        const b = balances.get(o)?.get(k);
-        if (b) own += Math.max(0, b.reserve + b.toShip);
+        const b = this.registers.orderBalance(o, k, ref);
+        own += Math.max(0, b.reserve + b.toShip);
       }
-      const available = (onHand.get(k) ?? 0) - held;
+      const available = this.registers.onHand(k, ref) - this.registers.heldExcept(k, d.orders, ref);
       if (d.qty > available + EPS) {
         shortages.push(
           `Недостаточно товара "${this.describeProduct(d.product, d.variant)}" на складе "${this.describeWarehouse(d.warehouse)}": ` +
