@@ -11,7 +11,7 @@
  */
 import { badValue, internal, notFound } from './errors.ts';
 import {
-  EMPTY_DATE, EMPTY_REF, ORDER_SET, recordType, sectionRecordType, type EntityDef, type RecordType, type SectionDef,
+  EMPTY_DATE, EMPTY_REF, NS, ORDER_SET, UNDEFINED_TYPE, recordType, sectionRecordType, type EntityDef, type RecordType, type SectionDef,
 } from './model.ts';
 import { applyComposite, emptyRecord, emptyRow, isGuid, newRef, nowLocal, parseScalar, round, type Rec, type Row } from './values.ts';
 
@@ -107,8 +107,11 @@ export class OneCBase {
     this.objects.get(def.set)!.delete(ref);
   }
 
-  /** POST: a new object from the body, with platform defaults and the document's own handlers. */
-  create(def: EntityDef, body: Record<string, unknown>): Rec {
+  /**
+   * POST: a new object from the body, with platform defaults and the document's own handlers.
+   * `author` is the login: a new order's Автор becomes the user of that name, as UT fills it.
+   */
+  create(def: EntityDef, body: Record<string, unknown>, opts: { author?: string } = {}): Rec {
     let ref = newRef();
     if (Object.hasOwn(body, 'Ref_Key') && body.Ref_Key !== null && body.Ref_Key !== '' && body.Ref_Key !== EMPTY_REF) {
       if (typeof body.Ref_Key !== 'string' || !isGuid(body.Ref_Key)) throw badValue(`Невозможно преобразовать значение "${String(body.Ref_Key)}" свойства "Ref_Key" к типу Edm.Guid`);
@@ -117,6 +120,13 @@ export class OneCBase {
     }
     const rec: Rec = { ...emptyRecord(def.fields, def.sections), Ref_Key: ref };
     this.apply(def, rec, body, { isNew: true });
+    if (def.set === ORDER_SET && rec.Автор_Type === UNDEFINED_TYPE && opts.author !== undefined) {
+      const user = this.list('Catalog_Пользователи').find((u) => u.Description === opts.author);
+      if (user) {
+        rec.Автор = user.Ref_Key as string;
+        rec.Автор_Type = `${NS}.Catalog_Пользователи`;
+      }
+    }
     this.beforeWrite(def, rec, { isNew: true });
     return this.commit(def, rec);
   }

@@ -264,6 +264,9 @@ export class Engine {
       if (row.Номенклатура_Key === EMPTY_REF) errors.push(`Не заполнена колонка "Номенклатура" в строке ${row.LineNumber} списка "Товары"`);
       if (!(Number(row.Количество) > 0) && row.Отменено !== true) errors.push(`Не заполнена колонка "Количество" в строке ${row.LineNumber} списка "Товары"`);
       const variant = String(row.ВариантОбеспечения);
+      if (variant === '' && row.Отменено !== true && (rec.Статус === 'КОбеспечению' || rec.Статус === 'КОтгрузке')) {
+        errors.push(`Не заполнена колонка "Вариант обеспечения" в строке ${row.LineNumber} списка "Товары"`);
+      }
       if ((variant === 'СоСклада' || variant === 'Отгрузить') && row.Склад_Key === EMPTY_REF && rec.Склад_Key === EMPTY_REF) {
         errors.push(`Не заполнена колонка "Склад" в строке ${row.LineNumber} списка "Товары"`);
       }

@@ -39,6 +39,11 @@ export interface OneCSandboxOptions {
   /** 'demo' (default): the demo supplier's base; 'empty': catalogs and documents empty */
   seed?: 'demo' | 'empty';
   faults?: Partial<OneCFaults>;
+  /**
+   * Longest request target (path + query, as sent, percent-encoded) answered; longer ones get
+   * 414 from the web server in front of 1C, as Apache's LimitRequestLine (8190) does. Default 8190.
+   */
+  maxUrlLength?: number;
 }
 
 export interface OneCRequestRecord {
@@ -122,6 +127,7 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
   const requests: OneCRequestRecord[] = [];
   const metadataXml = buildMetadata();
   const prefix = `/${publication}/odata/standard.odata/`;
+  const maxUrlLength = options.maxUrlLength ?? 8190;
   let baseUrl = '';
 
   // ---- connection and timer bookkeeping, so close() leaves nothing behind ----
@@ -265,7 +271,7 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
   });
 
   /** Handles one authenticated request below the service root. */
-  async function handle(method: string, rel: string, query: Record<string, string>, req: IncomingMessage, record: OneCRequestRecord): Promise<Reply> {
+  async function handle(method: string, rel: string, query: Record<string, string>, req: IncomingMessage, record: OneCRequestRecord, login: string): Promise<Reply> {
     const segs = rel === '' ? [] : splitPath(rel);
     const opts: QueryOptions = query;
     if (segs.length === 0) {
@@ -310,7 +316,7 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
         if (!target.def || target.section) throw unknownSegment(`${method} ${first.name}`);
         if (!wantsJson(query)) return notAcceptable();
         const body = await readBody(req);
-        const rec = base.create(target.def, body);
+        const rec = base.create(target.def, body, { author: login });
         const location = `${baseUrl}${first.name}(guid'${String(rec.Ref_Key)}')`;
         return json(201, { 'odata.metadata': metaUrl(`${first.name}/@Element`), ...projectOne(target.coll, rec, {}, lookup) }, { Location: rawUtf8Header(location) });
       }
@@ -397,6 +403,10 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
 
     await waitColdStartAndLatency();
     if (closed) return;
+    if (url.length > maxUrlLength) {
+      send({ status: 414, headers: { 'Content-Type': 'text/html;charset=iso-8859-1' }, body: '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head><title>414 Request-URI Too Long</title></head><body><h1>Request-URI Too Long</h1><p>The requested URL\'s length exceeds the capacity limit for this server.</p></body></html>\n' });
+      return;
+    }
     if (!inside) {
       send({ status: 404, headers: { 'Content-Type': 'text/plain;charset=utf-8' }, body: 'Not Found' });
       return;
@@ -415,7 +425,7 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
     }
     let reply: Reply;
     try {
-      reply = await handle(method, rel, parseQuery(q < 0 ? '' : url.slice(q + 1)), req, record);
+      reply = await handle(method, rel, parseQuery(q < 0 ? '' : url.slice(q + 1)), req, record, creds.login);
     } catch (e) {
       if (e instanceof ODataError) reply = errorReply(e);
       else reply = errorReply(internal(`Внутренняя ошибка: ${(e as Error).message}`));

@@ -78,6 +78,20 @@ describe('1C sandbox posting', () => {
       assert.equal(accepted.status, 200);
     });
 
+    test('run the fill checks on rows: a row to reserve needs its ВариантОбеспечения and a warehouse', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      const body = orderBody([{ product: demo.makita }, { product: demo.screws }], { Склад_Key: undefined });
+      body.Товары[0].ВариантОбеспечения = '';
+      const o = await http.create(ORDERS, body);
+      // Act
+      const a = await http.postDoc(ORDERS, o.Ref_Key);
+      // Assess
+      assert.equal(a.status, 500);
+      assert.match(messageOf(a), /Не заполнена колонка "Вариант обеспечения" в строке 1 списка "Товары"/u);
+      assert.match(messageOf(a), /Не заполнена колонка "Склад" в строке 2 списка "Товары"/u);
+    });
+
     test('refuse to post an order marked for deletion', async (t) => {
       // Prepare
       const http = await fresh(t);

@@ -147,6 +147,24 @@ describe('1C sandbox protocol', () => {
     assert.deepEqual([a.status, a.json['odata.error'].code], [400, '6']);
   });
 
+  test('answers 414 for a URL longer than the web server in front of 1C takes (8190 by default, configurable)', async () => {
+    // Prepare
+    const refs = Array.from({ length: 200 }, (_, i) => `Ref_Key eq guid'00000000-0000-0000-0000-${String(i).padStart(12, '0')}'`).join(' or ');
+    const { sandbox: strict, http: strictHttp } = await startSandbox({ maxUrlLength: 2048, seed: 'empty' });
+    try {
+      // Act
+      const long = await http.list('Catalog_Склады', { $filter: refs });
+      const ok = await http.list('Catalog_Склады', { $filter: refs.split(' or ').slice(0, 20).join(' or ') });
+      const strictLong = await strictHttp.list('Catalog_Склады', { $filter: refs.split(' or ').slice(0, 40).join(' or ') });
+      // Assess
+      assert.equal(long.status, 414);
+      assert.equal(ok.status, 200);
+      assert.equal(strictLong.status, 414);
+    } finally {
+      await strict.close();
+    }
+  });
+
   test('counts a collection with /$count', async () => {
     // Act
     const a = await http.get('Catalog_Склады/$count');

@@ -44,6 +44,15 @@ describe('1C sandbox writes', () => {
       assert.equal(o.СуммаДокумента, 2 * Number(demo.makita.price));
     });
 
+    test('makes the logged-in user the Автор of a new order, as UT does', async () => {
+      // Act
+      const o = await http.create(ORDERS, orderBody());
+      const users = await http.list('Catalog_Пользователи', { $filter: `Description eq '${sandbox.login}'` });
+      // Assess
+      assert.equal(o.Автор_Type, 'StandardODATA.Catalog_Пользователи');
+      assert.equal(o.Автор, users.json.value[0].Ref_Key);
+    });
+
     test('numbers documents one after another', async () => {
       // Act
       const a = await http.create(ORDERS, orderBody());
