@@ -27,6 +27,11 @@ const READ_ONLY = new Set(['Ref_Key', 'DataVersion', 'Posted', 'Predefined', 'Pr
 
 export interface WriteOptions {
   readonly isNew: boolean;
+  /**
+   * `1C_OData_DataLoadMode: true` (ОбменДанными.Загрузка): the configuration's handlers do not
+   * run — no КодСтроки, СуммаДокумента, Автор; only the platform's number and date.
+   */
+  readonly loadMode?: boolean;
 }
 
 export class OneCBase {
@@ -111,7 +116,7 @@ export class OneCBase {
    * POST: a new object from the body, with platform defaults and the document's own handlers.
    * `author` is the login: a new order's Автор becomes the user of that name, as UT fills it.
    */
-  create(def: EntityDef, body: Record<string, unknown>, opts: { author?: string } = {}): Rec {
+  create(def: EntityDef, body: Record<string, unknown>, opts: { author?: string; loadMode?: boolean } = {}): Rec {
     let ref = newRef();
     if (Object.hasOwn(body, 'Ref_Key') && body.Ref_Key !== null && body.Ref_Key !== '' && body.Ref_Key !== EMPTY_REF) {
       if (typeof body.Ref_Key !== 'string' || !isGuid(body.Ref_Key)) throw badValue(`Невозможно преобразовать значение "${String(body.Ref_Key)}" свойства "Ref_Key" к типу Edm.Guid`);
@@ -120,26 +125,26 @@ export class OneCBase {
     }
     const rec: Rec = { ...emptyRecord(def.fields, def.sections), Ref_Key: ref };
     this.apply(def, rec, body, { isNew: true });
-    if (def.set === ORDER_SET && rec.Автор_Type === UNDEFINED_TYPE && opts.author !== undefined) {
+    if (def.set === ORDER_SET && rec.Автор_Type === UNDEFINED_TYPE && opts.author !== undefined && !opts.loadMode) {
       const user = this.list('Catalog_Пользователи').find((u) => u.Description === opts.author);
       if (user) {
         rec.Автор = user.Ref_Key as string;
         rec.Автор_Type = `${NS}.Catalog_Пользователи`;
       }
     }
-    this.beforeWrite(def, rec, { isNew: true });
+    this.beforeWrite(def, rec, { isNew: true, loadMode: opts.loadMode === true });
     return this.commit(def, rec);
   }
 
   /** PATCH: only the fields sent change; a tabular section sent replaces the whole section. */
-  update(def: EntityDef, ref: string, body: Record<string, unknown>): Rec {
+  update(def: EntityDef, ref: string, body: Record<string, unknown>, opts: { loadMode?: boolean } = {}): Rec {
     const current = this.require(def.set, ref);
     const rec: Rec = structuredClone(current);
     this.apply(def, rec, body, { isNew: false });
     if (def.kind === 'Document' && rec.DeletionMark === true && current.Posted === true) {
       throw internal(`Ошибка при записи объекта "${presentation(def, current)}": проведенный документ не может быть помечен на удаление. Сначала отмените проведение документа.`);
     }
-    this.beforeWrite(def, rec, { isNew: false });
+    this.beforeWrite(def, rec, { isNew: false, loadMode: opts.loadMode === true });
     return this.commit(def, rec);
   }
 
@@ -188,6 +193,7 @@ export class OneCBase {
     if (def.kind === 'Document') {
       if (rec.Date === EMPTY_DATE) rec.Date = nowLocal();
       if (rec.Number === '') rec.Number = this.nextNumber(def);
+      if (opts.loadMode) return;
       const goods = rec.Товары as Row[] | undefined;
       if (goods) {
         if (def.set === ORDER_SET) {

@@ -191,7 +191,11 @@ export class Engine {
 
   // ---- posting ---------------------------------------------------------------------------------
 
-  post(def: EntityDef, ref: string, operational: boolean): Rec {
+  /**
+   * Post. In load mode (`1C_OData_DataLoadMode: true`) UT's posting handler does not run: the
+   * document is marked posted and writes no register records — nothing is reserved.
+   */
+  post(def: EntityDef, ref: string, operational: boolean, opts: { loadMode?: boolean } = {}): Rec {
     const rec = this.base.require(def.set, ref);
     if (def.set === ORDER_SET && operational) {
       throw internal(`Ошибка при вызове метода контекста (Провести): Документ "${def.title}" не может быть проведен в оперативном режиме (PostingModeOperational=true). Используйте неоперативное проведение.`);
@@ -199,7 +203,8 @@ export class Engine {
     if (rec.DeletionMark === true) {
       throw this.postingFailed(def, rec, ['Помеченный на удаление документ не может быть проведен']);
     }
-    if (def.set === ORDER_SET) this.postOrder(def, rec);
+    if (opts.loadMode) this.registers.clear(ref);
+    else if (def.set === ORDER_SET) this.postOrder(def, rec);
     else if (def.set === SALE_SET) this.postSale(def, rec);
     const next = structuredClone(rec);
     next.Posted = true;

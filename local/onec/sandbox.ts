@@ -273,6 +273,7 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
   /** Handles one authenticated request below the service root. */
   async function handle(method: string, rel: string, query: Record<string, string>, req: IncomingMessage, record: OneCRequestRecord, login: string): Promise<Reply> {
     const segs = rel === '' ? [] : splitPath(rel);
+    const loadMode = String(req.headers['1c_odata_dataloadmode'] ?? '').toLowerCase() === 'true';
     const opts: QueryOptions = query;
     if (segs.length === 0) {
       if (method !== 'GET') throw unknownSegment(method);
@@ -316,7 +317,7 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
         if (!target.def || target.section) throw unknownSegment(`${method} ${first.name}`);
         if (!wantsJson(query)) return notAcceptable();
         const body = await readBody(req);
-        const rec = base.create(target.def, body, { author: login });
+        const rec = base.create(target.def, body, { author: login, loadMode });
         const location = `${baseUrl}${first.name}(guid'${String(rec.Ref_Key)}')`;
         return json(201, { 'odata.metadata': metaUrl(`${first.name}/@Element`), ...projectOne(target.coll, rec, {}, lookup) }, { Location: rawUtf8Header(location) });
       }
@@ -340,7 +341,7 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
         if (def.kind !== 'Document') throw unknownSegment(second.name);
         const operational = query.PostingModeOperational ?? 'false';
         if (operational !== 'true' && operational !== 'false') throw badValue(`Невозможно преобразовать значение "${operational}" параметра PostingModeOperational к типу Edm.Boolean`);
-        if (second.name === 'Post') engine.post(def, ref, operational === 'true');
+        if (second.name === 'Post') engine.post(def, ref, operational === 'true', { loadMode });
         else engine.unpost(def, ref);
         return { status: 200 };
       }
@@ -364,7 +365,7 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
       base.require(def.set, ref);
       if (!wantsJson(query)) return notAcceptable();
       const body = await readBody(req);
-      const rec = base.update(def, ref, body);
+      const rec = base.update(def, ref, body, { loadMode });
       return json(200, { 'odata.metadata': metaUrl(`${first.name}/@Element`), ...projectOne(target.coll, rec, {}, lookup) });
     }
     if (method === 'DELETE') {

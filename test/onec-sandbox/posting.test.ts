@@ -245,6 +245,25 @@ describe('1C sandbox posting', () => {
     });
   });
 
+  describe('1C_OData_DataLoadMode', () => {
+    test('skips UT\'s handlers: the order is written without row codes or sum and posting reserves nothing', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      const load = { '1C_OData_DataLoadMode': 'true' };
+      // Act
+      const created = await http.post(`${ORDERS}?$format=json`, orderBody([{ product: demo.makita, qty: 2 }]), load);
+      const post = await http.post(`${ORDERS}(guid'${created.json.Ref_Key}')/Post?PostingModeOperational=false`, undefined, load);
+      const o = await http.read(ORDERS, created.json.Ref_Key);
+      // Assess
+      assert.equal(created.status, 201);
+      assert.equal(created.json.Товары[0].КодСтроки, '0');
+      assert.equal(created.json.СуммаДокумента, 0);
+      assert.equal(post.status, 200);
+      assert.equal(o.Posted, true);
+      assert.equal(await http.reservedBy(o.Ref_Key, demo.makita.ref), 0);
+    });
+  });
+
   describe('shipments', () => {
     test('a posted shipment reduces the stock on hand and the order\'s open reserve', async (t) => {
       // Prepare: 25 Makita on hand
