@@ -1,0 +1,88 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AwsSecretsProvider } from '#secrets/aws';
+import {
+  LocalSecretsProvider,
+  SecretInvalidError,
+  SecretNotFoundError,
+  SecretUnavailableError,
+  getGoodwixPassword,
+  getOneCCredentials,
+} from '#secrets/secrets';
+
+/** A real Secrets Manager client whose `send` answers from a map (no network) and counts calls. */
+function fakeSecretsManager(values: Record<string, string>, failWith?: string) {
+  const calls: string[] = [];
+  const client = new SecretsManagerClient({ region: 'eu-central-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  Object.assign(client, {
+    async send(command: { input: { SecretId: string } }) {
+      calls.push(command.input.SecretId);
+      if (failWith) throw Object.assign(new Error(`${failWith}: boom`), { name: failWith });
+      const value = values[command.input.SecretId];
+      if (value === undefined) throw Object.assign(new Error("Secrets Manager can't find the specified secret."), { name: 'ResourceNotFoundException' });
+      return { SecretString: value };
+    },
+  });
+  return { client, calls };
+}
+
+describe('secrets by reference', () => {
+  test('reads a Goodwix password stored as the bare string or as JSON', async () => {
+    const secrets = new LocalSecretsProvider({ plain: 'goodwix-demo', wrapped: { password: 'goodwix-demo' } });
+
+    assert.equal(await getGoodwixPassword(secrets, 'plain'), 'goodwix-demo');
+    assert.equal(await getGoodwixPassword(secrets, 'wrapped'), 'goodwix-demo');
+  });
+
+  test('reads 1C credentials with a Cyrillic login', async () => {
+    const secrets = new LocalSecretsProvider({ onec: { login: 'Обмен', password: 'exchange-demo' } });
+    assert.deepEqual(await getOneCCredentials(secrets, 'onec'), { login: 'Обмен', password: 'exchange-demo' });
+  });
+
+  test('names the reference, never the value, when a secret is missing or malformed', async () => {
+    const secrets = new LocalSecretsProvider({ onec: 'not-json-but-a-password' });
+
+    await assert.rejects(getOneCCredentials(secrets, 'onec'), (error: unknown) => {
+      assert.ok(error instanceof SecretInvalidError);
+      assert.equal(error.message, 'Secret onec: expected JSON {"login": "…", "password": "…"}');
+      assert.ok(!JSON.stringify(error.toJSON()).includes('not-json-but-a-password'));
+      return true;
+    });
+    await assert.rejects(getGoodwixPassword(secrets, 'absent'), SecretNotFoundError);
+  });
+
+  test('reads a local secrets file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'secrets-'));
+    try {
+      const file = join(dir, 'secrets.json');
+      await writeFile(file, JSON.stringify({ 'onec/alfa': { login: 'Обмен', password: 'p' }, 'goodwix/alfa': 'pw' }));
+      const secrets = await LocalSecretsProvider.fromFile(file);
+      assert.equal(await getGoodwixPassword(secrets, 'goodwix/alfa'), 'pw');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('caches Secrets Manager reads for five minutes, not per request', async () => {
+    const { client, calls } = fakeSecretsManager({ 'goodwix/alfa': 'pw' });
+    const secrets = new AwsSecretsProvider({ client });
+
+    await secrets.getSecret('goodwix/alfa');
+    await secrets.getSecret('goodwix/alfa');
+    await secrets.getSecret('goodwix/alfa');
+
+    assert.deepEqual(calls, ['goodwix/alfa']);
+  });
+
+  test('tells a missing secret from an unavailable Secrets Manager', async () => {
+    const missing = new AwsSecretsProvider({ client: fakeSecretsManager({}).client });
+    const throttled = new AwsSecretsProvider({ client: fakeSecretsManager({}, 'ThrottlingException').client });
+
+    await assert.rejects(missing.getSecret('goodwix/none'), (error: unknown) => error instanceof SecretNotFoundError && !error.retryable);
+    await assert.rejects(throttled.getSecret('goodwix/none'), (error: unknown) => error instanceof SecretUnavailableError && error.retryable);
+  });
+});
