@@ -47,8 +47,8 @@ export interface CanonicalLine {
   /** Unit price as the order states it (VAT included when the order's prices include VAT) */
   readonly price: Decimal;
   readonly discountPercent: Decimal;
-  /** VAT rate in percent; null means "без НДС" */
-  readonly vatRate: Decimal | null;
+  /** VAT rate in percent ("0.00" also for "без НДС") */
+  readonly vatRate: Decimal;
   /** Derived amounts: 1C's figures when 1C holds the line as merged, otherwise computed */
   readonly discountAmount: Decimal;
   readonly vatAmount: Decimal;

@@ -203,7 +203,7 @@ function mergeLine(
     cancelReason: new Big(cancelled).gt(0) ? (merged.cancelReason as string | null) : null,
     price: merged.price as Decimal,
     discountPercent: merged.discountPercent as Decimal,
-    vatRate: merged.vatRate as Decimal | null,
+    vatRate: merged.vatRate as Decimal,
   };
   const asInOneC = MERGED_FIELDS.every((f) => same(f, inputs[f], c[f]));
   const amounts = asInOneC ? c : lineAmounts(inputs, pricesIncludeVat);

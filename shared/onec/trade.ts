@@ -36,6 +36,16 @@ export interface OneCOrderVersion {
   readonly status: OrderStatus | null;
 }
 
+/** What names an order to people: its number and date, and the stable key when the exchange made it. */
+export interface OneCOrderSummary {
+  readonly ref: string;
+  readonly number: string;
+  readonly date: string | null;
+  readonly clientNumber: string;
+  readonly deletionMark: boolean;
+  readonly posted: boolean;
+}
+
 /** One reserve: a quantity of a product held by an order (1C's `Распоряжение`) on a warehouse. */
 export interface OneCReserve {
   readonly order: OneCLink | null;
@@ -203,6 +213,23 @@ export class OneCTrade {
     return out;
   }
 
+  /**
+   * Number, date and stable key of many orders in few requests: how reserves held by orders
+   * (bound or made directly in 1C) are named for Goodwix. Orders 1C does not have are absent.
+   */
+  async readOrderSummaries(refs: Iterable<string>): Promise<Map<string, OneCOrderSummary>> {
+    const unique = uniqueRefs(refs, 'order ref');
+    const names = ['ref', 'number', 'date', 'clientNumber', 'deletionMark', 'posted'] as const;
+    const select = selectFor(orderSpec, names);
+    const keyField = fieldOf(orderSpec, 'ref');
+    const out = new Map<string, OneCOrderSummary>();
+    for (const raw of await this.listChunked(orderSpec, unique, (r) => eq(keyField, guid(r)), { select })) {
+      const s = decodeEntity(orderSpec, raw, names) as unknown as OneCOrderSummary;
+      out.set(s.ref, s);
+    }
+    return out;
+  }
+
   // ---- shipments --------------------------------------------------------------------------------
 
   /**
@@ -325,6 +352,19 @@ export class OneCTrade {
       : and(eq(spec.fields.inn.odata, query.inn), eq(spec.fields.kpp.odata, query.kpp));
     const out: CatalogItem<'counterparties'>[] = [];
     for await (const item of this.listCatalog('counterparties', filter)) out.push(item);
+    return out;
+  }
+
+  /** Contracts (`ДоговорыКонтрагентов`) of a counterparty with an organization, not marked for deletion. */
+  async findContracts(query: { counterparty: string; organization: string }): Promise<CatalogItem<'contracts'>[]> {
+    const spec = catalogSpecs.contracts;
+    const filter = and(
+      eq(spec.fields.counterparty.odata, guid(query.counterparty)),
+      eq(spec.fields.organization.odata, guid(query.organization)),
+      eq(spec.fields.deletionMark.odata, false),
+    );
+    const out: CatalogItem<'contracts'>[] = [];
+    for await (const item of this.listCatalog('contracts', filter)) out.push(item);
     return out;
   }
 

@@ -12,7 +12,7 @@ const arbInputs = fc.record({
   quantity: fc.integer({ min: 1, max: 50 }).map((n) => `${n}.000`),
   price: fc.integer({ min: 1, max: 100000 }).map((n) => (n / 100).toFixed(2)),
   discountPercent: fc.constantFrom('0.00', '5.00', '10.00'),
-  vatRate: fc.constantFrom('20.00', '10.00', null),
+  vatRate: fc.constantFrom('20.00', '10.00', '0.00'),
 });
 
 type Edit = { kind: 'keep' } | { kind: 'remove' } | { kind: 'change'; field: 'quantity' | 'price' | 'discountPercent' | 'vatRate' | 'cancel'; value: string | null };
@@ -23,7 +23,7 @@ const arbEdit: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({ kind: fc.constant('change' as const), field: fc.constant('quantity' as const), value: fc.integer({ min: 1, max: 60 }).map((n) => `${n}.000`) }),
   fc.record({ kind: fc.constant('change' as const), field: fc.constant('price' as const), value: fc.integer({ min: 1, max: 100000 }).map((n) => (n / 100).toFixed(2)) }),
   fc.record({ kind: fc.constant('change' as const), field: fc.constant('discountPercent' as const), value: fc.constantFrom('0.00', '3.00', '15.00') }),
-  fc.record({ kind: fc.constant('change' as const), field: fc.constant('vatRate' as const), value: fc.constantFrom('20.00', '10.00', null) }),
+  fc.record({ kind: fc.constant('change' as const), field: fc.constant('vatRate' as const), value: fc.constantFrom('20.00', '10.00', '0.00') }),
   fc.record({ kind: fc.constant('change' as const), field: fc.constant('cancel' as const), value: fc.integer({ min: 1, max: 5 }).map((n) => `${n}.000`) }),
 );
 

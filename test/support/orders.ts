@@ -11,7 +11,7 @@ export function aLine(overrides: Partial<CanonicalLine> = {}): CanonicalLine {
     cancelledQuantity: '0.000',
     price: '100.00',
     discountPercent: '0.00',
-    vatRate: '20.00' as string | null,
+    vatRate: '20.00',
     ...overrides,
   };
   return {

@@ -1,0 +1,230 @@
+/**
+ * The binding: the link between a Goodwix order and its 1C document, with the base snapshot
+ * (the canonical order both sides last agreed on) and the versions of both sides at that
+ * moment. It is also the order's sync record: when, what changed, which side won, last error.
+ *
+ * Item `PLAN#<planId>` / `ORDER#<orderId>`. While the order still needs the exchange (open in
+ * 1C, or parked before it reached 1C) it carries the open-bindings index keys, so a run reads
+ * what it must probe without loading snapshots. Writes are conditional on the revision read,
+ * and on the 1C version the merge was computed from: a merge made from stale data loses.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { CanonicalOrder, OrderStatus } from '#core/canonical';
+import type { Conflict } from '#core/merge';
+import type { StoreContext } from '#store/client';
+import { isConditionFailure, toStoreError } from '#store/errors';
+import { withoutKeys } from '#store/items';
+import { decodeCursor, encodeCursor, type Page } from '#store/paging';
+import { keys, OPEN_BINDINGS_INDEX } from '#store/table';
+import { BindingRaceLostError } from './errors.ts';
+
+export interface OneCDocumentRef {
+  readonly ref: string;
+  readonly number: string;
+  readonly date: string | null;
+}
+
+/** Why an order waits for a person (or for the next run): the error that parked it. */
+export interface ParkedState {
+  readonly code: string;
+  readonly message: string;
+  readonly since: string;
+  readonly attempts: number;
+  readonly runId: string | null;
+}
+
+export type SyncOutcome = 'exported' | 'adopted' | 'updated' | 'unchanged' | 'skipped' | 'parked';
+
+/** One exchange of the order, as the sync record shows it. */
+export interface SyncEntry {
+  readonly at: string;
+  readonly runId: string | null;
+  readonly outcome: SyncOutcome;
+  /** Field changes carried to 1C, to Goodwix; conflicts 1C won */
+  readonly toOneC: number;
+  readonly toGoodwix: number;
+  readonly conflicts: number;
+  readonly message?: string;
+}
+
+export interface Binding {
+  readonly planId: string;
+  readonly orderId: string;
+  /** Absent until the order reached 1C */
+  readonly onec: OneCDocumentRef | null;
+  readonly base: CanonicalOrder | null;
+  readonly onecDataVersion: string | null;
+  /** Fingerprint of the order's shipments at the base (they do not move the order's DataVersion) */
+  readonly onecShipments: string | null;
+  readonly goodwixVersion: number | null;
+  /** The status Goodwix shows, as the exchange last set or saw it */
+  readonly status: OrderStatus | null;
+  /** 1C created the document but refused to post it: the next exchange posts it again */
+  readonly needsPosting: boolean;
+  /** Still exchanged: false once closed, shipped, rejected or cancelled on both sides */
+  readonly open: boolean;
+  readonly parked: ParkedState | null;
+  /** The last conflicts 1C won, newest first */
+  readonly conflicts: readonly (Conflict & { readonly at: string })[];
+  readonly history: readonly SyncEntry[];
+  readonly revision: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** What the collector needs of an open binding, from the index alone. */
+export interface OpenBinding {
+  readonly orderId: string;
+  readonly onecRef: string | null;
+  readonly onecDataVersion: string | null;
+  readonly onecShipments: string | null;
+  readonly goodwixVersion: number | null;
+  readonly parked: boolean;
+}
+
+const MAX_HISTORY = 20;
+const MAX_CONFLICTS = 20;
+
+export function newBinding(planId: string, orderId: string, now: Date): Binding {
+  return {
+    planId,
+    orderId,
+    onec: null,
+    base: null,
+    onecDataVersion: null,
+    onecShipments: null,
+    goodwixVersion: null,
+    status: null,
+    needsPosting: false,
+    open: true,
+    parked: null,
+    conflicts: [],
+    history: [],
+    revision: 0,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+}
+
+/** The binding with one more sync entry (and conflicts), bounded. */
+export function withEntry(binding: Binding, entry: SyncEntry, conflicts: readonly Conflict[] = []): Binding {
+  return {
+    ...binding,
+    history: [entry, ...binding.history].slice(0, MAX_HISTORY),
+    conflicts: [...conflicts.map((c) => ({ ...c, at: entry.at })), ...binding.conflicts].slice(0, MAX_CONFLICTS),
+  };
+}
+
+export class BindingRepository {
+  constructor(private readonly store: StoreContext) {}
+
+  async get(planId: string, orderId: string): Promise<Binding | null> {
+    try {
+      const { Item } = await this.store.client.send(
+        new GetCommand({ TableName: this.store.tableName, Key: { pk: keys.planPk(planId), sk: keys.bindingSk(orderId) }, ConsistentRead: true }),
+      );
+      return Item ? fromItem(Item) : null;
+    } catch (error) {
+      throw toStoreError(error, 'get binding', { planId, orderId });
+    }
+  }
+
+  /**
+   * Writes `next` if the stored binding is still at `previous` (same revision, same 1C version
+   * the merge started from), or absent when `previous` is null. Throws BindingRaceLostError
+   * otherwise: the caller merges again from fresh data.
+   */
+  async save(next: Binding, previous: Binding | null): Promise<Binding> {
+    const stored: Binding = { ...next, revision: (previous?.revision ?? 0) + 1 };
+    const condition = previous
+      ? { ConditionExpression: '#revision = :revision AND (attribute_not_exists(#v) OR #v = :v)', ExpressionAttributeNames: { '#revision': 'revision', '#v': 'onecDataVersion' }, ExpressionAttributeValues: { ':revision': previous.revision, ':v': previous.onecDataVersion } }
+      : { ConditionExpression: 'attribute_not_exists(pk)' };
+    try {
+      await this.store.client.send(new PutCommand({ TableName: this.store.tableName, Item: toItem(stored), ...condition }));
+      return stored;
+    } catch (error) {
+      if (isConditionFailure(error)) throw new BindingRaceLostError(next.planId, next.orderId, { cause: error });
+      throw toStoreError(error, 'save binding', { planId: next.planId, orderId: next.orderId });
+    }
+  }
+
+  /** Open bindings of a plan, a page at a time, from the index (no snapshots read). */
+  async listOpen(planId: string, request: { cursor?: string; limit?: number } = {}): Promise<Page<OpenBinding>> {
+    const pk = keys.openBindingsPk(planId);
+    try {
+      const startKey = decodeCursor(request.cursor, OPEN_BINDINGS_INDEX.partitionKey, pk);
+      const result = await this.store.client.send(
+        new QueryCommand({
+          TableName: this.store.tableName,
+          IndexName: OPEN_BINDINGS_INDEX.name,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': OPEN_BINDINGS_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':pk': pk },
+          Limit: request.limit ?? 500,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      const items = (result.Items ?? []).map((item) => ({
+        orderId: String(item.orderId),
+        onecRef: (item.onecRef as string | undefined) ?? null,
+        onecDataVersion: (item.onecDataVersion as string | undefined) ?? null,
+        onecShipments: (item.onecShipments as string | undefined) ?? null,
+        goodwixVersion: (item.goodwixVersion as number | undefined) ?? null,
+        parked: Boolean(item.parkedCode),
+      }));
+      const nextCursor = encodeCursor(result.LastEvaluatedKey);
+      return { items, ...(nextCursor ? { nextCursor } : {}) };
+    } catch (error) {
+      throw toStoreError(error, 'list open bindings', { planId });
+    }
+  }
+
+  /** Every open binding of the plan, page by page. */
+  async *allOpen(planId: string): AsyncGenerator<OpenBinding> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listOpen(planId, cursor ? { cursor } : {});
+      yield* page.items;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+}
+
+// ---- items ----------------------------------------------------------------------------------------
+
+function toItem(b: Binding): Record<string, unknown> {
+  const { base, onec, parked, ...rest } = b;
+  return {
+    pk: keys.planPk(b.planId),
+    sk: keys.bindingSk(b.orderId),
+    ...(b.open ? { gsi2pk: keys.openBindingsPk(b.planId), gsi2sk: b.orderId } : {}),
+    ...rest,
+    onec,
+    onecRef: onec?.ref,
+    onecNumber: onec?.number,
+    parked,
+    parkedCode: parked?.code,
+    // The snapshot can hold thousands of lines: compressed, it stays far below the item limit.
+    base: base ? gzipSync(Buffer.from(JSON.stringify(base), 'utf8')) : null,
+  };
+}
+
+function fromItem(item: Record<string, unknown>): Binding {
+  const { onecRef: _r, onecNumber: _n, parkedCode: _p, base, ...rest } = withoutKeys(item);
+  return {
+    ...(rest as Omit<Binding, 'base'>),
+    base: base ? (JSON.parse(gunzipSync(Buffer.from(base as Uint8Array)).toString('utf8')) as CanonicalOrder) : null,
+  };
+}
+
+/** The order's sync record as the API shows it: the binding without its snapshot's bulk. */
+export function syncRecordView(item: Record<string, unknown>): Record<string, unknown> {
+  const binding = fromItem(item);
+  const { base, ...rest } = binding;
+  return {
+    ...rest,
+    agreed: base ? { status: base.status, lines: base.lines.map((l) => ({ key: l.key, quantity: l.quantity, cancelledQuantity: l.cancelledQuantity, shippedQuantity: l.shippedQuantity, price: l.price, amount: l.amount })) } : null,
+  };
+}

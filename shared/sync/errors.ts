@@ -1,0 +1,60 @@
+/**
+ * Errors of the order sync. Permanent ones park the order with a message that names the
+ * culprit (product, buyer, VAT rate, 1C's own words); retryable ones go back to the queue.
+ */
+import { AppError, type ErrorContext } from '#platform/errors';
+
+export abstract class SyncError extends AppError {}
+
+/** The order cannot be expressed on the other side until someone fixes data. Parks the order. */
+export abstract class OrderMappingError extends SyncError {
+  readonly retryable = false;
+}
+
+export class UnmappedProductError extends OrderMappingError {
+  readonly code = 'SYNC_UNMAPPED_PRODUCT';
+}
+
+export class UnmatchedBuyerError extends OrderMappingError {
+  readonly code = 'SYNC_UNMATCHED_BUYER';
+}
+
+export class UnknownVatRateError extends OrderMappingError {
+  readonly code = 'SYNC_UNKNOWN_VAT_RATE';
+}
+
+export class MissingContractError extends OrderMappingError {
+  readonly code = 'SYNC_NO_CONTRACT';
+}
+
+export class InvalidOrderError extends OrderMappingError {
+  readonly code = 'SYNC_INVALID_ORDER';
+}
+
+/** More than one 1C order carries the stable key: someone copied it; a person must decide. */
+export class DuplicateOneCOrderError extends OrderMappingError {
+  readonly code = 'SYNC_DUPLICATE_IN_1C';
+}
+
+/** The bound 1C document is gone (deleted outright, not marked): nothing to sync against. */
+export class OneCOrderMissingError extends OrderMappingError {
+  readonly code = 'SYNC_1C_ORDER_MISSING';
+}
+
+/** 1C changed the order between our read and our write: merge again from fresh data. */
+export class StaleOneCReadError extends SyncError {
+  readonly code = 'SYNC_STALE_1C_READ';
+  readonly retryable = true;
+  constructor(orderId: string, context: ErrorContext = {}) {
+    super(`order ${orderId}: 1C changed it while it was being merged; merging again`, { context: { orderId, ...context } });
+  }
+}
+
+/** Another worker wrote the binding first: our merge was computed from a stale base. */
+export class BindingRaceLostError extends SyncError {
+  readonly code = 'SYNC_BINDING_RACE_LOST';
+  readonly retryable = true;
+  constructor(planId: string, orderId: string, options: { cause?: unknown } = {}) {
+    super(`order ${orderId}: another exchange of this order recorded its result first; merging again`, { ...options, context: { planId, orderId } });
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Goodwix ⇄ canonical. Pure functions: a Goodwix order becomes a canonical order (lines keyed by
+ * their Goodwix line id), and the difference between a Goodwix order and the agreed canonical
+ * state becomes one Goodwix update.
+ */
+import { Big, decEquals, quantity, type Decimal } from '#core/decimal';
+import type { CanonicalLine, CanonicalOrder, OrderStatus } from '#core/canonical';
+import { lineAmounts } from '#core/merge';
+import { isTerminal } from '#core/status';
+import type { GoodwixErpOrderRef, GoodwixLineChange, GoodwixNewLine, GoodwixOrder, GoodwixOrderUpdate } from '#goodwix/model';
+import type { StatusMap } from '#plans/plan';
+import { UnmappedProductError } from './errors.ts';
+
+export interface FromGoodwixOptions {
+  /** The agreed snapshot, when the order was exchanged before */
+  readonly base: CanonicalOrder | null;
+  /** What a rejection or cancellation in Goodwix does to the 1C order */
+  readonly toOneC: StatusMap['toOneC'];
+}
+
+/**
+ * The canonical form of a Goodwix order. A rejection or cancellation of the whole order made in
+ * Goodwix since the base (and configured to reach 1C) becomes the cancellation of every line's
+ * undelivered quantity, since UT has no header-level cancellation.
+ */
+export function canonicalFromGoodwix(order: GoodwixOrder, options: FromGoodwixOptions): CanonicalOrder {
+  const endedInGoodwix =
+    (order.status === 'cancelled' || order.status === 'rejected') &&
+    options.toOneC[order.status] === 'cancel' &&
+    !(options.base && isTerminal(options.base.status));
+  const baseLines = options.base?.lines ?? [];
+  // A line 1C added and Goodwix numbered before the binding recorded its id: its ERP line id ties it.
+  const keyOf = (id: string, erpId: string | null): string =>
+    baseLines.find((b) => b.goodwixLineId === id)?.key ??
+    (erpId ? baseLines.find((b) => b.goodwixLineId === null && erpLineId(b) === erpId)?.key : undefined) ??
+    id;
+  const lines = order.lines.map((line): CanonicalLine => {
+    let cancelledQuantity = line.cancelledQuantity;
+    let cancelReason = line.cancelReason;
+    if (endedInGoodwix) {
+      const undelivered = new Big(line.quantity).minus(line.shippedQuantity);
+      if (undelivered.gt(cancelledQuantity)) {
+        cancelledQuantity = quantity(undelivered);
+        cancelReason = line.cancelReason ?? order.statusReason;
+      }
+    }
+    const inputs = {
+      quantity: line.quantity,
+      cancelledQuantity,
+      price: line.price,
+      discountPercent: line.discountPercent,
+      vatRate: line.vatRate,
+    };
+    return {
+      key: keyOf(line.id, line.erpLineId),
+      goodwixLineId: line.id,
+      goodwixProductId: String(line.productId),
+      product: { nomenclature: line.nomenclatureId, characteristic: line.characteristicId },
+      ...inputs,
+      cancelReason: new Big(cancelledQuantity).gt(0) ? cancelReason : null,
+      ...(decEquals(cancelledQuantity, line.cancelledQuantity)
+        ? { discountAmount: line.discountAmount, vatAmount: line.vatAmount, amount: line.amount }
+        : lineAmounts(inputs, order.pricesIncludeVat)),
+      shippedQuantity: line.shippedQuantity,
+    };
+  });
+  return { status: order.status === 'new' ? 'confirmed' : order.status, pricesIncludeVat: order.pricesIncludeVat, lines };
+}
+
+/** The ERP line id Goodwix keeps for a line: the КодСтроки of the 1C row that carries it. */
+export function erpLineId(line: CanonicalLine): string | null {
+  const code = line.onecRows?.active ?? line.onecRows?.cancelled;
+  return code === undefined ? null : String(code);
+}
+
+export interface GoodwixTarget {
+  readonly lines: readonly CanonicalLine[];
+  readonly status: OrderStatus;
+  readonly erp: GoodwixErpOrderRef;
+}
+
+const same = (a: Decimal, b: Decimal) => decEquals(a, b);
+
+/**
+ * The one update that makes the Goodwix order hold the target state, or null when it already
+ * does (so an exchange with nothing new writes nothing).
+ */
+export function goodwixUpdate(current: GoodwixOrder, target: GoodwixTarget): GoodwixOrderUpdate | null {
+  const byId = new Map(current.lines.map((l) => [l.id, l]));
+  const changeLines: GoodwixLineChange[] = [];
+  const addLines: GoodwixNewLine[] = [];
+  const keep = new Set<string>();
+
+  for (const line of target.lines) {
+    const fields = {
+      quantity: line.quantity,
+      cancelledQuantity: line.cancelledQuantity,
+      cancelReason: line.cancelReason,
+      shippedQuantity: line.shippedQuantity,
+      price: line.price,
+      discountPercent: line.discountPercent,
+      discountAmount: line.discountAmount,
+      vatRate: line.vatRate,
+      vatAmount: line.vatAmount,
+      amount: line.amount,
+      erpLineId: erpLineId(line),
+    };
+    const found = line.goodwixLineId ? byId.get(line.goodwixLineId) : undefined;
+    // Goodwix cannot change a line's product: a line whose product changed in 1C is replaced.
+    const existing = found && found.nomenclatureId === line.product.nomenclature && found.characteristicId === line.product.characteristic ? found : undefined;
+    if (!existing) {
+      if (!line.goodwixProductId) {
+        throw new UnmappedProductError(
+          `1C line ${erpLineId(line) ?? line.key} (nomenclature ${line.product.nomenclature}${line.product.characteristic ? `, characteristic ${line.product.characteristic}` : ''}) has no Goodwix product`,
+          { context: { nomenclature: line.product.nomenclature, characteristic: line.product.characteristic } },
+        );
+      }
+      addLines.push({ productId: Number(line.goodwixProductId), ...fields });
+      continue;
+    }
+    keep.add(existing.id);
+    const change: GoodwixLineChange = { id: existing.id };
+    let changed = false;
+    for (const [name, value] of Object.entries(fields) as [keyof typeof fields, Decimal | string | null][]) {
+      const was = existing[name];
+      const differs = name === 'cancelReason' || name === 'erpLineId' ? was !== value : !same(was as Decimal, value as Decimal);
+      if (differs) {
+        (change as unknown as Record<string, unknown>)[name] = value;
+        changed = true;
+      }
+    }
+    if (changed) changeLines.push(change);
+  }
+  const removeLineIds = current.lines.filter((l) => !keep.has(l.id)).map((l) => l.id);
+
+  const erpChanged = current.erp.orderId !== target.erp.orderId || current.erp.number !== target.erp.number || current.erp.date !== target.erp.date;
+  const statusChanged = current.status !== target.status;
+
+  if (!changeLines.length && !addLines.length && !removeLineIds.length && !erpChanged && !statusChanged) return null;
+  return {
+    expectedVersion: current.version,
+    ...(statusChanged ? { status: target.status } : {}),
+    ...(erpChanged ? { erp: target.erp } : {}),
+    ...(changeLines.length ? { changeLines } : {}),
+    ...(addLines.length ? { addLines } : {}),
+    ...(removeLineIds.length ? { removeLineIds } : {}),
+  };
+}

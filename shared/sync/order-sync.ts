@@ -1,0 +1,404 @@
+/**
+ * The synchronizer of one order, both directions in one pass (one SQS FIFO message per order,
+ * so the two directions of an order never run at once):
+ *
+ *   skip → up-to-date check → map → merge → write 1C → write Goodwix → bind
+ *
+ * An order without a 1C document is exported: looked up by its stable key first (a retry after
+ * a crash or a lost POST response finds the document instead of creating a second one),
+ * created, posted, bound, then Goodwix is told the 1C number. A bound order is merged three-way
+ * against its base; 1C wins conflicts; 1C is re-read right before it is written (it has no
+ * optimistic locking), and the binding is written on condition that nobody moved it since it
+ * was read, so a merge from stale data is redone rather than applied.
+ *
+ * Permanent failures park the order with a message naming the culprit; retryable ones throw.
+ */
+import { createHash } from 'node:crypto';
+import type { CanonicalLine, CanonicalOrder } from '#core/canonical';
+import { mergeOrder, type Conflict } from '#core/merge';
+import { advanceStatus, isTerminal } from '#core/status';
+import type { GoodwixClient } from '#goodwix/client';
+import type { GoodwixOrder } from '#goodwix/model';
+import type { OneCOrder, OneCShipment } from '#onec/documents';
+import { OneCPostingRefusedError } from '#onec/errors';
+import type { OneCTrade } from '#onec/trade';
+import { AppError, isRetryable } from '#platform/errors';
+import type { Plan } from '#plans/plan';
+import { offsetAt } from '#plans/zoned-time';
+import { newBinding, withEntry, type Binding, type BindingRepository, type ParkedState, type SyncEntry, type SyncOutcome } from './bindings.ts';
+import { DuplicateOneCOrderError, InvalidOrderError, OneCOrderMissingError, StaleOneCReadError } from './errors.ts';
+import { canonicalFromGoodwix, erpLineId, goodwixUpdate } from './goodwix-mapper.ts';
+import { canonicalFromOneC, documentAmount, linkWrittenRows, rowsForOneC, type RowDefaults } from './onec-mapper.ts';
+import type { OneCReferences } from './references.ts';
+
+export interface SyncLogger {
+  info(message: string, extra: Record<string, unknown>): void;
+  warn(message: string, extra: Record<string, unknown>): void;
+}
+
+export interface SyncPorts {
+  readonly plan: Plan;
+  readonly onec: OneCTrade;
+  readonly goodwix: GoodwixClient;
+  readonly bindings: BindingRepository;
+  /** Reference lookups, shared by the orders of one batch */
+  readonly refs: OneCReferences;
+  readonly now?: () => Date;
+  readonly logger?: SyncLogger;
+}
+
+export interface SyncRequest {
+  readonly planId: string;
+  readonly runId: string | null;
+  readonly orderId: string;
+  /** Exchange even when neither side moved (a resync request) */
+  readonly force?: boolean;
+}
+
+/** A product whose reserves may have moved: Goodwix shows reserves per product. */
+export interface AffectedProduct {
+  readonly nomenclature: string;
+  readonly characteristic: string | null;
+  readonly goodwixProductId: string | null;
+}
+
+export interface SyncResult {
+  readonly orderId: string;
+  readonly outcome: SyncOutcome;
+  readonly toOneC: number;
+  readonly toGoodwix: number;
+  readonly conflicts: readonly Conflict[];
+  readonly products: readonly AffectedProduct[];
+  readonly onecNumber?: string;
+  readonly message?: string;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** The stable key written into `НомерПоДаннымКлиента` of every order the exchange creates. */
+export function stableKey(orderId: string): string {
+  return `GW-${orderId}`;
+}
+
+/** 1C dates carry no zone: they are the wall clock of the plan's time zone. */
+export function oneCLocalTime(instant: Date, timeZone: string): string {
+  const ms = instant.getTime();
+  return new Date(ms + offsetAt(ms, timeZone)).toISOString().slice(0, 19);
+}
+
+/** Shipments do not move the order's DataVersion: their own versions are part of the probe. */
+export function shipmentsFingerprint(shipments: readonly Pick<OneCShipment, 'ref' | 'dataVersion' | 'posted' | 'deletionMark'>[]): string {
+  const parts = shipments.map((s) => `${s.ref}:${s.dataVersion}:${s.posted ? 1 : 0}:${s.deletionMark ? 1 : 0}`).sort();
+  return parts.length === 0 ? '-' : createHash('sha256').update(parts.join('|')).digest('base64url').slice(0, 22);
+}
+
+const clock = (ports: SyncPorts) => ports.now?.() ?? new Date();
+
+export async function syncOrder(ports: SyncPorts, request: SyncRequest): Promise<SyncResult> {
+  const binding = await ports.bindings.get(request.planId, request.orderId);
+  try {
+    const order = await ports.goodwix.order(Number(request.orderId));
+    if (!binding?.onec) return await exportOrder(ports, request, order, binding);
+    return await syncBound(ports, request, order, binding);
+  } catch (error) {
+    if (isRetryable(error)) throw error;
+    return parkOrder(ports, request, error);
+  }
+}
+
+/**
+ * Parks the order with the error that stops it: recorded on its sync record (visible through
+ * the API), kept in the open index so every run tries it again, and never silently dropped.
+ */
+export async function parkOrder(ports: SyncPorts, request: SyncRequest, error: unknown): Promise<SyncResult> {
+  const now = clock(ports);
+  const code = error instanceof AppError ? error.code : 'SYNC_FAILED';
+  const message = error instanceof Error ? error.message : String(error);
+  const current = await ports.bindings.get(request.planId, request.orderId);
+  const previous = current?.parked;
+  const parked: ParkedState = {
+    code,
+    message,
+    since: previous && previous.code === code ? previous.since : now.toISOString(),
+    attempts: (previous?.attempts ?? 0) + 1,
+    runId: request.runId,
+  };
+  const entry: SyncEntry = { at: now.toISOString(), runId: request.runId, outcome: 'parked', toOneC: 0, toGoodwix: 0, conflicts: 0, message };
+  const next = withEntry({ ...(current ?? newBinding(request.planId, request.orderId, now)), parked, open: true, updatedAt: now.toISOString() }, entry);
+  await ports.bindings.save(next, current);
+  ports.logger?.warn('order parked', { planId: request.planId, orderId: request.orderId, code, reason: message });
+  return { orderId: request.orderId, outcome: 'parked', toOneC: 0, toGoodwix: 0, conflicts: [], products: [], message, error: { code, message } };
+}
+
+// ---- Goodwix → 1C: export ------------------------------------------------------------------------
+
+async function exportOrder(ports: SyncPorts, request: SyncRequest, order: GoodwixOrder, binding: Binding | null): Promise<SyncResult> {
+  const { plan, onec, refs } = ports;
+  const now = clock(ports);
+  if (order.status === 'new') return skipped(request, 'not confirmed in Goodwix yet');
+  if ((order.status === 'cancelled' || order.status === 'rejected') && !binding?.onec) {
+    // Ended in Goodwix before it ever reached 1C: nothing to create; a parked record is closed.
+    if (binding) {
+      const entry: SyncEntry = { at: now.toISOString(), runId: request.runId, outcome: 'skipped', toOneC: 0, toGoodwix: 0, conflicts: 0, message: `${order.status} in Goodwix before it reached 1C` };
+      await ports.bindings.save(withEntry({ ...binding, open: false, parked: null, status: order.status, updatedAt: now.toISOString() }, entry), binding);
+    }
+    return skipped(request, `${order.status} in Goodwix before it reached 1C`);
+  }
+  if (order.lines.length === 0) throw new InvalidOrderError(`Goodwix order ${order.number} has no lines`, { context: { orderId: order.id } });
+
+  const key = stableKey(request.orderId);
+  const goodwix = canonicalFromGoodwix(order, { base: null, toOneC: plan.orders.statusMap.toOneC });
+  const found = await onec.findOrdersByClientNumber(key);
+  if (found.length > 1) {
+    throw new DuplicateOneCOrderError(`Goodwix order ${order.number}: ${found.length} 1C orders carry its key ${key} (${found.map((o) => o.number).join(', ')}); keep one and clear the key in the others`, {
+      context: { orderId: order.id, key },
+    });
+  }
+
+  await refs.checkProducts(order.lines);
+  const defaults = await rowDefaults(ports);
+  const rows = await rowsForOneC({ lines: goodwix.lines, current: [], currentLines: [], pricesIncludeVat: order.pricesIncludeVat, defaults, refs });
+
+  let doc: OneCOrder;
+  let outcome: SyncOutcome;
+  if (found.length === 1) {
+    // Created by an earlier attempt whose answer was lost, or before a crash: adopt it.
+    doc = found[0]!;
+    outcome = 'adopted';
+  } else {
+    doc = await onec.createOrder(await orderInput(ports, order, key, rows.items, now));
+    outcome = 'exported';
+  }
+
+  let needsPosting = false;
+  let postingError: OneCPostingRefusedError | null = null;
+  if (!doc.posted && !doc.deletionMark) {
+    try {
+      doc = await onec.postOrder(doc.ref);
+    } catch (error) {
+      if (!(error instanceof OneCPostingRefusedError)) throw error;
+      // The document exists and stays bound; the next run posts it again (stock may arrive).
+      needsPosting = true;
+      postingError = error;
+    }
+  }
+
+  const written = doc.items.length === rows.plan.length ? linkWrittenRows(goodwix.lines, rows.plan, doc.items) : goodwix.lines;
+  const onecView = await canonicalFromOneC({ doc, shipments: [], known: written, refs, statusMap: plan.orders.statusMap.toGoodwix });
+  const bound: Binding = {
+    ...(binding ?? newBinding(request.planId, request.orderId, now)),
+    onec: { ref: doc.ref, number: doc.number, date: doc.date },
+    base: onecView,
+    onecDataVersion: doc.dataVersion,
+    onecShipments: shipmentsFingerprint([]),
+    goodwixVersion: order.version,
+    status: order.status,
+    needsPosting,
+    open: true,
+    parked: postingError ? parkedFrom(postingError, binding?.parked ?? null, request, now) : null,
+    updatedAt: now.toISOString(),
+  };
+  // Bound before Goodwix hears of it: from here on a retry updates this document, never creates one.
+  let saved = await ports.bindings.save(bound, binding);
+  ports.logger?.info(outcome === 'exported' ? 'order exported to 1C' : 'order found in 1C by its key', { planId: request.planId, orderId: request.orderId, onecNumber: doc.number });
+
+  const pushed = await pushToGoodwix(ports, order, onecView, doc);
+  const entry: SyncEntry = {
+    at: now.toISOString(), runId: request.runId, outcome, toOneC: goodwix.lines.length, toGoodwix: pushed.changes, conflicts: 0,
+    ...(postingError ? { message: `1C refused to post: ${postingError.message}` } : {}),
+  };
+  saved = await ports.bindings.save(withEntry({ ...saved, base: pushed.base, goodwixVersion: pushed.version, status: pushed.base.status, open: !isTerminal(pushed.base.status), updatedAt: now.toISOString() }, entry), saved);
+  return {
+    orderId: request.orderId, outcome, toOneC: goodwix.lines.length, toGoodwix: pushed.changes, conflicts: [], products: productsOf(onecView.lines),
+    onecNumber: doc.number,
+    ...(postingError ? { message: postingError.message, error: { code: postingError.code, message: `1C refused to post order ${doc.number}: ${postingError.message}` } } : {}),
+  };
+}
+
+async function rowDefaults(ports: SyncPorts): Promise<RowDefaults> {
+  const settings = ports.plan.orders;
+  const agreement = await ports.refs.agreement(settings.agreement);
+  return { warehouse: settings.warehouse, provision: settings.reservation, priceType: agreement?.priceType ?? null, cancelReason: settings.cancelReason };
+}
+
+/** Every header field 1C's form would have filled from the plan, the buyer and the agreement. */
+async function orderInput(ports: SyncPorts, order: GoodwixOrder, key: string, items: Awaited<ReturnType<typeof rowsForOneC>>['items'], now: Date) {
+  const { plan, refs } = ports;
+  const settings = plan.orders;
+  const zone = plan.schedule.timeZone;
+  const agreement = await refs.agreement(settings.agreement);
+  if (!agreement || agreement.deletionMark) {
+    throw new InvalidOrderError(`plan ${plan.id}: Соглашение ${settings.agreement} is not in 1C${agreement ? ' (marked for deletion)' : ''}`, { context: { agreement: settings.agreement } });
+  }
+  const buyer = await refs.buyer(order.buyer);
+  const contract = agreement.usesContracts ? await refs.contract({ buyer: order.buyer, counterparty: buyer.counterparty, organization: settings.organization }) : null;
+  const comment = [`Goodwix, заказ № ${order.number}`, order.comment].filter(Boolean).join('. ');
+  return {
+    clientNumber: key,
+    clientDate: oneCLocalTime(new Date(order.confirmedAt ?? order.createdAt), zone),
+    date: oneCLocalTime(now, zone),
+    status: settings.newOrderStatus,
+    agreed: settings.newOrderStatus !== 'НеСогласован',
+    organization: settings.organization,
+    partner: buyer.partner,
+    counterparty: buyer.counterparty,
+    agreement: settings.agreement,
+    contract,
+    warehouse: settings.warehouse,
+    manager: settings.manager,
+    currency: agreement.currency,
+    // The prices are Goodwix's: the document states whether they include VAT as Goodwix does.
+    priceIncludesVat: order.pricesIncludeVat,
+    vatTaxation: agreement.vatTaxation ?? 'ПродажаОблагаетсяНДС',
+    operation: 'РеализацияКлиенту',
+    settlement: settings.settlement,
+    amount: documentAmount(items),
+    comment,
+    items,
+  };
+}
+
+// ---- both directions for a bound order --------------------------------------------------------------
+
+async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixOrder, binding: Binding): Promise<SyncResult> {
+  const { plan, onec, refs } = ports;
+  const now = clock(ports);
+  const ref = binding.onec!.ref;
+  const doc = await onec.findOrder(ref);
+  if (!doc) {
+    throw new OneCOrderMissingError(`Goodwix order ${order.number}: its 1C order ${binding.onec!.number} (${ref}) no longer exists in 1C`, { context: { orderId: order.id, onecRef: ref } });
+  }
+  const shipments = await onec.listShipmentsForOrders([ref]);
+  const fingerprint = shipmentsFingerprint(shipments);
+  const upToDate =
+    order.version === binding.goodwixVersion && doc.dataVersion === binding.onecDataVersion && fingerprint === binding.onecShipments;
+  if (upToDate && !request.force && !binding.needsPosting && !binding.parked) {
+    return { orderId: request.orderId, outcome: 'unchanged', toOneC: 0, toGoodwix: 0, conflicts: [], products: [], onecNumber: doc.number };
+  }
+
+  const base = binding.base!;
+  const statusMap = plan.orders.statusMap;
+  const onecNow = await canonicalFromOneC({ doc, shipments, known: base.lines, refs, statusMap: statusMap.toGoodwix });
+  const goodwixNow = canonicalFromGoodwix(order, { base, toOneC: statusMap.toOneC });
+  const merged = mergeOrder({ base, goodwix: goodwixNow, onec: onecNow });
+
+  let written = doc;
+  let target: CanonicalOrder = { ...onecNow, lines: merged.lines };
+  let postingError: OneCPostingRefusedError | null = null;
+  const changesFor1C = linesDiffer(merged.lines, onecNow.lines);
+  if (changesFor1C || binding.needsPosting) {
+    // No optimistic locking in 1C: make sure nobody changed the order since we read it.
+    const probe = (await onec.readDataVersions([ref])).get(ref);
+    if (probe?.dataVersion !== doc.dataVersion) throw new StaleOneCReadError(request.orderId, { onecRef: ref });
+    if (changesFor1C) {
+      const added = order.lines.filter((l) => merged.lines.some((m) => m.goodwixLineId === l.id && !m.onecRows));
+      if (added.length) await refs.checkProducts(added);
+      const rows = await rowsForOneC({ lines: merged.lines, current: doc.items, currentLines: onecNow.lines, pricesIncludeVat: doc.priceIncludesVat, defaults: await rowDefaults(ports), refs });
+      written = await onec.updateOrder(ref, { items: rows.items, amount: documentAmount(rows.items) });
+      target = { ...onecNow, lines: linkWrittenRows(merged.lines, rows.plan, written.items) };
+    }
+    if ((doc.posted || binding.needsPosting) && !written.deletionMark) {
+      try {
+        written = await onec.postOrder(ref);
+      } catch (error) {
+        if (!(error instanceof OneCPostingRefusedError)) throw error;
+        postingError = error;
+      }
+    }
+    target = await canonicalFromOneC({ doc: written, shipments, known: target.lines, refs, statusMap: statusMap.toGoodwix });
+  }
+
+  const pushed = await pushToGoodwix(ports, order, target, written);
+  const conflicts = merged.conflicts;
+  const outcome: SyncOutcome = changesFor1C || pushed.changes > 0 || binding.needsPosting ? 'updated' : 'unchanged';
+  const entry: SyncEntry = {
+    at: now.toISOString(), runId: request.runId, outcome, toOneC: merged.fromGoodwix.length, toGoodwix: pushed.changes, conflicts: conflicts.length,
+    ...(postingError ? { message: `1C refused to post: ${postingError.message}` } : {}),
+  };
+  const next: Binding = withEntry(
+    {
+      ...binding,
+      onec: { ref, number: written.number, date: written.date },
+      base: pushed.base,
+      onecDataVersion: written.dataVersion,
+      onecShipments: fingerprint,
+      goodwixVersion: pushed.version,
+      status: pushed.base.status,
+      needsPosting: postingError !== null,
+      parked: postingError ? parkedFrom(postingError, binding.parked, request, now) : null,
+      open: !isTerminal(pushed.base.status),
+      updatedAt: now.toISOString(),
+    },
+    entry,
+    conflicts,
+  );
+  await ports.bindings.save(next, binding);
+  if (conflicts.length) {
+    ports.logger?.warn('conflict resolved in favour of 1C', { planId: request.planId, orderId: request.orderId, conflicts: conflicts.length, fields: conflicts.map((c) => `${c.lineKey}.${c.field}`).join(', ') });
+  }
+  return {
+    orderId: request.orderId, outcome, toOneC: merged.fromGoodwix.length, toGoodwix: pushed.changes, conflicts, onecNumber: written.number,
+    products: productsOf([...base.lines, ...pushed.base.lines]),
+    ...(postingError ? { message: postingError.message, error: { code: postingError.code, message: `1C refused to post order ${written.number}: ${postingError.message}` } } : {}),
+  };
+}
+
+/**
+ * Makes the Goodwix order hold `target` (lines, 1C number and date, status moved forward only)
+ * in one versioned update; lines Goodwix numbers anew are re-keyed by their ERP line id.
+ */
+async function pushToGoodwix(ports: SyncPorts, order: GoodwixOrder, target: CanonicalOrder, doc: OneCOrder): Promise<{ base: CanonicalOrder; version: number; changes: number }> {
+  const status = advanceStatus(order.status === 'new' ? null : order.status, target.status);
+  const update = goodwixUpdate(order, { lines: target.lines, status, erp: { orderId: doc.ref, number: doc.number, date: doc.date } });
+  if (!update) return { base: { ...target, status }, version: order.version, changes: 0 };
+  const after = await ports.goodwix.updateOrder(order.id, update);
+  const byErpLine = new Map(after.lines.filter((l) => l.erpLineId).map((l) => [l.erpLineId!, l]));
+  const lines = target.lines.map((line): CanonicalLine => {
+    if (line.goodwixLineId && after.lines.some((l) => l.id === line.goodwixLineId)) return line;
+    const code = erpLineId(line);
+    const created = code ? byErpLine.get(code) : undefined;
+    return created ? { ...line, key: created.id, goodwixLineId: created.id, goodwixProductId: String(created.productId) } : line;
+  });
+  const changes = (update.changeLines?.length ?? 0) + (update.addLines?.length ?? 0) + (update.removeLineIds?.length ?? 0) + (update.status ? 1 : 0) + (update.erp ? 1 : 0);
+  return { base: { ...target, status: after.status === 'new' ? status : after.status, lines }, version: after.version, changes };
+}
+
+function linesDiffer(target: readonly CanonicalLine[], current: readonly CanonicalLine[]): boolean {
+  if (target.length !== current.length) return true;
+  const byKey = new Map(current.map((l) => [l.key, l]));
+  return target.some((t) => {
+    const c = byKey.get(t.key);
+    if (!c) return true;
+    return (
+      t.product.nomenclature !== c.product.nomenclature ||
+      t.product.characteristic !== c.product.characteristic ||
+      t.quantity !== c.quantity ||
+      t.cancelledQuantity !== c.cancelledQuantity ||
+      t.cancelReason !== c.cancelReason ||
+      t.price !== c.price ||
+      t.discountPercent !== c.discountPercent ||
+      t.vatRate !== c.vatRate
+    );
+  });
+}
+
+function productsOf(lines: readonly CanonicalLine[]): AffectedProduct[] {
+  const out = new Map<string, AffectedProduct>();
+  for (const l of lines) {
+    out.set(`${l.product.nomenclature}/${l.product.characteristic ?? ''}`, { nomenclature: l.product.nomenclature, characteristic: l.product.characteristic, goodwixProductId: l.goodwixProductId });
+  }
+  return [...out.values()];
+}
+
+function parkedFrom(error: AppError, previous: ParkedState | null, request: SyncRequest, now: Date): ParkedState {
+  return {
+    code: error.code,
+    message: error.message,
+    since: previous && previous.code === error.code ? previous.since : now.toISOString(),
+    attempts: (previous?.attempts ?? 0) + 1,
+    runId: request.runId,
+  };
+}
+
+function skipped(request: SyncRequest, message: string): SyncResult {
+  return { orderId: request.orderId, outcome: 'skipped', toOneC: 0, toGoodwix: 0, conflicts: [], products: [], message };
+}
