@@ -19,7 +19,7 @@ import { FaultState, type FaultRequest, type OneCFaults } from './faults.ts';
 import { compileFilter } from './filter.ts';
 import { buildMetadata } from './metadata.ts';
 import {
-  ENTITIES, NS, entityByName, recordType, registerBalanceFields, registerByName, registerRecordFields,
+  ENTITIES, NS, REGISTERS, entityByName, recordType, registerBalanceFields, registerByName, registerRecordFields,
   type EntityDef, type RecordType, type RegisterDef, type SectionDef,
 } from './model.ts';
 import { projectOne, resolverFor, runQuery, type Collection, type NavLookup, type QueryOptions } from './query.ts';
@@ -171,7 +171,7 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
   // ---- resources ----
 
   const registerSetTypes = new Map<string, RecordType>();
-  for (const r of REGISTERS_LIST()) {
+  for (const r of REGISTERS) {
     const rowSection: SectionDef = { name: 'RecordSet', rowType: `${r.set}_RowType`, fields: registerRecordFields(r), plainRows: true };
     registerSetTypes.set(r.set, recordType(r.set, [{ name: 'Recorder', kind: 'Composite', maxLength: 0 }], [rowSection]));
     registerSetTypes.set(`${r.set}_RecordType`, recordType(`${r.set}_RecordType`, registerRecordFields(r)));
@@ -278,7 +278,7 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
     if (segs.length === 0) {
       if (method !== 'GET') throw unknownSegment(method);
       if (!wantsJson(query)) return notAcceptable();
-      return json(200, { 'odata.metadata': `${baseUrl}$metadata`, value: [...ENTITIES.flatMap((e) => [e.set, ...e.sections.map((s) => `${e.set}_${s.name}`)]), ...REGISTERS_LIST().flatMap((r) => [r.set, `${r.set}_RecordType`])].map((n) => ({ name: n, url: n })) });
+      return json(200, { 'odata.metadata': `${baseUrl}$metadata`, value: [...ENTITIES.flatMap((e) => [e.set, ...e.sections.map((s) => `${e.set}_${s.name}`)]), ...REGISTERS.flatMap((r) => [r.set, `${r.set}_RecordType`])].map((n) => ({ name: n, url: n })) });
     }
     const [first, second, third] = segs as [Segment, Segment | undefined, Segment | undefined];
     if (first.name === '$metadata') {
@@ -488,10 +488,6 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-function REGISTERS_LIST(): readonly RegisterDef[] {
-  return [...registerByName.values()];
 }
 
 /** `Authorization` header value for Basic auth with a UTF-8 login (as 1C expects). */

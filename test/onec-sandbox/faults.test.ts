@@ -51,18 +51,23 @@ describe('1C sandbox fault injection', () => {
 
   test('a cold start delays the first request after an idle period, and requests arriving meanwhile share it', async (t) => {
     // Prepare
-    const { sandbox, http } = await fresh(t, { faults: { coldStartMs: 400, idleMs: 60_000 } });
+    const cold = 1_000;
+    const { sandbox, http } = await fresh(t, { faults: { coldStartMs: cold, idleMs: 60_000 } });
     // Act
-    const [first, concurrent] = await Promise.all([timed(() => http.list('Catalog_Склады')), delay(50).then(() => timed(() => http.list('Catalog_Склады')))]);
+    const t0 = performance.now();
+    const ends = await Promise.all([
+      http.list('Catalog_Склады').then(() => performance.now() - t0),
+      delay(50).then(() => http.list('Catalog_Склады')).then(() => performance.now() - t0),
+    ]);
     const warm = await timed(() => http.list('Catalog_Склады'));
     sandbox.faults.set({ idleMs: 50 });
     await delay(120);
     const afterIdle = await timed(() => http.list('Catalog_Склады'));
-    // Assess
-    assert.ok(first.ms >= 390, `first took ${first.ms} ms`);
-    assert.ok(concurrent.ms >= 300, `concurrent took ${concurrent.ms} ms`);
-    assert.ok(warm.ms < 390, `warm took ${warm.ms} ms`);
-    assert.ok(afterIdle.ms >= 390, `after idle took ${afterIdle.ms} ms`);
+    // Assess: both early requests end after the one start; a warm one does not wait for it
+    assert.ok(ends[0]! >= cold - 10, `first ended at ${ends[0]} ms`);
+    assert.ok(ends[1]! >= cold - 10, `concurrent ended at ${ends[1]} ms`);
+    assert.ok(warm.ms < cold, `warm took ${warm.ms} ms`);
+    assert.ok(afterIdle.ms >= cold - 10, `after idle took ${afterIdle.ms} ms`);
     assert.equal(afterIdle.value.status, 200);
   });
 
