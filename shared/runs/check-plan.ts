@@ -6,7 +6,7 @@
  * It talks to the two systems through the small ports below; `connectors.ts` adapts the real
  * clients (`#onec/client`, `#goodwix/client`) to them.
  */
-import { AppError } from '#platform/errors';
+import { AppError, isRetryable } from '#platform/errors';
 import { PLAN_ONEC_REFS, type Plan, type PlanOneCRef } from '#plans/plan';
 import { SecretError, getGoodwixPassword, getOneCCredentials, type OneCCredentials, type SecretsProvider } from '#secrets/secrets';
 import type { RunProblem } from '#store/runs';
@@ -151,38 +151,45 @@ async function checkOneC(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fail, 
   }
   const oneC = ports.connectors.oneC(plan, credentials);
   const refs = PLAN_ONEC_REFS.map((r, i) => ({ ...r, ref: plan.orders[r.field], rank: 20 + i }));
-  const resolve = async (r: (typeof refs)[number]): Promise<'ok' | 'auth' | 'failed'> => {
+  type Outcome = { kind: 'ok' | 'auth' | 'failed' } | { kind: 'unreachable'; error: unknown };
+  /** Resolves one reference; the first one's "1C does not answer" is reported once, for the login. */
+  const resolve = async (r: (typeof refs)[number], first = false): Promise<Outcome> => {
     const subject = `${r.label} ${r.ref}`;
     try {
       const entry = await oneC.getRef(r.catalog, r.ref);
       if (!entry) {
         fail(r.rank, subject, 'ONEC_REF_NOT_FOUND', 'not found in 1C');
-        return 'failed';
+        return { kind: 'failed' };
       }
       const named = entry.name ? ` (${entry.name})` : '';
       if (entry.deletionMark) {
         fail(r.rank, subject, 'ONEC_REF_DELETED', `marked for deletion in 1C${named}`);
-        return 'failed';
+        return { kind: 'failed' };
       }
       pass(r.rank, subject, `ok${named}`);
-      return 'ok';
+      return { kind: 'ok' };
     } catch (error) {
-      if (isAuthFailure(error)) return 'auth';
+      if (isAuthFailure(error)) return { kind: 'auth' };
+      if (first && isRetryable(error)) return { kind: 'unreachable', error };
       fail(r.rank, subject, errorCode(error, 'ONEC_UNAVAILABLE'), reason(error));
-      return 'failed';
+      return { kind: 'failed' };
     }
   };
   const loginSubject = `1C login as ${credentials.login}`;
-  // The first call alone: it pays 1C's cold start and tells whether the login works at all.
-  const [first, ...rest] = refs;
-  const firstOutcome = first ? await resolve(first) : 'ok';
-  if (firstOutcome === 'auth') {
-    fail(11, loginSubject, 'ONEC_AUTH', 'refused: wrong login or password, or no rights to the OData publication');
-    return;
-  }
   try {
-    const outcomes = await mapLimited(rest, plan.onec.maxConcurrency, resolve);
-    if (outcomes.includes('auth')) fail(11, loginSubject, 'ONEC_AUTH', 'refused for some catalogs: check the user\'s rights');
+    // The first call alone: it pays 1C's cold start and tells whether 1C answers and lets us in.
+    const [first, ...rest] = refs;
+    const firstOutcome: Outcome = first ? await resolve(first, true) : { kind: 'ok' };
+    if (firstOutcome.kind === 'auth') {
+      fail(11, loginSubject, 'ONEC_AUTH', 'refused: wrong login or password, or no rights to the OData publication');
+      return;
+    }
+    if (firstOutcome.kind === 'unreachable') {
+      fail(11, loginSubject, errorCode(firstOutcome.error, 'ONEC_UNAVAILABLE'), `1C at ${plan.onec.baseUrl} did not answer: ${reason(firstOutcome.error)}`);
+      return;
+    }
+    const outcomes = await mapLimited(rest, plan.onec.maxConcurrency, (r) => resolve(r));
+    if (outcomes.some((o) => o.kind === 'auth')) fail(11, loginSubject, 'ONEC_AUTH', "refused for some catalogs: check the user's rights");
     else pass(11, loginSubject);
     if (fieldMapping && oneC.checkFieldMapping) {
       const subject = '1C field map';

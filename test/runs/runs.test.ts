@@ -1,0 +1,306 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { demoSecrets } from '#local/runtime/demo-plan';
+import { PlanNotFoundError } from '#plans/errors';
+import type { PlanInput } from '#plans/plan';
+import type { PlanConnectors } from '#runs/check-plan';
+import { processRunMessage, type CollectBody, type CollectorPorts } from '#runs/collector';
+import { RunInProgressError, RunQueueError } from '#runs/errors';
+import { MemoryEventPublisher } from '#runs/events';
+import { finishRun, startRun } from '#runs/lifecycle';
+import type { ControlPorts } from '#runs/ports';
+import { SqsRunQueue, parseCollectMessage, type RunQueue } from '#runs/queue';
+import { tick } from '#runs/tick';
+import { LocalSecretsProvider } from '#secrets/secrets';
+import { LockRepository } from '#store/lock';
+import { DynamoOrderRecordReader } from '#store/order-records';
+import { PlanRepository } from '#store/plans';
+import { RunRepository } from '#store/runs';
+import { useDynamoDb } from '#test/dynamodb';
+import { aPlan } from '#test/plans';
+import { useSqs } from '#test/sqs';
+import { StoreUnavailableError } from '#store/errors';
+
+const dynamo = useDynamoDb();
+const sqs = useSqs();
+
+/** Connectors that answer like a healthy 1C and Goodwix, except for the refs named missing. */
+function fakeConnectors(missing: readonly string[] = []): PlanConnectors {
+  return {
+    oneC: () => ({ getRef: async (_catalog, ref) => (missing.includes(ref) ? null : { name: 'ok', deletionMark: false }) }),
+    goodwix: () => ({ login: async () => undefined, catalogExists: async () => true }),
+  };
+}
+
+async function setup(options: { connectors?: PlanConnectors; collect?: CollectBody; queue?: RunQueue; lockTtlMs?: number } = {}) {
+  const store = await dynamo.newStore();
+  const { queueUrl } = await sqs.newRunQueue();
+  const events = new MemoryEventPublisher();
+  const ports: ControlPorts & CollectorPorts = {
+    plans: new PlanRepository(store),
+    locks: new LockRepository(store),
+    runs: new RunRepository(store),
+    orderRecords: new DynamoOrderRecordReader(store),
+    events,
+    queue: options.queue ?? new SqsRunQueue(sqs.client, queueUrl),
+    lockTtlMs: options.lockTtlMs ?? 60_000,
+    secrets: new LocalSecretsProvider(demoSecrets()),
+    connectors: options.connectors ?? fakeConnectors(),
+    ...(options.collect ? { collect: options.collect } : {}),
+  };
+  const queued = async () => (await sqs.receiveAll(queueUrl)).map((m) => parseCollectMessage(m.Body ?? ''));
+  return { ports, events, queueUrl, queued };
+}
+
+async function storedPlan(ports: ControlPorts, overrides: Partial<PlanInput> = {}) {
+  const plan = aPlan(overrides);
+  await ports.plans.put(plan);
+  return plan;
+}
+
+describe('starting a run', () => {
+  test('takes the plan, journals the run, puts run.started and queues one collect message', async () => {
+    const { ports, events, queued } = await setup();
+    const plan = await storedPlan(ports);
+
+    const run = await startRun(ports, { planId: plan.id, trigger: 'manual' });
+
+    assert.equal((await ports.locks.get(plan.id))?.runId, run.runId);
+    assert.deepEqual([run.status, run.trigger], ['running', 'manual']);
+    assert.deepEqual(events.events.map((e) => [e.type, e.runId]), [['run.started', run.runId]]);
+    assert.deepEqual(await queued(), [{ kind: 'collect', planId: plan.id, runId: run.runId, trigger: 'manual' }]);
+  });
+
+  test('of two concurrent starts one runs and the other is told which run holds the plan', async () => {
+    const { ports, queued } = await setup();
+    const plan = await storedPlan(ports);
+
+    const results = await Promise.allSettled([startRun(ports, { planId: plan.id, trigger: 'manual' }), startRun(ports, { planId: plan.id, trigger: 'schedule' })]);
+
+    const started = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ runId: string }>).value);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
+    assert.equal(started.length, 1);
+    assert.ok(refused[0] instanceof RunInProgressError);
+    assert.equal((refused[0] as RunInProgressError).runningRunId, started[0]!.runId);
+    assert.equal((await queued()).length, 1);
+    assert.equal((await ports.runs.list(plan.id)).items.length, 1);
+  });
+
+  test('refuses a plan that does not exist and leaves nothing behind', async () => {
+    const { ports, queued } = await setup();
+    await assert.rejects(startRun(ports, { planId: 'ghost', trigger: 'manual' }), PlanNotFoundError);
+    assert.equal(await ports.locks.get('ghost'), null);
+    assert.deepEqual(await queued(), []);
+  });
+
+  test('closes the run as failed and frees the plan when the run queue refuses the message', async () => {
+    const failingQueue: RunQueue = { sendCollect: async () => { throw new RunQueueError('queue down'); } };
+    const { ports, events } = await setup({ queue: failingQueue });
+    const plan = await storedPlan(ports);
+
+    await assert.rejects(startRun(ports, { planId: plan.id, trigger: 'manual' }), RunQueueError);
+
+    const [run] = (await ports.runs.list(plan.id)).items;
+    assert.equal(run?.status, 'failed');
+    assert.equal(run?.errors[0]?.code, 'RUN_QUEUE_FAILED');
+    assert.equal(await ports.locks.get(plan.id), null);
+    assert.deepEqual(events.events.map((e) => e.type), ['run.started', 'run.failed']);
+  });
+
+  test('closes a run abandoned by a crash when its expired lock is taken over', async () => {
+    const { ports, events } = await setup({ lockTtlMs: 1 });
+    const plan = await storedPlan(ports);
+    const crashed = await startRun(ports, { planId: plan.id, trigger: 'manual' });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+
+    const next = await startRun(ports, { planId: plan.id, trigger: 'manual' });
+
+    const old = await ports.runs.get(plan.id, crashed.runId);
+    assert.equal(old?.status, 'failed');
+    assert.equal(old?.errors[0]?.code, 'RUN_ABANDONED');
+    assert.equal((await ports.locks.get(plan.id))?.runId, next.runId);
+    assert.ok(events.events.some((e) => e.type === 'run.failed' && e.runId === crashed.runId));
+  });
+});
+
+describe('collecting a run (today: the plan check)', () => {
+  test('completes the run when the check passes, frees the plan and puts run.completed', async () => {
+    const { ports, events, queued } = await setup();
+    const plan = await storedPlan(ports);
+    await startRun(ports, { planId: plan.id, trigger: 'manual' });
+    const [message] = await queued();
+
+    assert.equal(await processRunMessage(ports, message!), 'finished');
+
+    const run = await ports.runs.get(plan.id, message!.runId);
+    assert.deepEqual([run?.status, run?.summary, run?.errorCount], ['completed', 'plan check passed', 0]);
+    assert.equal(await ports.locks.get(plan.id), null);
+    assert.deepEqual(events.events.map((e) => e.type), ['run.started', 'run.completed']);
+    await startRun(ports, { planId: plan.id, trigger: 'manual' });
+  });
+
+  test('fails the run with every problem of the check, by name', async () => {
+    const plan = aPlan();
+    const { ports, events, queued } = await setup({ connectors: fakeConnectors([plan.orders.warehouse, plan.orders.manager]) });
+    await ports.plans.put(plan);
+    await startRun(ports, { planId: plan.id, trigger: 'manual' });
+    const [message] = await queued();
+
+    await processRunMessage(ports, message!);
+
+    const run = await ports.runs.get(plan.id, message!.runId);
+    assert.equal(run?.status, 'failed');
+    assert.deepEqual(run?.errors.map((e) => e.message), [`Склад ${plan.orders.warehouse}: not found in 1C`, `Менеджер ${plan.orders.manager}: not found in 1C`]);
+    assert.equal(events.events.at(-1)?.type, 'run.failed');
+    assert.equal(events.events.at(-1)?.detail?.['errorCount'], 2);
+  });
+
+  test('ignores a redelivered message of a run that is closed', async () => {
+    const { ports, events, queued } = await setup();
+    const plan = await storedPlan(ports);
+    await startRun(ports, { planId: plan.id, trigger: 'manual' });
+    const [message] = await queued();
+    await processRunMessage(ports, message!);
+
+    assert.equal(await processRunMessage(ports, message!), 'ignored');
+    assert.equal(events.events.filter((e) => e.type === 'run.completed').length, 1);
+  });
+
+  test('throws on a retryable failure so the queue redelivers, keeping the run and its lock', async () => {
+    let calls = 0;
+    const collect: CollectBody = async () => {
+      calls += 1;
+      if (calls === 1) throw new StoreUnavailableError('throttled');
+      return { status: 'done', problems: [], counters: { exported: 3 } };
+    };
+    const { ports, queued } = await setup({ collect });
+    const plan = await storedPlan(ports);
+    const run = await startRun(ports, { planId: plan.id, trigger: 'manual' });
+    const [message] = await queued();
+
+    await assert.rejects(processRunMessage(ports, message!), StoreUnavailableError);
+    assert.equal((await ports.runs.get(plan.id, run.runId))?.status, 'running');
+    assert.equal((await ports.locks.get(plan.id))?.runId, run.runId);
+
+    await processRunMessage(ports, message!);
+    const finished = await ports.runs.get(plan.id, run.runId);
+    assert.deepEqual([finished?.status, finished?.counters.exported], ['completed', 3]);
+  });
+
+  test('fails the run with the reason of a permanent failure', async () => {
+    const collect: CollectBody = async () => { throw new PlanNotFoundError('x'); };
+    const { ports, queued } = await setup({ collect });
+    const plan = await storedPlan(ports);
+    await startRun(ports, { planId: plan.id, trigger: 'manual' });
+    const [message] = await queued();
+
+    await processRunMessage(ports, message!);
+
+    const run = await ports.runs.get(plan.id, message!.runId);
+    assert.deepEqual([run?.status, run?.errors[0]?.code], ['failed', 'PLAN_NOT_FOUND']);
+  });
+
+  test('leaves a run whose work continues elsewhere open until finishRun closes it', async () => {
+    const { ports, queued, events } = await setup({ collect: async () => ({ status: 'continuing' }) });
+    const plan = await storedPlan(ports);
+    const run = await startRun(ports, { planId: plan.id, trigger: 'manual' });
+    const [message] = await queued();
+
+    assert.equal(await processRunMessage(ports, message!), 'continuing');
+    assert.equal((await ports.locks.get(plan.id))?.runId, run.runId);
+
+    const closed = await finishRun(ports, { planId: plan.id, runId: run.runId, counters: { exported: 2, failed: 1 }, problems: [] });
+    assert.deepEqual([closed?.status, closed?.counters.exported, closed?.counters.failed], ['completed', 2, 1]);
+    assert.equal(await finishRun(ports, { planId: plan.id, runId: run.runId }), null, 'a second finish changes nothing');
+    assert.equal(events.events.filter((e) => e.type === 'run.completed').length, 1);
+  });
+
+  test('fails a run that lost its lock before it could collect', async () => {
+    const { ports, queued } = await setup({ lockTtlMs: 1 });
+    const plan = await storedPlan(ports);
+    const run = await startRun(ports, { planId: plan.id, trigger: 'manual' });
+    const [message] = await queued();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await ports.locks.acquire(plan.id, 'SOMEONE-ELSE', { ttlMs: 60_000 });
+
+    await processRunMessage(ports, message!);
+
+    const failed = await ports.runs.get(plan.id, run.runId);
+    assert.deepEqual([failed?.status, failed?.errors[0]?.code], ['failed', 'LOCK_LOST']);
+    assert.equal((await ports.locks.get(plan.id))?.runId, 'SOMEONE-ELSE', 'the new holder keeps the lock');
+  });
+});
+
+describe('the tick', () => {
+  const NOW = new Date('2025-06-10T12:00:30Z');
+  const utc = (start: string, end: string, everyMinutes = 60, enabled = true) =>
+    ({ schedule: { enabled, timeZone: 'UTC', start, end, everyMinutes, daysOfWeek: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] } }) as Partial<PlanInput>;
+
+  test('starts the plans that are due, and only those', async () => {
+    const { ports, queued } = await setup();
+    const due = await storedPlan(ports, utc('09:00', '18:00'));
+    await storedPlan(ports, utc('09:00', '18:00', 60, false));
+    await storedPlan(ports, utc('13:00', '18:00'));
+    await storedPlan(ports, utc('22:00', '02:00'));
+
+    const result = await tick(ports, NOW);
+
+    assert.equal(result.evaluated, 4);
+    assert.deepEqual(result.started.map((s) => [s.planId, s.slot]), [[due.id, '2025-06-10T12:00:00.000Z']]);
+    assert.deepEqual((await queued()).map((m) => [m.planId, m.trigger]), [[due.id, 'schedule']]);
+    const [run] = (await ports.runs.list(due.id)).items;
+    assert.equal(run?.slot, '2025-06-10T12:00:00.000Z');
+  });
+
+  test('starts a slot once, even when the tick is replayed after the run ended', async () => {
+    const { ports, queued } = await setup();
+    const plan = await storedPlan(ports, utc('09:00', '18:00'));
+    await tick(ports, NOW);
+    const [message] = await queued();
+    await processRunMessage(ports, message!);
+
+    const replay = await tick(ports, NOW);
+    const later = await tick(ports, new Date('2025-06-10T12:40:00Z'));
+
+    assert.deepEqual(replay.started, []);
+    assert.deepEqual(replay.skipped, [{ planId: plan.id, slot: '2025-06-10T12:00:00.000Z', reason: 'slot-taken' }]);
+    assert.deepEqual(later.started, []);
+    assert.equal((await ports.runs.list(plan.id)).items.length, 1);
+  });
+
+  test('of two ticks at once, a due plan starts one run', async () => {
+    const { ports } = await setup();
+    const plan = await storedPlan(ports, utc('09:00', '18:00'));
+
+    const [a, b] = await Promise.all([tick(ports, NOW), tick(ports, NOW)]);
+
+    assert.equal(a.started.length + b.started.length, 1);
+    assert.equal((await ports.runs.list(plan.id)).items.length, 1);
+  });
+
+  test('skips a plan still running at its next slot without calling it a failure', async () => {
+    const { ports } = await setup();
+    const plan = await storedPlan(ports, utc('09:00', '18:00'));
+    await tick(ports, NOW);
+
+    const next = await tick(ports, new Date('2025-06-10T13:00:10Z'));
+
+    assert.deepEqual(next.skipped, [{ planId: plan.id, slot: '2025-06-10T13:00:00.000Z', reason: 'running' }]);
+    assert.deepEqual(next.failed, []);
+  });
+
+  test('gives the slot back when the run could not start, so the next tick starts it', async () => {
+    let down = true;
+    const { ports: base, queueUrl } = await setup();
+    const real = new SqsRunQueue(sqs.client, queueUrl);
+    const ports = { ...base, queue: { sendCollect: async (m: Parameters<RunQueue['sendCollect']>[0]) => { if (down) throw new RunQueueError('down'); return real.sendCollect(m); } } };
+    const plan = await storedPlan(ports, utc('09:00', '18:00'));
+
+    const first = await tick(ports, NOW);
+    down = false;
+    const second = await tick(ports, new Date(NOW.getTime() + 60_000));
+
+    assert.deepEqual(first.failed.map((f) => [f.planId, f.code, f.retryable]), [[plan.id, 'RUN_QUEUE_FAILED', true]]);
+    assert.deepEqual(second.started.map((s) => s.slot), ['2025-06-10T12:00:00.000Z']);
+  });
+});
