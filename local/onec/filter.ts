@@ -325,7 +325,16 @@ function bindBinary<R>(op: string, l: Bound<R>, r: Bound<R>): Bound<R> {
     eq: (c) => c === 0, ne: (c) => c !== 0, gt: (c) => c > 0, ge: (c) => c >= 0, lt: (c) => c < 0, le: (c) => c <= 0,
   };
   const t = test[op]!;
-  return { type: 'bool', ev: (x) => t(compareValues(type, l.ev(x), r.ev(x))) };
+  return {
+    type: 'bool',
+    ev: (x) => {
+      const a = l.ev(x);
+      const b = r.ev(x);
+      // A value behind a broken reference is null: it equals nothing and orders with nothing.
+      if (a === null || b === null) return op === 'ne' ? a !== b : op === 'eq' ? a === b : false;
+      return t(compareValues(type, a, b));
+    },
+  };
 }
 
 function bindCall<R>(name: string, args: Expr[], resolve: FieldResolver<R>): Bound<R> {

@@ -62,8 +62,17 @@ describe('1C sandbox query options', () => {
       assert.deepEqual(await qFilter("endswith(Комментарий, 'филиал')"), ['Q-3']);
     });
 
-    test('follows a navigation property: Контрагент/КПП', async () => {
-      assert.deepEqual(await qFilter(`Контрагент/КПП eq '${demo.branch.kpp}'`), ['Q-3']);
+    test('follows a navigation property: Контрагент/КПП; a broken reference matches nothing', async () => {
+      // Prepare
+      const broken = await http.create(ORDERS, orderBody([{}], { НомерПоДаннымКлиента: 'B-1', Контрагент_Key: '99999999-9999-9999-9999-999999999999' }));
+      // Act
+      const viaNav = await qFilter(`Контрагент/КПП eq '${demo.branch.kpp}'`);
+      const nullText = await http.list(ORDERS, { $filter: "Контрагент/КПП eq 'null'", $select: 'НомерПоДаннымКлиента' });
+      const notEqual = await http.list(ORDERS, { $filter: `Контрагент/КПП ne '${demo.buyer.kpp}' and Ref_Key eq guid'${broken.Ref_Key}'`, $select: 'НомерПоДаннымКлиента' });
+      // Assess
+      assert.deepEqual(viaNav, ['Q-3']);
+      assert.deepEqual(nullText.json.value, []);
+      assert.deepEqual(numbers(notEqual), ['B-1']);
     });
 
     test("matches a composite field with cast(guid'…', 'Document_ЗаказКлиента')", async () => {
