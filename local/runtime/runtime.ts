@@ -87,6 +87,8 @@ export interface LocalRuntime {
   readonly sqsEndpoint: string;
   readonly tableName: string;
   readonly runQueueUrl: string;
+  /** Process id of the DynamoDB Local this runtime started (absent when given `services`) */
+  readonly dynamodbPid?: number;
   /** The API's ports (repositories, queue, events, secrets): for `npm start` and tests */
   readonly ports: ControlPorts;
   readonly secrets: LocalSecretsProvider;
@@ -448,6 +450,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       sqsEndpoint,
       tableName,
       runQueueUrl,
+      ...(started.dynamo ? { dynamodbPid: started.dynamo.pid } : {}),
       ports: apiPorts,
       secrets,
       tickNow,

@@ -1,0 +1,259 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { apiPortsFromConfig, createApiHandler } from '#functions/api/app';
+import { loadApiConfig } from '#functions/api/config';
+import { demoSecrets } from '#local/runtime/demo-plan';
+import type { PlanConnectors } from '#runs/check-plan';
+import { MemoryEventPublisher } from '#runs/events';
+import { LocalSecretsProvider } from '#secrets/secrets';
+import { keys } from '#store/table';
+import { useDynamoDb } from '#test/dynamodb';
+import { planInput } from '#test/plans';
+import { useSqs } from '#test/sqs';
+
+const dynamo = useDynamoDb();
+const sqs = useSqs();
+const silent = new Logger({ logLevel: 'SILENT' });
+const context = { functionName: 'api', awsRequestId: 'test', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:api', memoryLimitInMB: '256', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+
+function fakeConnectors(missing: readonly string[] = []): PlanConnectors {
+  return {
+    oneC: () => ({ getRef: async (_c, ref) => (missing.includes(ref) ? null : { name: 'ok', deletionMark: false }) }),
+    goodwix: () => ({ login: async () => undefined, catalogExists: async () => true }),
+  };
+}
+
+interface Call {
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  signed?: boolean;
+}
+
+/** An API Gateway REST proxy event, IAM-signed unless told otherwise. */
+function apiEvent(method: string, path: string, call: Call = {}): APIGatewayProxyEvent {
+  return {
+    httpMethod: method,
+    path,
+    resource: '/{proxy+}',
+    headers: { 'content-type': 'application/json', ...call.headers },
+    multiValueHeaders: {},
+    queryStringParameters: call.query ?? null,
+    multiValueQueryStringParameters: null,
+    pathParameters: { proxy: path.slice(1) },
+    stageVariables: null,
+    body: call.rawBody ?? (call.body === undefined ? null : JSON.stringify(call.body)),
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: 'r1',
+      identity: call.signed === false ? { userArn: null, caller: null } : { userArn: 'arn:aws:iam::123456789012:user/operator', caller: 'AIDAEXAMPLE' },
+    },
+  } as unknown as APIGatewayProxyEvent;
+}
+
+async function setup(options: { connectors?: PlanConnectors; dynamodbEndpoint?: string } = {}) {
+  const store = await dynamo.newStore();
+  const { queueUrl } = await sqs.newRunQueue();
+  const config = loadApiConfig({
+    TABLE_NAME: store.tableName,
+    RUN_QUEUE_URL: queueUrl,
+    EVENT_BUS_NAME: 'test-bus',
+    DYNAMODB_ENDPOINT: options.dynamodbEndpoint ?? dynamo.endpoint,
+    SQS_ENDPOINT: sqs.endpoint,
+    AWS_REGION: 'us-east-1',
+  });
+  const events = new MemoryEventPublisher();
+  const ports = apiPortsFromConfig(config, { events, secrets: new LocalSecretsProvider(demoSecrets()), connectors: options.connectors ?? fakeConnectors(), logger: silent });
+  const handler = createApiHandler(ports, { logger: silent });
+  const call = async (method: string, path: string, c: Call = {}) => {
+    const response = (await handler(apiEvent(method, path, c), context)) as APIGatewayProxyResult;
+    return { status: response.statusCode, headers: response.headers ?? {}, body: response.body ? (JSON.parse(response.body) as Record<string, any>) : null };
+  };
+  return { call, ports, events, store, queueUrl };
+}
+
+describe('control API through the Lambda handler (API Gateway events, DynamoDB Local, fauxqs)', () => {
+  test('refuses an event without a caller identity', async () => {
+    const { call } = await setup();
+    const response = await call('GET', '/plans', { signed: false });
+    assert.equal(response.status, 401);
+    assert.equal(response.body?.error.code, 'UNAUTHENTICATED');
+  });
+
+  test('creates a plan (201, version 1), replaces it (200, version 2) and shows it without secrets', async () => {
+    const { call } = await setup();
+    const input = planInput();
+
+    const created = await call('PUT', `/plans/${input.id}`, { body: input });
+    const replaced = await call('PUT', `/plans/${input.id}`, { body: { ...input, name: 'Renamed' } });
+    const shown = await call('GET', `/plans/${input.id}`);
+
+    assert.deepEqual([created.status, created.headers['etag'], created.headers['location']], [201, '"1"', `/plans/${input.id}`]);
+    assert.deepEqual([replaced.status, replaced.body?.version], [200, 2]);
+    assert.deepEqual([shown.status, shown.body?.name, shown.headers['etag']], [200, 'Renamed', '"2"']);
+    assert.equal(shown.body?.goodwix.passwordSecret, input.goodwix.passwordSecret);
+    assert.match(shown.body?.scheduleState.nextSlot, /^\d{4}-\d\d-\d\dT/);
+    assert.ok(!JSON.stringify(shown.body).includes('goodwix-demo') && !JSON.stringify(shown.body).includes('exchange-demo'));
+  });
+
+  test('replaces optimistically: a stale If-Match or body version is 412, If-None-Match * on an existing plan too', async () => {
+    const { call } = await setup();
+    const input = planInput();
+    await call('PUT', `/plans/${input.id}`, { body: input });
+    const current = await call('PUT', `/plans/${input.id}`, { body: input, headers: { 'If-Match': '"1"' } });
+
+    const stale = await call('PUT', `/plans/${input.id}`, { body: input, headers: { 'If-Match': '"1"' } });
+    const staleBody = await call('PUT', `/plans/${input.id}`, { body: { ...input, version: 1 } });
+    const createOnly = await call('PUT', `/plans/${input.id}`, { body: input, headers: { 'If-None-Match': '*' } });
+    const roundTrip = await call('PUT', `/plans/${input.id}`, { body: (await call('GET', `/plans/${input.id}`)).body });
+
+    assert.equal(current.status, 200);
+    assert.deepEqual([stale.status, stale.body?.error.code], [412, 'PLAN_VERSION_CONFLICT']);
+    assert.deepEqual([staleBody.status, staleBody.body?.error.code], [412, 'PLAN_VERSION_CONFLICT']);
+    assert.deepEqual([createOnly.status, createOnly.body?.error.code], [412, 'PLAN_EXISTS']);
+    assert.deepEqual([roundTrip.status, roundTrip.body?.version], [200, 3], 'what GET answers can be PUT back');
+  });
+
+  test('answers 400 with zod field paths for an invalid plan', async () => {
+    const { call } = await setup();
+    const input = planInput();
+
+    const response = await call('PUT', `/plans/${input.id}`, { body: { ...input, schedule: { start: '25:00', timeZone: 'Mars/Olympus' }, goodwix: { ...input.goodwix, catalogId: 'x' } } });
+
+    assert.equal(response.status, 400);
+    assert.equal(response.body?.error.code, 'PLAN_INVALID');
+    assert.deepEqual(response.body?.error.details.issues, [
+      'plan.goodwix.catalogId: Invalid input: expected number, received string',
+      'plan.schedule.timeZone: unknown time zone (expected an IANA name such as Europe/Moscow)',
+      'plan.schedule.start: expected a time as HH:MM (00:00–23:59)',
+    ]);
+  });
+
+  test('answers 400 for a body that is not JSON, an id that differs from the path, and a bad page query', async () => {
+    const { call } = await setup();
+    const input = planInput();
+
+    const notJson = await call('PUT', `/plans/${input.id}`, { rawBody: '{"id":' });
+    const otherId = await call('PUT', '/plans/another-id', { body: input });
+    const badLimit = await call('GET', '/plans', { query: { limit: '0' } });
+    const badCursor = await call('GET', '/plans', { query: { cursor: 'abc' } });
+
+    assert.deepEqual([notJson.status, notJson.body?.error.code], [400, 'INVALID_JSON']);
+    assert.deepEqual([otherId.status, otherId.body?.error.details.issues], [400, ['plan.id: must equal the id in the path (another-id)']]);
+    assert.deepEqual([badLimit.status, badLimit.body?.error.details.issues], [400, ['query.limit: Too small: expected number to be >=1']]);
+    assert.deepEqual([badCursor.status, badCursor.body?.error.code], [400, 'INVALID_PAGE_CURSOR']);
+  });
+
+  test('lists plans page by page', async () => {
+    const { call } = await setup();
+    const ids = [planInput(), planInput(), planInput()];
+    for (const p of ids) await call('PUT', `/plans/${p.id}`, { body: p });
+
+    const first = await call('GET', '/plans', { query: { limit: '2' } });
+    const second = await call('GET', '/plans', { query: { limit: '2', cursor: first.body?.nextCursor } });
+
+    assert.equal(first.body?.items.length, 2);
+    assert.deepEqual([...first.body?.items, ...second.body?.items].map((p: { id: string }) => p.id).sort(), ids.map((p) => p.id).sort());
+  });
+
+  test('answers 404 for unknown plans, runs, orders and routes, and 405 with Allow for a wrong method', async () => {
+    const { call } = await setup();
+    const input = planInput();
+    await call('PUT', `/plans/${input.id}`, { body: input });
+
+    assert.deepEqual([(await call('GET', '/plans/ghost')).status, (await call('GET', '/plans/ghost')).body?.error.code], [404, 'PLAN_NOT_FOUND']);
+    assert.equal((await call('GET', `/plans/${input.id}/runs/01J000000000000000000000XX`)).body?.error.code, 'RUN_NOT_FOUND');
+    assert.equal((await call('GET', `/plans/${input.id}/orders/1001`)).body?.error.code, 'ORDER_NOT_FOUND');
+    assert.equal((await call('GET', '/nothing/here')).body?.error.code, 'ROUTE_NOT_FOUND');
+    const wrong = await call('PATCH', `/plans/${input.id}`);
+    assert.deepEqual([wrong.status, wrong.headers['allow'], wrong.body?.error.code], [405, 'GET, PUT, DELETE', 'METHOD_NOT_ALLOWED']);
+  });
+
+  test('checks a plan and names every problem', async () => {
+    const input = planInput();
+    const { call } = await setup({ connectors: fakeConnectors([input.orders.warehouse]) });
+    await call('PUT', `/plans/${input.id}`, { body: input });
+
+    const response = await call('POST', `/plans/${input.id}/check`);
+
+    assert.equal(response.status, 200);
+    assert.equal(response.body?.ok, false);
+    assert.deepEqual(response.body?.problems.map((p: { message: string }) => p.message), [`Склад ${input.orders.warehouse}: not found in 1C`]);
+  });
+
+  test('starts a manual run (202 + run id), refuses a second while it runs (409), and shows it', async () => {
+    const { call, queueUrl } = await setup();
+    const input = planInput();
+    await call('PUT', `/plans/${input.id}`, { body: input });
+
+    const started = await call('POST', `/plans/${input.id}/runs`);
+    const again = await call('POST', `/plans/${input.id}/runs`);
+    const list = await call('GET', `/plans/${input.id}/runs`);
+    const run = await call('GET', `/plans/${input.id}/runs/${started.body?.runId}`);
+
+    assert.deepEqual([started.status, started.body?.status, started.headers['location']], [202, 'running', `/plans/${input.id}/runs/${started.body?.runId}`]);
+    assert.deepEqual([again.status, again.body?.error.code, again.body?.error.details.runId], [409, 'RUN_IN_PROGRESS', started.body?.runId]);
+    assert.deepEqual(list.body?.items.map((r: { runId: string }) => r.runId), [started.body?.runId]);
+    assert.deepEqual(run.body?.counters, { exported: 0, updatedInOneC: 0, updatedInGoodwix: 0, conflicts: 0, failed: 0 });
+    assert.deepEqual(run.body?.orders, { items: [] });
+    assert.equal((await sqs.receiveAll(queueUrl)).length, 1);
+  });
+
+  test('refuses to delete a plan while it runs (409), deletes it otherwise (204)', async () => {
+    const { call, ports } = await setup();
+    const input = planInput();
+    await call('PUT', `/plans/${input.id}`, { body: input });
+    const started = await call('POST', `/plans/${input.id}/runs`);
+
+    const refused = await call('DELETE', `/plans/${input.id}`);
+    await ports.locks.release(input.id, started.body?.runId);
+    const deleted = await call('DELETE', `/plans/${input.id}`);
+
+    assert.deepEqual([refused.status, refused.body?.error.code], [409, 'PLAN_RUNNING']);
+    assert.equal(deleted.status, 204);
+    assert.equal((await call('GET', `/plans/${input.id}`)).status, 404);
+    assert.equal((await call('DELETE', `/plans/${input.id}`)).status, 404);
+  });
+
+  test('shows an order\'s sync record once its binding exists, and starts a resync of one order', async () => {
+    const { call, store } = await setup();
+    const input = planInput();
+    await call('PUT', `/plans/${input.id}`, { body: input });
+    await store.client.send(new PutCommand({
+      TableName: store.tableName,
+      Item: { pk: keys.planPk(input.id), sk: keys.bindingSk('1001'), gsi2pk: keys.openBindingsPk(input.id), gsi2sk: '1001', orderId: '1001', onecRef: '9f000000-0000-0000-0000-000000000001', onecNumber: 'ТД00-000001' },
+    }));
+
+    const record = await call('GET', `/plans/${input.id}/orders/1001`);
+    const resync = await call('POST', `/plans/${input.id}/orders/1001/resync`);
+    const badId = await call('POST', `/plans/${input.id}/orders/${encodeURIComponent('a b')}/resync`);
+
+    assert.deepEqual(record.body, { orderId: '1001', onecRef: '9f000000-0000-0000-0000-000000000001', onecNumber: 'ТД00-000001' });
+    assert.deepEqual([resync.status, resync.body?.trigger, resync.body?.orderId], [202, 'resync', '1001']);
+    assert.equal(badId.status, 400);
+  });
+
+  test('answers 503 when DynamoDB is unreachable, without details of the failure', async () => {
+    const { call } = await setup({ dynamodbEndpoint: 'http://127.0.0.1:1' });
+    const response = await call('GET', '/plans/any');
+    assert.deepEqual([response.status, response.body?.error.code, response.headers['retry-after']], [503, 'SERVICE_UNAVAILABLE', '5']);
+  });
+});
+
+describe('function configuration', () => {
+  test('names every missing or malformed variable at load', () => {
+    assert.throws(() => loadApiConfig({ RUN_QUEUE_URL: 'not a url', LOCK_TTL_SECONDS: '5' }), {
+      message: 'Invalid configuration of the api function: TABLE_NAME: Invalid input: expected string, received undefined; RUN_QUEUE_URL: expected an http(s) URL; EVENT_BUS_NAME: Invalid input: expected string, received undefined; LOCK_TTL_SECONDS: Too small: expected number to be >=60',
+    });
+  });
+
+  test('fills the defaults', () => {
+    const config = loadApiConfig({ TABLE_NAME: 't', RUN_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/1/q.fifo', EVENT_BUS_NAME: 'b' });
+    assert.deepEqual([config.LOCK_TTL_SECONDS, config.RUN_RETENTION_DAYS, config.SECRETS_CACHE_SECONDS], [900, 90, 300]);
+  });
+});
+

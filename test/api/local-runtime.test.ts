@@ -1,0 +1,111 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startGoodwixSandbox, type GoodwixSandbox } from '#local/goodwix/sandbox';
+import { startOneCSandbox, type OneCSandbox } from '#local/onec/sandbox';
+import { DEMO_PLAN_ID, demoPlan } from '#local/runtime/demo-plan';
+import { startLocalRuntime, type LocalRuntime } from '#local/runtime/runtime';
+
+let onec: OneCSandbox;
+let goodwix: GoodwixSandbox;
+let runtime: LocalRuntime;
+const printed: string[] = [];
+
+before(async () => {
+  [onec, goodwix] = await Promise.all([startOneCSandbox(), startGoodwixSandbox()]);
+  runtime = await startLocalRuntime({
+    demo: { onecBaseUrl: onec.baseUrl, goodwixBaseUrl: goodwix.baseUrl },
+    tick: false,
+    logLevel: 'SILENT',
+    print: (line) => printed.push(line),
+  });
+});
+
+after(async () => {
+  await runtime?.close();
+  await Promise.all([onec?.close(), goodwix?.close()]);
+});
+
+async function api(method: string, path: string, options: { token?: string | null; body?: unknown } = {}) {
+  const token = options.token === undefined ? runtime.token : options.token;
+  const response = await fetch(`${runtime.apiUrl}${path}`, {
+    method,
+    headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : null };
+}
+
+async function waitForRun(planId: string, runId: string) {
+  await runtime.drainRunQueue({ timeoutMs: 30_000 });
+  return (await api('GET', `/plans/${planId}/runs/${runId}`)).body!;
+}
+
+describe('local runtime: the API on 127.0.0.1, the run queue and the tick, against the sandboxes', () => {
+  test('answers nothing without the bearer token', async () => {
+    const missing = await api('GET', '/plans', { token: null });
+    const wrong = await api('GET', '/plans', { token: 'not-the-token' });
+
+    assert.deepEqual([missing.status, missing.body?.error.code], [401, 'UNAUTHENTICATED']);
+    assert.equal(wrong.status, 401);
+    assert.equal((await api('GET', '/nothing', { token: null })).status, 401, 'not even a 404');
+  });
+
+  test('serves the demo plan pointing at the sandboxes', async () => {
+    const response = await api('GET', '/plans');
+
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body?.items.map((p: { id: string }) => p.id), [DEMO_PLAN_ID]);
+    assert.equal(response.body?.items[0].onec.baseUrl, onec.baseUrl);
+    assert.ok(runtime.apiUrl.startsWith('http://127.0.0.1:'));
+  });
+
+  test('runs a manual exchange through the run queue and the collector, ending with the check in the journal', async () => {
+    const started = await api('POST', `/plans/${DEMO_PLAN_ID}/runs`);
+    assert.equal(started.status, 202);
+
+    const run = await waitForRun(DEMO_PLAN_ID, started.body!.runId);
+
+    assert.deepEqual([run.status, run.trigger, run.summary, run.errorCount], ['completed', 'manual', 'plan check passed', 0]);
+    assert.deepEqual(run.events.map((e: { type: string }) => e.type), ['run.started', 'run.completed']);
+    assert.ok(printed.some((line) => line.includes('run.completed') && line.includes(started.body!.runId)), 'events are printed');
+    assert.ok(onec.stats.count({ entitySet: 'Catalog_Склады' }) >= 1, 'the check asked the 1C sandbox');
+  });
+
+  test('fails a run of a plan whose references 1C does not have, naming them', async () => {
+    const bad = demoPlan({ onecBaseUrl: onec.baseUrl, goodwixBaseUrl: goodwix.baseUrl });
+    const plan = { ...bad, id: 'demo-broken', schedule: { enabled: false }, orders: { ...bad.orders, warehouse: '5f1c0e2c-1c7b-11ef-9a30-0800270bc699' } };
+    assert.equal((await api('PUT', '/plans/demo-broken', { body: plan })).status, 201);
+
+    const started = await api('POST', '/plans/demo-broken/runs');
+    const run = await waitForRun('demo-broken', started.body!.runId);
+
+    assert.equal(run.status, 'failed');
+    assert.deepEqual(run.errors.map((e: { message: string }) => e.message), ['Склад 5f1c0e2c-1c7b-11ef-9a30-0800270bc699: not found in 1C']);
+  });
+
+  test('ticks like the schedule: the demo plan runs once per slot', async () => {
+    const first = await runtime.tickNow();
+    await runtime.drainRunQueue();
+    const second = await runtime.tickNow();
+
+    assert.deepEqual(first.started.map((s) => s.planId), [DEMO_PLAN_ID]);
+    assert.deepEqual(second.started, []);
+    assert.deepEqual(second.skipped.map((s) => [s.planId, s.reason]), [[DEMO_PLAN_ID, 'slot-taken']]);
+    const runs = (await api('GET', `/plans/${DEMO_PLAN_ID}/runs`)).body!;
+    assert.deepEqual(runs.items.map((r: { trigger: string; status: string }) => [r.trigger, r.status]).slice(0, 1), [['schedule', 'completed']]);
+  });
+});
+
+describe('local runtime shutdown', () => {
+  test('stops DynamoDB Local by its process id and closes the API', async () => {
+    const own = await startLocalRuntime({ tick: false, collector: false, logLevel: 'SILENT', print: () => undefined });
+    const pid = own.dynamodbPid!;
+    assert.doesNotThrow(() => process.kill(pid, 0), 'running');
+
+    await own.close();
+
+    assert.throws(() => process.kill(pid, 0), 'DynamoDB Local is gone');
+    await assert.rejects(fetch(`${own.apiUrl}/plans`));
+  });
+});
