@@ -14,6 +14,7 @@ import { LockRepository } from '#store/lock';
 import { DynamoOrderRecordReader } from '#store/order-records';
 import { PlanRepository } from '#store/plans';
 import { RunRepository } from '#store/runs';
+import { syncRecordView } from '#sync/bindings';
 import type { PlanConnectors } from './check-plan.ts';
 import { clientConnectors } from './connectors.ts';
 import { EventBridgePublisher, type EventPublisher } from './events.ts';
@@ -49,7 +50,7 @@ export function createRepositories(config: StoreConfig): Repositories {
     locks: new LockRepository(store),
     runs: new RunRepository(store, { retentionDays: config.runRetentionDays }),
     cursors: new CursorRepository(store),
-    orderRecords: new DynamoOrderRecordReader(store),
+    orderRecords: new DynamoOrderRecordReader(store, syncRecordView),
   };
 }
 

@@ -14,14 +14,18 @@ export interface OrderRecordReader {
 }
 
 export class DynamoOrderRecordReader implements OrderRecordReader {
-  constructor(private readonly store: StoreContext) {}
+  /** `view` turns the stored item into what the API shows (the sync's `syncRecordView`); default: the item without its keys. */
+  constructor(
+    private readonly store: StoreContext,
+    private readonly view: (item: Record<string, unknown>) => Record<string, unknown> = withoutKeys,
+  ) {}
 
   async get(planId: string, orderId: string): Promise<Record<string, unknown> | null> {
     try {
       const result = await this.store.client.send(
         new GetCommand({ TableName: this.store.tableName, Key: { pk: keys.planPk(planId), sk: keys.bindingSk(orderId) }, ConsistentRead: true }),
       );
-      return result.Item ? withoutKeys(result.Item) : null;
+      return result.Item ? this.view(result.Item) : null;
     } catch (error) {
       throw toStoreError(error, 'get order record', { planId, orderId });
     }

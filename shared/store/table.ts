@@ -38,7 +38,7 @@ export const OPEN_BINDINGS_INDEX: IndexDefinition = {
   partitionKey: 'gsi2pk',
   sortKey: 'gsi2sk',
   projection: 'INCLUDE',
-  nonKeyAttributes: ['orderId', 'onecRef', 'onecNumber', 'onecDataVersion', 'goodwixVersion', 'status', 'updatedAt'],
+  nonKeyAttributes: ['orderId', 'onecRef', 'onecNumber', 'onecDataVersion', 'onecShipments', 'goodwixVersion', 'status', 'parkedCode', 'updatedAt'],
 };
 
 export const tableDefinition = {

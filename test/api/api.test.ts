@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { apiPortsFromConfig, createApiHandler } from '#functions/api/app';
 import { loadApiConfig } from '#functions/api/config';
@@ -9,7 +8,7 @@ import { demoSecrets } from '#local/runtime/demo-plan';
 import type { PlanConnectors } from '#runs/check-plan';
 import { MemoryEventPublisher } from '#runs/events';
 import { LocalSecretsProvider } from '#secrets/secrets';
-import { keys } from '#store/table';
+import { BindingRepository, newBinding } from '#sync/bindings';
 import { useDynamoDb } from '#test/dynamodb';
 import { planInput } from '#test/plans';
 import { useSqs } from '#test/sqs';
@@ -223,16 +222,16 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
     const { call, store } = await setup();
     const input = planInput();
     await call('PUT', `/plans/${input.id}`, { body: input });
-    await store.client.send(new PutCommand({
-      TableName: store.tableName,
-      Item: { pk: keys.planPk(input.id), sk: keys.bindingSk('1001'), gsi2pk: keys.openBindingsPk(input.id), gsi2sk: '1001', orderId: '1001', onecRef: '9f000000-0000-0000-0000-000000000001', onecNumber: 'ТД00-000001' },
-    }));
+    const binding = newBinding(input.id, '1001', new Date('2025-06-10T10:00:00Z'));
+    await new BindingRepository(store).save({ ...binding, onec: { ref: '9f000000-0000-0000-0000-000000000001', number: 'ТД00-000001', date: '2025-06-10T10:00:00' }, onecDataVersion: 'AAAAAAAAAAE=' }, null);
 
     const record = await call('GET', `/plans/${input.id}/orders/1001`);
     const resync = await call('POST', `/plans/${input.id}/orders/1001/resync`);
     const badId = await call('POST', `/plans/${input.id}/orders/${encodeURIComponent('a b')}/resync`);
 
-    assert.deepEqual(record.body, { orderId: '1001', onecRef: '9f000000-0000-0000-0000-000000000001', onecNumber: 'ТД00-000001' });
+    assert.equal(record.status, 200);
+    assert.deepEqual([record.body?.orderId, record.body?.onec.number, record.body?.onecDataVersion, record.body?.open], ['1001', 'ТД00-000001', 'AAAAAAAAAAE=', true]);
+    assert.equal(record.body?.pk, undefined, 'no table keys');
     assert.deepEqual([resync.status, resync.body?.trigger, resync.body?.orderId], [202, 'resync', '1001']);
     assert.equal(badId.status, 400);
   });
