@@ -26,7 +26,7 @@ import { AppError, isRetryable } from '#platform/errors';
 import type { Plan } from '#plans/plan';
 import { offsetAt } from '#plans/zoned-time';
 import { newBinding, withEntry, type Binding, type BindingRepository, type ParkedState, type SyncEntry, type SyncOutcome } from './bindings.ts';
-import { DuplicateOneCOrderError, InvalidOrderError, OneCOrderMissingError, StaleOneCReadError } from './errors.ts';
+import { DuplicateOneCOrderError, InvalidOrderError, OneCOrderMissingError, StaleOneCReadError, UnmappedProductError } from './errors.ts';
 import { canonicalFromGoodwix, erpLineId, goodwixUpdate } from './goodwix-mapper.ts';
 import { canonicalFromOneC, documentAmount, linkWrittenRows, rowsForOneC, type RowDefaults } from './onec-mapper.ts';
 import type { OneCReferences } from './references.ts';
@@ -348,18 +348,45 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
  */
 async function pushToGoodwix(ports: SyncPorts, order: GoodwixOrder, target: CanonicalOrder, doc: OneCOrder): Promise<{ base: CanonicalOrder; version: number; changes: number }> {
   const status = advanceStatus(order.status === 'new' ? null : order.status, target.status);
-  const update = goodwixUpdate(order, { lines: target.lines, status, erp: { orderId: doc.ref, number: doc.number, date: doc.date } });
+  const lines = await withGoodwixProducts(ports, target.lines, doc);
+  const update = goodwixUpdate(order, { lines, status, erp: { orderId: doc.ref, number: doc.number, date: doc.date } });
   if (!update) return { base: { ...target, status }, version: order.version, changes: 0 };
   const after = await ports.goodwix.updateOrder(order.id, update);
   const byErpLine = new Map(after.lines.filter((l) => l.erpLineId).map((l) => [l.erpLineId!, l]));
-  const lines = target.lines.map((line): CanonicalLine => {
+  const rekeyed = lines.map((line): CanonicalLine => {
     if (line.goodwixLineId && after.lines.some((l) => l.id === line.goodwixLineId)) return line;
     const code = erpLineId(line);
     const created = code ? byErpLine.get(code) : undefined;
     return created ? { ...line, key: created.id, goodwixLineId: created.id, goodwixProductId: String(created.productId) } : line;
   });
   const changes = (update.changeLines?.length ?? 0) + (update.addLines?.length ?? 0) + (update.removeLineIds?.length ?? 0) + (update.status ? 1 : 0) + (update.erp ? 1 : 0);
-  return { base: { ...target, status: after.status === 'new' ? status : after.status, lines }, version: after.version, changes };
+  return { base: { ...target, status: after.status === 'new' ? status : after.status, lines: rekeyed }, version: after.version, changes };
+}
+
+/**
+ * Lines added in 1C carry only 1C's product: Goodwix lists the product (or each variant) with
+ * the ERP's ids, so the Goodwix product is found by them. One that Goodwix does not list stops
+ * the update with a message naming the 1C product, rather than dropping the line.
+ */
+async function withGoodwixProducts(ports: SyncPorts, lines: readonly CanonicalLine[], doc: OneCOrder): Promise<CanonicalLine[]> {
+  const out: CanonicalLine[] = [];
+  for (const line of lines) {
+    if (line.goodwixProductId || line.goodwixLineId) {
+      out.push(line);
+      continue;
+    }
+    const product = await ports.goodwix.findProductByErp(line.product.nomenclature, line.product.characteristic);
+    if (!product) {
+      const item = await ports.onec.readCatalogItem('products', line.product.nomenclature);
+      const row = doc.items.find((r) => r.lineCode === (line.onecRows?.active ?? line.onecRows?.cancelled));
+      throw new UnmappedProductError(
+        `1C order ${doc.number} row ${row?.lineNumber ?? '?'}: «${item?.description ?? line.product.nomenclature}»${item?.sku ? ` (арт. ${item.sku})` : ''} has no Goodwix product in catalog ${ports.plan.goodwix.catalogId}`,
+        { context: { nomenclature: line.product.nomenclature, characteristic: line.product.characteristic, onecNumber: doc.number } },
+      );
+    }
+    out.push({ ...line, goodwixProductId: String(product.id) });
+  }
+  return out;
 }
 
 function linesDiffer(target: readonly CanonicalLine[], current: readonly CanonicalLine[]): boolean {
