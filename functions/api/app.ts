@@ -13,7 +13,9 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { MetricUnit } from '#platform/observability';
 import * as z from '#platform/zod';
 import type { ControlPorts } from '#runs/ports';
-import { clientConnectors, createEventPublisher, createRepositories, createRunQueue, createSecrets, runPorts, type PortOverrides } from '#runs/wiring';
+import { clientConnectors } from '#runs/connectors';
+import { createEventPublisher, createRepositories, createRunQueue, runPorts, type PortOverrides } from '#runs/wiring';
+import { AwsSecretsProvider } from '#secrets/aws';
 import type { ApiConfig } from './config.ts';
 import { BadRequestError, errorResponse, problem } from './http.ts';
 import { dispatch, type ApiRequest } from './routes.ts';
@@ -46,7 +48,7 @@ export function apiPortsFromConfig(config: ApiConfig, overrides: PortOverrides =
   return {
     ...runPorts(repositories, events, { tableName: config.TABLE_NAME, lockTtlSeconds: config.LOCK_TTL_SECONDS, runRetentionDays: config.RUN_RETENTION_DAYS }, overrides),
     queue: createRunQueue({ runQueueUrl: config.RUN_QUEUE_URL, ...(config.SQS_ENDPOINT ? { sqsEndpoint: config.SQS_ENDPOINT } : {}) }),
-    secrets: overrides.secrets ?? createSecrets({ secretsCacheSeconds: config.SECRETS_CACHE_SECONDS }),
+    secrets: overrides.secrets ?? new AwsSecretsProvider({ maxAgeSeconds: config.SECRETS_CACHE_SECONDS }),
     connectors: overrides.connectors ?? clientConnectors,
     orderRecords: repositories.orderRecords,
     cursors: repositories.cursors,

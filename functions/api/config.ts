@@ -14,7 +14,7 @@ export const apiConfigSchema = z.object({
   /** How long runs and their entries are kept, days */
   RUN_RETENTION_DAYS: envInt(90, 1, 3650),
   /** How long a secret read from Secrets Manager is cached, seconds */
-  SECRETS_CACHE_SECONDS: envInt(300, 0, 86_400),
+  SECRETS_CACHE_SECONDS: envInt(300, 300, 86_400),
   /** Local development only: DynamoDB Local / SQS emulator endpoints */
   DYNAMODB_ENDPOINT: z.optional(envUrl()),
   SQS_ENDPOINT: z.optional(envUrl()),

@@ -14,7 +14,9 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { MetricUnit } from '#platform/observability';
 import { processRunMessage, type CollectorPorts } from '#runs/collector';
 import { parseCollectMessage } from '#runs/queue';
-import { clientConnectors, createEventPublisher, createRepositories, createSecrets, runPorts, type PortOverrides } from '#runs/wiring';
+import { clientConnectors } from '#runs/connectors';
+import { createEventPublisher, createRepositories, runPorts, type PortOverrides } from '#runs/wiring';
+import { AwsSecretsProvider } from '#secrets/aws';
 import type { CollectBody } from '#runs/collector';
 import type { CollectorConfig } from './config.ts';
 
@@ -28,7 +30,7 @@ export function collectorPortsFromConfig(config: CollectorConfig, overrides: Por
   const events = overrides.events ?? createEventPublisher({ eventBusName: config.EVENT_BUS_NAME });
   return {
     ...runPorts(repositories, events, storeConfig, overrides),
-    secrets: overrides.secrets ?? createSecrets({ secretsCacheSeconds: config.SECRETS_CACHE_SECONDS }),
+    secrets: overrides.secrets ?? new AwsSecretsProvider({ maxAgeSeconds: config.SECRETS_CACHE_SECONDS }),
     connectors: overrides.connectors ?? clientConnectors,
     ...(overrides.collect ? { collect: overrides.collect } : {}),
   };

@@ -7,7 +7,7 @@ export const collectorConfigSchema = z.object({
   EVENT_BUS_NAME: envString(),
   LOCK_TTL_SECONDS: envInt(900, 60, 86_400),
   RUN_RETENTION_DAYS: envInt(90, 1, 3650),
-  SECRETS_CACHE_SECONDS: envInt(300, 0, 86_400),
+  SECRETS_CACHE_SECONDS: envInt(300, 300, 86_400),
   DYNAMODB_ENDPOINT: z.optional(envUrl()),
   AWS_REGION: z.optional(envString()),
 });

@@ -1,12 +1,12 @@
 /**
  * Ports built from a function's configuration: the DynamoDB store and its repositories, the
- * SQS run queue, the EventBridge publisher, Secrets Manager and the real clients for the plan
- * check. Handlers call these at module load; the local runtime calls the same builders with
- * local endpoints and swaps the event publisher and secrets for local ones.
+ * SQS run queue and the EventBridge publisher. Handlers call these at module load (the api and
+ * collector add Secrets Manager and the real clients for the plan check, `#secrets/aws` and
+ * `#runs/connectors`, which the tick does not bundle); the local runtime calls the same
+ * builders with local endpoints and swaps the event publisher and secrets for local ones.
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { AwsSecretsProvider } from '#secrets/aws';
 import type { SecretsProvider } from '#secrets/secrets';
 import { createStoreContext, type StoreContext } from '#store/client';
 import { CursorRepository } from '#store/cursors';
@@ -16,7 +16,6 @@ import { PlanRepository } from '#store/plans';
 import { RunRepository } from '#store/runs';
 import { syncRecordView } from '#sync/bindings';
 import type { PlanConnectors } from './check-plan.ts';
-import { clientConnectors } from './connectors.ts';
 import { EventBridgePublisher, type EventPublisher } from './events.ts';
 import type { RunLogger, RunPorts } from './ports.ts';
 import { SqsRunQueue, type RunQueue } from './queue.ts';
@@ -65,10 +64,6 @@ export function createEventPublisher(config: { eventBusName: string; region?: st
   return new EventBridgePublisher(new EventBridgeClient(config.region ? { region: config.region } : {}), config.eventBusName);
 }
 
-export function createSecrets(config: { secretsCacheSeconds: number }): SecretsProvider {
-  return new AwsSecretsProvider({ maxAgeSeconds: config.secretsCacheSeconds });
-}
-
 export interface PortOverrides {
   readonly events?: EventPublisher;
   readonly secrets?: SecretsProvider;
@@ -90,4 +85,3 @@ export function runPorts(repositories: Repositories, events: EventPublisher, con
   };
 }
 
-export { clientConnectors };
