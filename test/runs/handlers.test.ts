@@ -1,0 +1,161 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { collectorPortsFromConfig, createCollectorHandler } from '#functions/collector/app';
+import { loadCollectorConfig } from '#functions/collector/config';
+import { createTickHandler, tickPortsFromConfig } from '#functions/tick/app';
+import { loadTickConfig } from '#functions/tick/config';
+import { demoSecrets } from '#local/runtime/demo-plan';
+import type { CollectBody } from '#runs/collector';
+import { EventBridgePublisher, MemoryEventPublisher } from '#runs/events';
+import { EventPublishError } from '#runs/errors';
+import { startRun } from '#runs/lifecycle';
+import { SqsRunQueue } from '#runs/queue';
+import { newRunId } from '#runs/run-id';
+import { LocalSecretsProvider } from '#secrets/secrets';
+import { StoreUnavailableError } from '#store/errors';
+import { useDynamoDb } from '#test/dynamodb';
+import { aPlan } from '#test/plans';
+import { useSqs } from '#test/sqs';
+
+const dynamo = useDynamoDb();
+const sqs = useSqs();
+const silent = new Logger({ logLevel: 'SILENT' });
+const context = (functionName: string) =>
+  ({ functionName, awsRequestId: 'test', invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`, memoryLimitInMB: '256', getRemainingTimeInMillis: () => 60_000 }) as unknown as Context;
+
+function sqsRecord(body: string, groupId: string, id = newRunId()): SQSRecord {
+  return {
+    messageId: id,
+    receiptHandle: `rh-${id}`,
+    body,
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0', MessageGroupId: groupId, MessageDeduplicationId: id },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:run-queue.fifo',
+    awsRegion: 'us-east-1',
+  };
+}
+
+async function setup(collect?: CollectBody) {
+  const store = await dynamo.newStore();
+  const { queueUrl } = await sqs.newRunQueue();
+  const env = { TABLE_NAME: store.tableName, RUN_QUEUE_URL: queueUrl, EVENT_BUS_NAME: 'bus', DYNAMODB_ENDPOINT: dynamo.endpoint, SQS_ENDPOINT: sqs.endpoint, AWS_REGION: 'us-east-1' };
+  const events = new MemoryEventPublisher();
+  const overrides = { events, logger: silent, secrets: new LocalSecretsProvider(demoSecrets()) };
+  const tickPorts = tickPortsFromConfig(loadTickConfig(env), overrides);
+  const connectors = { oneC: () => ({ getRef: async () => ({ name: 'ok', deletionMark: false }) }), goodwix: () => ({ login: async () => undefined, catalogExists: async () => true }) };
+  const collectorPorts = collectorPortsFromConfig(loadCollectorConfig(env), { ...overrides, connectors, ...(collect ? { collect } : {}) });
+  return {
+    tickPorts,
+    collectorPorts,
+    events,
+    queueUrl,
+    tick: createTickHandler(tickPorts, { logger: silent }),
+    collector: createCollectorHandler(collectorPorts, { logger: silent }),
+  };
+}
+
+describe('collector handler (SQS run queue, partial batch responses)', () => {
+  test('collects each run of a batch and reports no failures', async () => {
+    const { tickPorts, collector, queueUrl } = await setup();
+    const [a, b] = [aPlan(), aPlan()];
+    await tickPorts.plans.put(a);
+    await tickPorts.plans.put(b);
+    await startRun(tickPorts, { planId: a.id, trigger: 'manual' });
+    await startRun(tickPorts, { planId: b.id, trigger: 'manual' });
+    const messages = await sqs.receiveAll(queueUrl);
+
+    const response = await collector({ Records: messages.map((m) => sqsRecord(m.Body!, JSON.parse(m.Body!).planId)) } as SQSEvent, context('collector'));
+
+    assert.deepEqual(response, { batchItemFailures: [] });
+    assert.deepEqual((await tickPorts.runs.list(a.id)).items.map((r) => r.status), ['completed']);
+    assert.deepEqual((await tickPorts.runs.list(b.id)).items.map((r) => r.status), ['completed']);
+  });
+
+  test('reports a record that does not parse as the only failure, exactly as SQS expects', async () => {
+    const { tickPorts, collector, queueUrl } = await setup();
+    const plan = aPlan();
+    await tickPorts.plans.put(plan);
+    await startRun(tickPorts, { planId: plan.id, trigger: 'manual' });
+    const [good] = await sqs.receiveAll(queueUrl);
+    const bad = sqsRecord('{"kind":"collect","planId":"x"}', 'other-plan', 'bad-message');
+
+    const response = await collector({ Records: [bad, sqsRecord(good!.Body!, plan.id)] } as SQSEvent, context('collector'));
+
+    assert.deepEqual(response, { batchItemFailures: [{ itemIdentifier: 'bad-message' }] });
+    assert.equal((await tickPorts.runs.list(plan.id)).items[0]?.status, 'completed');
+  });
+
+  test('reports a run whose work hit a retryable failure, so SQS redelivers it', async () => {
+    const { tickPorts, collector, queueUrl } = await setup(async () => { throw new StoreUnavailableError('throttled'); });
+    const plan = aPlan();
+    await tickPorts.plans.put(plan);
+    const run = await startRun(tickPorts, { planId: plan.id, trigger: 'manual' });
+    const [message] = await sqs.receiveAll(queueUrl);
+
+    const response = await collector({ Records: [sqsRecord(message!.Body!, plan.id, 'm1')] } as SQSEvent, context('collector'));
+
+    assert.deepEqual(response, { batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    assert.equal((await tickPorts.runs.get(plan.id, run.runId))?.status, 'running');
+  });
+});
+
+describe('tick handler (EventBridge schedule)', () => {
+  test('starts the due plans and answers what it did', async () => {
+    const { tickPorts, tick, events } = await setup();
+    const plan = aPlan({ schedule: { enabled: true, timeZone: 'UTC', start: '00:00', end: '00:00', everyMinutes: 1440 } });
+    await tickPorts.plans.put(plan);
+
+    const result = await tick({ 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }, context('tick'));
+    const replay = await tick({ 'detail-type': 'Scheduled Event', source: 'aws.events' }, context('tick'));
+
+    assert.deepEqual(result.started.map((s) => s.planId), [plan.id]);
+    assert.deepEqual(replay.started, []);
+    assert.deepEqual(events.events.map((e) => e.type), ['run.started']);
+  });
+});
+
+describe('EventBridge publisher', () => {
+  function fakeBus(answer: { FailedEntryCount: number }) {
+    const sent: unknown[] = [];
+    const client = new EventBridgeClient({ region: 'eu-central-1', credentials: { accessKeyId: 't', secretAccessKey: 't' } });
+    Object.assign(client, { send: async (command: { input: unknown }) => { sent.push(command.input); return answer; } });
+    return { client, sent };
+  }
+
+  test('puts a run event on the bus with its detail-type and detail', async () => {
+    const { client, sent } = fakeBus({ FailedEntryCount: 0 });
+
+    await new EventBridgePublisher(client, 'exchange-bus').publish({ type: 'run.completed', planId: 'demo', runId: 'R1', at: '2025-06-10T12:00:00.000Z', detail: { exported: 3 } });
+
+    const entry = (sent[0] as { Entries: Record<string, unknown>[] }).Entries[0]!;
+    assert.deepEqual([entry['EventBusName'], entry['Source'], entry['DetailType']], ['exchange-bus', 'goodwix-1c-exchange', 'run.completed']);
+    assert.deepEqual(JSON.parse(entry['Detail'] as string), { planId: 'demo', runId: 'R1', at: '2025-06-10T12:00:00.000Z', exported: 3 });
+  });
+
+  test('fails retryably when the bus refuses the entry', async () => {
+    const { client } = fakeBus({ FailedEntryCount: 1 });
+    await assert.rejects(
+      new EventBridgePublisher(client, 'bus').publish({ type: 'run.started', planId: 'demo', runId: 'R1', at: '2025-06-10T12:00:00.000Z' }),
+      (e: unknown) => e instanceof EventPublishError && e.retryable,
+    );
+  });
+});
+
+describe('run queue', () => {
+  test('groups a run message by plan and deduplicates it by run id', async () => {
+    const { queueUrl } = await sqs.newRunQueue();
+    const queue = new SqsRunQueue(sqs.client, queueUrl);
+    const runId = newRunId();
+
+    await queue.sendCollect({ kind: 'collect', planId: 'demo', runId, trigger: 'manual' });
+    await queue.sendCollect({ kind: 'collect', planId: 'demo', runId, trigger: 'manual' });
+
+    const messages = await sqs.receiveAll(queueUrl);
+    assert.equal(messages.length, 1, 'the resent message was deduplicated');
+  });
+});
