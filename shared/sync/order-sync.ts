@@ -79,6 +79,11 @@ export function stableKey(orderId: string): string {
   return `GW-${orderId}`;
 }
 
+/** The Goodwix order id a 1C order's stable key names, or null for an order made in 1C. */
+export function orderIdFromStableKey(key: string): string | null {
+  return /^GW-(\d+)$/.exec(key)?.[1] ?? null;
+}
+
 /** 1C dates carry no zone: they are the wall clock of the plan's time zone. */
 export function oneCLocalTime(instant: Date, timeZone: string): string {
   const ms = instant.getTime();

@@ -1,0 +1,121 @@
+/**
+ * The collection of a run: which orders need the exchange, one queue message each.
+ *
+ * - Goodwix: orders changed since the plan's cursor (confirmed ones and later; the feed does
+ *   not list orders still waiting for the supplier), paged, bounded in memory.
+ * - 1C: the plan's open bindings, probed in batches — `DataVersion` of the orders and the
+ *   versions of their shipments (a shipment does not move the order's version) — against what
+ *   the binding recorded; only orders that moved are queued.
+ * - Parked orders and orders that never reached 1C: every run tries them again.
+ *
+ * Each order is registered on the run before its message is sent, so the run knows how many
+ * to wait for and a retried collector never queues an order twice. The cursor is not moved
+ * here: it moves when the run closes, past orders that all reached their target or are parked.
+ */
+import type { CollectBody, CollectContext, CollectOutcome } from '#runs/collector';
+import type { CursorRepository } from '#store/cursors';
+import type { BindingRepository, OpenBinding } from './bindings.ts';
+import { GOODWIX_CURSOR, finalizeIfDone, type FinalizeDeps } from './finalize.ts';
+import type { OrderQueue, QueuedOrder } from './order-queue.ts';
+import { shipmentsFingerprint } from './order-sync.ts';
+import type { RunProgressRepository } from './run-progress.ts';
+
+export interface CollectDeps extends FinalizeDeps {
+  readonly bindings: BindingRepository;
+  readonly progress: RunProgressRepository;
+  readonly cursors: CursorRepository;
+  readonly orderQueue: OrderQueue;
+  /** Open bindings probed per batch (1C requests stay short and few) */
+  readonly probeBatch?: number;
+}
+
+/**
+ * Registers and sends orders in batches of the queue's size. An order registered by an earlier
+ * attempt of this collection is sent again: that attempt may have died before sending it, and
+ * the queue's deduplication (or the run's done-once bookkeeping) absorbs a second copy.
+ */
+class Enqueuer {
+  private pending: QueuedOrder[] = [];
+  private readonly seen = new Set<string>();
+  queued = 0;
+
+  constructor(
+    private readonly deps: CollectDeps,
+    private readonly ctx: CollectContext,
+  ) {}
+
+  async add(orderId: string, versions: string, force = false): Promise<void> {
+    const { plan, run } = this.ctx;
+    if (this.seen.has(orderId)) return;
+    this.seen.add(orderId);
+    await this.deps.progress.register(plan.id, run.runId, orderId, this.deps.run.now?.() ?? new Date());
+    this.pending.push({ message: { kind: 'order', planId: plan.id, runId: run.runId, orderId, ...(force ? { force } : {}) }, versions });
+    this.queued += 1;
+    if (this.pending.length >= 10) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length) await this.deps.orderQueue.send(batch);
+  }
+}
+
+export function orderCollector(deps: CollectDeps): CollectBody {
+  return async (ctx: CollectContext): Promise<CollectOutcome> => {
+    const { plan, run, message } = ctx;
+    const out = new Enqueuer(deps, ctx);
+    let pendingCursor: string | null = null;
+
+    if (message.trigger === 'resync' && message.orderId) {
+      await out.add(message.orderId, 'resync', true);
+    } else {
+      const clients = await deps.clients.get(plan);
+      // 1. What changed in Goodwix since the last run.
+      const cursor = await deps.cursors.get(plan.id, GOODWIX_CURSOR);
+      const feed = clients.goodwix.orders(cursor ? { cursor: cursor.value } : {});
+      let pages = 0;
+      for await (const page of feed.pages()) {
+        for (const order of page.orders) await out.add(String(order.id), `g${order.version}`);
+        if (++pages % 20 === 0) await ctx.renewLock();
+      }
+      pendingCursor = feed.cursor ?? null;
+
+      // 2. What moved in 1C among the orders still open, and what waits for another try.
+      const batchSize = deps.probeBatch ?? 200;
+      let batch: OpenBinding[] = [];
+      const probe = async () => {
+        const bound = batch.filter((b) => b.onecRef);
+        const refs = bound.map((b) => b.onecRef!);
+        const versions = refs.length ? await clients.onec.readDataVersions(refs) : new Map();
+        const shipments = refs.length ? await clients.onec.listShipmentsForOrders(refs) : [];
+        for (const b of batch) {
+          if (!b.onecRef || b.parked) {
+            await out.add(b.orderId, `retry:${b.onecDataVersion ?? ''}`);
+            continue;
+          }
+          const ref = b.onecRef;
+          const v = versions.get(ref);
+          const mine = shipments.filter((s) => s.order?.ref === ref || s.items.some((r) => r.order?.ref === ref));
+          const fingerprint = shipmentsFingerprint(mine);
+          if (!v || v.dataVersion !== b.onecDataVersion || fingerprint !== b.onecShipments) {
+            await out.add(b.orderId, `c${v?.dataVersion ?? 'gone'}:${fingerprint}`);
+          }
+        }
+        batch = [];
+        await ctx.renewLock();
+      };
+      for await (const binding of deps.bindings.allOpen(plan.id)) {
+        batch.push(binding);
+        if (batch.length >= batchSize) await probe();
+      }
+      if (batch.length) await probe();
+    }
+
+    await out.flush();
+    await deps.progress.markCollected(plan.id, run.runId, pendingCursor);
+    // Nothing queued, or every queued order already done while we were still collecting.
+    await finalizeIfDone(deps, plan.id, run.runId, 'collector');
+    return { status: 'continuing' };
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The order queue: one message per order per run, both directions of the order in it. FIFO,
+ * grouped by plan and order, so an order is never exchanged twice at once while different
+ * orders run in parallel; deduplicated by run, order and versions, so a collector that is
+ * retried after sending part of its messages does not queue an order twice in one run (a later
+ * run, with its own id, always gets through). The definition is shared by the stack and the
+ * local runtime.
+ */
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { createHash } from 'node:crypto';
+import * as z from '#platform/zod';
+import { describeZodError } from '#platform/zod';
+import { AppError } from '#platform/errors';
+
+export const orderQueueDefinition = {
+  fifo: true,
+  contentBasedDeduplication: false,
+  /** The worker's timeout; the visibility timeout is 6 × this */
+  workerTimeoutSeconds: 120,
+  visibilityTimeoutSeconds: 720,
+  retentionSeconds: 4 * 86_400,
+  /** Receives before a message moves to the DLQ; on the last one the worker parks the order */
+  maxReceiveCount: 6,
+  dlqRetentionSeconds: 14 * 86_400,
+  /** Worker batch size: FIFO hands out at most a few messages per group anyway */
+  batchSize: 10,
+} as const;
+
+export const orderMessageSchema = z.object({
+  kind: z.literal('order'),
+  planId: z.string().check(z.minLength(1), z.maxLength(64)),
+  runId: z.string().check(z.minLength(1), z.maxLength(64)),
+  orderId: z.string().check(z.regex(/^[0-9]{1,18}$/, 'expected a Goodwix order id')),
+  /** Exchange even when neither side moved (a resync request) */
+  force: z.optional(z.boolean()),
+});
+export type OrderMessage = z.infer<typeof orderMessageSchema>;
+
+export class SyncQueueError extends AppError {
+  readonly code = 'SYNC_QUEUE';
+  readonly retryable = true;
+}
+
+export class InvalidOrderMessageError extends AppError {
+  readonly code = 'SYNC_MESSAGE_INVALID';
+  readonly retryable = false;
+}
+
+export function parseOrderMessage(body: string): OrderMessage {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new InvalidOrderMessageError('Invalid order message: body: not JSON');
+  }
+  const parsed = orderMessageSchema.safeParse(json);
+  if (!parsed.success) throw new InvalidOrderMessageError(`Invalid order message: ${describeZodError(parsed.error, 'message').join('; ')}`);
+  return parsed.data;
+}
+
+export interface QueuedOrder {
+  readonly message: OrderMessage;
+  /** What the collector saw, so the same order at the same versions is queued once per run */
+  readonly versions: string;
+}
+
+export interface OrderQueue {
+  send(orders: readonly QueuedOrder[]): Promise<void>;
+}
+
+export class SqsOrderQueue implements OrderQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async send(orders: readonly QueuedOrder[]): Promise<void> {
+    for (let i = 0; i < orders.length; i += 10) {
+      const batch = orders.slice(i, i + 10);
+      let entries = batch.map((o, n) => ({
+        Id: String(n),
+        MessageBody: JSON.stringify(o.message),
+        MessageGroupId: `${o.message.planId}#${o.message.orderId}`,
+        MessageDeduplicationId: createHash('sha256').update(`${o.message.runId}|${o.message.orderId}|${o.versions}`).digest('hex').slice(0, 64),
+      }));
+      // A batch may succeed in part: resend only what failed, a few times, then give up loudly.
+      for (let attempt = 1; entries.length > 0; attempt += 1) {
+        let failed: string[];
+        try {
+          const result = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
+          failed = (result.Failed ?? []).map((f) => f.Id ?? '');
+        } catch (error) {
+          if (attempt >= 3) throw new SyncQueueError(`Could not queue ${entries.length} order message(s): ${(error as Error).name}`, { cause: error });
+          failed = entries.map((e) => e.Id);
+        }
+        if (failed.length > 0 && attempt >= 3) throw new SyncQueueError(`SQS refused ${failed.length} order message(s)`, { context: { failed: failed.length } });
+        entries = entries.filter((e) => failed.includes(e.Id));
+      }
+    }
+  }
+}

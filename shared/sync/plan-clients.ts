@@ -1,0 +1,68 @@
+/**
+ * The two clients of a plan, built from the plan and its secrets, and kept for the life of the
+ * Lambda container: the Goodwix token and the 1C connections (and 1C's slow first call) are
+ * paid once, not per message. A plan whose connection settings changed gets new clients.
+ */
+import { GoodwixClient } from '#goodwix/client';
+import { OneCTrade } from '#onec/trade';
+import type { Plan } from '#plans/plan';
+import { getGoodwixPassword, getOneCCredentials, type SecretsProvider } from '#secrets/secrets';
+
+export interface PlanClients {
+  readonly onec: OneCTrade;
+  readonly goodwix: GoodwixClient;
+}
+
+export interface ClientTuning {
+  /** Override the clients' retry pacing (tests, the local runtime) */
+  readonly onecRetry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  readonly goodwixMaxAttempts?: number;
+  readonly goodwixBackoff?: { baseMs?: number; maxMs?: number };
+}
+
+export class PlanClientCache {
+  private readonly entries = new Map<string, { key: string; clients: Promise<PlanClients> }>();
+
+  constructor(
+    private readonly secrets: SecretsProvider,
+    private readonly tuning: ClientTuning = {},
+  ) {}
+
+  get(plan: Plan): Promise<PlanClients> {
+    const key = JSON.stringify([plan.goodwix, plan.onec]);
+    const found = this.entries.get(plan.id);
+    if (found && found.key === key) return found.clients;
+    if (found) void found.clients.then((c) => c.onec.close(), () => undefined);
+    const clients = this.open(plan);
+    // A failed open (a secret missing) is not cached: the next message tries again.
+    clients.catch(() => this.entries.delete(plan.id));
+    this.entries.set(plan.id, { key, clients });
+    return clients;
+  }
+
+  private async open(plan: Plan): Promise<PlanClients> {
+    const [credentials, password] = await Promise.all([getOneCCredentials(this.secrets, plan.onec.credentialsSecret), getGoodwixPassword(this.secrets, plan.goodwix.passwordSecret)]);
+    const onec = OneCTrade.connect({
+      baseUrl: plan.onec.baseUrl,
+      login: credentials.login,
+      password: credentials.password,
+      requestTimeoutMs: plan.onec.timeoutMs,
+      coldStartTimeoutMs: plan.onec.coldStartTimeoutMs,
+      ...(this.tuning.onecRetry ? { retry: this.tuning.onecRetry } : {}),
+    });
+    const goodwix = new GoodwixClient({
+      baseUrl: plan.goodwix.baseUrl,
+      email: plan.goodwix.email,
+      password,
+      catalogId: plan.goodwix.catalogId,
+      ...(this.tuning.goodwixMaxAttempts ? { maxAttempts: this.tuning.goodwixMaxAttempts } : {}),
+      ...(this.tuning.goodwixBackoff ? { backoff: this.tuning.goodwixBackoff } : {}),
+    });
+    return { onec, goodwix };
+  }
+
+  close(): void {
+    for (const { clients } of this.entries.values()) void clients.then((c) => c.onec.close(), () => undefined);
+    this.entries.clear();
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * What the worker does with one order message: exchange the order (`syncOrder`), record its
+ * outcome and counters on the run exactly once, tell the event bus about conflicts 1C won, and
+ * close the run if this was its last order.
+ *
+ * Retryable failures are thrown so the queue redelivers with back-off; on the last delivery the
+ * order is parked instead (visible on its sync record, retried by the next run) and counted as
+ * done, so one stubborn order never keeps its run open.
+ */
+import { isRetryable } from '#platform/errors';
+import type { Plan } from '#plans/plan';
+import type { EventPublisher } from '#runs/events';
+import type { RunCounters } from '#store/runs';
+import type { LockRepository } from '#store/lock';
+import type { BindingRepository } from './bindings.ts';
+import { finalizeIfDone, type FinalizeDeps } from './finalize.ts';
+import type { OrderMessage } from './order-queue.ts';
+import { parkOrder, syncOrder, type SyncLogger, type SyncPorts, type SyncRequest, type SyncResult } from './order-sync.ts';
+import { OneCReferences } from './references.ts';
+import { encodeProduct } from './reserves.ts';
+
+export interface SyncMetrics {
+  count(name: string, value: number, planId: string): void;
+}
+
+export interface WorkerDeps extends FinalizeDeps {
+  readonly bindings: BindingRepository;
+  readonly locks: LockRepository;
+  readonly events: EventPublisher;
+  readonly logger?: SyncLogger;
+  readonly metrics?: SyncMetrics;
+}
+
+export interface Delivery {
+  /** ApproximateReceiveCount of the message: 1 on the first delivery */
+  readonly receiveCount: number;
+  /** The queue's maxReceiveCount: after this many the message would go to the DLQ */
+  readonly maxReceiveCount: number;
+}
+
+export function countersOf(result: SyncResult): Partial<RunCounters> {
+  const updated = result.outcome === 'updated';
+  return {
+    exported: result.outcome === 'exported' || result.outcome === 'adopted' ? 1 : 0,
+    updatedInOneC: updated && result.toOneC > 0 ? 1 : 0,
+    updatedInGoodwix: updated && result.toGoodwix > 0 ? 1 : 0,
+    conflicts: result.conflicts.length,
+    failed: result.outcome === 'parked' || result.error ? 1 : 0,
+  };
+}
+
+export async function processOrderMessage(deps: WorkerDeps, message: OrderMessage, delivery: Delivery): Promise<SyncResult | null> {
+  const { planId, runId, orderId } = message;
+  const stored = await deps.run.plans.get(planId);
+  if (!stored) {
+    deps.logger?.warn('order message of a deleted plan: dropped', { planId, runId, orderId });
+    return null;
+  }
+  const plan = stored.plan as Plan;
+  const clients = await deps.clients.get(plan);
+  const ports: SyncPorts = {
+    plan,
+    onec: clients.onec,
+    goodwix: clients.goodwix,
+    bindings: deps.bindings,
+    refs: new OneCReferences(clients.onec),
+    ...(deps.run.now ? { now: deps.run.now } : {}),
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  };
+  const request: SyncRequest = { planId, runId, orderId, ...(message.force ? { force: true } : {}) };
+
+  let result: SyncResult;
+  try {
+    result = await syncOrder(ports, request);
+  } catch (error) {
+    if (isRetryable(error) && delivery.receiveCount < delivery.maxReceiveCount) {
+      deps.metrics?.count('OrderRetries', 1, planId);
+      throw error;
+    }
+    deps.logger?.warn('order gave up after its last delivery: parked', { planId, runId, orderId, attempts: delivery.receiveCount });
+    result = await parkOrder(ports, request, error);
+  }
+
+  const now = deps.run.now?.() ?? new Date();
+  const counted = await deps.progress.complete(planId, runId, {
+    orderId,
+    outcome: result.outcome,
+    at: now.toISOString(),
+    ...(result.error ? { error: result.error } : {}),
+    detail: {
+      onecNumber: result.onecNumber ?? null,
+      toOneC: result.toOneC,
+      toGoodwix: result.toGoodwix,
+      conflicts: result.conflicts.length,
+      ...(result.message ? { message: result.message } : {}),
+    },
+    counters: countersOf(result),
+    products: result.products.map(encodeProduct),
+  });
+
+  if (counted) {
+    const counters = countersOf(result);
+    for (const [name, value] of Object.entries(counters)) if (value) deps.metrics?.count(METRIC_NAMES[name as keyof RunCounters], value, planId);
+    if (result.conflicts.length) {
+      await deps.events
+        .publish({
+          type: 'order.conflict',
+          planId,
+          runId,
+          at: now.toISOString(),
+          detail: { orderId, onecNumber: result.onecNumber ?? null, conflicts: result.conflicts.length, fields: result.conflicts.map((c) => `${c.lineKey}.${c.field}`).join(', ') },
+        })
+        .catch((error: unknown) => deps.logger?.warn('conflict event not published', { planId, runId, orderId, error: String(error) }));
+    }
+    // The run is alive while its orders move: keep its lock from expiring under it.
+    await deps.locks.renew(planId, runId, { ttlMs: deps.run.lockTtlMs, now }).catch(() => undefined);
+  }
+  await finalizeIfDone(deps, planId, runId, `worker:${orderId}`);
+  return result;
+}
+
+const METRIC_NAMES: Record<keyof RunCounters, string> = {
+  exported: 'OrdersExported',
+  updatedInOneC: 'OrdersUpdatedInOneC',
+  updatedInGoodwix: 'OrdersUpdatedInGoodwix',
+  conflicts: 'ConflictsWonByOneC',
+  failed: 'OrdersParked',
+};
