@@ -1,0 +1,102 @@
+/**
+ * The worker function: consumes the order queue (SQS FIFO event source with
+ * `reportBatchItemFailures` and `maxConcurrency` toward 1C), one order per message →
+ * `processOrderMessage`. A failed record is reported in `batchItemFailures` (FIFO: with the
+ * rest of its group) and made invisible for longer on each delivery, so 1C or Goodwix in
+ * trouble is retried with back-off instead of hammered.
+ */
+import middy from '@middy/core';
+import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { MetricUnit } from '#platform/observability';
+import { createEventPublisher, createRepositories, runPorts, type PortOverrides } from '#runs/wiring';
+import { AwsSecretsProvider } from '#secrets/aws';
+import { BindingRepository } from '#sync/bindings';
+import { parseOrderMessage } from '#sync/order-queue';
+import { PlanClientCache, type ClientTuning } from '#sync/plan-clients';
+import { RunProgressRepository } from '#sync/run-progress';
+import { processOrderMessage, type WorkerDeps } from '#sync/worker';
+import type { WorkerConfig } from './config.ts';
+
+export interface WorkerWiring {
+  readonly deps: WorkerDeps;
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly maxReceiveCount: number;
+}
+
+export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides & { tuning?: ClientTuning } = {}): WorkerWiring {
+  const storeConfig = { tableName: config.TABLE_NAME, lockTtlSeconds: config.LOCK_TTL_SECONDS, runRetentionDays: config.RUN_RETENTION_DAYS };
+  const repositories = createRepositories({
+    ...storeConfig,
+    ...(config.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: config.DYNAMODB_ENDPOINT } : {}),
+    ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
+  });
+  const events = overrides.events ?? createEventPublisher({ eventBusName: config.EVENT_BUS_NAME });
+  const secrets = overrides.secrets ?? new AwsSecretsProvider({ maxAgeSeconds: config.SECRETS_CACHE_SECONDS });
+  const sqs = new SQSClient(
+    config.SQS_ENDPOINT ? { endpoint: config.SQS_ENDPOINT, region: config.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {},
+  );
+  const deps: WorkerDeps = {
+    run: runPorts(repositories, events, storeConfig, overrides),
+    progress: new RunProgressRepository(repositories.store, { retentionDays: config.RUN_RETENTION_DAYS }),
+    cursors: repositories.cursors,
+    clients: new PlanClientCache(secrets, overrides.tuning),
+    bindings: new BindingRepository(repositories.store),
+    locks: repositories.locks,
+    events,
+  };
+  return { deps, sqs, queueUrl: config.ORDER_QUEUE_URL, maxReceiveCount: config.MAX_RECEIVE_COUNT };
+}
+
+/** Seconds a failed message stays invisible before its next delivery: 10 s, 20 s, 40 s … ≤ 10 min. */
+export function backoffSeconds(receiveCount: number): number {
+  return Math.min(600, 10 * 2 ** Math.max(0, receiveCount - 1));
+}
+
+export function createWorkerHandler(wiring: WorkerWiring, options: { logger: Logger; metrics?: Metrics }) {
+  const { logger, metrics } = options;
+  const deps: WorkerDeps = {
+    ...wiring.deps,
+    logger,
+    ...(metrics ? { metrics: { count: (name: string, value: number) => metrics.addMetric(name, MetricUnit.Count, value) } } : {}),
+  };
+
+  async function handleRecord(record: SQSRecord): Promise<void> {
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
+    let message;
+    try {
+      message = parseOrderMessage(record.body);
+    } catch (error) {
+      logger.error('order message does not parse; it will go to the DLQ', { messageId: record.messageId, error });
+      throw error;
+    }
+    logger.appendKeys({ planId: message.planId, runId: message.runId, orderId: message.orderId });
+    try {
+      const result = await processOrderMessage(deps, message, { receiveCount, maxReceiveCount: wiring.maxReceiveCount });
+      logger.info('order processed', { outcome: result?.outcome ?? 'dropped', toOneC: result?.toOneC ?? 0, toGoodwix: result?.toGoodwix ?? 0, conflicts: result?.conflicts.length ?? 0 });
+    } catch (error) {
+      logger.warn('order failed, will be retried', { receiveCount, error });
+      await wiring.sqs
+        .send(new ChangeMessageVisibilityCommand({ QueueUrl: wiring.queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: backoffSeconds(receiveCount) }))
+        .catch((e: unknown) => logger.warn('back-off not set', { error: String(e) }));
+      throw error;
+    } finally {
+      logger.removeKeys(['planId', 'runId', 'orderId']);
+    }
+  }
+
+  async function handle(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    const processor = new SqsFifoPartialProcessorAsync();
+    const response = await processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false, skipGroupOnError: true });
+    return { batchItemFailures: response.batchItemFailures.map((f) => ({ itemIdentifier: f.itemIdentifier })) };
+  }
+
+  const wrapped = middy(handle).use(injectLambdaContext(logger, { resetKeys: true }));
+  return metrics ? wrapped.use(logMetrics(metrics)) : wrapped;
+}
