@@ -4,9 +4,8 @@
  * the lock and puts `run.completed` / `run.failed`. Both are used by the collector, the tick,
  * the API and (later) the sync's finalizer.
  */
-import { isRetryable } from '#platform/errors';
 import { PlanNotFoundError } from '#plans/errors';
-import { LockHeldError, PlanMissingError, RunNotRunningError } from '#store/errors';
+import { LockHeldError, PlanMissingError, RunMissingError, RunNotRunningError } from '#store/errors';
 import type { RunCounters, RunEndStatus, RunProblem, RunRecord, RunTrigger } from '#store/runs';
 import { RunInProgressError } from './errors.ts';
 import type { RunEvent } from './events.ts';
@@ -92,7 +91,7 @@ async function closeAbandoned(ports: RunPorts, planId: string, runId: string, ex
     await publishEvent(ports, { type: 'run.failed', planId, runId, at: closed.endedAt ?? clock(ports).toISOString(), detail: { reason: 'abandoned' } });
   } catch (error) {
     // Closed already (it released its lock late), or gone with its TTL: nothing to do.
-    if (isRetryable(error) && !(error instanceof RunNotRunningError)) log(ports).warn('could not close abandoned run', { planId, runId, error });
+    if (!(error instanceof RunNotRunningError) && !(error instanceof RunMissingError)) log(ports).warn('could not close abandoned run', { planId, runId, error });
   }
 }
 
