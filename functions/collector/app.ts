@@ -18,9 +18,19 @@ import { clientConnectors } from '#runs/connectors';
 import { createEventPublisher, createRepositories, runPorts, type PortOverrides } from '#runs/wiring';
 import { AwsSecretsProvider } from '#secrets/aws';
 import type { CollectBody } from '#runs/collector';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { BindingRepository } from '#sync/bindings';
+import { orderCollector } from '#sync/collect';
+import { SqsOrderQueue } from '#sync/order-queue';
+import { PlanClientCache, type ClientTuning } from '#sync/plan-clients';
+import { RunProgressRepository } from '#sync/run-progress';
 import type { CollectorConfig } from './config.ts';
 
-export function collectorPortsFromConfig(config: CollectorConfig, overrides: PortOverrides & { collect?: CollectBody } = {}): CollectorPorts {
+/**
+ * The collector's ports. A run's work is the order collection (`#sync/collect`: plan check,
+ * Goodwix changes, 1C probes, one order message each); `overrides.collect` replaces it in tests.
+ */
+export function collectorPortsFromConfig(config: CollectorConfig, overrides: PortOverrides & { collect?: CollectBody; tuning?: ClientTuning } = {}): CollectorPorts {
   const storeConfig = { tableName: config.TABLE_NAME, lockTtlSeconds: config.LOCK_TTL_SECONDS, runRetentionDays: config.RUN_RETENTION_DAYS };
   const repositories = createRepositories({
     ...storeConfig,
@@ -28,11 +38,26 @@ export function collectorPortsFromConfig(config: CollectorConfig, overrides: Por
     ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
   });
   const events = overrides.events ?? createEventPublisher({ eventBusName: config.EVENT_BUS_NAME });
+  const secrets = overrides.secrets ?? new AwsSecretsProvider({ maxAgeSeconds: config.SECRETS_CACHE_SECONDS });
+  const run = runPorts(repositories, events, storeConfig, overrides);
+  const sqs = new SQSClient(
+    config.SQS_ENDPOINT ? { endpoint: config.SQS_ENDPOINT, region: config.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {},
+  );
+  const collect =
+    overrides.collect ??
+    orderCollector({
+      run,
+      progress: new RunProgressRepository(repositories.store, { retentionDays: config.RUN_RETENTION_DAYS }),
+      cursors: repositories.cursors,
+      clients: new PlanClientCache(secrets, overrides.tuning),
+      bindings: new BindingRepository(repositories.store),
+      orderQueue: new SqsOrderQueue(sqs, config.ORDER_QUEUE_URL),
+    });
   return {
-    ...runPorts(repositories, events, storeConfig, overrides),
-    secrets: overrides.secrets ?? new AwsSecretsProvider({ maxAgeSeconds: config.SECRETS_CACHE_SECONDS }),
+    ...run,
+    secrets,
     connectors: overrides.connectors ?? clientConnectors,
-    ...(overrides.collect ? { collect: overrides.collect } : {}),
+    collect,
   };
 }
 

@@ -28,6 +28,7 @@ export interface WorkerWiring {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
   readonly maxReceiveCount: number;
+  readonly retryBaseSeconds: number;
 }
 
 export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides & { tuning?: ClientTuning } = {}): WorkerWiring {
@@ -51,12 +52,12 @@ export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides 
     locks: repositories.locks,
     events,
   };
-  return { deps, sqs, queueUrl: config.ORDER_QUEUE_URL, maxReceiveCount: config.MAX_RECEIVE_COUNT };
+  return { deps, sqs, queueUrl: config.ORDER_QUEUE_URL, maxReceiveCount: config.MAX_RECEIVE_COUNT, retryBaseSeconds: config.RETRY_BASE_SECONDS };
 }
 
-/** Seconds a failed message stays invisible before its next delivery: 10 s, 20 s, 40 s … ≤ 10 min. */
-export function backoffSeconds(receiveCount: number): number {
-  return Math.min(600, 10 * 2 ** Math.max(0, receiveCount - 1));
+/** Seconds a failed message stays invisible before its next delivery: base, 2 × base, 4 × base … ≤ 10 min. */
+export function backoffSeconds(receiveCount: number, baseSeconds = 10): number {
+  return Math.min(600, baseSeconds * 2 ** Math.max(0, receiveCount - 1));
 }
 
 export function createWorkerHandler(wiring: WorkerWiring, options: { logger: Logger; metrics?: Metrics }) {
@@ -83,7 +84,7 @@ export function createWorkerHandler(wiring: WorkerWiring, options: { logger: Log
     } catch (error) {
       logger.warn('order failed, will be retried', { receiveCount, error });
       await wiring.sqs
-        .send(new ChangeMessageVisibilityCommand({ QueueUrl: wiring.queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: backoffSeconds(receiveCount) }))
+        .send(new ChangeMessageVisibilityCommand({ QueueUrl: wiring.queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: backoffSeconds(receiveCount, wiring.retryBaseSeconds) }))
         .catch((e: unknown) => logger.warn('back-off not set', { error: String(e) }));
       throw error;
     } finally {

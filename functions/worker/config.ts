@@ -13,6 +13,8 @@ export const workerConfigSchema = z.object({
   SECRETS_CACHE_SECONDS: envInt(300, 0, 86_400),
   /** The queue's maxReceiveCount; on the last delivery an order is parked instead of thrown back */
   MAX_RECEIVE_COUNT: envInt(orderQueueDefinition.maxReceiveCount, 1, 1000),
+  /** First back-off of a failed message, doubled on each delivery (capped at 10 min) */
+  RETRY_BASE_SECONDS: envInt(10, 0, 300),
   DYNAMODB_ENDPOINT: z.optional(envUrl()),
   SQS_ENDPOINT: z.optional(envUrl()),
   AWS_REGION: z.optional(envString()),

@@ -4,9 +4,9 @@
  *   api handler; every request needs `Authorization: Bearer <token>` (generated at start,
  *   printed), standing in for IAM;
  * * the tick, like the EventBridge schedule: at the start of every minute, or now (`tickNow`);
- * * the collector, like Lambda's SQS event source: the run queue is polled and batches are
- *   handed to the same collector handler, failed records left to come back after the
- *   visibility timeout;
+ * * the collector and the worker, like Lambda's SQS event sources: the run queue and the
+ *   order queue are polled and batches are handed to the same handlers, failed records left
+ *   to come back after their visibility timeout;
  * * DynamoDB Local and the SQS emulator (started here unless endpoints are given), the table
  *   and queues created from the stack's definitions; events go to the run journal and the
  *   console; secrets come from a local map.
@@ -24,6 +24,9 @@ import { collectorPortsFromConfig, createCollectorHandler } from '#functions/col
 import { loadCollectorConfig } from '#functions/collector/config';
 import { createTickHandler, tickPortsFromConfig } from '#functions/tick/app';
 import { loadTickConfig } from '#functions/tick/config';
+import { createWorkerHandler, workerFromConfig } from '#functions/worker/app';
+import { loadWorkerConfig } from '#functions/worker/config';
+import type { ClientTuning } from '#sync/plan-clients';
 import { parsePlan, type PlanInput } from '#plans/plan';
 import type { PlanConnectors } from '#runs/check-plan';
 import type { CollectBody } from '#runs/collector';
@@ -35,6 +38,7 @@ import { LocalSecretsProvider } from '#secrets/secrets';
 import { demoPlan, demoSecrets, type DemoPlanTargets } from './demo-plan.ts';
 import {
   LOCAL_REGION,
+  createOrderQueue,
   createRunQueue,
   createTable,
   localDynamoDbClient,
@@ -56,8 +60,14 @@ export interface LocalRuntimeOptions {
   readonly tableName?: string;
   /** Tick every minute (default true); false: only `tickNow()` */
   readonly tick?: boolean;
-  /** Poll the run queue and run the collector (default true) */
+  /** Poll the run queue and the order queue and run the collector and the worker (default true) */
   readonly collector?: boolean;
+  /** Client retry pacing for the plan's 1C and Goodwix clients (tests make it quick) */
+  readonly tuning?: ClientTuning;
+  /** First back-off of a failed order message, seconds (default 1 locally) */
+  readonly retryBaseSeconds?: number;
+  /** Orders handed to the worker per invocation (default 10, as in AWS) */
+  readonly workerBatchSize?: number;
   /** Visibility timeout of the local run queue, seconds (default 10: a failed run message comes back soon) */
   readonly visibilityTimeoutSeconds?: number;
   /** Secrets by reference (default: the demo plan's, when `demo` is given) */
@@ -87,6 +97,7 @@ export interface LocalRuntime {
   readonly sqsEndpoint: string;
   readonly tableName: string;
   readonly runQueueUrl: string;
+  readonly orderQueueUrl: string;
   /** Process id of the DynamoDB Local this runtime started (absent when given `services`) */
   readonly dynamodbPid?: number;
   /** The API's ports (repositories, queue, events, secrets): for `npm start` and tests */
@@ -96,6 +107,8 @@ export interface LocalRuntime {
   tickNow(): Promise<TickResult>;
   /** Polls the run queue until it is empty and nothing is in flight; answers how many messages were handled */
   drainRunQueue(options?: { timeoutMs?: number }): Promise<number>;
+  /** Waits until both queues are empty and nothing is in flight: a run has been collected and exchanged */
+  drain(options?: { timeoutMs?: number }): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -252,11 +265,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const { queueUrl: runQueueUrl } = await createRunQueue(sqs, `run-queue-${suffix}`, {
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 10,
     });
+    const { queueUrl: orderQueueUrl } = await createOrderQueue(sqs, `order-queue-${suffix}`, {
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 10,
+    });
 
     // The same configuration schemas as in AWS, from an environment the runtime makes up.
     const env: Record<string, string> = {
       TABLE_NAME: tableName,
       RUN_QUEUE_URL: runQueueUrl,
+      ORDER_QUEUE_URL: orderQueueUrl,
+      RETRY_BASE_SECONDS: String(options.retryBaseSeconds ?? 1),
       EVENT_BUS_NAME: 'local',
       DYNAMODB_ENDPOINT: dynamodbEndpoint,
       SQS_ENDPOINT: sqsEndpoint,
@@ -266,6 +284,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const apiConfig = loadApiConfig(env);
     const tickConfig = loadTickConfig(env);
     const collectorConfig = loadCollectorConfig(env);
+    const workerConfig = loadWorkerConfig(env);
 
     const secrets =
       options.secrets instanceof LocalSecretsProvider
@@ -289,9 +308,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const tickHandler = createTickHandler(tickPortsFromConfig(tickConfig, { ...overrides, logger: tickLogger }), { logger: tickLogger });
     const collectorLogger = loggerFor('collector');
     const collector = createCollectorHandler(
-      collectorPortsFromConfig(collectorConfig, { ...overrides, logger: collectorLogger, ...(options.collect ? { collect: options.collect } : {}) }),
+      collectorPortsFromConfig(collectorConfig, {
+        ...overrides,
+        logger: collectorLogger,
+        ...(options.collect ? { collect: options.collect } : {}),
+        ...(options.tuning ? { tuning: options.tuning } : {}),
+      }),
       { logger: collectorLogger },
     );
+    const workerLogger = loggerFor('worker');
+    const worker = createWorkerHandler(workerFromConfig(workerConfig, { ...overrides, logger: workerLogger, ...(options.tuning ? { tuning: options.tuning } : {}) }), {
+      logger: workerLogger,
+    });
 
     for (const input of [...(options.demo ? [demoPlan(options.demo)] : []), ...(options.plans ?? [])]) {
       await apiPorts.plans.put(parsePlan(input));
@@ -367,79 +395,90 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       cleanups.push(async () => clearTimeout(timer));
     }
 
-    // ---- the run queue's event source ------------------------------------------------------
-    const queueArn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${new URL(runQueueUrl).pathname.split('/').pop()}`;
-    let inFlight = 0;
-    const pollOnce = async (waitSeconds: number): Promise<number> => {
-      const received = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: runQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds, MessageSystemAttributeNames: ['All'] }),
-      );
-      const messages = received.Messages ?? [];
-      if (messages.length === 0) return 0;
-      inFlight += messages.length;
-      try {
-        const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, queueArn)) };
-        const response = await collector(event, lambdaContext('collector'));
-        const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-        for (const m of messages) {
-          if (!failed.has(m.MessageId ?? '')) await sqs.send(new DeleteMessageCommand({ QueueUrl: runQueueUrl, ReceiptHandle: m.ReceiptHandle }));
+    // ---- the queues' event sources ------------------------------------------------------------
+    type SqsHandler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: { itemIdentifier: string }[] } | void>;
+    const eventSource = (name: string, queueUrl: string, handler: SqsHandler, batchSize: number) => {
+      const queueArn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${new URL(queueUrl).pathname.split('/').pop()}`;
+      const source = { inFlight: 0, pollOnce: async (waitSeconds: number): Promise<number> => 0 };
+      source.pollOnce = async (waitSeconds: number): Promise<number> => {
+        const received = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: batchSize, WaitTimeSeconds: waitSeconds, MessageSystemAttributeNames: ['All'] }),
+        );
+        const messages = received.Messages ?? [];
+        if (messages.length === 0) return 0;
+        source.inFlight += messages.length;
+        try {
+          const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, queueArn)) };
+          const response = await handler(event, lambdaContext(name));
+          const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+          for (const m of messages) {
+            if (!failed.has(m.MessageId ?? '')) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
+          }
+        } catch (error) {
+          loggerFor(name).error(`${name} invocation failed; messages come back after the visibility timeout`, { error });
+        } finally {
+          source.inFlight -= messages.length;
         }
-      } catch (error) {
-        collectorLogger.error('collector invocation failed; messages come back after the visibility timeout', { error });
-      } finally {
-        inFlight -= messages.length;
-      }
-      return messages.length;
+        return messages.length;
+      };
+      return source;
     };
+    const runSource = eventSource('collector', runQueueUrl, collector as SqsHandler, 10);
+    const orderSource = eventSource('worker', orderQueueUrl, worker as SqsHandler, options.workerBatchSize ?? 10);
+    const sources = [runSource, orderSource];
+
     let polling = options.collector !== false;
-    let pollLoop: Promise<void> = Promise.resolve();
     if (polling) {
-      pollLoop = (async () => {
-        while (polling) {
-          try {
-            await pollOnce(1);
-          } catch (error) {
-            if (polling) {
-              collectorLogger.warn('run queue poll failed', { error });
-              await new Promise((resolve) => setTimeout(resolve, 500));
+      const loops = sources.map((source) =>
+        (async () => {
+          while (polling) {
+            try {
+              await source.pollOnce(1);
+            } catch (error) {
+              if (polling) {
+                collectorLogger.warn('queue poll failed', { error });
+                await new Promise((resolve) => setTimeout(resolve, 500));
+              }
             }
           }
-        }
-      })();
+        })(),
+      );
       cleanups.push(async () => {
         polling = false;
-        await pollLoop;
+        await Promise.all(loops);
       });
     }
-    const drainRunQueue = async ({ timeoutMs = 30_000 } = {}): Promise<number> => {
+    const pendingIn = async (queueUrl: string): Promise<number> => {
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      );
+      return Number(Attributes?.['ApproximateNumberOfMessages'] ?? 0) + Number(Attributes?.['ApproximateNumberOfMessagesNotVisible'] ?? 0);
+    };
+    const drainQueues = async (watched: typeof sources, queueUrls: string[], timeoutMs: number): Promise<number> => {
       const deadline = Date.now() + timeoutMs;
       let handled = 0;
       let quiet = 0;
       while (Date.now() < deadline) {
-        const n = options.collector === false ? await pollOnce(0) : 0;
-        handled += n;
-        const { Attributes } = await sqs.send(
-          new GetQueueAttributesCommand({
-            QueueUrl: runQueueUrl,
-            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-          }),
-        );
-        const pending = Number(Attributes?.['ApproximateNumberOfMessages'] ?? 0) + Number(Attributes?.['ApproximateNumberOfMessagesNotVisible'] ?? 0);
-        if (pending === 0 && inFlight === 0) {
+        if (options.collector === false) for (const source of watched) handled += await source.pollOnce(0);
+        let pending = 0;
+        for (const url of queueUrls) pending += await pendingIn(url);
+        if (pending === 0 && watched.every((source) => source.inFlight === 0)) {
           quiet += 1;
           if (quiet >= 2) return handled;
         } else quiet = 0;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      throw new Error(`run queue not drained within ${timeoutMs} ms`);
+      throw new Error(`queues not drained within ${timeoutMs} ms`);
     };
+    const drainRunQueue = ({ timeoutMs = 30_000 } = {}) => drainQueues([runSource], [runQueueUrl], timeoutMs);
+    const drain = ({ timeoutMs = 120_000 } = {}) => drainQueues(sources, [runQueueUrl, orderQueueUrl], timeoutMs);
 
     print(
       [
         'Local runtime of goodwix-1c-exchange',
         `  API:      ${apiUrl}  (Authorization: Bearer ${token})`,
         `  DynamoDB: ${dynamodbEndpoint}  table ${tableName}`,
-        `  SQS:      ${sqsEndpoint}  run queue ${runQueueUrl}`,
+        `  SQS:      ${sqsEndpoint}  run queue ${runQueueUrl}, order queue ${orderQueueUrl}`,
       ].join('\n'),
     );
 
@@ -450,11 +489,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       sqsEndpoint,
       tableName,
       runQueueUrl,
+      orderQueueUrl,
       ...(started.dynamo ? { dynamodbPid: started.dynamo.pid } : {}),
       ports: apiPorts,
       secrets,
       tickNow,
       drainRunQueue,
+      drain,
       close,
     };
   } catch (error) {

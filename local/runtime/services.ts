@@ -14,6 +14,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { buildApp } from 'fauxqs';
 import { createTableInput, tableDefinition } from '#store/table';
 import { runQueueDefinition } from '#runs/queue';
+import { orderQueueDefinition } from '#sync/order-queue';
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const LOCAL_REGION = 'us-east-1';
@@ -161,17 +162,25 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
   );
 }
 
+/** What a FIFO work queue needs to be created: the definitions in `#runs/queue` and `#sync/order-queue`. */
+export interface FifoQueueDefinition {
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionSeconds: number;
+  readonly maxReceiveCount: number;
+  readonly dlqRetentionSeconds: number;
+}
+
 /**
- * Creates the run queue and its dead-letter queue from `#runs/queue` (FIFO, redrive after
- * `maxReceiveCount`). `visibilityTimeoutSeconds` may be shortened locally so a failed run
- * message comes back quickly. Answers the queue URLs.
+ * Creates a FIFO queue and its dead-letter queue from a definition shared with the stack
+ * (redrive after `maxReceiveCount`). `visibilityTimeoutSeconds` may be shortened locally so a
+ * failed message comes back quickly. Answers the queue URLs.
  */
-export async function createRunQueue(
+export async function createFifoQueue(
   client: SQSClient,
   baseName: string,
+  def: FifoQueueDefinition,
   overrides: { visibilityTimeoutSeconds?: number } = {},
 ): Promise<{ queueUrl: string; dlqUrl: string }> {
-  const def = runQueueDefinition;
   const dlq = await client.send(
     new CreateQueueCommand({ QueueName: `${baseName}-dlq.fifo`, Attributes: { FifoQueue: 'true', MessageRetentionPeriod: String(def.dlqRetentionSeconds) } }),
   );
@@ -189,4 +198,14 @@ export async function createRunQueue(
     }),
   );
   return { queueUrl: queue.QueueUrl ?? '', dlqUrl: dlq.QueueUrl ?? '' };
+}
+
+/** The run queue and its DLQ (`#runs/queue`). */
+export function createRunQueue(client: SQSClient, baseName: string, overrides: { visibilityTimeoutSeconds?: number } = {}): Promise<{ queueUrl: string; dlqUrl: string }> {
+  return createFifoQueue(client, baseName, runQueueDefinition, overrides);
+}
+
+/** The order queue and its DLQ (`#sync/order-queue`). */
+export function createOrderQueue(client: SQSClient, baseName: string, overrides: { visibilityTimeoutSeconds?: number } = {}): Promise<{ queueUrl: string; dlqUrl: string }> {
+  return createFifoQueue(client, baseName, orderQueueDefinition, overrides);
 }

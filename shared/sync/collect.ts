@@ -12,6 +12,7 @@
  * to wait for and a retried collector never queues an order twice. The cursor is not moved
  * here: it moves when the run closes, past orders that all reached their target or are parked.
  */
+import { checkPlan } from '#runs/check-plan';
 import type { CollectBody, CollectContext, CollectOutcome } from '#runs/collector';
 import type { CursorRepository } from '#store/cursors';
 import type { BindingRepository, OpenBinding } from './bindings.ts';
@@ -62,8 +63,17 @@ class Enqueuer {
 }
 
 export function orderCollector(deps: CollectDeps): CollectBody {
+  // The base's $metadata (17 MB, 23 s on a real UT) is checked once per plan version per container.
+  const metadataChecked = new Set<string>();
   return async (ctx: CollectContext): Promise<CollectOutcome> => {
     const { plan, run, message } = ctx;
+
+    // First the plan check: a reference deleted in 1C would otherwise be written as a broken link.
+    const planKey = JSON.stringify(plan);
+    const check = await checkPlan(ctx.ports, plan, { fieldMapping: !metadataChecked.has(planKey) });
+    if (!check.ok) return { status: 'done', problems: check.problems, summary: `plan check found ${check.problems.length} problem(s); no orders exchanged` };
+    metadataChecked.add(planKey);
+
     const out = new Enqueuer(deps, ctx);
     let pendingCursor: string | null = null;
 

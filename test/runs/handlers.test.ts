@@ -8,7 +8,7 @@ import { loadCollectorConfig } from '#functions/collector/config';
 import { createTickHandler, tickPortsFromConfig } from '#functions/tick/app';
 import { loadTickConfig } from '#functions/tick/config';
 import { demoSecrets } from '#local/runtime/demo-plan';
-import type { CollectBody } from '#runs/collector';
+import { collectRun, type CollectBody } from '#runs/collector';
 import { EventBridgePublisher, MemoryEventPublisher } from '#runs/events';
 import { EventPublishError } from '#runs/errors';
 import { startRun } from '#runs/lifecycle';
@@ -43,12 +43,13 @@ function sqsRecord(body: string, groupId: string, id = newRunId()): SQSRecord {
 async function setup(collect?: CollectBody) {
   const store = await dynamo.newStore();
   const { queueUrl } = await sqs.newRunQueue();
-  const env = { TABLE_NAME: store.tableName, RUN_QUEUE_URL: queueUrl, EVENT_BUS_NAME: 'bus', DYNAMODB_ENDPOINT: dynamo.endpoint, SQS_ENDPOINT: sqs.endpoint, AWS_REGION: 'us-east-1' };
+  const env = { TABLE_NAME: store.tableName, RUN_QUEUE_URL: queueUrl, ORDER_QUEUE_URL: `${queueUrl}-orders`, EVENT_BUS_NAME: 'bus', DYNAMODB_ENDPOINT: dynamo.endpoint, SQS_ENDPOINT: sqs.endpoint, AWS_REGION: 'us-east-1' };
   const events = new MemoryEventPublisher();
   const overrides = { events, logger: silent, secrets: new LocalSecretsProvider(demoSecrets()) };
   const tickPorts = tickPortsFromConfig(loadTickConfig(env), overrides);
   const connectors = { oneC: () => ({ getRef: async () => ({ name: 'ok', deletionMark: false }) }), goodwix: () => ({ login: async () => undefined, catalogExists: async () => true }) };
-  const collectorPorts = collectorPortsFromConfig(loadCollectorConfig(env), { ...overrides, connectors, ...(collect ? { collect } : {}) });
+  // The handler's mechanics are under test here, not the order collection: a run is the plan check.
+  const collectorPorts = collectorPortsFromConfig(loadCollectorConfig(env), { ...overrides, connectors, collect: collect ?? collectRun });
   return {
     tickPorts,
     collectorPorts,
