@@ -195,7 +195,8 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
     base: onecView,
     onecDataVersion: doc.dataVersion,
     onecShipments: shipmentsFingerprint([]),
-    goodwixVersion: order.version,
+    // Not yet told of its 1C document: a retry after a crash here must not look up to date.
+    goodwixVersion: null,
     status: order.status,
     needsPosting,
     open: true,

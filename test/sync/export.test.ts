@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { demoBuyers, demoOneC, demoProducts } from '#local/demo/supplier';
 import { stableKey, syncOrder } from '#sync/order-sync';
-import { useExchange } from '#test/exchange';
+import { useExchange, type World } from '#test/exchange';
 
 const exchange = useExchange();
 const drill = demoProducts[0]!;
@@ -92,6 +92,44 @@ describe('Goodwix → 1C export', () => {
     assert.equal(docs.length, 1);
     assert.equal(docs[0]!.posted, true);
     assert.equal((await w.goodwix.order(placed.id)).erp.number, docs[0]!.number);
+  });
+
+  describe('a crash at each step ends with exactly one 1C order', () => {
+    /** A copy of `target` whose `method` fails once with a retryable error, as a crash there would. */
+    function failingOnce<T extends object>(target: T, method: keyof T & string, when: 'before' | 'after' = 'before'): T {
+      const copy = Object.create(target) as T;
+      let failed = false;
+      (copy as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+        const real = (target[method] as (...a: unknown[]) => Promise<unknown>).bind(target);
+        if (failed) return real(...args);
+        failed = true;
+        if (when === 'after') await real(...args);
+        throw Object.assign(new Error(`crash ${when} ${method}`), { retryable: true });
+      };
+      return copy;
+    }
+
+    for (const [step, wrap] of [
+      ['before the POST', (w: World) => ({ onec: failingOnce(w.onec, 'createOrder', 'before') })],
+      ['after the POST, before the binding', (w: World) => ({ bindings: failingOnce(w.bindings, 'save', 'before') })],
+      ['after the binding, before the Goodwix update', (w: World) => ({ goodwix: failingOnce(w.goodwix, 'updateOrder', 'before') })],
+    ] as const) {
+      test(step, async () => {
+        const w = await exchange.world();
+        const placed = w.goodwixSandbox.actions.placeOrder({ buyerId: headOffice!.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 1 }] });
+
+        await assert.rejects(syncOrder({ ...w.ports(), ...wrap(w) }, w.request(placed.id)), /crash/);
+        await syncOrder(w.ports(), w.request(placed.id));
+        await syncOrder(w.ports(), w.request(placed.id));
+
+        const docs = await w.onec.findOrdersByClientNumber(stableKey(String(placed.id)));
+        assert.equal(docs.length, 1);
+        assert.equal(docs[0]!.posted, true);
+        const inGoodwix = await w.goodwix.order(placed.id);
+        assert.equal(inGoodwix.erp.number, docs[0]!.number, 'Goodwix learns the 1C number in the end');
+        assert.equal((await w.bindings.get(w.plan.id, String(placed.id)))?.onec?.ref, docs[0]!.ref);
+      });
+    }
   });
 
   test('parks an order whose product has no 1C nomenclature, naming the product, and writes nothing to 1C', async () => {
