@@ -1,0 +1,95 @@
+/**
+ * How the Lambda functions are bundled: one set of esbuild settings, used by the stack
+ * (`NodejsFunction` bundling) and by the bundle benchmark (`bench/bundles.ts`), so the size the
+ * bench reports is the size that ships.
+ */
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+/** Repository root (the folder with package.json and package-lock.json). */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The functions and their entry files. */
+export const FUNCTION_ENTRIES = {
+  tick: 'functions/tick/handler.ts',
+  api: 'functions/api/handler.ts',
+  collector: 'functions/collector/handler.ts',
+  worker: 'functions/worker/handler.ts',
+} as const;
+export type FunctionName = keyof typeof FUNCTION_ENTRIES;
+export const FUNCTION_NAMES = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
+
+export function entryPath(name: FunctionName): string {
+  return join(PROJECT_ROOT, FUNCTION_ENTRIES[name]);
+}
+
+/** esbuild target of the Lambda runtime (`NODEJS_22_X`). */
+export const BUNDLE_TARGET = 'node22';
+
+/**
+ * ESM bundles have no `require`; some CommonJS dependencies inside them call it (e.g. for
+ * Node built-ins). The banner defines one from `import.meta.url`.
+ */
+export const ESM_REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+/**
+ * Credential providers of the SDK's default chain that a Lambda function never reaches: Lambda
+ * puts the role's credentials in the environment, the chain's first link (`fromEnv`) answers,
+ * and these are loaded only by the later links, with dynamic `import()`. Left out of the bundle
+ * (≈125 KiB of SSO, STS, INI and IMDS code per function); everything else of the SDK is bundled.
+ * The bundle benchmark and the infra test check that nothing imports them statically.
+ */
+export const UNREACHED_CREDENTIAL_PROVIDERS = [
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/credential-provider-http',
+  '@smithy/credential-provider-imds',
+] as const;
+
+/** The settings both the stack and the bench apply. */
+export const BUNDLING = {
+  minify: true,
+  sourceMap: true,
+  /** Maps point at file names and lines; the sources themselves stay out of the artefact. */
+  sourcesContent: false,
+  target: BUNDLE_TARGET,
+  format: 'esm',
+  /** Prefer packages' ES module builds (the AWS SDK's), which tree-shake. */
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_BANNER,
+  /** 1C's Cyrillic names stay UTF-8 instead of \uXXXX escapes. */
+  charset: 'utf8',
+  /** The SDK is bundled, not taken from the runtime: a pinned version and a faster cold start. */
+  bundleAwsSDK: true,
+  externalModules: [...UNREACHED_CREDENTIAL_PROVIDERS] as string[],
+} as const;
+
+/** Environment of every function: Node uses the source maps for stack traces. */
+export const NODE_OPTIONS = '--enable-source-maps';
+
+/** Bundle size budget per function (minified JavaScript, without the source map). */
+export const BUNDLE_BUDGET_BYTES = 400 * 1024;
+
+/** The same settings as options of esbuild's `build()` (the bench; the stack passes `BUNDLING` to CDK). */
+export function esbuildOptions(name: FunctionName, outfile: string) {
+  return {
+    entryPoints: [entryPath(name)],
+    outfile,
+    bundle: true,
+    platform: 'node' as const,
+    target: BUNDLING.target,
+    format: BUNDLING.format,
+    minify: BUNDLING.minify,
+    sourcemap: BUNDLING.sourceMap,
+    sourcesContent: BUNDLING.sourcesContent,
+    mainFields: [...BUNDLING.mainFields],
+    banner: { js: BUNDLING.banner },
+    charset: BUNDLING.charset,
+    external: [...BUNDLING.externalModules],
+    metafile: true,
+    logLevel: 'silent' as const,
+    absWorkingDir: PROJECT_ROOT,
+  };
+}

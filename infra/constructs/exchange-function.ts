@@ -1,0 +1,88 @@
+/**
+ * One Lambda function of the exchange: `NodejsFunction` bundled with the shared esbuild
+ * settings (`infra/bundling.ts`: ESM, minified, source maps, AWS SDK bundled, the
+ * `createRequire` banner), Node 22 on ARM64, its own log group with the configured retention,
+ * and its own role that may write that log group and nothing else until the stack grants more.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { BUNDLING, NODE_OPTIONS, PROJECT_ROOT, entryPath, type FunctionName } from '../bundling.ts';
+import type { LogLevel } from '../config.ts';
+import { acknowledge } from '../nag.ts';
+
+/** Powertools service name and metrics namespace (`shared/platform/observability.ts`). */
+export const SERVICE_NAME = 'goodwix-1c-exchange';
+export const METRICS_NAMESPACE = 'Goodwix1CExchange';
+
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
+
+export interface ExchangeFunctionProps {
+  readonly name: FunctionName;
+  readonly description: string;
+  readonly timeout: Duration;
+  /** Default 512 MiB */
+  readonly memorySize?: number;
+  /** The function's own variables (table, queues, bus, …) */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly logLevel: LogLevel;
+  readonly logRetention: logs.RetentionDays;
+}
+
+export class ExchangeFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ExchangeFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention });
+    // An own role instead of AWSLambdaBasicExecutionRole: logs of this function only.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.name} function of the Goodwix-1C exchange`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: entryPath(props.name),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      runtime: LAMBDA_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      description: props.description,
+      timeout: props.timeout,
+      memorySize: props.memorySize ?? 512,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: props.logLevel,
+        NODE_OPTIONS,
+      },
+      bundling: {
+        minify: BUNDLING.minify,
+        sourceMap: BUNDLING.sourceMap,
+        sourcesContent: BUNDLING.sourcesContent,
+        target: BUNDLING.target,
+        format: nodejs.OutputFormat.ESM,
+        mainFields: [...BUNDLING.mainFields],
+        banner: BUNDLING.banner,
+        charset: nodejs.Charset.UTF8,
+        bundleAwsSDK: BUNDLING.bundleAwsSDK,
+        externalModules: [...BUNDLING.externalModules],
+      },
+    });
+    acknowledge(
+      this.function,
+      'AwsSolutions-L1',
+      'Node.js 22 is the runtime the project builds, bundles (esbuild target node22) and tests for; a newer runtime is a deliberate, tested change, not a drift.',
+    );
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The four functions and what each may do. Every permission is granted for an action the
+ * function's code performs (docs/deploy.md, "What each function may do"):
+ *
+ * | function  | table (items)                                   | queries               | queues                         | bus       | secrets |
+ * |-----------|-------------------------------------------------|-----------------------|--------------------------------|-----------|---------|
+ * | tick      | Get, Put, Update, Delete, ConditionCheck        | `plans` index         | send → run queue               | PutEvents | —       |
+ * | api       | Get, Put, Update, Delete, ConditionCheck        | table, `plans` index  | send → run queue               | PutEvents | read    |
+ * | collector | Get, Put, Update, Delete                        | `open-bindings` index | consume run queue, send → order queue | PutEvents | read |
+ * | worker    | Get, Put, Update, Delete                        | —                     | consume order queue (+ visibility) | PutEvents | read |
+ *
+ * Binding items (the sync's order records) are written by the worker only: the other three are
+ * denied writes that carry a binding's snapshot attribute (`ExchangeTable.denyBindingWrites`).
+ */
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionName } from '../bundling.ts';
+import type { LogLevel } from '../config.ts';
+import { acknowledge, nagValue } from '../nag.ts';
+import { ExchangeFunction } from './exchange-function.ts';
+import type { ExchangeTable } from './exchange-table.ts';
+import type { QueuePair, WorkQueues } from './work-queues.ts';
+
+export interface ExchangeFunctionsProps {
+  readonly table: ExchangeTable;
+  readonly queues: WorkQueues;
+  readonly bus: events.IEventBus;
+  /** Name prefix of the plans' secrets (`goodwix-1c-exchange/<stage>/`); GetSecretValue is granted below it only. */
+  readonly secretsPrefix: string;
+  /** Worker invocations at once (`maxConcurrency` of the order queue's event source), ≥ 2. */
+  readonly workerMaxConcurrency: number;
+  readonly logLevel: LogLevel;
+  readonly logRetention: logs.RetentionDays;
+  /** Lease of a run's lock, seconds (`LOCK_TTL_SECONDS`). */
+  readonly lockTtlSeconds: number;
+  /** Days runs are kept (`RUN_RETENTION_DAYS`). */
+  readonly runRetentionDays: number;
+  /** Secrets cache per execution environment, seconds (`SECRETS_CACHE_SECONDS`). */
+  readonly secretsCacheSeconds: number;
+}
+
+/** Lambda's visibility rule for SQS event sources: visibility timeout ≥ 6 × function timeout. */
+export const VISIBILITY_FACTOR = 6;
+
+/** API Gateway's integration timeout is 29 s: the api function must answer before it. */
+export const API_TIMEOUT_SECONDS = 29;
+export const TICK_TIMEOUT_SECONDS = 60;
+
+export class ExchangeFunctions extends Construct {
+  readonly tick: ExchangeFunction;
+  readonly api: ExchangeFunction;
+  readonly collector: ExchangeFunction;
+  readonly worker: ExchangeFunction;
+
+  constructor(scope: Construct, id: string, props: ExchangeFunctionsProps) {
+    super(scope, id);
+    const { table, queues, bus } = props;
+    if (props.workerMaxConcurrency < 2) throw new Error('workerMaxConcurrency: Lambda allows 2 at least');
+    const runQueue = queues.runs;
+    const orderQueue = queues.orders;
+
+    const common = {
+      TABLE_NAME: table.table.tableName,
+      EVENT_BUS_NAME: bus.eventBusName,
+      LOCK_TTL_SECONDS: String(props.lockTtlSeconds),
+      RUN_RETENTION_DAYS: String(props.runRetentionDays),
+    };
+    const secretsCache = { SECRETS_CACHE_SECONDS: String(props.secretsCacheSeconds) };
+    const fn = (name: FunctionName, description: string, timeoutSeconds: number, environment: Record<string, string>, memorySize?: number) =>
+      new ExchangeFunction(this, capitalise(name), {
+        name,
+        description,
+        timeout: Duration.seconds(timeoutSeconds),
+        ...(memorySize ? { memorySize } : {}),
+        environment,
+        logLevel: props.logLevel,
+        logRetention: props.logRetention,
+      });
+
+    this.tick = fn('tick', 'Every minute: starts the runs of the plans that are due', TICK_TIMEOUT_SECONDS, { ...common, RUN_QUEUE_URL: runQueue.queue.queueUrl }, 256);
+    this.api = fn('api', 'Control API: plans, checks, manual runs, run journal, order sync records', API_TIMEOUT_SECONDS, {
+      ...common,
+      ...secretsCache,
+      RUN_QUEUE_URL: runQueue.queue.queueUrl,
+    });
+    this.collector = fn('collector', "Run queue consumer: a run's collection of orders", consumerTimeout(runQueue), {
+      ...common,
+      ...secretsCache,
+      ORDER_QUEUE_URL: orderQueue.queue.queueUrl,
+    });
+    this.worker = fn('worker', 'Order queue consumer: exchanges one order both ways', consumerTimeout(orderQueue), {
+      ...common,
+      ...secretsCache,
+      ORDER_QUEUE_URL: orderQueue.queue.queueUrl,
+      MAX_RECEIVE_COUNT: String(orderQueue.definition.maxReceiveCount),
+    });
+
+    // DynamoDB: the item actions and queries each one performs.
+    table.grantAccess(this.tick.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'], queryIndexes: ['plans'] });
+    table.grantAccess(this.api.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'], queryTable: true, queryIndexes: ['plans'] });
+    table.grantAccess(this.collector.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], queryIndexes: ['open-bindings'] });
+    table.grantAccess(this.worker.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] });
+    for (const f of [this.tick, this.api, this.collector]) table.denyBindingWrites(f.role);
+
+    // Queues: runs are started by the tick and the api; the collector queues orders.
+    runQueue.queue.grantSendMessages(this.tick.role);
+    runQueue.queue.grantSendMessages(this.api.role);
+    orderQueue.queue.grantSendMessages(this.collector.role);
+
+    // Events: every function may start or finish a run, or report a conflict.
+    for (const f of this.all()) bus.grantPutEventsTo(f.role);
+
+    // Secrets: the plan check (api, collector) and the sync's clients (collector, worker).
+    const secretsArn = Stack.of(this).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${props.secretsPrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    for (const f of [this.api, this.collector, this.worker]) {
+      iam.Grant.addToPrincipal({ grantee: f.role, actions: ['secretsmanager:GetSecretValue'], resourceArns: [secretsArn] });
+      acknowledge(
+        f.role,
+        `AwsSolutions-IAM5[Resource::${nagValue(this, secretsArn)}]`,
+        `GetSecretValue only, below the stage's name prefix ${props.secretsPrefix}: operators create one secret per plan and system after deployment, and a secret's ARN ends in a random suffix, so no fixed ARN can be named.`,
+      );
+    }
+
+    // Queue consumers: partial batch responses; the worker's concurrency bounds the load on 1C.
+    this.collector.function.addEventSource(
+      new sources.SqsEventSource(runQueue.queue, { batchSize: runQueue.definition.batchSize, reportBatchItemFailures: true }),
+    );
+    this.worker.function.addEventSource(
+      new sources.SqsEventSource(orderQueue.queue, {
+        batchSize: orderQueue.definition.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.workerMaxConcurrency,
+      }),
+    );
+    // The worker's back-off (ChangeMessageVisibility) is part of grantConsumeMessages, which the event source grants.
+  }
+
+  all(): ExchangeFunction[] {
+    return [this.tick, this.api, this.collector, this.worker];
+  }
+
+  byName(): Record<FunctionName, lambda.IFunction> {
+    return { tick: this.tick.function, api: this.api.function, collector: this.collector.function, worker: this.worker.function };
+  }
+}
+
+/**
+ * A queue consumer's timeout: the one its queue definition names, or the queue's visibility
+ * timeout divided by Lambda's factor of 6; refuses a definition that breaks the factor.
+ */
+function consumerTimeout(pair: QueuePair): number {
+  const timeout = pair.definition.workerTimeoutSeconds ?? Math.floor(pair.definition.visibilityTimeoutSeconds / VISIBILITY_FACTOR);
+  if (pair.definition.visibilityTimeoutSeconds < VISIBILITY_FACTOR * timeout) {
+    throw new Error(`visibility timeout ${pair.definition.visibilityTimeoutSeconds} s is under ${VISIBILITY_FACTOR} × the consumer's timeout ${timeout} s`);
+  }
+  return timeout;
+}
+
+function capitalise(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

@@ -1,0 +1,275 @@
+/**
+ * What operators watch: the run events on the bus written to a log group (with per-plan
+ * metrics extracted from them), a CloudWatch dashboard, and alarms on an SNS topic the deployer
+ * subscribes to (a new topic, optionally with an e-mail subscription, or an existing one).
+ *
+ * Sources:
+ * * EMF metrics of the functions (namespace `Goodwix1CExchange`, dimension `service`):
+ *   OrdersExported, OrdersUpdatedInOneC, OrdersUpdatedInGoodwix, ConflictsWonByOneC,
+ *   OrdersParked, OrderRetries, RunsFinished, RunsContinuing, RunMessagesIgnored,
+ *   RunsStartedBySchedule, ScheduledStartFailures, ApiResponses, ApiErrors.
+ * * Run events (`run.started|completed|failed`, `order.conflict`) → log group → metric filters
+ *   with a `PlanId` dimension (namespace `Goodwix1CExchange/<stage>/Runs`): runs and their
+ *   outcome per plan.
+ * * AWS metrics of SQS, Lambda and API Gateway.
+ */
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { EVENT_SOURCE } from '#runs/events';
+import type { FunctionName } from '../bundling.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './exchange-function.ts';
+import type { QueuePair } from './work-queues.ts';
+
+export interface MonitoringProps {
+  readonly stage: string;
+  readonly functions: Readonly<Record<FunctionName, lambda.IFunction>>;
+  /** Log groups of the functions, for the dashboard's error query */
+  readonly functionLogGroups: readonly logs.ILogGroup[];
+  readonly runQueue: QueuePair;
+  readonly orderQueue: QueuePair;
+  readonly bus: events.IEventBus;
+  readonly api: apigateway.RestApi;
+  /** E-mail subscribed to a new alarm topic. */
+  readonly alarmEmail?: string;
+  /** An existing topic for the alarms instead of a new one. */
+  readonly alarmTopicArn?: string;
+  readonly logRetention: logs.RetentionDays;
+  /** Alarm when the oldest run-queue message is older than this. Default 15 minutes. */
+  readonly runQueueMaxAge?: Duration;
+  /** Alarm when the oldest order-queue message is older than this. Default 60 minutes. */
+  readonly orderQueueMaxAge?: Duration;
+}
+
+const PERIOD = Duration.minutes(5);
+
+/** Run-event metrics (metric filters on the run-event log). */
+export const RUN_EVENT_METRICS = {
+  'run.started': 'RunsStarted',
+  'run.completed': 'RunsCompleted',
+  'run.failed': 'RunsFailed',
+  'order.conflict': 'OrderConflicts',
+} as const;
+export const RUNS_FAILED_TOTAL = 'RunsFailedTotal';
+
+export function runEventsNamespace(stage: string): string {
+  return `${METRICS_NAMESPACE}/${stage}/Runs`;
+}
+
+/** A rule target writing matched events to a log group (the L2 target brings a custom-resource Lambda). */
+class LogGroupTarget implements events.IRuleTarget {
+  constructor(private readonly arn: string) {}
+  bind(): events.RuleTargetConfig {
+    return { arn: this.arn };
+  }
+}
+
+export class Monitoring extends Construct {
+  readonly alarmTopic: sns.ITopic;
+  readonly runEvents: logs.LogGroup;
+  readonly dashboard: cloudwatch.Dashboard;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    this.alarmTopic = this.topic(props);
+    this.runEvents = this.runEventLog(props);
+    const namespace = runEventsNamespace(props.stage);
+
+    // ── metrics ────────────────────────────────────────────────────────────────────────────
+    const emf = (metricName: string, label?: string) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic: 'Sum', period: PERIOD, ...(label ? { label } : {}) });
+    const perPlan = (metricName: string, label: string) =>
+      new cloudwatch.MathExpression({ expression: `SEARCH('{${namespace},PlanId} MetricName="${metricName}"', 'Sum', ${PERIOD.toSeconds()})`, usingMetrics: {}, label, period: PERIOD });
+    const runsFailedTotal = new cloudwatch.Metric({ namespace, metricName: RUNS_FAILED_TOTAL, statistic: 'Sum', period: PERIOD });
+    const queueMetric = (pair: QueuePair, which: 'queue' | 'deadLetterQueue', metric: 'age' | 'visible', label: string) => {
+      const queue = pair[which];
+      return metric === 'age'
+        ? queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: PERIOD, label })
+        : queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: PERIOD, label });
+    };
+    const fns = Object.entries(props.functions) as [FunctionName, lambda.IFunction][];
+
+    // ── alarms ─────────────────────────────────────────────────────────────────────────────
+    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number, comparison = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD) => {
+      const a = new cloudwatch.Alarm(this, id, {
+        alarmDescription: `${props.stage}: ${description}`,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: comparison,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      a.addAlarmAction(new actions.SnsAction(this.alarmTopic));
+      a.addOkAction(new actions.SnsAction(this.alarmTopic));
+      this.alarms.push(a);
+      return a;
+    };
+    alarm('RunDeadLetters', 'run queue DLQ is not empty: a run message failed 5 times (redrive: docs/deploy.md)', queueMetric(props.runQueue, 'deadLetterQueue', 'visible', 'run DLQ'), 1);
+    alarm('OrderDeadLetters', 'order queue DLQ is not empty: an order message failed every delivery (redrive: docs/deploy.md)', queueMetric(props.orderQueue, 'deadLetterQueue', 'visible', 'order DLQ'), 1);
+    const runMaxAge = props.runQueueMaxAge ?? Duration.minutes(15);
+    const orderMaxAge = props.orderQueueMaxAge ?? Duration.minutes(60);
+    alarm('RunQueueAge', `oldest run message older than ${runMaxAge.toMinutes()} min: runs are not being collected`, queueMetric(props.runQueue, 'queue', 'age', 'run queue'), runMaxAge.toSeconds(), cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD);
+    alarm('OrderQueueAge', `oldest order message older than ${orderMaxAge.toMinutes()} min: orders are not being exchanged`, queueMetric(props.orderQueue, 'queue', 'age', 'order queue'), orderMaxAge.toSeconds(), cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD);
+    alarm(
+      'RunFailures',
+      'runs failed (run.failed events) or scheduled runs could not start',
+      new cloudwatch.MathExpression({
+        expression: 'FILL(failed, 0) + FILL(startFailures, 0)',
+        usingMetrics: { failed: runsFailedTotal, startFailures: emf('ScheduledStartFailures') },
+        label: 'failed runs',
+        period: PERIOD,
+      }),
+      1,
+    );
+    for (const [name, fn] of fns) {
+      alarm(`${cap(name)}Errors`, `${name} function errors (unhandled, timeouts, crashes)`, fn.metricErrors({ statistic: 'Sum', period: PERIOD }), 1);
+      alarm(`${cap(name)}Throttles`, `${name} function throttled (account or function concurrency)`, fn.metricThrottles({ statistic: 'Sum', period: PERIOD }), 1);
+    }
+    alarm('ApiServerErrors', 'control API answered 5xx', props.api.metricServerError({ statistic: 'Sum', period: PERIOD }), 5);
+
+    // ── dashboard ──────────────────────────────────────────────────────────────────────────
+    const graph = (title: string, left: cloudwatch.IMetric[], width = 8, extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
+      new cloudwatch.GraphWidget({ title, left, width, height: 6, ...extra });
+    const worker = props.functions.worker;
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown: `# Goodwix ↔ 1C exchange (${props.stage})\nRuns per plan come from the run events on the bus; orders from the worker's metrics. Runbook: docs/deploy.md.`,
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      graph('Runs completed per plan', [perPlan(RUN_EVENT_METRICS['run.completed'], '')]),
+      graph('Runs failed per plan', [perPlan(RUN_EVENT_METRICS['run.failed'], '')]),
+      graph('Conflicts won by 1C per plan', [perPlan(RUN_EVENT_METRICS['order.conflict'], '')]),
+    );
+    this.dashboard.addWidgets(
+      graph('Throughput (orders per 5 min)', [emf('OrdersExported', 'exported to 1C'), emf('OrdersUpdatedInOneC', 'updated in 1C'), emf('OrdersUpdatedInGoodwix', 'updated in Goodwix')]),
+      graph('Conflicts, parked orders, retries', [emf('ConflictsWonByOneC', 'conflicts won by 1C'), emf('OrdersParked', 'parked'), emf('OrderRetries', 'retries')]),
+      graph('Runs', [emf('RunsStartedBySchedule', 'started by schedule'), emf('RunsFinished', 'finished by collector'), emf('ScheduledStartFailures', 'start failures'), runsFailedTotal.with({ label: 'failed' })]),
+    );
+    this.dashboard.addWidgets(
+      graph('Queue age (oldest message, s)', [queueMetric(props.runQueue, 'queue', 'age', 'run queue'), queueMetric(props.orderQueue, 'queue', 'age', 'order queue')]),
+      graph('Queue depth (visible)', [queueMetric(props.runQueue, 'queue', 'visible', 'run queue'), queueMetric(props.orderQueue, 'queue', 'visible', 'order queue')]),
+      graph('DLQ depth', [queueMetric(props.runQueue, 'deadLetterQueue', 'visible', 'run DLQ'), queueMetric(props.orderQueue, 'deadLetterQueue', 'visible', 'order DLQ')]),
+    );
+    this.dashboard.addWidgets(
+      graph('Worker duration per batch (1C + Goodwix latency proxy)', [
+        worker.metricDuration({ statistic: 'p50', period: PERIOD, label: 'p50' }),
+        worker.metricDuration({ statistic: 'p90', period: PERIOD, label: 'p90' }),
+        worker.metricDuration({ statistic: 'Maximum', period: PERIOD, label: 'max' }),
+      ]),
+      graph('Concurrent executions', fns.map(([name, fn]) => fn.metric('ConcurrentExecutions', { statistic: 'Maximum', period: PERIOD, label: name }))),
+      new cloudwatch.TextWidget({
+        markdown:
+          '### 1C latency\nThe functions publish no per-call 1C or Goodwix latency metric yet; the worker\'s duration (one order both ways, per batch) stands in. ' +
+          `Worker concurrency toward 1C is bounded by the event source's maxConcurrency.`,
+        width: 8,
+        height: 6,
+      }),
+    );
+    this.dashboard.addWidgets(
+      graph('Function errors', fns.map(([name, fn]) => fn.metricErrors({ statistic: 'Sum', period: PERIOD, label: name }))),
+      graph('Function throttles', fns.map(([name, fn]) => fn.metricThrottles({ statistic: 'Sum', period: PERIOD, label: name }))),
+      graph('Control API', [
+        props.api.metricCount({ statistic: 'Sum', period: PERIOD, label: 'requests' }),
+        props.api.metricClientError({ statistic: 'Sum', period: PERIOD, label: '4xx' }),
+        props.api.metricServerError({ statistic: 'Sum', period: PERIOD, label: '5xx' }),
+      ]),
+    );
+    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 }));
+    this.dashboard.addWidgets(
+      new cloudwatch.LogQueryWidget({
+        title: 'Latest failed runs',
+        logGroupNames: [this.runEvents.logGroupName],
+        queryLines: [
+          'fields @timestamp, detail.planId as plan, detail.runId as run, detail.trigger as trigger, detail.errorCount as errors, detail.summary as summary, detail.reason as reason',
+          "filter `detail-type` = 'run.failed'",
+          'sort @timestamp desc',
+          'limit 20',
+        ],
+        width: 12,
+        height: 6,
+      }),
+      new cloudwatch.LogQueryWidget({
+        title: 'Errors in the functions',
+        logGroupNames: props.functionLogGroups.map((g) => g.logGroupName),
+        queryLines: ['fields @timestamp, function_name, message, planId, runId, orderId, error.name', "filter level = 'ERROR'", 'sort @timestamp desc', 'limit 50'],
+        width: 12,
+        height: 6,
+      }),
+    );
+  }
+
+  private topic(props: MonitoringProps): sns.ITopic {
+    if (props.alarmTopicArn) return sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn);
+    const topic = new sns.Topic(this, 'AlarmTopic', { displayName: `Goodwix-1C exchange ${props.stage} alarms`, enforceSSL: true });
+    // CloudWatch alarms publish to it.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    if (props.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    return topic;
+  }
+
+  /** Every event of the exchange's source on the bus → a log group; metric filters count them per plan. */
+  private runEventLog(props: MonitoringProps): logs.LogGroup {
+    const logGroup = new logs.LogGroup(this, 'RunEvents', { retention: props.logRetention });
+    const stack = Stack.of(this);
+    new logs.ResourcePolicy(this, 'RunEventsDelivery', {
+      policyStatements: [
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      ],
+    });
+    const rule = new events.Rule(this, 'RunEventsToLog', {
+      description: 'Goodwix-1C exchange: run and conflict events to the run-event log',
+      eventBus: props.bus,
+      eventPattern: { source: [EVENT_SOURCE] },
+    });
+    rule.addTarget(new LogGroupTarget(stack.formatArn({ service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: logGroup.logGroupName })));
+
+    const namespace = runEventsNamespace(props.stage);
+    for (const [detailType, metricName] of Object.entries(RUN_EVENT_METRICS)) {
+      new logs.MetricFilter(this, `${metricName}Filter`, {
+        logGroup,
+        metricNamespace: namespace,
+        metricName,
+        filterPattern: logs.FilterPattern.all(logs.FilterPattern.stringValue('$.detail-type', '=', detailType), logs.FilterPattern.exists('$.detail.planId')),
+        metricValue: '1',
+        dimensions: { PlanId: '$.detail.planId' },
+      });
+    }
+    new logs.MetricFilter(this, 'RunsFailedTotalFilter', {
+      logGroup,
+      metricNamespace: namespace,
+      metricName: RUNS_FAILED_TOTAL,
+      filterPattern: logs.FilterPattern.stringValue('$.detail-type', '=', 'run.failed'),
+      metricValue: '1',
+    });
+    return logGroup;
+  }
+}
+
+function cap(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

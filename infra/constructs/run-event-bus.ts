@@ -1,0 +1,16 @@
+/**
+ * The EventBridge bus the exchange puts its run events on (`shared/runs/events.ts`: source
+ * `goodwix-1c-exchange`, detail-types `run.started`, `run.completed`, `run.failed`,
+ * `order.conflict`; docs/events.md). Other teams subscribe with rules on this bus.
+ */
+import * as events from 'aws-cdk-lib/aws-events';
+import { Construct } from 'constructs';
+
+export class RunEventBus extends Construct {
+  readonly bus: events.EventBus;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.bus = new events.EventBus(this, 'Bus', { description: 'Goodwix-1C exchange: run and conflict events' });
+  }
+}
