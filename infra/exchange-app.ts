@@ -27,8 +27,17 @@ export function stackNames(stage: string): { data: string; service: string } {
   return { data: `Goodwix1CExchange-${stage}-Data`, service: `Goodwix1CExchange-${stage}-Service` };
 }
 
+/**
+ * Context defaults of the app (the CLI's `-c` and cdk.json override them). Cross-stack
+ * references stay CloudFormation exports ("strong"): the data stack cannot drop a table, queue or
+ * bus the service stack still uses.
+ */
+export const APP_CONTEXT_DEFAULTS = {
+  '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+} as const;
+
 export function buildExchangeApp(appProps: AppProps = {}, options: BuildOptions = {}): ExchangeApp {
-  const app = new App(appProps);
+  const app = new App({ ...appProps, context: { ...APP_CONTEXT_DEFAULTS, ...appProps.context } });
   const config = parseConfig(contextOf(app.node), options.env ?? process.env);
   const env: Environment = { ...(config.account ? { account: config.account } : {}), ...(config.region ? { region: config.region } : {}) };
   const names = stackNames(config.stage);
