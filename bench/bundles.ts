@@ -71,7 +71,7 @@ interface BundleReport {
 async function measure(name: FunctionName, dir: string): Promise<BundleReport> {
   const outfile = join(dir, name, 'index.mjs');
   const result = await esbuild.build(esbuildOptions(name, outfile));
-  const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint);
+  const output = Object.values(result.metafile?.outputs ?? {}).find((o) => o.entryPoint);
   if (!output) throw new Error(`${name}: esbuild produced no entry output`);
   const code = await readFile(outfile);
   const byPackage = new Map<string, number>();
