@@ -22,6 +22,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { BindingRepository } from '#sync/bindings';
 import { orderCollector } from '#sync/collect';
 import { SqsOrderQueue } from '#sync/order-queue';
+import { clientMetrics, syncMetrics } from '#sync/client-metrics';
 import { PlanClientCache, type ClientTuning } from '#sync/plan-clients';
 import { RunProgressRepository } from '#sync/run-progress';
 import type { CollectorConfig } from './config.ts';
@@ -49,9 +50,10 @@ export function collectorPortsFromConfig(config: CollectorConfig, overrides: Por
       run,
       progress: new RunProgressRepository(repositories.store, { retentionDays: config.RUN_RETENTION_DAYS }),
       cursors: repositories.cursors,
-      clients: new PlanClientCache(secrets, overrides.tuning),
+      clients: new PlanClientCache(secrets, overrides.tuning, clientMetrics),
       bindings: new BindingRepository(repositories.store),
       orderQueue: new SqsOrderQueue(sqs, config.ORDER_QUEUE_URL),
+      metrics: syncMetrics,
     });
   return {
     ...run,

@@ -13,11 +13,11 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { MetricUnit } from '#platform/observability';
 import { createEventPublisher, createRepositories, runPorts, type PortOverrides } from '#runs/wiring';
 import { AwsSecretsProvider } from '#secrets/aws';
 import { BindingRepository } from '#sync/bindings';
 import { parseOrderMessage } from '#sync/order-queue';
+import { clientMetrics, syncMetrics } from '#sync/client-metrics';
 import { PlanClientCache, type ClientTuning } from '#sync/plan-clients';
 import { RunProgressRepository } from '#sync/run-progress';
 import { processOrderMessage, type WorkerDeps } from '#sync/worker';
@@ -47,7 +47,7 @@ export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides 
     run: runPorts(repositories, events, storeConfig, overrides),
     progress: new RunProgressRepository(repositories.store, { retentionDays: config.RUN_RETENTION_DAYS }),
     cursors: repositories.cursors,
-    clients: new PlanClientCache(secrets, overrides.tuning),
+    clients: new PlanClientCache(secrets, overrides.tuning, clientMetrics),
     bindings: new BindingRepository(repositories.store),
     locks: repositories.locks,
     events,
@@ -65,7 +65,7 @@ export function createWorkerHandler(wiring: WorkerWiring, options: { logger: Log
   const deps: WorkerDeps = {
     ...wiring.deps,
     logger,
-    ...(metrics ? { metrics: { count: (name: string, value: number) => metrics.addMetric(name, MetricUnit.Count, value) } } : {}),
+    ...(metrics ? { metrics: syncMetrics } : {}),
   };
 
   async function handleRecord(record: SQSRecord): Promise<void> {

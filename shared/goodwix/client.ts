@@ -96,6 +96,17 @@ export interface GoodwixClientOptions {
   /** In [0, 1), for the back-off jitter. */
   random?: () => number;
   logger?: GoodwixLogger;
+  /** Called after every HTTP attempt, for latency and error metrics (never with the token). */
+  onRequest?: (event: GoodwixRequestEvent) => void;
+}
+
+export interface GoodwixRequestEvent {
+  readonly method: string;
+  /** The path with ids replaced by `{id}`: a metric dimension of bounded cardinality */
+  readonly operation: string;
+  readonly status: number | undefined;
+  readonly durationMs: number;
+  readonly error: string | undefined;
 }
 
 /** What a list of orders offers: orders one by one, pages, and where to resume. */
@@ -149,6 +160,7 @@ export class GoodwixClient {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly logger: GoodwixLogger;
+  private readonly onRequest: ((event: GoodwixRequestEvent) => void) | undefined;
   private token: Token | null = null;
   private loggingIn: Promise<Token> | null = null;
 
@@ -168,6 +180,7 @@ export class GoodwixClient {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.logger = options.logger ?? noopLogger;
+    this.onRequest = options.onRequest;
   }
 
   // ---------------------------------------------------------------- session
@@ -436,6 +449,9 @@ export class GoodwixClient {
     if (call.body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
     if (token) headers.Authorization = `Bearer ${token}`;
     const controller = new AbortController();
+    const startedAt = Date.now();
+    let status: number | undefined;
+    let failure: string | undefined;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -449,8 +465,10 @@ export class GoodwixClient {
         signal: controller.signal,
       });
       const text = await res.text();
+      status = res.status;
       return { status: res.status, headers: res.headers, text };
     } catch (error) {
+      failure = timedOut ? 'timeout' : (error as Error).name;
       if (timedOut) {
         throw new GoodwixTimeoutError(`Goodwix ${call.method} ${call.path}: no answer within ${this.timeoutMs} ms`, {
           cause: error,
@@ -460,6 +478,7 @@ export class GoodwixClient {
       throw error;
     } finally {
       clearTimeout(timer);
+      this.onRequest?.({ method: call.method, operation: `${call.method} ${call.path.replace(/\/\d+(?=\/|$)/g, '/{id}')}`, status, durationMs: Date.now() - startedAt, error: failure });
     }
   }
 

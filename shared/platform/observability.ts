@@ -12,3 +12,13 @@ export const logger = new Logger({ serviceName: 'goodwix-1c-exchange' });
 export const metrics = new Metrics({ namespace: 'Goodwix1CExchange', serviceName: 'goodwix-1c-exchange' });
 
 export { MetricUnit };
+
+/**
+ * A metric with the plan as its dimension, so the dashboard can show each supplier's exchange;
+ * emitted on its own (a batch may hold messages of several plans).
+ */
+export function planMetric(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number, planId: string): void {
+  const single = metrics.singleMetric();
+  single.addDimension('planId', planId);
+  single.addMetric(name, unit, value);
+}

@@ -19,8 +19,15 @@ import type { RunProgressRepository } from './run-progress.ts';
 /** The Goodwix change feed's position of a plan (`CURSOR#goodwix-orders`). */
 export const GOODWIX_CURSOR = 'goodwix-orders';
 
+/** Metrics the sync emits, per plan (a port: Powertools EMF in Lambda, nothing in tests). */
+export interface SyncMetrics {
+  count(name: string, value: number, planId: string): void;
+  seconds(name: string, value: number, planId: string): void;
+}
+
 export interface FinalizeDeps {
   readonly run: RunPorts;
+  readonly metrics?: SyncMetrics;
   readonly progress: RunProgressRepository;
   readonly cursors: CursorRepository;
   readonly clients: PlanClientCache;
@@ -54,6 +61,10 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
     await deps.cursors.advance(planId, GOODWIX_CURSOR, { position: runId, value: progress.pendingCursor }, now);
   }
   // Unlisted products are worth reading but do not fail a run whose orders all went through.
-  await finishRun(deps.run, { planId, runId, problems, summary, status: reservesFailed ? 'failed' : 'completed' });
+  const closed = await finishRun(deps.run, { planId, runId, problems, summary, status: reservesFailed ? 'failed' : 'completed' });
+  if (closed) {
+    deps.metrics?.count(closed.status === 'completed' ? 'RunsCompleted' : 'RunsFailed', 1, planId);
+    deps.metrics?.seconds('RunDuration', (Date.parse(closed.endedAt ?? now.toISOString()) - Date.parse(closed.startedAt)) / 1000, planId);
+  }
   return true;
 }

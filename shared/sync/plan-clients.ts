@@ -3,7 +3,8 @@
  * Lambda container: the Goodwix token and the 1C connections (and 1C's slow first call) are
  * paid once, not per message. A plan whose connection settings changed gets new clients.
  */
-import { GoodwixClient } from '#goodwix/client';
+import { GoodwixClient, type GoodwixRequestEvent } from '#goodwix/client';
+import type { RequestEvent } from '#onec/client';
 import { OneCTrade } from '#onec/trade';
 import type { Plan } from '#plans/plan';
 import { getGoodwixPassword, getOneCCredentials, type SecretsProvider } from '#secrets/secrets';
@@ -11,6 +12,12 @@ import { getGoodwixPassword, getOneCCredentials, type SecretsProvider } from '#s
 export interface PlanClients {
   readonly onec: OneCTrade;
   readonly goodwix: GoodwixClient;
+}
+
+/** Sees every HTTP attempt of a plan's clients: latency and error metrics. */
+export interface ClientObserver {
+  onec(event: RequestEvent, planId: string): void;
+  goodwix(event: GoodwixRequestEvent, planId: string): void;
 }
 
 export interface ClientTuning {
@@ -26,6 +33,7 @@ export class PlanClientCache {
   constructor(
     private readonly secrets: SecretsProvider,
     private readonly tuning: ClientTuning = {},
+    private readonly observer?: ClientObserver,
   ) {}
 
   get(plan: Plan): Promise<PlanClients> {
@@ -49,6 +57,7 @@ export class PlanClientCache {
       requestTimeoutMs: plan.onec.timeoutMs,
       coldStartTimeoutMs: plan.onec.coldStartTimeoutMs,
       ...(this.tuning.onecRetry ? { retry: this.tuning.onecRetry } : {}),
+      ...(this.observer ? { onRequest: (event: RequestEvent) => this.observer!.onec(event, plan.id) } : {}),
     });
     const goodwix = new GoodwixClient({
       baseUrl: plan.goodwix.baseUrl,
@@ -57,6 +66,7 @@ export class PlanClientCache {
       catalogId: plan.goodwix.catalogId,
       ...(this.tuning.goodwixMaxAttempts ? { maxAttempts: this.tuning.goodwixMaxAttempts } : {}),
       ...(this.tuning.goodwixBackoff ? { backoff: this.tuning.goodwixBackoff } : {}),
+      ...(this.observer ? { onRequest: (event: GoodwixRequestEvent) => this.observer!.goodwix(event, plan.id) } : {}),
     });
     return { onec, goodwix };
   }

@@ -19,16 +19,11 @@ import { parkOrder, syncOrder, type SyncLogger, type SyncPorts, type SyncRequest
 import { OneCReferences } from './references.ts';
 import { encodeProduct } from './reserves.ts';
 
-export interface SyncMetrics {
-  count(name: string, value: number, planId: string): void;
-}
-
 export interface WorkerDeps extends FinalizeDeps {
   readonly bindings: BindingRepository;
   readonly locks: LockRepository;
   readonly events: EventPublisher;
   readonly logger?: SyncLogger;
-  readonly metrics?: SyncMetrics;
 }
 
 export interface Delivery {
