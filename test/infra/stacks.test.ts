@@ -1,0 +1,376 @@
+/**
+ * The wiring that matters in the synthesised templates (bundling skipped): IAM auth on every API
+ * method, each function's permissions against what its code calls, DLQs and alarms, timeouts vs
+ * visibility, event sources, stateful resources kept, runtime, schedule → tick, and each
+ * function's environment parsed by the function's own configuration schema.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Match } from 'aws-cdk-lib/assertions';
+import { loadApiConfig } from '#functions/api/config';
+import { loadCollectorConfig } from '#functions/collector/config';
+import { loadTickConfig } from '#functions/tick/config';
+import { loadWorkerConfig } from '#functions/worker/config';
+import { runQueueDefinition } from '#runs/queue';
+import { orderQueueDefinition } from '#sync/order-queue';
+import { tableDefinition } from '#store/table';
+import { BUNDLING, type FunctionName } from '../../infra/bundling.ts';
+import { BINDING_ONLY_ATTRIBUTE } from '../../infra/constructs/exchange-table.ts';
+import { actionsOf, allAllowed, allowedOn, buildForTest, logicalId, resourcesOf, roleStatements, type Statement } from './support.ts';
+
+const built = buildForTest({ stage: 'test', workerMaxConcurrency: '4', alarmEmail: 'ops@example.com' });
+const { data, service, dataTemplate, serviceTemplate } = built;
+const fns = service.functions;
+const byName: Record<FunctionName, typeof fns.tick> = { tick: fns.tick, api: fns.api, collector: fns.collector, worker: fns.worker };
+
+const ids = {
+  table: logicalId(data.table.table),
+  runQueue: logicalId(data.queues.runs.queue),
+  runDlq: logicalId(data.queues.runs.deadLetterQueue),
+  orderQueue: logicalId(data.queues.orders.queue),
+  orderDlq: logicalId(data.queues.orders.deadLetterQueue),
+  bus: logicalId(data.events.bus),
+};
+
+function statementsOf(name: FunctionName): Statement[] {
+  return roleStatements(serviceTemplate, logicalId(byName[name].role));
+}
+
+/** Actions allowed on the table itself (not its indexes). */
+function tableActions(statements: readonly Statement[]): Set<string> {
+  const out = new Set<string>();
+  for (const s of statements) {
+    if (s.Effect !== 'Allow') continue;
+    if (resourcesOf(s).some((r) => JSON.stringify(r).includes(ids.table) && !JSON.stringify(r).includes('/index/'))) actionsOf(s).forEach((a) => out.add(a));
+  }
+  return out;
+}
+
+function functionResource(name: FunctionName): Record<string, any> {
+  const resources = serviceTemplate.findResources('AWS::Lambda::Function');
+  const resource = resources[logicalId(byName[name].function)];
+  assert.ok(resource, `no function resource for ${name}`);
+  return resource;
+}
+
+describe('control API', () => {
+  test('every method of the API requires IAM authorisation', () => {
+    const methods = Object.values(serviceTemplate.findResources('AWS::ApiGateway::Method'));
+    assert.ok(methods.length >= 2, 'root and proxy methods');
+    for (const method of methods) assert.equal(method['Properties']['AuthorizationType'], 'AWS_IAM', `${method['Properties']['HttpMethod']} without IAM auth`);
+  });
+
+  test('the root and every path below it proxy to the api function', () => {
+    const apiFn = logicalId(fns.api.function);
+    serviceTemplate.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
+    const methods = Object.values(serviceTemplate.findResources('AWS::ApiGateway::Method'));
+    for (const m of methods) assert.match(JSON.stringify(m['Properties']['Integration']), new RegExp(`AWS_PROXY.*${apiFn}`));
+  });
+
+  test('the stage is throttled and writes access logs', () => {
+    serviceTemplate.hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20, LoggingLevel: 'ERROR', DataTraceEnabled: false })]),
+    });
+  });
+});
+
+describe('least privilege', () => {
+  test('no function is allowed a wildcard action or resource', () => {
+    for (const name of Object.keys(byName) as FunctionName[]) {
+      for (const s of statementsOf(name).filter((s) => s.Effect === 'Allow')) {
+        for (const a of actionsOf(s)) assert.ok(!a.includes('*'), `${name}: wildcard action ${a}`);
+        for (const r of resourcesOf(s)) assert.notEqual(r, '*', `${name}: resource *`);
+      }
+    }
+  });
+
+  test('table actions are the item actions each function performs, never scans or batches', () => {
+    const expected: Record<FunctionName, string[]> = {
+      tick: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'],
+      api: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+      collector: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'],
+      worker: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'],
+    };
+    for (const [name, actions] of Object.entries(expected) as [FunctionName, string[]][]) {
+      assert.deepEqual([...tableActions(statementsOf(name))].sort(), actions.map((a) => `dynamodb:${a}`), name);
+    }
+  });
+
+  test('each function queries only the indexes it reads', () => {
+    const indexQueries = (name: FunctionName) =>
+      tableDefinition.globalSecondaryIndexes.filter((i) => allowedOn(statementsOf(name), `/index/${i.name}`).has('dynamodb:Query')).map((i) => i.name);
+    assert.deepEqual(indexQueries('tick'), ['plans']);
+    assert.deepEqual(indexQueries('api'), ['plans']);
+    assert.deepEqual(indexQueries('collector'), ['open-bindings']);
+    assert.deepEqual(indexQueries('worker'), []);
+  });
+
+  test('only the worker may write binding items', () => {
+    for (const name of ['tick', 'api', 'collector'] as const) {
+      const deny = statementsOf(name).find((s) => s.Effect === 'Deny' && s.Sid === 'NoBindingWrites');
+      assert.ok(deny, `${name} has no binding-write deny`);
+      assert.deepEqual(actionsOf(deny).sort(), ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+      assert.deepEqual(deny.Condition, { 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': [BINDING_ONLY_ATTRIBUTE] } });
+    }
+    assert.ok(!statementsOf('worker').some((s) => s.Effect === 'Deny'), 'the worker writes bindings');
+  });
+
+  test('runs are queued by the tick and the api only; orders by the collector only', () => {
+    const senders = (queueId: string) => (Object.keys(byName) as FunctionName[]).filter((n) => allowedOn(statementsOf(n), queueId).has('sqs:SendMessage'));
+    assert.deepEqual(senders(ids.runQueue), ['tick', 'api']);
+    assert.deepEqual(senders(ids.orderQueue), ['collector']);
+    assert.deepEqual(senders(ids.runDlq), []);
+    assert.deepEqual(senders(ids.orderDlq), []);
+  });
+
+  test('the consumers receive, delete and change the visibility of their own queue only', () => {
+    const consumers = (queueId: string) => (Object.keys(byName) as FunctionName[]).filter((n) => allowedOn(statementsOf(n), queueId).has('sqs:ReceiveMessage'));
+    assert.deepEqual(consumers(ids.runQueue), ['collector']);
+    assert.deepEqual(consumers(ids.orderQueue), ['worker']);
+    assert.ok(allowedOn(statementsOf('worker'), ids.orderQueue).has('sqs:ChangeMessageVisibility'), 'the worker backs off with ChangeMessageVisibility');
+    assert.ok(!allAllowed(statementsOf('worker')).has('sqs:SendMessage'));
+  });
+
+  test('secrets are read by the api, the collector and the worker, below the stage prefix only', () => {
+    for (const name of Object.keys(byName) as FunctionName[]) {
+      const secretStatements = statementsOf(name).filter((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+      if (name === 'tick') {
+        assert.equal(secretStatements.length, 0, 'the tick reads no secrets');
+        continue;
+      }
+      assert.equal(secretStatements.length, 1, name);
+      assert.deepEqual(actionsOf(secretStatements[0]!), ['secretsmanager:GetSecretValue']);
+      assert.match(JSON.stringify(secretStatements[0]!.Resource), /:secret:goodwix-1c-exchange\/test\/\*"/);
+    }
+  });
+
+  test('every function may put events on the exchange bus, and on no other', () => {
+    for (const name of Object.keys(byName) as FunctionName[]) {
+      const puts = statementsOf(name).filter((s) => s.Effect === 'Allow' && actionsOf(s).includes('events:PutEvents'));
+      assert.equal(puts.length, 1, name);
+      assert.match(JSON.stringify(puts[0]!.Resource), new RegExp(ids.bus));
+    }
+  });
+
+  test('functions write their own log group, with no managed policy', () => {
+    for (const [name, f] of Object.entries(byName)) {
+      const role = serviceTemplate.findResources('AWS::IAM::Role')[logicalId(f.role)];
+      assert.equal(role?.['Properties']['ManagedPolicyArns'], undefined, name);
+      assert.ok(allowedOn(statementsOf(name as FunctionName), logicalId(f.logGroup)).has('logs:PutLogEvents'), name);
+    }
+  });
+});
+
+describe('queues', () => {
+  test('both queues are FIFO with a FIFO DLQ after maxReceiveCount of their definition', () => {
+    for (const [queueId, dlqId, definition] of [
+      [ids.runQueue, ids.runDlq, runQueueDefinition],
+      [ids.orderQueue, ids.orderDlq, orderQueueDefinition],
+    ] as const) {
+      const queues = dataTemplate.findResources('AWS::SQS::Queue');
+      const q = queues[queueId]!['Properties'];
+      assert.equal(q['FifoQueue'], true);
+      assert.equal(q['VisibilityTimeout'], definition.visibilityTimeoutSeconds);
+      assert.deepEqual(q['RedrivePolicy'], { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: definition.maxReceiveCount });
+      assert.equal(queues[dlqId]!['Properties']['FifoQueue'], true);
+      assert.equal(queues[dlqId]!['Properties']['MessageRetentionPeriod'], definition.dlqRetentionSeconds);
+    }
+  });
+
+  test('visibility timeout is at least 6 × the consuming function timeout', () => {
+    const queues = dataTemplate.findResources('AWS::SQS::Queue');
+    const mappings = Object.values(serviceTemplate.findResources('AWS::Lambda::EventSourceMapping'));
+    assert.equal(mappings.length, 2);
+    for (const m of mappings) {
+      const fnId = m['Properties']['FunctionName']['Ref'] as string;
+      const timeout = serviceTemplate.findResources('AWS::Lambda::Function')[fnId]!['Properties']['Timeout'] as number;
+      const source = JSON.stringify(m['Properties']['EventSourceArn']);
+      const queueId = [ids.runQueue, ids.orderQueue].find((id) => source.includes(id));
+      assert.ok(queueId, `mapping of ${fnId} on an unknown queue`);
+      const visibility = queues[queueId]!['Properties']['VisibilityTimeout'] as number;
+      assert.ok(visibility >= 6 * timeout, `${fnId}: visibility ${visibility} s < 6 × ${timeout} s`);
+    }
+    assert.equal(functionResource('worker')['Properties']['Timeout'], orderQueueDefinition.workerTimeoutSeconds);
+  });
+
+  test('the consumers report partial batch failures; the worker is bounded by maxConcurrency, not reserved concurrency', () => {
+    serviceTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(fns.worker.function) },
+      BatchSize: orderQueueDefinition.batchSize,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 4 },
+    });
+    serviceTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(fns.collector.function) },
+      BatchSize: runQueueDefinition.batchSize,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    for (const f of Object.values(serviceTemplate.findResources('AWS::Lambda::Function'))) assert.equal(f['Properties']['ReservedConcurrentExecutions'], undefined);
+  });
+});
+
+describe('stateful resources', () => {
+  test('the table is the shared definition, with PITR, deletion protection, KMS encryption and RETAIN', () => {
+    dataTemplate.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        KeySchema: [
+          { AttributeName: tableDefinition.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: tableDefinition.sortKey.name, KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: tableDefinition.timeToLiveAttribute, Enabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+        Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true })],
+      }),
+    });
+    const table = Object.values(dataTemplate.findResources('AWS::DynamoDB::GlobalTable'))[0]!['Properties'];
+    const indexes = table['GlobalSecondaryIndexes'] as { IndexName: string; KeySchema: unknown; Projection: { ProjectionType: string; NonKeyAttributes?: string[] } }[];
+    assert.deepEqual(
+      indexes.map((i) => ({ name: i.IndexName, projection: i.Projection.ProjectionType, nonKey: i.Projection.NonKeyAttributes ?? [] })),
+      tableDefinition.globalSecondaryIndexes.map((i) => ({ name: i.name, projection: i.projection, nonKey: [...(i.nonKeyAttributes ?? [])] })),
+    );
+  });
+
+  test('queues and DLQs are retained, encrypted and TLS-only', () => {
+    const queues = dataTemplate.findResources('AWS::SQS::Queue');
+    assert.equal(Object.keys(queues).length, 4);
+    for (const [id, q] of Object.entries(queues)) {
+      assert.equal(q['DeletionPolicy'], 'Retain', id);
+      assert.equal(q['Properties']['SqsManagedSseEnabled'], true, id);
+    }
+    for (const policy of Object.values(dataTemplate.findResources('AWS::SQS::QueuePolicy'))) {
+      assert.match(JSON.stringify(policy['Properties']['PolicyDocument']), /"aws:SecureTransport":"false"/);
+    }
+  });
+
+  test('the data stack is termination-protected and holds no function', () => {
+    assert.equal(data.terminationProtection, true);
+    dataTemplate.resourceCountIs('AWS::Lambda::Function', 0);
+    dataTemplate.hasResourceProperties('AWS::Events::EventBus', {});
+  });
+});
+
+describe('functions', () => {
+  test('Node 22 on ARM64, ESM bundle with the AWS SDK bundled and source maps on', () => {
+    for (const name of Object.keys(byName) as FunctionName[]) {
+      const p = functionResource(name)['Properties'];
+      assert.equal(p['Runtime'], 'nodejs22.x', name);
+      assert.deepEqual(p['Architectures'], ['arm64'], name);
+      assert.equal(p['Handler'], 'index.handler', name);
+      assert.equal(p['Environment']['Variables']['NODE_OPTIONS'], '--enable-source-maps', name);
+    }
+    assert.equal(BUNDLING.bundleAwsSDK, true);
+    assert.equal(BUNDLING.format, 'esm');
+    assert.ok(BUNDLING.minify && BUNDLING.sourceMap);
+    assert.match(BUNDLING.banner, /createRequire/);
+    assert.ok(BUNDLING.externalModules.every((m) => /^@(aws-sdk|smithy)\/credential-provider-/.test(m)), 'only credential providers are left out');
+  });
+
+  test("each function's environment parses with the function's own configuration schema", () => {
+    const loaders: Record<FunctionName, (env: Record<string, string>) => unknown> = { tick: loadTickConfig, api: loadApiConfig, collector: loadCollectorConfig, worker: loadWorkerConfig };
+    for (const name of Object.keys(byName) as FunctionName[]) {
+      const variables = functionResource(name)['Properties']['Environment']['Variables'] as Record<string, unknown>;
+      // Tokens (table name, queue URLs, bus name) stand in as plausible values.
+      const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : k.endsWith('_URL') ? 'https://sqs.eu-central-1.amazonaws.com/123456789012/q.fifo' : 'resolved-at-deploy']));
+      assert.doesNotThrow(() => loaders[name](env), name);
+      assert.ok(!('DYNAMODB_ENDPOINT' in env) && !('SQS_ENDPOINT' in env), `${name}: no local endpoints in AWS`);
+      assert.equal(env['POWERTOOLS_LOG_LEVEL'], 'INFO');
+    }
+    const worker = functionResource('worker')['Properties']['Environment']['Variables'];
+    assert.equal(worker['MAX_RECEIVE_COUNT'], String(orderQueueDefinition.maxReceiveCount));
+    assert.match(JSON.stringify(worker['ORDER_QUEUE_URL']), new RegExp(ids.orderQueue));
+    assert.match(JSON.stringify(functionResource('collector')['Properties']['Environment']['Variables']['ORDER_QUEUE_URL']), new RegExp(ids.orderQueue));
+    assert.match(JSON.stringify(functionResource('tick')['Properties']['Environment']['Variables']['RUN_QUEUE_URL']), new RegExp(ids.runQueue));
+  });
+
+  test('the api answers within API Gateway’s 29 s', () => {
+    assert.ok((functionResource('api')['Properties']['Timeout'] as number) <= 29);
+  });
+});
+
+describe('schedule', () => {
+  test('an EventBridge rule invokes the tick every minute', () => {
+    serviceTemplate.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(fns.tick.function), 'Arn'] } })],
+    });
+    serviceTemplate.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: { 'Fn::GetAtt': [logicalId(fns.tick.function), 'Arn'] },
+      Principal: 'events.amazonaws.com',
+    });
+  });
+});
+
+describe('monitoring', () => {
+  const alarms = serviceTemplate.findResources('AWS::CloudWatch::Alarm');
+  const topicId = logicalId(service.monitoring.alarmTopic as never);
+  const alarmOn = (predicate: (json: string) => boolean) => Object.entries(alarms).filter(([, a]) => predicate(JSON.stringify(a['Properties'])));
+
+  test('every alarm notifies the alarm topic, on alarm and on recovery', () => {
+    assert.ok(Object.keys(alarms).length > 0);
+    for (const [id, a] of Object.entries(alarms)) {
+      assert.deepEqual(a['Properties']['AlarmActions'], [{ Ref: topicId }], id);
+      assert.deepEqual(a['Properties']['OKActions'], [{ Ref: topicId }], id);
+    }
+    serviceTemplate.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } });
+  });
+
+  test('each DLQ has a not-empty alarm and each queue an oldest-message alarm', () => {
+    for (const dlq of [ids.runDlq, ids.orderDlq]) {
+      const found = alarmOn((j) => j.includes(`${dlq}QueueName`) && j.includes('ApproximateNumberOfMessagesVisible'));
+      assert.equal(found.length, 1, `DLQ alarm for ${dlq}`);
+      assert.equal(found[0]![1]['Properties']['Threshold'], 1);
+    }
+    for (const queue of [ids.runQueue, ids.orderQueue]) {
+      assert.equal(alarmOn((j) => j.includes(`${queue}QueueName`) && j.includes('ApproximateAgeOfOldestMessage')).length, 1, `age alarm for ${queue}`);
+    }
+  });
+
+  test('errors and throttles of every function, and run failures, are alarmed', () => {
+    for (const name of Object.keys(byName) as FunctionName[]) {
+      const fnId = logicalId(byName[name].function);
+      for (const metric of ['Errors', 'Throttles']) {
+        assert.equal(alarmOn((j) => j.includes(`"MetricName":"${metric}"`) && j.includes(`"Ref":"${fnId}"`)).length, 1, `${metric} alarm of ${name}`);
+      }
+    }
+    const runFailures = alarmOn((j) => j.includes('RunsFailedTotal') && j.includes('ScheduledStartFailures'));
+    assert.equal(runFailures.length, 1);
+  });
+
+  test('run events on the bus reach a log group whose metric filters count them per plan', () => {
+    serviceTemplate.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: Match.objectLike({ 'Fn::ImportValue': Match.stringLikeRegexp(ids.bus) }),
+      EventPattern: { source: ['goodwix-1c-exchange'] },
+      Targets: [Match.objectLike({ Arn: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.objectLike({ Ref: logicalId(service.monitoring.runEvents) })])]) }) })],
+    });
+    const delivery = Object.values(serviceTemplate.findResources('AWS::Logs::ResourcePolicy'));
+    assert.equal(delivery.length, 1);
+    const document = JSON.stringify(delivery[0]!['Properties']['PolicyDocument']);
+    for (const part of ['events.amazonaws.com', 'logs:CreateLogStream', 'logs:PutLogEvents', logicalId(service.monitoring.runEvents)]) assert.ok(document.includes(part), part);
+    for (const detailType of ['run.completed', 'run.failed', 'order.conflict']) {
+      serviceTemplate.hasResourceProperties('AWS::Logs::MetricFilter', {
+        FilterPattern: Match.stringLikeRegexp(`\\$\\.detail-type = "${detailType.replace('.', '\\.')}"`),
+        MetricTransformations: [Match.objectLike({ Dimensions: [{ Key: 'PlanId', Value: '$.detail.planId' }] })],
+      });
+    }
+  });
+
+  test('the dashboard shows runs per plan, throughput, conflicts, parked orders, queue age, DLQ depth, errors and throttles', () => {
+    const dashboard = Object.values(serviceTemplate.findResources('AWS::CloudWatch::Dashboard'))[0];
+    const body = JSON.stringify(dashboard?.['Properties']['DashboardBody']);
+    for (const needle of ['RunsCompleted', 'RunsFailed', 'OrdersExported', 'OrdersUpdatedInOneC', 'OrdersUpdatedInGoodwix', 'ConflictsWonByOneC', 'OrdersParked', 'ApproximateAgeOfOldestMessage', 'DLQ depth', 'Errors', 'Throttles']) {
+      assert.ok(body.includes(needle), `dashboard lacks ${needle}`);
+    }
+  });
+
+  test('an existing topic can take the alarms instead of a new one', () => {
+    const other = buildForTest({ alarmTopicArn: 'arn:aws:sns:eu-central-1:123456789012:ops-alarms' });
+    other.serviceTemplate.resourceCountIs('AWS::SNS::Topic', 0);
+    for (const a of Object.values(other.serviceTemplate.findResources('AWS::CloudWatch::Alarm'))) {
+      assert.deepEqual(a['Properties']['AlarmActions'], ['arn:aws:sns:eu-central-1:123456789012:ops-alarms']);
+    }
+  });
+});
