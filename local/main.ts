@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { demoOneC, demoProducts } from './demo/supplier.ts';
 import { startGoodwixSandbox, type GoodwixSandbox } from './goodwix/sandbox.ts';
 import { OneCManager } from './onec/manager.ts';
-import { startOneCSandbox, type OneCSandbox } from './onec/sandbox.ts';
+import { startOneCSandbox } from './onec/sandbox.ts';
 import { DEMO_PLAN_ID } from './runtime/demo-plan.ts';
 import { startLocalRuntime, type LocalRuntime } from './runtime/runtime.ts';
 import { OneCTrade } from '#onec/trade';

@@ -14,7 +14,7 @@ import { MetricUnit } from '#platform/observability';
 import * as z from '#platform/zod';
 import type { ControlPorts } from '#runs/ports';
 import { clientConnectors } from '#runs/connectors';
-import { createEventPublisher, createRepositories, createRunQueue, runPorts, type PortOverrides } from '#runs/wiring';
+import { commonPorts, createRunQueue, sqsTarget, type PortOverrides } from '#runs/wiring';
 import { AwsSecretsProvider } from '#secrets/aws';
 import type { ApiConfig } from './config.ts';
 import { BadRequestError, errorResponse, problem } from './http.ts';
@@ -37,17 +37,10 @@ const proxyEventSchema = z.object({
 });
 
 export function apiPortsFromConfig(config: ApiConfig, overrides: PortOverrides = {}): ControlPorts {
-  const repositories = createRepositories({
-    tableName: config.TABLE_NAME,
-    lockTtlSeconds: config.LOCK_TTL_SECONDS,
-    runRetentionDays: config.RUN_RETENTION_DAYS,
-    ...(config.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: config.DYNAMODB_ENDPOINT } : {}),
-    ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
-  });
-  const events = overrides.events ?? createEventPublisher({ eventBusName: config.EVENT_BUS_NAME });
+  const { repositories, run } = commonPorts(config, overrides);
   return {
-    ...runPorts(repositories, events, { tableName: config.TABLE_NAME, lockTtlSeconds: config.LOCK_TTL_SECONDS, runRetentionDays: config.RUN_RETENTION_DAYS }, overrides),
-    queue: createRunQueue({ runQueueUrl: config.RUN_QUEUE_URL, ...(config.SQS_ENDPOINT ? { sqsEndpoint: config.SQS_ENDPOINT } : {}) }),
+    ...run,
+    queue: createRunQueue({ runQueueUrl: config.RUN_QUEUE_URL, ...sqsTarget(config) }),
     secrets: overrides.secrets ?? new AwsSecretsProvider({ maxAgeSeconds: config.SECRETS_CACHE_SECONDS }),
     connectors: overrides.connectors ?? clientConnectors,
     orderRecords: repositories.orderRecords,

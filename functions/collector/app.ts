@@ -15,10 +15,9 @@ import { MetricUnit } from '#platform/observability';
 import { processRunMessage, type CollectorPorts } from '#runs/collector';
 import { parseCollectMessage } from '#runs/queue';
 import { clientConnectors } from '#runs/connectors';
-import { createEventPublisher, createRepositories, runPorts, type PortOverrides } from '#runs/wiring';
+import { commonPorts, createSqsClient, sqsTarget, type PortOverrides } from '#runs/wiring';
 import { AwsSecretsProvider } from '#secrets/aws';
 import type { CollectBody } from '#runs/collector';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { BindingRepository } from '#sync/bindings';
 import { orderCollector } from '#sync/collect';
 import { SqsOrderQueue } from '#sync/order-queue';
@@ -32,18 +31,9 @@ import type { CollectorConfig } from './config.ts';
  * Goodwix changes, 1C probes, one order message each); `overrides.collect` replaces it in tests.
  */
 export function collectorPortsFromConfig(config: CollectorConfig, overrides: PortOverrides & { collect?: CollectBody; tuning?: ClientTuning } = {}): CollectorPorts {
-  const storeConfig = { tableName: config.TABLE_NAME, lockTtlSeconds: config.LOCK_TTL_SECONDS, runRetentionDays: config.RUN_RETENTION_DAYS };
-  const repositories = createRepositories({
-    ...storeConfig,
-    ...(config.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: config.DYNAMODB_ENDPOINT } : {}),
-    ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
-  });
-  const events = overrides.events ?? createEventPublisher({ eventBusName: config.EVENT_BUS_NAME });
+  const { repositories, run } = commonPorts(config, overrides);
   const secrets = overrides.secrets ?? new AwsSecretsProvider({ maxAgeSeconds: config.SECRETS_CACHE_SECONDS });
-  const run = runPorts(repositories, events, storeConfig, overrides);
-  const sqs = new SQSClient(
-    config.SQS_ENDPOINT ? { endpoint: config.SQS_ENDPOINT, region: config.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {},
-  );
+  const sqs = createSqsClient(sqsTarget(config));
   const collect =
     overrides.collect ??
     orderCollector({

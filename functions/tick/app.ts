@@ -14,7 +14,7 @@ import * as z from '#platform/zod';
 import { describeZodError } from '#platform/zod';
 import type { StartPorts } from '#runs/ports';
 import { tick, type TickResult } from '#runs/tick';
-import { createEventPublisher, createRepositories, createRunQueue, runPorts, type PortOverrides } from '#runs/wiring';
+import { commonPorts, createRunQueue, sqsTarget, type PortOverrides } from '#runs/wiring';
 import type { TickConfig } from './config.ts';
 
 /** An EventBridge scheduled event (only what the tick reads). */
@@ -25,17 +25,8 @@ const scheduledEventSchema = z.object({
 });
 
 export function tickPortsFromConfig(config: TickConfig, overrides: PortOverrides = {}): StartPorts {
-  const storeConfig = { tableName: config.TABLE_NAME, lockTtlSeconds: config.LOCK_TTL_SECONDS, runRetentionDays: config.RUN_RETENTION_DAYS };
-  const repositories = createRepositories({
-    ...storeConfig,
-    ...(config.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: config.DYNAMODB_ENDPOINT } : {}),
-    ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
-  });
-  const events = overrides.events ?? createEventPublisher({ eventBusName: config.EVENT_BUS_NAME });
-  return {
-    ...runPorts(repositories, events, storeConfig, overrides),
-    queue: createRunQueue({ runQueueUrl: config.RUN_QUEUE_URL, ...(config.SQS_ENDPOINT ? { sqsEndpoint: config.SQS_ENDPOINT } : {}) }),
-  };
+  const { run } = commonPorts(config, overrides);
+  return { ...run, queue: createRunQueue({ runQueueUrl: config.RUN_QUEUE_URL, ...sqsTarget(config) }) };
 }
 
 export interface TickHandlerOptions {

@@ -11,9 +11,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { createEventPublisher, createRepositories, runPorts, type PortOverrides } from '#runs/wiring';
+import { commonPorts, createSqsClient, sqsTarget, type PortOverrides } from '#runs/wiring';
 import { AwsSecretsProvider } from '#secrets/aws';
 import { BindingRepository } from '#sync/bindings';
 import { parseOrderMessage } from '#sync/order-queue';
@@ -32,19 +32,11 @@ export interface WorkerWiring {
 }
 
 export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides & { tuning?: ClientTuning } = {}): WorkerWiring {
-  const storeConfig = { tableName: config.TABLE_NAME, lockTtlSeconds: config.LOCK_TTL_SECONDS, runRetentionDays: config.RUN_RETENTION_DAYS };
-  const repositories = createRepositories({
-    ...storeConfig,
-    ...(config.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: config.DYNAMODB_ENDPOINT } : {}),
-    ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
-  });
-  const events = overrides.events ?? createEventPublisher({ eventBusName: config.EVENT_BUS_NAME });
+  const { repositories, events, run } = commonPorts(config, overrides);
   const secrets = overrides.secrets ?? new AwsSecretsProvider({ maxAgeSeconds: config.SECRETS_CACHE_SECONDS });
-  const sqs = new SQSClient(
-    config.SQS_ENDPOINT ? { endpoint: config.SQS_ENDPOINT, region: config.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {},
-  );
+  const sqs = createSqsClient(sqsTarget(config));
   const deps: WorkerDeps = {
-    run: runPorts(repositories, events, storeConfig, overrides),
+    run,
     progress: new RunProgressRepository(repositories.store, { retentionDays: config.RUN_RETENTION_DAYS }),
     cursors: repositories.cursors,
     clients: new PlanClientCache(secrets, overrides.tuning, clientMetrics),

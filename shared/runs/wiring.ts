@@ -53,11 +53,45 @@ export function createRepositories(config: StoreConfig): Repositories {
   };
 }
 
+/** An SQS client: the function's own region and role in AWS, the emulator when `sqsEndpoint` is given. */
+export function createSqsClient(config: { sqsEndpoint?: string; region?: string }): SQSClient {
+  return new SQSClient(
+    config.sqsEndpoint ? { endpoint: config.sqsEndpoint, region: config.region ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {},
+  );
+}
+
 export function createRunQueue(config: { runQueueUrl: string; sqsEndpoint?: string; region?: string }): RunQueue {
-  const client = new SQSClient({
-    ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint, region: config.region ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-  });
-  return new SqsRunQueue(client, config.runQueueUrl);
+  return new SqsRunQueue(createSqsClient(config), config.runQueueUrl);
+}
+
+/** What every function's configuration has: the table, the bus, run timing, local endpoints. */
+export interface CommonConfig {
+  readonly TABLE_NAME: string;
+  readonly EVENT_BUS_NAME: string;
+  readonly LOCK_TTL_SECONDS: number;
+  readonly RUN_RETENTION_DAYS: number;
+  readonly DYNAMODB_ENDPOINT?: string | undefined;
+  readonly SQS_ENDPOINT?: string | undefined;
+  readonly AWS_REGION?: string | undefined;
+}
+
+/** The repositories, the event publisher and the run ports of a function, from its configuration. */
+export function commonPorts(config: CommonConfig, overrides: PortOverrides = {}): { repositories: Repositories; events: EventPublisher; run: RunPorts } {
+  const storeConfig: StoreConfig = {
+    tableName: config.TABLE_NAME,
+    lockTtlSeconds: config.LOCK_TTL_SECONDS,
+    runRetentionDays: config.RUN_RETENTION_DAYS,
+    ...(config.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: config.DYNAMODB_ENDPOINT } : {}),
+    ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
+  };
+  const repositories = createRepositories(storeConfig);
+  const events = overrides.events ?? createEventPublisher({ eventBusName: config.EVENT_BUS_NAME });
+  return { repositories, events, run: runPorts(repositories, events, storeConfig, overrides) };
+}
+
+/** Where a function's SQS client points: `sqsEndpoint`/`region` from its configuration. */
+export function sqsTarget(config: CommonConfig): { sqsEndpoint?: string; region?: string } {
+  return { ...(config.SQS_ENDPOINT ? { sqsEndpoint: config.SQS_ENDPOINT } : {}), ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}) };
 }
 
 export function createEventPublisher(config: { eventBusName: string; region?: string }): EventPublisher {
