@@ -4,10 +4,12 @@
  * subscribes to (a new topic, optionally with an e-mail subscription, or an existing one).
  *
  * Sources:
- * * EMF metrics of the functions (namespace `Goodwix1CExchange`, dimension `service`):
- *   OrdersExported, OrdersUpdatedInOneC, OrdersUpdatedInGoodwix, ConflictsWonByOneC,
- *   OrdersParked, OrderRetries, RunsFinished, RunsContinuing, RunMessagesIgnored,
- *   RunsStartedBySchedule, ScheduledStartFailures, ApiResponses, ApiErrors.
+ * * EMF metrics of the functions (namespace `Goodwix1CExchange`), per plan (dimensions
+ *   `service`, `planId`): OrdersExported, OrdersUpdatedInOneC, OrdersUpdatedInGoodwix,
+ *   ConflictsWonByOneC, OrdersParked, OrderRetries, RunsCompleted, RunsFailed, RunDuration,
+ *   OneCLatency, OneCErrors, GoodwixLatency, GoodwixErrors; per service (dimension `service`):
+ *   RunsFinished, RunsContinuing, RunMessagesIgnored, RunsStartedBySchedule,
+ *   ScheduledStartFailures, ApiResponses, ApiErrors.
  * * Run events (`run.started|completed|failed`, `order.conflict`) → log group → metric filters
  *   with a `PlanId` dimension (namespace `Goodwix1CExchange/<stage>/Runs`): runs and their
  *   outcome per plan.
@@ -87,8 +89,17 @@ export class Monitoring extends Construct {
     // ── metrics ────────────────────────────────────────────────────────────────────────────
     const emf = (metricName: string, label?: string) =>
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic: 'Sum', period: PERIOD, ...(label ? { label } : {}) });
+    /** Run-event metrics (metric filters), one line per plan. */
     const perPlan = (metricName: string, label: string) =>
       new cloudwatch.MathExpression({ expression: `SEARCH('{${namespace},PlanId} MetricName="${metricName}"', 'Sum', ${PERIOD.toSeconds()})`, usingMetrics: {}, label, period: PERIOD });
+    /** The functions' per-plan EMF metrics, one line per plan. */
+    const emfPerPlan = (metricName: string, statistic = 'Sum') =>
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('{${METRICS_NAMESPACE},planId,service} MetricName="${metricName}" service="${SERVICE_NAME}"', '${statistic}', ${PERIOD.toSeconds()})`,
+        usingMetrics: {},
+        label: '',
+        period: PERIOD,
+      });
     const runsFailedTotal = new cloudwatch.Metric({ namespace, metricName: RUNS_FAILED_TOTAL, statistic: 'Sum', period: PERIOD });
     const queueMetric = (pair: QueuePair, which: 'queue' | 'deadLetterQueue', metric: 'age' | 'visible', label: string) => {
       const queue = pair[which];
@@ -143,7 +154,7 @@ export class Monitoring extends Construct {
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
-        markdown: `# Goodwix ↔ 1C exchange (${props.stage})\nRuns per plan come from the run events on the bus; orders from the worker's metrics. Runbook: docs/deploy.md.`,
+        markdown: `# Goodwix ↔ 1C exchange (${props.stage})\nRuns per plan: the run events on the bus (every outcome, also runs that fail before collecting). Orders, conflicts, latency: the functions' metrics per plan. Runbook: docs/deploy.md.`,
         width: 24,
         height: 2,
       }),
@@ -154,8 +165,23 @@ export class Monitoring extends Construct {
       graph('Conflicts won by 1C per plan', [perPlan(RUN_EVENT_METRICS['order.conflict'], '')]),
     );
     this.dashboard.addWidgets(
-      graph('Throughput (orders per 5 min)', [emf('OrdersExported', 'exported to 1C'), emf('OrdersUpdatedInOneC', 'updated in 1C'), emf('OrdersUpdatedInGoodwix', 'updated in Goodwix')]),
-      graph('Conflicts, parked orders, retries', [emf('ConflictsWonByOneC', 'conflicts won by 1C'), emf('OrdersParked', 'parked'), emf('OrderRetries', 'retries')]),
+      graph('Orders exported to 1C per plan', [emfPerPlan('OrdersExported')]),
+      graph('Orders updated in 1C per plan', [emfPerPlan('OrdersUpdatedInOneC')]),
+      graph('Orders updated in Goodwix per plan', [emfPerPlan('OrdersUpdatedInGoodwix')]),
+    );
+    this.dashboard.addWidgets(
+      graph('Conflicts won by 1C per plan (orders)', [emfPerPlan('ConflictsWonByOneC')]),
+      graph('Parked orders per plan', [emfPerPlan('OrdersParked')]),
+      graph('Order retries per plan', [emfPerPlan('OrderRetries')]),
+    );
+    this.dashboard.addWidgets(
+      graph('1C latency per plan (p90, ms)', [emfPerPlan('OneCLatency', 'p90')]),
+      graph('1C errors per plan', [emfPerPlan('OneCErrors')]),
+      graph('Goodwix latency per plan (p90, ms)', [emfPerPlan('GoodwixLatency', 'p90')]),
+    );
+    this.dashboard.addWidgets(
+      graph('Goodwix errors per plan', [emfPerPlan('GoodwixErrors')]),
+      graph('Run duration per plan (max, s)', [emfPerPlan('RunDuration', 'Maximum')]),
       graph('Runs', [emf('RunsStartedBySchedule', 'started by schedule'), emf('RunsFinished', 'finished by collector'), emf('ScheduledStartFailures', 'start failures'), runsFailedTotal.with({ label: 'failed' })]),
     );
     this.dashboard.addWidgets(
@@ -164,28 +190,21 @@ export class Monitoring extends Construct {
       graph('DLQ depth', [queueMetric(props.runQueue, 'deadLetterQueue', 'visible', 'run DLQ'), queueMetric(props.orderQueue, 'deadLetterQueue', 'visible', 'order DLQ')]),
     );
     this.dashboard.addWidgets(
-      graph('Worker duration per batch (1C + Goodwix latency proxy)', [
+      graph('Worker duration per batch', [
         worker.metricDuration({ statistic: 'p50', period: PERIOD, label: 'p50' }),
         worker.metricDuration({ statistic: 'p90', period: PERIOD, label: 'p90' }),
         worker.metricDuration({ statistic: 'Maximum', period: PERIOD, label: 'max' }),
       ]),
       graph('Concurrent executions', fns.map(([name, fn]) => fn.metric('ConcurrentExecutions', { statistic: 'Maximum', period: PERIOD, label: name }))),
-      new cloudwatch.TextWidget({
-        markdown:
-          '### 1C latency\nThe functions publish no per-call 1C or Goodwix latency metric yet; the worker\'s duration (one order both ways, per batch) stands in. ' +
-          `Worker concurrency toward 1C is bounded by the event source's maxConcurrency.`,
-        width: 8,
-        height: 6,
-      }),
-    );
-    this.dashboard.addWidgets(
-      graph('Function errors', fns.map(([name, fn]) => fn.metricErrors({ statistic: 'Sum', period: PERIOD, label: name }))),
-      graph('Function throttles', fns.map(([name, fn]) => fn.metricThrottles({ statistic: 'Sum', period: PERIOD, label: name }))),
       graph('Control API', [
         props.api.metricCount({ statistic: 'Sum', period: PERIOD, label: 'requests' }),
         props.api.metricClientError({ statistic: 'Sum', period: PERIOD, label: '4xx' }),
         props.api.metricServerError({ statistic: 'Sum', period: PERIOD, label: '5xx' }),
       ]),
+    );
+    this.dashboard.addWidgets(
+      graph('Function errors', fns.map(([name, fn]) => fn.metricErrors({ statistic: 'Sum', period: PERIOD, label: name })), 12),
+      graph('Function throttles', fns.map(([name, fn]) => fn.metricThrottles({ statistic: 'Sum', period: PERIOD, label: name })), 12),
     );
     this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 }));
     this.dashboard.addWidgets(

@@ -358,10 +358,10 @@ describe('monitoring', () => {
     }
   });
 
-  test('the dashboard shows runs per plan, throughput, conflicts, parked orders, queue age, DLQ depth, errors and throttles', () => {
+  test('the dashboard shows runs per plan, throughput, conflicts, parked orders, 1C latency, queue age, DLQ depth, errors and throttles', () => {
     const dashboard = Object.values(serviceTemplate.findResources('AWS::CloudWatch::Dashboard'))[0];
     const body = JSON.stringify(dashboard?.['Properties']['DashboardBody']);
-    for (const needle of ['RunsCompleted', 'RunsFailed', 'OrdersExported', 'OrdersUpdatedInOneC', 'OrdersUpdatedInGoodwix', 'ConflictsWonByOneC', 'OrdersParked', 'ApproximateAgeOfOldestMessage', 'DLQ depth', 'Errors', 'Throttles']) {
+    for (const needle of ['RunsCompleted', 'RunsFailed', 'OrdersExported', 'OrdersUpdatedInOneC', 'OrdersUpdatedInGoodwix', 'ConflictsWonByOneC', 'OrdersParked', 'OneCLatency', 'GoodwixLatency', 'ApproximateAgeOfOldestMessage', 'DLQ depth', 'Errors', 'Throttles']) {
       assert.ok(body.includes(needle), `dashboard lacks ${needle}`);
     }
   });
