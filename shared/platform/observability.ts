@@ -7,9 +7,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
-export const logger = new Logger({ serviceName: 'goodwix-1c-exchange' });
+// Options given here would override the environment, so the defaults apply only without it
+// (the local runtime, tests): a stage's own service name and namespace come from the stack.
+const env = process.env;
 
-export const metrics = new Metrics({ namespace: 'Goodwix1CExchange', serviceName: 'goodwix-1c-exchange' });
+export const logger = new Logger(env.POWERTOOLS_SERVICE_NAME ? {} : { serviceName: 'goodwix-1c-exchange' });
+
+export const metrics = new Metrics({
+  ...(env.POWERTOOLS_METRICS_NAMESPACE ? {} : { namespace: 'Goodwix1CExchange' }),
+  ...(env.POWERTOOLS_SERVICE_NAME ? {} : { serviceName: 'goodwix-1c-exchange' }),
+});
 
 export { MetricUnit };
 

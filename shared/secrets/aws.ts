@@ -4,7 +4,7 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider as PowertoolsSecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SecretNotFoundError, SecretUnavailableError, type SecretsProvider } from './secrets.ts';
+import { SecretAccessDeniedError, SecretNotFoundError, SecretUnavailableError, type SecretsProvider } from './secrets.ts';
 
 export interface AwsSecretsOptions {
   /** Cache lifetime in seconds; at least 300 unless a test says otherwise. */
@@ -27,7 +27,9 @@ export class AwsSecretsProvider implements SecretsProvider {
       value = await this.#provider.get(ref, { maxAge: this.#maxAge });
     } catch (error) {
       const cause = (error as { cause?: { name?: string } }).cause ?? error;
-      if ((cause as { name?: string }).name === 'ResourceNotFoundException') throw new SecretNotFoundError(ref, { cause: stripMessage(cause) });
+      const name = (cause as { name?: string }).name;
+      if (name === 'ResourceNotFoundException') throw new SecretNotFoundError(ref, { cause: stripMessage(cause) });
+      if (name === 'AccessDeniedException') throw new SecretAccessDeniedError(ref, { cause: stripMessage(cause) });
       throw new SecretUnavailableError(ref, { cause: stripMessage(cause) });
     }
     if (typeof value !== 'string') throw new SecretNotFoundError(ref);

@@ -41,7 +41,20 @@ export class SecretInvalidError extends SecretError {
   }
 }
 
-/** Secrets Manager could not be reached or refused for now (throttling, network, 5xx, access). */
+/**
+ * The function may not read this secret: the stack grants only the deployment's secret prefix
+ * (`goodwix-1c-exchange/<stage>/…`, docs/deploy.md). Retrying cannot help; the plan must name a
+ * secret under the prefix.
+ */
+export class SecretAccessDeniedError extends SecretError {
+  readonly code = 'SECRET_ACCESS_DENIED';
+  readonly retryable = false;
+  constructor(ref: string, options: { cause?: unknown } = {}) {
+    super(`Secret ${ref}: access denied; plans may only name secrets under the deployment's prefix (docs/deploy.md)`, { ...options, context: { secret: ref } });
+  }
+}
+
+/** Secrets Manager could not be reached or refused for now (throttling, network, 5xx). */
 export class SecretUnavailableError extends SecretError {
   readonly code = 'SECRET_UNAVAILABLE';
   readonly retryable = true;

@@ -12,6 +12,7 @@ import {
   SecretUnavailableError,
   getGoodwixPassword,
   getOneCCredentials,
+  SecretAccessDeniedError,
 } from '#secrets/secrets';
 
 /** A real Secrets Manager client whose `send` answers from a map (no network) and counts calls. */
@@ -78,11 +79,13 @@ describe('secrets by reference', () => {
     assert.deepEqual(calls, ['goodwix/alfa']);
   });
 
-  test('tells a missing secret from an unavailable Secrets Manager', async () => {
+  test('tells a missing secret and one outside the granted prefix from an unavailable Secrets Manager', async () => {
     const missing = new AwsSecretsProvider({ client: fakeSecretsManager({}).client });
+    const denied = new AwsSecretsProvider({ client: fakeSecretsManager({}, 'AccessDeniedException').client });
     const throttled = new AwsSecretsProvider({ client: fakeSecretsManager({}, 'ThrottlingException').client });
 
     await assert.rejects(missing.getSecret('goodwix/none'), (error: unknown) => error instanceof SecretNotFoundError && !error.retryable);
+    await assert.rejects(denied.getSecret('other/secret'), (error: unknown) => error instanceof SecretAccessDeniedError && !error.retryable);
     await assert.rejects(throttled.getSecret('goodwix/none'), (error: unknown) => error instanceof SecretUnavailableError && error.retryable);
   });
 });
