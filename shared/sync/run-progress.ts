@@ -114,7 +114,7 @@ export class RunProgressRepository {
 
   /**
    * Records an order's outcome and counts it, once: false when the order was already done in
-   * this run (a redelivered message) or was never registered (a message of a closed run).
+   * this run (a redelivered message), was never registered, or its run is gone.
    */
   async complete(planId: string, runId: string, done: OrderDone): Promise<boolean> {
     const counters = Object.entries(done.counters).filter(([, n]) => (n ?? 0) > 0);
@@ -150,6 +150,8 @@ export class RunProgressRepository {
                   TableName: this.store.tableName,
                   Key: this.runKey(planId, runId),
                   UpdateExpression: `ADD ${adds.join(', ')}`,
+                  // A message of a run that is gone (expired, or never written) counts nowhere.
+                  ConditionExpression: 'attribute_exists(pk)',
                   ...(counters.length ? { ExpressionAttributeNames: names } : {}),
                   ExpressionAttributeValues: values,
                 },

@@ -6,12 +6,14 @@
 import { after, before } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import { createRunQueue, localSqsClient, startSqsEmulator, type SqsEmulator } from '#local/runtime/services';
+import { createOrderQueue, createRunQueue, localSqsClient, startSqsEmulator, type SqsEmulator } from '#local/runtime/services';
 
 export interface TestSqs {
   readonly endpoint: string;
   readonly client: SQSClient;
   newRunQueue(options?: { visibilityTimeoutSeconds?: number }): Promise<{ queueUrl: string; dlqUrl: string }>;
+  /** An order queue (and its DLQ) from `#sync/order-queue`'s definition */
+  newOrderQueue(options?: { visibilityTimeoutSeconds?: number }): Promise<{ queueUrl: string; dlqUrl: string }>;
   /** Every message available now (short polls until one comes back empty) */
   receiveAll(queueUrl: string): Promise<Message[]>;
 }
@@ -40,6 +42,9 @@ export function useSqs(): TestSqs {
     },
     async newRunQueue(options = {}) {
       return createRunQueue(started().client, `run-queue-${randomBytes(4).toString('hex')}`, options);
+    },
+    async newOrderQueue(options = {}) {
+      return createOrderQueue(started().client, `order-queue-${randomBytes(4).toString('hex')}`, options);
     },
     async receiveAll(queueUrl) {
       const out: Message[] = [];

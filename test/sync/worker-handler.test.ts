@@ -1,0 +1,92 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { createWorkerHandler, workerFromConfig } from '#functions/worker/app';
+import { loadWorkerConfig } from '#functions/worker/config';
+import { demoSecrets } from '#local/runtime/demo-plan';
+import { MemoryEventPublisher } from '#runs/events';
+import { LocalSecretsProvider } from '#secrets/secrets';
+import { PlanRepository } from '#store/plans';
+import { BindingRepository } from '#sync/bindings';
+import { useDynamoDb } from '#test/dynamodb';
+import { aPlan } from '#test/plans';
+import { useSqs } from '#test/sqs';
+
+const dynamo = useDynamoDb();
+const sqs = useSqs();
+const silent = new Logger({ logLevel: 'SILENT' });
+const context = { functionName: 'worker', awsRequestId: 'test', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:worker', memoryLimitInMB: '256', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+
+/** A worker whose plan points at a Goodwix that refuses connections: every order fails, retryably. */
+async function setup() {
+  const store = await dynamo.newStore();
+  const { queueUrl } = await sqs.newOrderQueue({ visibilityTimeoutSeconds: 30 });
+  const env = { TABLE_NAME: store.tableName, ORDER_QUEUE_URL: queueUrl, EVENT_BUS_NAME: 'bus', MAX_RECEIVE_COUNT: '3', RETRY_BASE_SECONDS: '7', DYNAMODB_ENDPOINT: dynamo.endpoint, SQS_ENDPOINT: sqs.endpoint, AWS_REGION: 'us-east-1' };
+  const plan = aPlan();
+  await new PlanRepository(store).put(plan);
+  const wiring = workerFromConfig(loadWorkerConfig(env), {
+    events: new MemoryEventPublisher(),
+    logger: silent,
+    secrets: new LocalSecretsProvider(demoSecrets()),
+    tuning: { goodwixMaxAttempts: 1, onecRetry: { attempts: 1 } },
+  });
+  const handler = createWorkerHandler(wiring, { logger: silent });
+  return { plan, handler, queueUrl, bindings: new BindingRepository(store) };
+}
+
+async function delivered(queueUrl: string, body: object, group: string) {
+  await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(body), MessageGroupId: group, MessageDeduplicationId: `${Date.now()}-${Math.random()}` }));
+  const { Messages } = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, MessageSystemAttributeNames: ['All'] }));
+  return Messages![0]!;
+}
+
+function eventOf(message: { MessageId?: string; ReceiptHandle?: string; Body?: string }, receiveCount: number, group: string): SQSEvent {
+  return {
+    Records: [
+      {
+        messageId: message.MessageId!, receiptHandle: message.ReceiptHandle!, body: message.Body!,
+        attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0', MessageGroupId: group },
+        messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:orders.fifo', awsRegion: 'us-east-1',
+      },
+    ],
+  };
+}
+
+describe('worker handler (SQS FIFO order queue)', () => {
+  test('reports a retryable failure for SQS to redeliver, and puts the message out of sight for the back-off', async () => {
+    const { plan, handler, queueUrl } = await setup();
+    const group = `${plan.id}#100001`;
+    const message = await delivered(queueUrl, { kind: 'order', planId: plan.id, runId: 'run-1', orderId: '100001' }, group);
+
+    const response = await handler(eventOf(message, 1, group), context);
+
+    assert.deepEqual(response, { batchItemFailures: [{ itemIdentifier: message.MessageId }] });
+    const { Attributes } = await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }));
+    assert.equal(Attributes?.ApproximateNumberOfMessagesNotVisible, '1', 'still in flight: invisible for the back-off, not deleted');
+  });
+
+  test('parks the order on its last delivery instead of throwing it to the DLQ, with the error on its sync record', async () => {
+    const { plan, handler, queueUrl, bindings } = await setup();
+    const group = `${plan.id}#100002`;
+    const message = await delivered(queueUrl, { kind: 'order', planId: plan.id, runId: 'run-1', orderId: '100002' }, group);
+
+    const response = await handler(eventOf(message, 3, group), context);
+
+    assert.deepEqual(response, { batchItemFailures: [] });
+    const binding = await bindings.get(plan.id, '100002');
+    assert.equal(binding?.parked?.code, 'GOODWIX_NETWORK');
+    assert.equal(binding?.open, true, 'the next run tries it again');
+  });
+
+  test('sends a message that does not parse to the DLQ (reported as failed) without touching anything', async () => {
+    const { plan, handler, queueUrl } = await setup();
+    const group = `${plan.id}#x`;
+    const message = await delivered(queueUrl, { kind: 'order', planId: plan.id, orderId: 'not-a-number' }, group);
+
+    const response = await handler(eventOf(message, 1, group), context);
+
+    assert.deepEqual(response, { batchItemFailures: [{ itemIdentifier: message.MessageId }] });
+  });
+});
