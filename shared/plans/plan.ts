@@ -183,6 +183,11 @@ const ordersSchema = z.pipe(
     newOrderStatus: z._default(z.enum(NEW_ORDER_STATUSES), 'КОбеспечению'),
     reservation: z.optional(z.enum(RESERVATION_VARIANTS)),
     statusMap: z.prefault(statusMapSchema, {}),
+    /**
+     * Orders confirmed in Goodwix before this date are never created in 1C: connecting an
+     * account with a history must not copy years of orders (often entered by hand already).
+     */
+    exportFrom: z.optional(isoDate),
   }),
   z.transform((orders) => ({ ...orders, reservation: orders.reservation ?? defaultReservation(orders.newOrderStatus) })),
 );

@@ -140,13 +140,19 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
   const { plan, onec, refs } = ports;
   const now = clock(ports);
   if (order.status === 'new') return skipped(request, 'not confirmed in Goodwix yet');
-  if ((order.status === 'cancelled' || order.status === 'rejected') && !binding?.onec) {
-    // Ended in Goodwix before it ever reached 1C: nothing to create; a parked record is closed.
+  const notForOneC =
+    !['confirmed', 'in_progress', 'ready_to_ship'].includes(order.status)
+      ? `${order.status} in Goodwix before it reached 1C`
+      : plan.orders.exportFrom && oneCLocalTime(new Date(order.confirmedAt ?? order.createdAt), plan.schedule.timeZone).slice(0, 10) < plan.orders.exportFrom
+        ? `confirmed before the plan's exportFrom (${plan.orders.exportFrom})`
+        : null;
+  if (notForOneC) {
+    // Finished in Goodwix, or older than the exchange: nothing to create; a parked record is closed.
     if (binding) {
-      const entry: SyncEntry = { at: now.toISOString(), runId: request.runId, outcome: 'skipped', toOneC: 0, toGoodwix: 0, conflicts: 0, message: `${order.status} in Goodwix before it reached 1C` };
+      const entry: SyncEntry = { at: now.toISOString(), runId: request.runId, outcome: 'skipped', toOneC: 0, toGoodwix: 0, conflicts: 0, message: notForOneC };
       await ports.bindings.save(withEntry({ ...binding, open: false, parked: null, status: order.status, updatedAt: now.toISOString() }, entry), binding);
     }
-    return skipped(request, `${order.status} in Goodwix before it reached 1C`);
+    return skipped(request, notForOneC);
   }
   if (order.lines.length === 0) throw new InvalidOrderError(`Goodwix order ${order.number} has no lines`, { context: { orderId: order.id } });
 

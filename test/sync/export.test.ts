@@ -63,6 +63,22 @@ describe('Goodwix → 1C export', () => {
     assert.equal(doc?.contract, contractBuyer!.contractRef, 'the agreement settles by contracts: the buyer\'s contract is filled');
   });
 
+  test('never creates orders confirmed before the plan\'s exportFrom, nor orders that ended in Goodwix before reaching 1C', async () => {
+    const w = await exchange.world({ orders: { exportFrom: '2999-01-01' } });
+    const old = w.goodwixSandbox.actions.placeOrder({ buyerId: headOffice!.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 1 }] });
+    const w2 = await exchange.world();
+    const cancelled = w2.goodwixSandbox.actions.placeOrder({ buyerId: headOffice!.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 1 }] });
+    w2.goodwixSandbox.actions.cancelOrder(cancelled.id, 'Передумали');
+
+    const first = await syncOrder(w.ports(), w.request(old.id));
+    const second = await syncOrder(w2.ports(), w2.request(cancelled.id));
+
+    assert.deepEqual([first.outcome, first.message], ['skipped', "confirmed before the plan's exportFrom (2999-01-01)"]);
+    assert.deepEqual([second.outcome, second.message], ['skipped', 'cancelled in Goodwix before it reached 1C']);
+    assert.deepEqual(await w.onec.findOrdersByClientNumber(stableKey(String(old.id))), []);
+    assert.deepEqual(await w.onec.findOrdersByClientNumber(stableKey(String(cancelled.id))), []);
+  });
+
   test('creates the order "На согласовании" without reserving anything when the plan says so', async () => {
     const w = await exchange.world({ orders: { newOrderStatus: 'НеСогласован', reservation: undefined } });
     const placed = w.goodwixSandbox.actions.placeOrder({ buyerId: headOffice!.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 3 }] });
