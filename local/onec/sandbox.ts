@@ -38,6 +38,11 @@ export interface OneCSandboxOptions {
   users?: { login: string; password: string }[];
   /** 'demo' (default): the demo supplier's base; 'empty': catalogs and documents empty */
   seed?: 'demo' | 'empty';
+  /**
+   * Multiplies the demo base's opening stock (default 1), so thousands of exported orders can
+   * be posted with their reserves (`npm run bench`); the demo's own figures assume 1.
+   */
+  stockScale?: number;
   faults?: Partial<OneCFaults>;
   /**
    * Longest request target (path + query, as sent, percent-encoded) answered; longer ones get
@@ -122,7 +127,9 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
   if (users.length === 0) throw new RangeError('at least one user is required');
   const base = new OneCBase(ENTITIES);
   const engine = new Engine(base);
-  if ((options.seed ?? 'demo') === 'demo') seedDemo(base, engine);
+  const stockScale = options.stockScale ?? 1;
+  if (!(Number.isInteger(stockScale) && stockScale >= 1)) throw new RangeError(`stockScale must be a positive integer, not ${stockScale}`);
+  if ((options.seed ?? 'demo') === 'demo') seedDemo(base, engine, { stockScale });
   const faults = new FaultState(options.faults ?? {});
   const requests: OneCRequestRecord[] = [];
   const metadataXml = buildMetadata();

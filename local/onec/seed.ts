@@ -29,7 +29,9 @@ export const seedIds = {
 const vatByRate = (rate: number): string =>
   rate === 20 ? demoOneC.vatRates.vat20.ref : rate === 10 ? demoOneC.vatRates.vat10.ref : demoOneC.vatRates.none.ref;
 
-export function seedDemo(base: OneCBase, engine: Engine): void {
+/** `stockScale` multiplies every opening stock quantity (default 1; benchmarks that export thousands of orders raise it). */
+export function seedDemo(base: OneCBase, engine: Engine, options: { stockScale?: number } = {}): void {
+  const stockScale = options.stockScale ?? 1;
   const def = (set: string): EntityDef => base.def(set)!;
   const put = (set: string, values: Rec): Rec => base.insert(def(set), values);
 
@@ -114,7 +116,7 @@ export function seedDemo(base: OneCBase, engine: Engine): void {
         LineNumber: opening.length + 1, Active: true, RecordType: 'Receipt',
       };
       for (const f of [...stockReg.dimensions, ...stockReg.resources, ...stockReg.attributes]) m[f.name] = f.kind === 'Guid' ? EMPTY_REF : f.kind === 'Boolean' ? false : 0;
-      Object.assign(m, { Номенклатура_Key: product, Характеристика_Key: variant, Склад_Key: warehouse, ВНаличии: qty, КонтролироватьОстатки: true });
+      Object.assign(m, { Номенклатура_Key: product, Характеристика_Key: variant, Склад_Key: warehouse, ВНаличии: qty * stockScale, КонтролироватьОстатки: true });
       opening.push(m);
     }
   };

@@ -68,6 +68,12 @@ export interface LocalRuntimeOptions {
   readonly retryBaseSeconds?: number;
   /** Orders handed to the worker per invocation (default 10, as in AWS) */
   readonly workerBatchSize?: number;
+  /**
+   * Worker invocations at once (default 1): that many loops poll the order queue, each handing
+   * its batch to the worker and waiting for it, as Lambda's SQS event source does with
+   * `maxConcurrency` N. FIFO groups (one per order) keep an order on one loop at a time.
+   */
+  readonly workerConcurrency?: number;
   /** Visibility timeout of the local run queue, seconds (default 10: a failed run message comes back soon) */
   readonly visibilityTimeoutSeconds?: number;
   /** Secrets by reference (default: the demo plan's, when `demo` is given) */
@@ -233,6 +239,8 @@ function toSqsRecord(message: Message, queueArn: string): SQSRecord {
 }
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const workerConcurrency = options.workerConcurrency ?? 1;
+  if (!Number.isInteger(workerConcurrency) || workerConcurrency < 1) throw new RangeError(`workerConcurrency must be a positive integer, not ${workerConcurrency}`);
   const print = options.print ?? ((line: string) => console.log(line));
   const token = options.token ?? randomBytes(32).toString('hex');
   const started: { dynamo?: DynamoDbLocal; sqs?: SqsEmulator } = {};
@@ -429,7 +437,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     let polling = options.collector !== false;
     if (polling) {
-      const loops = sources.map((source) =>
+      const pollers = [runSource, ...Array.from({ length: workerConcurrency }, () => orderSource)];
+      const loops = pollers.map((source) =>
         (async () => {
           while (polling) {
             try {

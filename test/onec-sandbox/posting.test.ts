@@ -365,6 +365,21 @@ describe('1C sandbox posting', () => {
       assert.deepEqual(viaQuery.json.value, [{ Номенклатура_Key: demo.bosch.ref, ВНаличииBalance: 52, КОтгрузкеBalance: 0 }]);
     });
 
+    test('stockScale multiplies the opening stock, so many more orders can reserve', async (t) => {
+      // Prepare
+      const { sandbox, http } = await startSandbox({ stockScale: 100 });
+      t.after(() => sandbox.close());
+      // Act
+      const level = await http.onHand(demo.level.ref, demo.main);
+      const o = await http.create(ORDERS, orderBody([{ product: demo.level, qty: 250 }]));
+      const post = await http.postDoc(ORDERS, o.Ref_Key);
+      // Assess
+      assert.equal(level, 300, 'the demo base has 3 levels at the main warehouse');
+      assert.equal(post.status, 200, post.text);
+      assert.equal(await http.reservedBy(o.Ref_Key, demo.level.ref), 250);
+      await assert.rejects(startSandbox({ stockScale: 0.5 }), RangeError);
+    });
+
     test('Balance without Condition answers (no extra delay) and is flagged in the stats', async (t) => {
       // Prepare
       const { sandbox, http } = await startSandbox();
