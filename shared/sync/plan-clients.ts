@@ -8,11 +8,22 @@ import type { RequestEvent } from '#onec/client';
 import { OneCTrade } from '#onec/trade';
 import type { Plan } from '#plans/plan';
 import { getGoodwixPassword, getOneCCredentials, type SecretsProvider } from '#secrets/secrets';
+import { OneCReferences } from './references.ts';
 
 export interface PlanClients {
   readonly onec: OneCTrade;
   readonly goodwix: GoodwixClient;
+  /**
+   * 1C reference lookups shared by the orders this container exchanges for the plan, renewed
+   * every few minutes: VAT rates, cancel reasons, the agreement, products and counterparties
+   * are read once per window instead of once per order (they change rarely, and a product
+   * marked for deletion meanwhile is still a valid reference in 1C).
+   */
+  references(): OneCReferences;
 }
+
+/** How long reference lookups are reused (default 5 minutes). */
+export const REFERENCES_TTL_MS = 5 * 60_000;
 
 /** Sees every HTTP attempt of a plan's clients: latency and error metrics. */
 export interface ClientObserver {
@@ -25,6 +36,8 @@ export interface ClientTuning {
   readonly onecRetry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   readonly goodwixMaxAttempts?: number;
   readonly goodwixBackoff?: { baseMs?: number; maxMs?: number };
+  /** Reuse of reference lookups, ms (tests set 0: every order reads afresh) */
+  readonly referencesTtlMs?: number;
 }
 
 export class PlanClientCache {
@@ -68,7 +81,14 @@ export class PlanClientCache {
       ...(this.tuning.goodwixBackoff ? { backoff: this.tuning.goodwixBackoff } : {}),
       ...(this.observer ? { onRequest: (event: GoodwixRequestEvent) => this.observer!.goodwix(event, plan.id) } : {}),
     });
-    return { onec, goodwix };
+    const ttl = this.tuning.referencesTtlMs ?? REFERENCES_TTL_MS;
+    let refs: { value: OneCReferences; until: number } | null = null;
+    const references = (): OneCReferences => {
+      const now = Date.now();
+      if (!refs || now >= refs.until) refs = { value: new OneCReferences(onec), until: now + ttl };
+      return refs.value;
+    };
+    return { onec, goodwix, references };
   }
 
   close(): void {

@@ -23,6 +23,7 @@ export class OneCReferences {
   private vatRatesPromise?: Promise<CatalogItem<'vatRates'>[]>;
   private reasonsPromise?: Promise<CatalogItem<'cancelReasons'>[]>;
   private readonly agreements = new Map<string, Promise<Agreement | undefined>>();
+  private readonly buyers = new Map<string, Promise<BuyerRefs>>();
   private readonly products = new Map<string, CatalogItem<'products'> | null>();
   private readonly characteristics = new Map<string, CatalogItem<'characteristics'> | null>();
 
@@ -31,11 +32,14 @@ export class OneCReferences {
   // ---- VAT ------------------------------------------------------------------------------------
 
   private vatRates(): Promise<CatalogItem<'vatRates'>[]> {
-    this.vatRatesPromise ??= (async () => {
-      const out: CatalogItem<'vatRates'>[] = [];
-      for await (const item of this.onec.listCatalog('vatRates')) if (!item.deletionMark) out.push(item);
-      return out;
-    })();
+    this.vatRatesPromise ??= forgetOnFailure(
+      (async () => {
+        const out: CatalogItem<'vatRates'>[] = [];
+        for await (const item of this.onec.listCatalog('vatRates')) if (!item.deletionMark) out.push(item);
+        return out;
+      })(),
+      () => (this.vatRatesPromise = undefined),
+    );
     return this.vatRatesPromise;
   }
 
@@ -62,11 +66,14 @@ export class OneCReferences {
   // ---- cancel reasons ---------------------------------------------------------------------------
 
   private reasons(): Promise<CatalogItem<'cancelReasons'>[]> {
-    this.reasonsPromise ??= (async () => {
-      const out: CatalogItem<'cancelReasons'>[] = [];
-      for await (const item of this.onec.listCatalog('cancelReasons')) out.push(item);
-      return out;
-    })();
+    this.reasonsPromise ??= forgetOnFailure(
+      (async () => {
+        const out: CatalogItem<'cancelReasons'>[] = [];
+        for await (const item of this.onec.listCatalog('cancelReasons')) out.push(item);
+        return out;
+      })(),
+      () => (this.reasonsPromise = undefined),
+    );
     return this.reasonsPromise;
   }
 
@@ -88,7 +95,7 @@ export class OneCReferences {
   async agreement(ref: string): Promise<Agreement | undefined> {
     let pending = this.agreements.get(ref);
     if (!pending) {
-      pending = this.onec.readCatalogItem('agreements', ref);
+      pending = forgetOnFailure(this.onec.readCatalogItem('agreements', ref), () => this.agreements.delete(ref));
       this.agreements.set(ref, pending);
     }
     return pending;
@@ -99,7 +106,17 @@ export class OneCReferences {
    * buyer's ИНН/КПП; otherwise the single counterparty with that ИНН and КПП. ИНН alone picks
    * the wrong one for branches, so it is never enough, and several matches are never guessed.
    */
-  async buyer(buyer: GoodwixOrderBuyer): Promise<BuyerRefs> {
+  buyer(buyer: GoodwixOrderBuyer): Promise<BuyerRefs> {
+    const key = `${buyer.counterpartyId ?? ''}|${buyer.partnerId ?? ''}|${buyer.inn}|${buyer.kpp ?? ''}`;
+    let pending = this.buyers.get(key);
+    if (!pending) {
+      pending = forgetOnFailure(this.resolveBuyer(buyer), () => this.buyers.delete(key));
+      this.buyers.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async resolveBuyer(buyer: GoodwixOrderBuyer): Promise<BuyerRefs> {
     const who = `buyer ${buyer.id} «${buyer.name}» (ИНН ${buyer.inn}${buyer.kpp ? `, КПП ${buyer.kpp}` : ''})`;
     let counterparty: CatalogItem<'counterparties'> | undefined;
     if (buyer.counterpartyId) {
@@ -151,12 +168,18 @@ export class OneCReferences {
 
   /** Checks that every line's nomenclature (and characteristic) exists in 1C; names the first that does not. */
   async checkProducts(lines: readonly GoodwixOrderLine[]): Promise<void> {
-    const wantedProducts = lines.map((l) => l.nomenclatureId).filter((r) => !this.products.has(r));
+    // What was found unusable is read again each time: a product someone fixes in 1C counts at once.
+    const usable = (ref: string) => {
+      const p = this.products.get(ref);
+      return Boolean(p && !p.deletionMark && !p.isFolder);
+    };
+    const usableVariant = (ref: string) => Boolean(this.characteristics.get(ref) && !this.characteristics.get(ref)!.deletionMark);
+    const wantedProducts = lines.map((l) => l.nomenclatureId).filter((r) => !usable(r));
     if (wantedProducts.length) {
       const found = await this.onec.readCatalogItems('products', wantedProducts);
       for (const ref of wantedProducts) this.products.set(ref, found.get(ref) ?? null);
     }
-    const wantedVariants = lines.map((l) => l.characteristicId).filter((r): r is string => r !== null && !this.characteristics.has(r));
+    const wantedVariants = lines.map((l) => l.characteristicId).filter((r): r is string => r !== null && !usableVariant(r));
     if (wantedVariants.length) {
       const found = await this.onec.readCatalogItems('characteristics', wantedVariants);
       for (const ref of wantedVariants) this.characteristics.set(ref, found.get(ref) ?? null);
@@ -189,4 +212,10 @@ export class OneCReferences {
   productName(nomenclature: string): string | null {
     return this.products.get(nomenclature)?.description ?? null;
   }
+}
+
+/** A lookup that failed (1C unreachable) is not kept: the next order asks again. */
+function forgetOnFailure<T>(pending: Promise<T>, forget: () => void): Promise<T> {
+  pending.catch(forget);
+  return pending;
 }

@@ -16,7 +16,6 @@ import type { BindingRepository } from './bindings.ts';
 import { finalizeIfDone, type FinalizeDeps } from './finalize.ts';
 import type { OrderMessage } from './order-queue.ts';
 import { parkOrder, syncOrder, type SyncLogger, type SyncPorts, type SyncRequest, type SyncResult } from './order-sync.ts';
-import { OneCReferences } from './references.ts';
 import { encodeProduct } from './reserves.ts';
 
 export interface WorkerDeps extends FinalizeDeps {
@@ -58,7 +57,7 @@ export async function processOrderMessage(deps: WorkerDeps, message: OrderMessag
     onec: clients.onec,
     goodwix: clients.goodwix,
     bindings: deps.bindings,
-    refs: new OneCReferences(clients.onec),
+    refs: clients.references(),
     ...(deps.run.now ? { now: deps.run.now } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
   };

@@ -30,8 +30,11 @@ export interface World {
   readonly bindings: BindingRepository;
   /** Fresh ports (new reference cache), as a new worker batch would have */
   ports(): SyncPorts;
+  /** A request as a new run would send it (each call its own run id, unless `extra.runId`) */
   request(orderId: number | string, extra?: Partial<SyncRequest>): SyncRequest;
 }
+
+let runs = 0;
 
 export function useExchange() {
   const dynamo = useDynamoDb();
@@ -72,7 +75,7 @@ export function useExchange() {
       return {
         plan, onecSandbox: onecSb, goodwixSandbox: gwSb, onec, goodwix, bindings,
         ports: () => ({ plan, onec, goodwix, bindings, refs: new OneCReferences(onec) }),
-        request: (orderId, extra = {}) => ({ planId: plan.id, runId: 'test-run', orderId: String(orderId), ...extra }),
+        request: (orderId, extra = {}) => ({ planId: plan.id, runId: `run-${++runs}`, orderId: String(orderId), ...extra }),
       };
     },
   };

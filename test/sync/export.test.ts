@@ -215,7 +215,8 @@ describe('Goodwix → 1C export', () => {
   test('makes no writes when neither side changed since the last exchange', async () => {
     const w = await exchange.world();
     const placed = w.goodwixSandbox.actions.placeOrder({ buyerId: headOffice!.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 1 }] });
-    await syncOrder(w.ports(), w.request(placed.id));
+    const first = await syncOrder(w.ports(), w.request(placed.id));
+    assert.equal(first.outcome, 'exported', JSON.stringify(first));
     w.onecSandbox.stats.reset();
     w.goodwixSandbox.stats.reset();
 
