@@ -12,6 +12,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CanonicalOrder, OrderStatus } from '#core/canonical';
 import type { Conflict } from '#core/merge';
+import type { AffectedProduct } from './order-sync.ts';
 import type { StoreContext } from '#store/client';
 import { isConditionFailure, toStoreError } from '#store/errors';
 import { withoutKeys } from '#store/items';
@@ -46,6 +47,11 @@ export interface SyncEntry {
   readonly toGoodwix: number;
   readonly conflicts: number;
   readonly message?: string;
+  /**
+   * Products whose reserves the exchange moved: a redelivery of the same run's message after
+   * the attempt that wrote this entry died reports them again, so the run refreshes them.
+   */
+  readonly products?: readonly AffectedProduct[];
 }
 
 export interface Binding {

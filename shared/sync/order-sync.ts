@@ -214,13 +214,14 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
   ports.logger?.info(outcome === 'exported' ? 'order exported to 1C' : 'order found in 1C by its key', { planId: request.planId, orderId: request.orderId, onecNumber: doc.number });
 
   const pushed = await pushToGoodwix(ports, order, onecView, doc);
+  const products = productsOf(onecView.lines);
   const entry: SyncEntry = {
-    at: now.toISOString(), runId: request.runId, outcome, toOneC: goodwix.lines.length, toGoodwix: pushed.changes, conflicts: 0,
+    at: now.toISOString(), runId: request.runId, outcome, toOneC: goodwix.lines.length, toGoodwix: pushed.changes, conflicts: 0, products,
     ...(postingError ? { message: `1C refused to post: ${postingError.message}` } : {}),
   };
   saved = await ports.bindings.save(withEntry({ ...saved, base: pushed.base, goodwixVersion: pushed.version, status: pushed.base.status, open: !isTerminal(pushed.base.status), updatedAt: now.toISOString() }, entry), saved);
   return {
-    orderId: request.orderId, outcome, toOneC: goodwix.lines.length, toGoodwix: pushed.changes, conflicts: [], products: productsOf(onecView.lines),
+    orderId: request.orderId, outcome, toOneC: goodwix.lines.length, toGoodwix: pushed.changes, conflicts: [], products,
     onecNumber: doc.number,
     ...(postingError ? { message: postingError.message, error: { code: postingError.code, message: `1C refused to post order ${doc.number}: ${postingError.message}` } } : {}),
   };
@@ -284,7 +285,12 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
   const upToDate =
     order.version === binding.goodwixVersion && doc.dataVersion === binding.onecDataVersion && fingerprint === binding.onecShipments;
   if (upToDate && !request.force && !binding.needsPosting && !binding.parked) {
-    return { orderId: request.orderId, outcome: 'unchanged', toOneC: 0, toGoodwix: 0, conflicts: [], products: [], onecNumber: doc.number };
+    // This run's message again, after the attempt that did the work died before the run recorded
+    // it (a killed Lambda): nothing to write, but the reserves that attempt moved are still this
+    // run's to refresh.
+    const done = binding.history[0];
+    const products = request.runId !== null && done?.runId === request.runId ? (done.products ?? []) : [];
+    return { orderId: request.orderId, outcome: 'unchanged', toOneC: 0, toGoodwix: 0, conflicts: [], products, onecNumber: doc.number };
   }
 
   const base = binding.base!;
@@ -322,8 +328,10 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
   const pushed = await pushToGoodwix(ports, order, target, written);
   const conflicts = merged.conflicts;
   const outcome: SyncOutcome = changesFor1C || pushed.changes > 0 || binding.needsPosting ? 'updated' : 'unchanged';
+  const products = productsOf([...base.lines, ...pushed.base.lines]);
   const entry: SyncEntry = {
     at: now.toISOString(), runId: request.runId, outcome, toOneC: merged.fromGoodwix.length, toGoodwix: pushed.changes, conflicts: conflicts.length,
+    ...(outcome === 'updated' ? { products } : {}),
     ...(postingError ? { message: `1C refused to post: ${postingError.message}` } : {}),
   };
   const next: Binding = withEntry(
@@ -349,7 +357,7 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
   }
   return {
     orderId: request.orderId, outcome, toOneC: merged.fromGoodwix.length, toGoodwix: pushed.changes, conflicts, onecNumber: written.number,
-    products: productsOf([...base.lines, ...pushed.base.lines]),
+    products,
     ...(postingError ? { message: postingError.message, error: { code: postingError.code, message: `1C refused to post order ${written.number}: ${postingError.message}` } } : {}),
   };
 }
