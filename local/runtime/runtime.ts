@@ -24,12 +24,12 @@ import { collectorPortsFromConfig, createCollectorHandler } from '#functions/col
 import { loadCollectorConfig } from '#functions/collector/config';
 import { createTickHandler, tickPortsFromConfig } from '#functions/tick/app';
 import { loadTickConfig } from '#functions/tick/config';
-import { createWorkerHandler, workerFromConfig } from '#functions/worker/app';
+import { createWorkerHandler, workerFromConfig, type WorkerWiring } from '#functions/worker/app';
 import { loadWorkerConfig } from '#functions/worker/config';
 import type { ClientTuning } from '#sync/plan-clients';
 import { parsePlan, type PlanInput } from '#plans/plan';
 import type { PlanConnectors } from '#runs/check-plan';
-import type { CollectBody } from '#runs/collector';
+import type { CollectBody, CollectorPorts } from '#runs/collector';
 import { JournalEventPublisher } from '#runs/events';
 import type { ControlPorts } from '#runs/ports';
 import type { TickResult } from '#runs/tick';
@@ -93,6 +93,25 @@ export interface LocalRuntimeOptions {
   readonly now?: () => Date;
   /** Lock lease, seconds (default 900) */
   readonly lockTtlSeconds?: number;
+  /**
+   * Test-only seams (the chaos suite, test/chaos/): wrap what the collector and the worker run
+   * with, and each queue invocation, to kill invocations at random points. Never set by
+   * `npm start`; absent, the runtime is unchanged.
+   */
+  readonly testHooks?: LocalRuntimeTestHooks;
+}
+
+/** An SQS-triggered handler as the runtime's event sources invoke it. */
+export type QueueHandler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: { itemIdentifier: string }[] } | void>;
+
+/** Test-only: see `LocalRuntimeOptions.testHooks`. */
+export interface LocalRuntimeTestHooks {
+  /** Replaces the collector's ports (after they are built from the configuration) */
+  readonly collectorPorts?: (ports: CollectorPorts) => CollectorPorts;
+  /** Replaces the worker's wiring (dependencies, SQS client) before its handler is made */
+  readonly workerWiring?: (wiring: WorkerWiring) => WorkerWiring;
+  /** Wraps each function's handler as its queue's event source invokes it */
+  readonly invocation?: (name: 'collector' | 'worker', handler: QueueHandler) => QueueHandler;
 }
 
 export interface LocalRuntime {
@@ -315,17 +334,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const tickLogger = loggerFor('tick');
     const tickHandler = createTickHandler(tickPortsFromConfig(tickConfig, { ...overrides, logger: tickLogger }), { logger: tickLogger });
     const collectorLogger = loggerFor('collector');
-    const collector = createCollectorHandler(
-      collectorPortsFromConfig(collectorConfig, {
-        ...overrides,
-        logger: collectorLogger,
-        ...(options.collect ? { collect: options.collect } : {}),
-        ...(options.tuning ? { tuning: options.tuning } : {}),
-      }),
-      { logger: collectorLogger },
-    );
+    const hooks = options.testHooks ?? {};
+    const collectorPorts = collectorPortsFromConfig(collectorConfig, {
+      ...overrides,
+      logger: collectorLogger,
+      ...(options.collect ? { collect: options.collect } : {}),
+      ...(options.tuning ? { tuning: options.tuning } : {}),
+    });
+    const collector = createCollectorHandler(hooks.collectorPorts ? hooks.collectorPorts(collectorPorts) : collectorPorts, { logger: collectorLogger });
     const workerLogger = loggerFor('worker');
-    const worker = createWorkerHandler(workerFromConfig(workerConfig, { ...overrides, logger: workerLogger, ...(options.tuning ? { tuning: options.tuning } : {}) }), {
+    const workerWiring = workerFromConfig(workerConfig, { ...overrides, logger: workerLogger, ...(options.tuning ? { tuning: options.tuning } : {}) });
+    const worker = createWorkerHandler(hooks.workerWiring ? hooks.workerWiring(workerWiring) : workerWiring, {
       logger: workerLogger,
     });
 
@@ -404,8 +423,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     }
 
     // ---- the queues' event sources ------------------------------------------------------------
-    type SqsHandler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: { itemIdentifier: string }[] } | void>;
-    const eventSource = (name: string, queueUrl: string, handler: SqsHandler, batchSize: number) => {
+    type SqsHandler = QueueHandler;
+    const eventSource = (name: 'collector' | 'worker', queueUrl: string, direct: SqsHandler, batchSize: number) => {
+      const handler = hooks.invocation ? hooks.invocation(name, direct) : direct;
       const queueArn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${new URL(queueUrl).pathname.split('/').pop()}`;
       const source = { inFlight: 0, pollOnce: async (waitSeconds: number): Promise<number> => 0 };
       source.pollOnce = async (waitSeconds: number): Promise<number> => {
