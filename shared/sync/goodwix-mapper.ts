@@ -9,7 +9,7 @@ import { lineAmounts } from '#core/merge';
 import { isTerminal } from '#core/status';
 import type { GoodwixErpOrderRef, GoodwixLineChange, GoodwixNewLine, GoodwixOrder, GoodwixOrderUpdate } from '#goodwix/model';
 import type { StatusMap } from '#plans/plan';
-import { UnmappedProductError } from './errors.ts';
+import { InvalidOrderError, UnmappedProductError } from './errors.ts';
 
 export interface FromGoodwixOptions {
   /** The agreed snapshot, when the order was exchanged before */
@@ -65,6 +65,44 @@ export function canonicalFromGoodwix(order: GoodwixOrder, options: FromGoodwixOp
     };
   });
   return { status: order.status === 'new' ? 'confirmed' : order.status, pricesIncludeVat: order.pricesIncludeVat, lines };
+}
+
+/**
+ * Refuses a Goodwix order that breaks the contract before anything of it reaches 1C: another
+ * order than the one asked for, two lines with one id, a line with no quantity, more cancelled
+ * or shipped than ordered, a negative price, a percent out of 0..100. Without this a line with a
+ * quantity of 0 or less simply became no 1C row — the order reached 1C without it, silently —
+ * and a negative price was written to 1C before Goodwix itself refused the amounts.
+ */
+export function checkGoodwixOrder(order: GoodwixOrder, orderId: string): void {
+  const problems: string[] = [];
+  let field: string | undefined;
+  const problem = (text: string, at: string) => {
+    problems.push(text);
+    field ??= at;
+  };
+  if (String(order.id) !== orderId) problem(`Goodwix answered order ${order.id} when asked for order ${orderId}`, 'id');
+  const seen = new Set<string>();
+  order.lines.forEach((line, i) => {
+    const what = `line ${line.id} «${line.productName}» (арт. ${line.sku})`;
+    const at = (name: string) => `lines[${i}].${name}`;
+    if (seen.has(line.id)) problem(`${what}: another line has the same id`, at('id'));
+    seen.add(line.id);
+    const ordered = new Big(line.quantity);
+    const cancelled = new Big(line.cancelledQuantity);
+    const shipped = new Big(line.shippedQuantity);
+    if (ordered.lte(0)) problem(`${what}: quantity ${line.quantity} must be greater than 0`, at('quantity'));
+    if (cancelled.lt(0) || (ordered.gt(0) && cancelled.gt(ordered))) problem(`${what}: cancelled quantity ${line.cancelledQuantity} must be between 0 and the quantity ${line.quantity}`, at('cancelledQuantity'));
+    const open = ordered.minus(cancelled);
+    if (shipped.lt(0) || (open.gte(0) && shipped.gt(open))) problem(`${what}: shipped quantity ${line.shippedQuantity} must be between 0 and the quantity not cancelled`, at('shippedQuantity'));
+    if (new Big(line.price).lt(0)) problem(`${what}: price ${line.price} must not be negative`, at('price'));
+    for (const [name, value] of [['discountPercent', line.discountPercent], ['vatRate', line.vatRate]] as const) {
+      if (new Big(value).lt(0) || new Big(value).gt(100)) problem(`${what}: ${name} ${value} must be between 0 and 100`, at(name));
+    }
+  });
+  if (problems.length) {
+    throw new InvalidOrderError(`Goodwix order ${order.number}: ${problems.join('; ')}`, { context: { orderId: order.id, field } });
+  }
 }
 
 /** The ERP line id Goodwix keeps for a line: the КодСтроки of the 1C row that carries it. */

@@ -27,7 +27,7 @@ import type { Plan } from '#plans/plan';
 import { offsetAt } from '#plans/zoned-time';
 import { newBinding, withEntry, type Binding, type BindingRepository, type ParkedState, type SyncEntry, type SyncOutcome } from './bindings.ts';
 import { DuplicateOneCOrderError, InvalidOrderError, OneCOrderMissingError, StaleOneCReadError, UnmappedProductError } from './errors.ts';
-import { canonicalFromGoodwix, erpLineId, goodwixUpdate } from './goodwix-mapper.ts';
+import { canonicalFromGoodwix, checkGoodwixOrder, erpLineId, goodwixUpdate } from './goodwix-mapper.ts';
 import { canonicalFromOneC, documentAmount, linkWrittenRows, rowsForOneC, type RowDefaults } from './onec-mapper.ts';
 import type { OneCReferences } from './references.ts';
 
@@ -155,6 +155,7 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
     return skipped(request, notForOneC);
   }
   if (order.lines.length === 0) throw new InvalidOrderError(`Goodwix order ${order.number} has no lines`, { context: { orderId: order.id } });
+  checkGoodwixOrder(order, request.orderId);
 
   const key = stableKey(request.orderId);
   const goodwix = canonicalFromGoodwix(order, { base: null, toOneC: plan.orders.statusMap.toOneC });
@@ -275,6 +276,7 @@ async function orderInput(ports: SyncPorts, order: GoodwixOrder, key: string, it
 async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixOrder, binding: Binding): Promise<SyncResult> {
   const { plan, onec, refs } = ports;
   const now = clock(ports);
+  checkGoodwixOrder(order, request.orderId);
   const ref = binding.onec!.ref;
   const doc = await onec.findOrder(ref);
   if (!doc) {
