@@ -36,6 +36,8 @@ export interface ClientTuning {
   readonly onecRetry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   readonly goodwixMaxAttempts?: number;
   readonly goodwixBackoff?: { baseMs?: number; maxMs?: number };
+  /** Goodwix per-attempt budget, ms (default the client's 15 s; the chaos suite's hangs want less) */
+  readonly goodwixTimeoutMs?: number;
   /** Reuse of reference lookups, ms (tests set 0: every order reads afresh) */
   readonly referencesTtlMs?: number;
 }
@@ -79,6 +81,7 @@ export class PlanClientCache {
       catalogId: plan.goodwix.catalogId,
       ...(this.tuning.goodwixMaxAttempts ? { maxAttempts: this.tuning.goodwixMaxAttempts } : {}),
       ...(this.tuning.goodwixBackoff ? { backoff: this.tuning.goodwixBackoff } : {}),
+      ...(this.tuning.goodwixTimeoutMs ? { timeoutMs: this.tuning.goodwixTimeoutMs } : {}),
       ...(this.observer ? { onRequest: (event: GoodwixRequestEvent) => this.observer!.goodwix(event, plan.id) } : {}),
     });
     const ttl = this.tuning.referencesTtlMs ?? REFERENCES_TTL_MS;
