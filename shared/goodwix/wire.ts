@@ -38,6 +38,8 @@ export const paths = {
 /** Largest page Goodwix serves, and most product ids one reserves request takes. */
 export const MAX_PAGE_SIZE = 500;
 export const MAX_RESERVE_PRODUCTS = 100;
+/** Most entries in each of `lines.update`, `lines.add` and `lines.remove` of one order update. */
+export const MAX_LINES_PER_UPDATE = 1000;
 
 // ------------------------------------------------------------------ statuses
 

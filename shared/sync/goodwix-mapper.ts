@@ -8,6 +8,7 @@ import type { CanonicalLine, CanonicalOrder, OrderStatus } from '#core/canonical
 import { lineAmounts } from '#core/merge';
 import { isTerminal } from '#core/status';
 import type { GoodwixErpOrderRef, GoodwixLineChange, GoodwixNewLine, GoodwixOrder, GoodwixOrderUpdate } from '#goodwix/model';
+import { MAX_LINES_PER_UPDATE } from '#goodwix/wire';
 import type { StatusMap } from '#plans/plan';
 import { InvalidOrderError, UnmappedProductError } from './errors.ts';
 
@@ -183,4 +184,29 @@ export function goodwixUpdate(current: GoodwixOrder, target: GoodwixTarget): Goo
     ...(addLines.length ? { addLines } : {}),
     ...(removeLineIds.length ? { removeLineIds } : {}),
   };
+}
+
+/**
+ * The update in the parts Goodwix takes: at most `max` entries in each of `changeLines`,
+ * `addLines` and `removeLineIds` per request (the contract's limit, 1,000; an order of 2,000
+ * lines needs two to learn its ERP line ids). The header (status, reason, 1C number) goes with
+ * the last part, once every line holds its state. The caller sends the parts in order, each at
+ * the version the previous one answered; an attempt that stops between parts leaves Goodwix
+ * part-way to the target, and the next attempt's diff is what remains.
+ */
+export function splitGoodwixUpdate(update: GoodwixOrderUpdate, max = MAX_LINES_PER_UPDATE): GoodwixOrderUpdate[] {
+  const { changeLines = [], addLines = [], removeLineIds = [], expectedVersion, ...header } = update;
+  const parts = Math.max(1, Math.ceil(changeLines.length / max), Math.ceil(addLines.length / max), Math.ceil(removeLineIds.length / max));
+  if (parts === 1) return [update];
+  return Array.from({ length: parts }, (_, i) => {
+    const slice = <T>(list: readonly T[]) => list.slice(i * max, (i + 1) * max);
+    const [change, add, remove] = [slice(changeLines), slice(addLines), slice(removeLineIds)];
+    return {
+      expectedVersion,
+      ...(i === parts - 1 ? header : {}),
+      ...(change.length ? { changeLines: change } : {}),
+      ...(add.length ? { addLines: add } : {}),
+      ...(remove.length ? { removeLineIds: remove } : {}),
+    };
+  });
 }

@@ -27,7 +27,7 @@ import type { Plan } from '#plans/plan';
 import { offsetAt } from '#plans/zoned-time';
 import { newBinding, withEntry, type Binding, type BindingRepository, type ParkedState, type SyncEntry, type SyncOutcome } from './bindings.ts';
 import { DuplicateOneCOrderError, InvalidOrderError, OneCOrderMissingError, StaleOneCReadError, UnmappedProductError } from './errors.ts';
-import { canonicalFromGoodwix, checkGoodwixOrder, erpLineId, goodwixUpdate } from './goodwix-mapper.ts';
+import { canonicalFromGoodwix, checkGoodwixOrder, erpLineId, goodwixUpdate, splitGoodwixUpdate } from './goodwix-mapper.ts';
 import { canonicalFromOneC, documentAmount, linkWrittenRows, rowsForOneC, type RowDefaults } from './onec-mapper.ts';
 import type { OneCReferences } from './references.ts';
 
@@ -366,14 +366,19 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
 
 /**
  * Makes the Goodwix order hold `target` (lines, 1C number and date, status moved forward only)
- * in one versioned update; lines Goodwix numbers anew are re-keyed by their ERP line id.
+ * in one versioned update (in parts of at most 1,000 lines each, the most Goodwix takes); lines
+ * Goodwix numbers anew are re-keyed by their ERP line id.
  */
 async function pushToGoodwix(ports: SyncPorts, order: GoodwixOrder, target: CanonicalOrder, doc: OneCOrder): Promise<{ base: CanonicalOrder; version: number; changes: number }> {
   const status = advanceStatus(order.status === 'new' ? null : order.status, target.status);
   const lines = await withGoodwixProducts(ports, target.lines, doc);
   const update = goodwixUpdate(order, { lines, status, erp: { orderId: doc.ref, number: doc.number, date: doc.date } });
   if (!update) return { base: { ...target, status }, version: order.version, changes: 0 };
-  const after = await ports.goodwix.updateOrder(order.id, update);
+  let after: GoodwixOrder | undefined;
+  for (const part of splitGoodwixUpdate(update)) {
+    after = await ports.goodwix.updateOrder(order.id, { ...part, expectedVersion: after?.version ?? update.expectedVersion });
+  }
+  if (!after) throw new Error('unreachable: an update has at least one part');
   const byErpLine = new Map(after.lines.filter((l) => l.erpLineId).map((l) => [l.erpLineId!, l]));
   const rekeyed = lines.map((line): CanonicalLine => {
     if (line.goodwixLineId && after.lines.some((l) => l.id === line.goodwixLineId)) return line;
