@@ -77,7 +77,7 @@ export async function startBenchStack(
 export function onecBreakdown(onec: OneCSandbox): Record<string, number> {
   const by = new Map<string, number>();
   for (const r of onec.stats.requests) {
-    const action = /\/(Post|Unpost|Balance)$/.exec(r.path)?.[1];
+    const action = /\/(Post|Unpost|Balance)(?:\(|$)/.exec(r.path)?.[1];
     const key = `${r.method} ${r.entitySet ?? r.path}${action ? `/${action}` : /\(.*\)$/.test(r.path) ? '(key)' : ''}`;
     by.set(key, (by.get(key) ?? 0) + 1);
   }
