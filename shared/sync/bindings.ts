@@ -9,7 +9,7 @@
  * and on the 1C version the merge was computed from: a merge made from stale data loses.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CanonicalOrder, OrderStatus } from '#core/canonical';
 import type { Conflict } from '#core/merge';
 import type { AffectedProduct } from './order-sync.ts';
@@ -153,6 +153,36 @@ export class BindingRepository {
       if (isConditionFailure(error)) throw new BindingRaceLostError(next.planId, next.orderId, { cause: error });
       throw toStoreError(error, 'save binding', { planId: next.planId, orderId: next.orderId });
     }
+  }
+
+  /**
+   * The Goodwix version each of these orders' bindings recorded (absent: no binding), read in
+   * batches of 100 without the snapshots: how the collector tells the exchange's own Goodwix
+   * updates, which come back through the change feed, from real changes.
+   */
+  async goodwixVersions(planId: string, orderIds: readonly string[]): Promise<Map<string, { goodwixVersion: number | null; parked: boolean }>> {
+    const out = new Map<string, { goodwixVersion: number | null; parked: boolean }>();
+    for (let i = 0; i < orderIds.length; i += 100) {
+      let keysLeft: Record<string, unknown>[] = orderIds.slice(i, i + 100).map((id) => ({ pk: keys.planPk(planId), sk: keys.bindingSk(id) }));
+      for (let attempt = 1; keysLeft.length > 0; attempt += 1) {
+        try {
+          const result = await this.store.client.send(
+            new BatchGetCommand({
+              RequestItems: { [this.store.tableName]: { Keys: keysLeft, ConsistentRead: true, ProjectionExpression: 'orderId, goodwixVersion, parkedCode' } },
+            }),
+          );
+          for (const item of result.Responses?.[this.store.tableName] ?? []) {
+            out.set(String(item.orderId), { goodwixVersion: (item.goodwixVersion as number | null | undefined) ?? null, parked: Boolean(item.parkedCode) });
+          }
+          keysLeft = (result.UnprocessedKeys?.[this.store.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+        } catch (error) {
+          throw toStoreError(error, 'read binding versions', { planId });
+        }
+        // Throttled keys come back unprocessed: wait a little, then ask for them again.
+        if (keysLeft.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
+      }
+    }
+    return out;
   }
 
   /** Open bindings of a plan, a page at a time, from the index (no snapshots read). */

@@ -86,7 +86,13 @@ export function orderCollector(deps: CollectDeps): CollectBody {
       const feed = clients.goodwix.orders(cursor ? { cursor: cursor.value } : {});
       let pages = 0;
       for await (const page of feed.pages()) {
-        for (const order of page.orders) await out.add(String(order.id), `g${order.version}`);
+        // Echo suppression: an order whose version is the one the exchange itself left is not news.
+        const known = await deps.bindings.goodwixVersions(plan.id, page.orders.map((o) => String(o.id)));
+        for (const order of page.orders) {
+          const binding = known.get(String(order.id));
+          if (binding && binding.goodwixVersion === order.version && !binding.parked) continue;
+          await out.add(String(order.id), `g${order.version}`);
+        }
         if (++pages % 20 === 0) await ctx.renewLock();
       }
       pendingCursor = feed.cursor ?? null;

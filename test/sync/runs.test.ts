@@ -90,6 +90,8 @@ describe('runs of the demo plan through the local deployment', () => {
 
     assert.equal(run.status, 'completed');
     assert.deepEqual(run.counters, { exported: 0, updatedInOneC: 0, updatedInGoodwix: 0, conflicts: 0, failed: 0 });
+    assert.deepEqual(run.orders.items, [], "the exchange's own Goodwix updates, back through the feed, are not news: nothing is queued");
+    assert.equal(onecSandbox.stats.count({ entitySet: 'Document_ЗаказКлиента' }), 1, 'one batched probe of the open orders, no order read one by one');
     assert.equal(onecSandbox.stats.requests.filter((r) => r.method !== 'GET').length, 0);
     assert.equal(goodwixSandbox.stats.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/auth/login')).length, 0);
   });
