@@ -395,8 +395,9 @@ export class GoodwixClient {
       let status: number;
       let headers: Headers;
       let text: string;
+      let utf8: boolean;
       try {
-        ({ status, headers, text } = await this.send(call, token?.value ?? null));
+        ({ status, headers, text, utf8 } = await this.send(call, token?.value ?? null));
       } catch (error) {
         const failure =
           error instanceof GoodwixTimeoutError ? error : new GoodwixNetworkError(`Goodwix ${call.method} ${call.path}: ${describeNetworkError(error)}`, { cause: error, context: where });
@@ -407,7 +408,13 @@ export class GoodwixClient {
         throw failure;
       }
 
-      if (status >= 200 && status < 300) return this.parse(call, status, text, where);
+      if (status >= 200 && status < 300) {
+        if (!utf8) {
+          const type = headers.get('content-type');
+          throw new GoodwixResponseError(`Goodwix ${call.method} ${call.path}: ${status} with a body that is not UTF-8${type ? ` (content-type: ${type})` : ''}; Goodwix answers UTF-8 JSON only`, { context: { ...where, status } });
+        }
+        return this.parse(call, status, text, where);
+      }
 
       const problem = readProblem(text);
       const context = { ...where, status, apiCode: problem?.code ?? null, field: fieldOf(problem) };
@@ -442,7 +449,7 @@ export class GoodwixClient {
     }
   }
 
-  private async send(call: Call<z.ZodMiniType>, token: string | null): Promise<{ status: number; headers: Headers; text: string }> {
+  private async send(call: Call<z.ZodMiniType>, token: string | null): Promise<{ status: number; headers: Headers; text: string; utf8: boolean }> {
     const url = new URL(this.baseUrl + call.path);
     for (const [k, v] of Object.entries(call.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const headers: Record<string, string> = { Accept: 'application/json', ...call.headers };
@@ -464,9 +471,19 @@ export class GoodwixClient {
         ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
         signal: controller.signal,
       });
-      const text = await res.text();
+      // Goodwix speaks UTF-8 JSON: a body in another encoding (windows-1251 from a misconfigured
+      // proxy) is refused rather than read as mojibake and written into 1C.
+      const raw = await res.arrayBuffer();
+      let text: string;
+      let utf8 = true;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+      } catch {
+        utf8 = false;
+        text = new TextDecoder('utf-8').decode(raw);
+      }
       status = res.status;
-      return { status: res.status, headers: res.headers, text };
+      return { status: res.status, headers: res.headers, text, utf8 };
     } catch (error) {
       failure = timedOut ? 'timeout' : (error as Error).name;
       if (timedOut) {
