@@ -71,10 +71,13 @@ export function canonicalFromGoodwix(order: GoodwixOrder, options: FromGoodwixOp
 /**
  * Refuses a Goodwix order that breaks the contract before anything of it reaches 1C: another
  * order than the one asked for, two lines with one id, a line with no quantity, more cancelled
- * or shipped than ordered, a negative price, a percent out of 0..100. Without this a line with a
+ * or shipped than ordered, a negative price, a percent out of 0..100, a product whose 1C ids
+ * are not 1C references. Without this a line with a
  * quantity of 0 or less simply became no 1C row — the order reached 1C without it, silently —
  * and a negative price was written to 1C before Goodwix itself refused the amounts.
  */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function checkGoodwixOrder(order: GoodwixOrder, orderId: string): void {
   const problems: string[] = [];
   let field: string | undefined;
@@ -96,6 +99,10 @@ export function checkGoodwixOrder(order: GoodwixOrder, orderId: string): void {
     if (cancelled.lt(0) || (ordered.gt(0) && cancelled.gt(ordered))) problem(`${what}: cancelled quantity ${line.cancelledQuantity} must be between 0 and the quantity ${line.quantity}`, at('cancelledQuantity'));
     const open = ordered.minus(cancelled);
     if (shipped.lt(0) || (open.gte(0) && shipped.gt(open))) problem(`${what}: shipped quantity ${line.shippedQuantity} must be between 0 and the quantity not cancelled`, at('shippedQuantity'));
+    if (!GUID.test(line.nomenclatureId)) {
+      problem(line.nomenclatureId.trim() === '' ? `${what}: the product has no 1C nomenclature in Goodwix` : `${what}: its 1C nomenclature «${line.nomenclatureId}» is not a 1C reference`, at('nomenclatureId'));
+    }
+    if (line.characteristicId !== null && !GUID.test(line.characteristicId)) problem(`${what}: its 1C characteristic «${line.characteristicId}» is not a 1C reference`, at('characteristicId'));
     if (new Big(line.price).lt(0)) problem(`${what}: price ${line.price} must not be negative`, at('price'));
     for (const [name, value] of [['discountPercent', line.discountPercent], ['vatRate', line.vatRate]] as const) {
       if (new Big(value).lt(0) || new Big(value).gt(100)) problem(`${what}: ${name} ${value} must be between 0 and 100`, at(name));

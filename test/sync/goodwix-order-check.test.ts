@@ -67,6 +67,12 @@ describe('a Goodwix order the exchange refuses to carry to 1C', () => {
     refused(anOrder([aLine(), aLine({ productName: 'Дрель', sku: 'BSH-GSB13' })]), /line ln-1 «Дрель» \(арт\. BSH-GSB13\): another line has the same id/, 'lines[1].id');
   });
 
+  test('a product whose 1C ids are missing or are not 1C references, naming the product', () => {
+    refused(anOrder([aLine({ nomenclatureId: 'abc' })]), /line ln-1 «Саморез по дереву 3,5×35, 1000 шт» \(арт\. SMR-3535\): its 1C nomenclature «abc» is not a 1C reference/, 'lines[0].nomenclatureId');
+    refused(anOrder([aLine({ nomenclatureId: '' })]), /\(арт\. SMR-3535\): the product has no 1C nomenclature in Goodwix/, 'lines[0].nomenclatureId');
+    refused(anOrder([aLine({ characteristicId: 'size-48' })]), /its 1C characteristic «size-48» is not a 1C reference/, 'lines[0].characteristicId');
+  });
+
   test('an answer for another order than the one asked for', () => {
     refused(anOrder([aLine()], { id: 1 }), /Goodwix answered order 1 when asked for order 100001/, 'id');
   });
