@@ -477,7 +477,8 @@ export class GoodwixClient {
       let text: string;
       let utf8 = true;
       try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+        // `stream`: a body cut inside a character is reported as cut (not JSON), not as another encoding.
+        text = new TextDecoder('utf-8', { fatal: true }).decode(raw, { stream: true });
       } catch {
         utf8 = false;
         text = new TextDecoder('utf-8').decode(raw);
