@@ -14,7 +14,7 @@
  * BENCH_EXPORT_LINES (lines per order, 2; at most 10).
  */
 import { cpus } from 'node:os';
-import { cpuMeter } from './lib/cpu.ts';
+import { cpuMeter, type CpuUse } from './lib/cpu.ts';
 import { installDynamoCounter, type DynamoCounts, type DynamoOperation } from './lib/dynamo-counter.ts';
 import { envInt, envInts, goodwixBreakdown, onecBreakdown, startBenchStack } from './lib/stack.ts';
 import type { Benchmark, BenchmarkResult } from './lib/benchmark.ts';
@@ -36,7 +36,7 @@ interface Measurement {
   readonly dynamo: DynamoCounts;
   /** ms from the start: the collector marked the run collected; first and last order done; finalize claimed */
   readonly timeline: { collectedMs: number | null; firstDoneMs: number | null; lastDoneMs: number | null; finalizeClaimedMs: number | null };
-  readonly cpu: { selfPercent: number; otherPercent: number | null };
+  readonly cpu: CpuUse;
   readonly onecByKind: Record<string, number>;
   readonly goodwixByKind: Record<string, number>;
 }
@@ -93,7 +93,7 @@ async function measure(workers: number): Promise<Measurement> {
         goodwixRequests: stack.goodwix.stats.requests.length,
         dynamo: counter.snapshot(),
         timeline: { ...timeline.marks },
-        cpu: { selfPercent: used.selfPercent, otherPercent: used.otherPercent },
+        cpu: used,
         onecByKind: onecBreakdown(stack.onec),
         goodwixByKind: goodwixBreakdown(stack.goodwix),
       };
@@ -136,18 +136,19 @@ export const benchmark: Benchmark = {
         'last order s': s(m.timeline.lastDoneMs),
         'node CPU %': m.cpu.selfPercent,
         'DDB Local CPU %': m.cpu.otherPercent,
+        'other CPU %': m.cpu.restPercent,
       };
     });
     const first = results[0];
     return {
-      columns: ['workers', 'orders', 'wall s', 'orders/s', '1C req/order', 'lower bound s', 'actual/bound', '1C in flight', 'GW req/order', 'DDB ops/order', 'DDB reads/order', 'collected s', 'last order s', 'node CPU %', 'DDB Local CPU %'],
+      columns: ['workers', 'orders', 'wall s', 'orders/s', '1C req/order', 'lower bound s', 'actual/bound', '1C in flight', 'GW req/order', 'DDB ops/order', 'DDB reads/order', 'collected s', 'last order s', 'node CPU %', 'DDB Local CPU %', 'other CPU %'],
       rows,
       failures,
       notes: [
         `lower bound = 1C requests per order × ${LATENCY_MS} ms × orders / workers; 1C in flight = 1C requests × ${LATENCY_MS} ms / wall time (at most the number of workers)`,
         `requests and DynamoDB operations are the whole run's (plan check, collector, workers, finalize) divided by the orders; ${LINES} lines per order`,
         `collected s: the collector had registered and queued every order; last order s: the last order's outcome recorded; the rest is the finalize (reserves of the touched products)`,
-        `CPU: this Node process (sandboxes, fauxqs and the handlers) and DynamoDB Local's JVM, as % of one core over the wall time; ${cpus().length} cores`,
+        `CPU: this Node process (sandboxes, fauxqs and the handlers), DynamoDB Local's JVM and everything else on the machine (other work skews wall times), as % of one core over the wall time; ${cpus().length} cores`,
         ...(first ? [`1C requests of the N=${first.workers} run by kind: ${Object.entries(first.onecByKind).map(([k, v]) => `${k} ${v}`).join(', ')}`] : []),
         ...(first ? [`Goodwix requests: ${Object.entries(first.goodwixByKind).map(([k, v]) => `${k} ${v}`).join(', ')}`] : []),
         ...(first ? [`DynamoDB operations: ${Object.entries(first.dynamo.byCommand).map(([k, v]) => `${k.replace(/Command$/, '')} ${v}`).join(', ')}`] : []),

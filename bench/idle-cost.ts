@@ -7,8 +7,8 @@
  * How the state is built, per size, on a fresh local deployment (1C at 0 ms while building):
  * * the open orders are real: created in Goodwix, exported by the exchange itself (1C
  *   documents posted with their reserves, bindings, Goodwix told the 1C numbers), then one more
- *   run, which takes the exchange's own Goodwix updates back from the change feed (see the
- *   echo columns) — after it, nothing is new;
+ *   run, which sees the exchange's own Goodwix updates in the change feed (the echo columns:
+ *   what it exchanged again) — after it, nothing is new;
  * * the closed orders are bindings written through `BindingRepository.save`, as the exchange
  *   writes them: a real exported binding's snapshot and history, `open: false`, status
  *   `closed`, an order id and 1C ref of their own. No 1C document or Goodwix order stands
@@ -29,6 +29,7 @@ import { DEMO_PLAN_ID } from '#local/runtime/demo-plan';
 import { createStoreContext } from '#store/client';
 import { keys } from '#store/table';
 import { BindingRepository, type Binding } from '#sync/bindings';
+import { cpuMeter, type CpuUse } from './lib/cpu.ts';
 import { installDynamoCounter, type DynamoCounts } from './lib/dynamo-counter.ts';
 import { envInt, envInts, goodwixBreakdown, onecBreakdown, startBenchStack, type BenchStack } from './lib/stack.ts';
 import type { Benchmark, BenchmarkResult } from './lib/benchmark.ts';
@@ -72,6 +73,7 @@ interface Measurement {
     readonly dynamo: DynamoCounts;
     readonly onecByKind: Record<string, number>;
     readonly goodwixByKind: Record<string, number>;
+    readonly cpu: CpuUse;
   };
 }
 
@@ -143,7 +145,9 @@ async function measure(total: number): Promise<Measurement> {
       stack.onec.stats.reset();
       stack.goodwix.stats.reset();
       counter.reset();
+      const cpu = cpuMeter(stack.runtime.dynamodbPid);
       const { run, wallMs } = await stack.exchange();
+      const used = cpu.stop(wallMs);
       return {
         total, open, closed, bindingsInTable, buildMs, echo: echoed,
         idle: {
@@ -156,6 +160,7 @@ async function measure(total: number): Promise<Measurement> {
           dynamo: counter.snapshot(),
           onecByKind: onecBreakdown(stack.onec),
           goodwixByKind: goodwixBreakdown(stack.goodwix),
+          cpu: used,
         },
       };
     } finally {
@@ -189,7 +194,7 @@ export const benchmark: Benchmark = {
     }
     const kinds = (byKind: Record<string, number>, pattern: RegExp) => Object.entries(byKind).filter(([k]) => pattern.test(k)).reduce((sum, [, n]) => sum + n, 0);
     return {
-      columns: ['bound', 'open', '1C req', '1C budget', '1C: versions', '1C: shipments', '1C: plan check', '1C req/open order', 'GW req', 'DDB reads', 'DDB items read', 'DDB writes', 'idle run s', 'echo orders', 'echo 1C req', 'build s'],
+      columns: ['bound', 'open', '1C req', '1C budget', '1C: versions', '1C: shipments', '1C: plan check', '1C req/open order', 'GW req', 'DDB reads', 'DDB items read', 'DDB writes', 'idle run s', 'other CPU %', 'echo orders', 'echo 1C req', 'build s'],
       rows: results.map((m) => ({
         bound: m.total,
         open: m.open,
@@ -204,6 +209,7 @@ export const benchmark: Benchmark = {
         'DDB items read': m.idle.dynamo.itemsRead,
         'DDB writes': m.idle.dynamo.writes,
         'idle run s': (m.idle.wallMs / 1000).toFixed(1),
+        'other CPU %': m.idle.cpu.restPercent,
         'echo orders': m.echo.orders,
         'echo 1C req': m.echo.onec,
         'build s': (m.buildMs / 1000).toFixed(0),
@@ -213,8 +219,8 @@ export const benchmark: Benchmark = {
         `1C budget = ceil(open / ${PROBE_BATCH}) × ${PER_PROBE} + ${FIXED}: the probe batch of ${PROBE_BATCH}, its URL-bounded reads, the plan check`,
         `versions: DataVersion of the open orders (Ref_Key eq … or …); shipments: shipments by header order and by row order (cast(guid, 'Document_ЗаказКлиента') terms), both under 2,000-character URLs`,
         `DynamoDB: reads are operations (Get/Query), items read what they returned; the open-bindings index is read ${OPEN_INDEX_PAGE} a page, closed bindings are not in it`,
-        `echo: the run right after the export, before the measured one: the exchange's own Goodwix updates come back through the change feed, and each such order is exchanged once more (nothing written)`,
-        `idle run s: from the API request to drained queues, 1C answering in ${LATENCY_MS} ms; build s: starting the deployment, exporting the open orders (1C at 0 ms, 8 workers), the echo run, writing the closed bindings`,
+        `echo: the run right after the export, before the measured one: orders it exchanged again, and its 1C requests. The exchange's own Goodwix updates come back through the change feed; an order still at the version the exchange left should not be exchanged again`,
+        `idle run s: from the API request to drained queues, 1C answering in ${LATENCY_MS} ms; other CPU %: the rest of the machine during it (% of one core); build s: starting the deployment, exporting the open orders (1C at 0 ms, 8 workers), the echo run, writing the closed bindings`,
         ...results.map((m) => `${m.total} bound: 1C ${Object.entries(m.idle.onecByKind).map(([k, v]) => `${k} ${v}`).join(', ')}; Goodwix ${Object.entries(m.idle.goodwixByKind).map(([k, v]) => `${k} ${v}`).join(', ')}; DynamoDB ${Object.entries(m.idle.dynamo.byCommand).map(([k, v]) => `${k.replace(/Command$/, '')} ${v}`).join(', ')}`),
       ],
       data: { openPercent: OPEN_PERCENT, latencyMs: LATENCY_MS, probeBatch: PROBE_BATCH, perProbe: PER_PROBE, fixed: FIXED, results },

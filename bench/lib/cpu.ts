@@ -20,18 +20,42 @@ export function processCpuSeconds(pid: number | undefined): number | null {
   }
 }
 
-/** A stopwatch of CPU: this process, and optionally another by pid. */
-export function cpuMeter(otherPid?: number): { stop(wallMs: number): { selfPercent: number; otherPercent: number | null; selfSeconds: number; otherSeconds: number | null } } {
+/** Busy CPU seconds of the whole machine (all cores), from /proc/stat. */
+export function machineBusySeconds(): number | null {
+  if (process.platform !== 'linux') return null;
+  try {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields.map(Number);
+    return (user + nice + system + irq + softirq + steal) / 100;
+  } catch {
+    return null;
+  }
+}
+
+export interface CpuUse {
+  /** This process, % of one core over the wall time */
+  readonly selfPercent: number;
+  /** The other process watched (DynamoDB Local), % of one core */
+  readonly otherPercent: number | null;
+  /** Everything else on the machine (other people's work skews wall times), % of one core */
+  readonly restPercent: number | null;
+}
+
+/** A stopwatch of CPU: this process, optionally another by pid, and the rest of the machine. */
+export function cpuMeter(otherPid?: number): { stop(wallMs: number): CpuUse } {
   const self0 = process.cpuUsage();
   const other0 = processCpuSeconds(otherPid);
+  const machine0 = machineBusySeconds();
   return {
     stop(wallMs: number) {
       const self = process.cpuUsage(self0);
       const selfSeconds = (self.user + self.system) / 1e6;
       const other1 = processCpuSeconds(otherPid);
       const otherSeconds = other0 !== null && other1 !== null ? other1 - other0 : null;
+      const machine1 = machineBusySeconds();
+      const restSeconds = machine0 !== null && machine1 !== null ? Math.max(0, machine1 - machine0 - selfSeconds - (otherSeconds ?? 0)) : null;
       const pct = (s: number) => Math.round((s / (wallMs / 1000)) * 100);
-      return { selfPercent: pct(selfSeconds), otherPercent: otherSeconds === null ? null : pct(otherSeconds), selfSeconds, otherSeconds };
+      return { selfPercent: pct(selfSeconds), otherPercent: otherSeconds === null ? null : pct(otherSeconds), restPercent: restSeconds === null ? null : pct(restSeconds) };
     },
   };
 }
