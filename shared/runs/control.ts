@@ -18,7 +18,8 @@ import { clock, type ControlPorts } from './ports.ts';
 /** Fields the API adds to a plan when showing it; accepted back and ignored (except `version`). */
 const VIEW_FIELDS = ['version', 'createdAt', 'updatedAt', 'scheduleState'] as const;
 
-export const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** A Goodwix order id, as the order queue takes it (`#sync/order-queue`): anything else would start a run that never ends. */
+export const ORDER_ID_PATTERN = /^[0-9]{1,18}$/;
 
 export class OrderRecordNotFoundError extends AppError {
   readonly code = 'ORDER_NOT_FOUND';
@@ -112,7 +113,7 @@ export async function startManualRun(ports: ControlPorts, planId: string): Promi
 
 /** Starts a run for one order (trigger `resync`); RunInProgressError while a run holds the plan. */
 export async function requestResync(ports: ControlPorts, planId: string, orderId: string): Promise<RunRecord> {
-  if (!ORDER_ID_PATTERN.test(orderId)) throw new PlanValidationError(['orderId: expected 1–64 latin letters, digits, _ or -']);
+  if (!ORDER_ID_PATTERN.test(orderId)) throw new PlanValidationError([`orderId: expected a Goodwix order id (1–18 digits), not "${orderId.slice(0, 64)}"`]);
   return startRun(ports, { planId, trigger: 'resync', orderId });
 }
 
