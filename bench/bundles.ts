@@ -115,7 +115,7 @@ export const benchmark: Benchmark = {
         })),
         failures,
         notes: [
-          `bundled like the stack: ESM, minified, ${BUNDLING.target}, source maps, AWS SDK bundled except ${BUNDLING.externalModules.length} credential providers Lambda never reaches (infra/bundling.ts)`,
+          `bundled like the stack: ESM, minified, ${BUNDLING.target}, source maps, AWS SDK bundled except ${BUNDLING.externalModules.length} modules Lambda never loads (credential providers, event-stream serde: infra/bundling.ts)`,
           `init = import() of the bundle with the functions' environment, ${INIT_RUNS} runs, Node ${process.version} on ${process.platform}-${process.arch} (Lambda: Node 22, arm64)`,
         ],
         data: reports,

@@ -48,6 +48,14 @@ export const UNREACHED_CREDENTIAL_PROVIDERS = [
   '@smithy/credential-provider-imds',
 ] as const;
 
+/**
+ * The SDK's event-stream serde, loaded with dynamic `import()` only for an operation with an
+ * event-stream member. None of the operations the functions call (DynamoDB, SQS, EventBridge,
+ * Secrets Manager) has one, so it is never loaded; ≈20 KiB per function. Should one ever be
+ * called, the runtime's own copy of the SDK answers the import.
+ */
+export const UNREACHED_SDK_MODULES = ['@smithy/core/event-streams'] as const;
+
 /** The settings both the stack and the bench apply. */
 export const BUNDLING = {
   minify: true,
@@ -63,7 +71,7 @@ export const BUNDLING = {
   charset: 'utf8',
   /** The SDK is bundled, not taken from the runtime: a pinned version and a faster cold start. */
   bundleAwsSDK: true,
-  externalModules: [...UNREACHED_CREDENTIAL_PROVIDERS] as string[],
+  externalModules: [...UNREACHED_CREDENTIAL_PROVIDERS, ...UNREACHED_SDK_MODULES] as string[],
 } as const;
 
 /** Environment of every function: Node uses the source maps for stack traces. */
