@@ -1,0 +1,769 @@
+/**
+ * The chaos suite: the whole local stack (both sandboxes, the local runtime with DynamoDB Local,
+ * fauxqs and the real handlers, the demo plan pointed at the sandboxes) exchanging many orders
+ * while both sandboxes inject faults and worker/collector invocations are killed at random
+ * points, with buyers, suppliers and 1C managers editing orders between and during runs. After
+ * the last edits it runs exchanges until one has nothing to do, then checks the invariants and
+ * reports its figures. `runChaos` never throws for a broken invariant: the report's `problems`
+ * name each one, with the seed that reproduces it.
+ *
+ * Used by `test/chaos/chaos.test.ts` (a small configuration in `npm test`) and
+ * `test/chaos/run.ts` (`npm run chaos -- --orders 300 --seed 7`). docs/reliability.md explains
+ * what is checked and why.
+ */
+import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { statusRank } from '#core/status';
+import type { OrderStatus } from '#core/canonical';
+import { demoBuyers, demoProducts } from '#local/demo/supplier';
+import type { WireOrder } from '#local/goodwix/model';
+import { startGoodwixSandbox, type GoodwixFaults, type GoodwixSandbox } from '#local/goodwix/sandbox';
+import { OneCManager } from '#local/onec/manager';
+import { startOneCSandbox, type OneCFaults, type OneCSandbox } from '#local/onec/sandbox';
+import { DEMO_PLAN_ID, demoPlan, demoSecrets } from '#local/runtime/demo-plan';
+import { startLocalRuntime, type LocalRuntime } from '#local/runtime/runtime';
+import type { OneCOrder, OneCShipment } from '#onec/documents';
+import { GoodwixClient } from '#goodwix/client';
+import { GoodwixNotFoundError } from '#goodwix/errors';
+import { OneCTrade } from '#onec/trade';
+import type { PlanConnectors } from '#runs/check-plan';
+import { runQueueDefinition } from '#runs/queue';
+import { orderQueueDefinition } from '#sync/order-queue';
+import { orderIdFromStableKey, stableKey } from '#sync/order-sync';
+import { ChaosClock, Killer } from '#test/chaos-kill';
+import { Random } from '#test/chaos-random';
+import { compareOrder, compareReserves, type OneCCatalogs } from './compare.ts';
+import {
+  chaosProducts, compareWithModel, Demand, expectedStatus, isFinal, liveLines, planEdits, planMidRunEdit, resolve,
+  type ChaosProduct, type GoodwixEdit, type ModelOrder, type OneCEdit, type PlannedEdits,
+} from './model.ts';
+
+export interface ChaosOptions {
+  readonly seed: number;
+  /** Which preset the options came from (how `npm run chaos` replays them) */
+  readonly profile?: 'fast' | 'full';
+  /** Orders placed in Goodwix over the rounds */
+  readonly orders: number;
+  /** Rounds of edits, each followed by a run */
+  readonly rounds: number;
+  /** Share of orders left waiting for the supplier's confirmation to the end (never exported) */
+  readonly unconfirmedShare: number;
+  /** Share of settled, open orders edited in a round */
+  readonly editShare: number;
+  /** Goodwix edits made while each run is in flight */
+  readonly midRunEdits: number;
+  /** 1C sandbox faults during the runs (rates; latency and cold start apply to every request) */
+  readonly onecFaults: Partial<Pick<OneCFaults, 'latencyMs' | 'errorRate' | 'hangRate' | 'lostResponseRate'>>;
+  /** 1C cold start: its length, and every how many runs 1C is left idle long enough for one */
+  readonly coldStart: { readonly ms: number; readonly idleMs: number; readonly everyRuns: number };
+  /** Goodwix sandbox faults during the runs */
+  readonly goodwixFaults: Partial<Pick<GoodwixFaults, 'latencyMs' | 'errorRate' | 'rateLimitRate' | 'retryAfterSeconds' | 'lostResponseRate' | 'tokenTtlSeconds'>>;
+  /** Goodwix requests left unanswered over the whole suite (each costs the client's 1.5 s budget) */
+  readonly goodwixHangs: number;
+  /** Chance per run that every Goodwix token is expired at a random moment of it */
+  readonly tokenExpiryChance: number;
+  readonly kills: { readonly worker: number; readonly collector: number };
+  /** Worker invocations at once (the runtime's workerConcurrency: Lambda's maxConcurrency) */
+  readonly workerConcurrency: number;
+  /** The 1C sandbox's stock multiplier (default: enough for the orders) */
+  readonly stockScale?: number;
+  /** Runs after the last edits before the suite gives up waiting for a quiet one */
+  readonly maxConvergeRuns: number;
+  readonly drainTimeoutMs: number;
+  readonly log?: (line: string) => void;
+}
+
+export const FAST: Omit<ChaosOptions, 'seed'> = {
+  profile: 'fast',
+  orders: 40,
+  rounds: 5,
+  unconfirmedShare: 0.08,
+  editShare: 0.45,
+  midRunEdits: 3,
+  onecFaults: { latencyMs: 1, errorRate: 0.03, hangRate: 0.002, lostResponseRate: 0.02 },
+  coldStart: { ms: 600, idleMs: 1_500, everyRuns: 3 },
+  goodwixFaults: { latencyMs: 0, errorRate: 0.03, rateLimitRate: 0.02, retryAfterSeconds: 0, lostResponseRate: 0.02, tokenTtlSeconds: 30 },
+  goodwixHangs: 2,
+  tokenExpiryChance: 0.5,
+  kills: { worker: 0.3, collector: 0.3 },
+  workerConcurrency: 2,
+  maxConvergeRuns: 6,
+  drainTimeoutMs: 120_000,
+};
+
+export const FULL: Omit<ChaosOptions, 'seed'> = {
+  profile: 'full',
+  orders: 300,
+  rounds: 8,
+  unconfirmedShare: 0.05,
+  editShare: 0.3,
+  midRunEdits: 12,
+  onecFaults: { latencyMs: 2, errorRate: 0.02, hangRate: 0.001, lostResponseRate: 0.02 },
+  coldStart: { ms: 1_500, idleMs: 3_000, everyRuns: 3 },
+  goodwixFaults: { latencyMs: 1, errorRate: 0.02, rateLimitRate: 0.02, retryAfterSeconds: 1, lostResponseRate: 0.02, tokenTtlSeconds: 60 },
+  goodwixHangs: 6,
+  tokenExpiryChance: 0.5,
+  kills: { worker: 0.2, collector: 0.3 },
+  workerConcurrency: 3,
+  maxConvergeRuns: 8,
+  drainTimeoutMs: 600_000,
+};
+
+export interface RunFigures {
+  readonly runId: string;
+  readonly phase: string;
+  readonly status: string;
+  readonly counters: Record<string, number>;
+  readonly errors: readonly { code: string; message: string }[];
+}
+
+export interface ChaosReport {
+  readonly seed: number;
+  readonly options: Omit<ChaosOptions, 'log'>;
+  readonly orders: { placed: number; confirmed: number; unconfirmed: number; exported: number; lines: number };
+  readonly edits: { onec: Record<string, number>; goodwix: Record<string, number>; scenarios: Record<string, number>; conflictsPlanned: number; midRun: number };
+  readonly faults: { onec: Record<string, number>; goodwix: Record<string, number>; coldStartsForced: number; tokensExpired: number };
+  readonly kills: { worker: number; collector: number; byStep: Record<string, number> };
+  readonly deliveries: { worker: { total: number; redelivered: number }; collector: { total: number; redelivered: number } };
+  readonly runs: { total: number; toConverge: number; converged: boolean; byStatus: Record<string, number>; counters: Record<string, number>; failedReasons: readonly string[] };
+  readonly requests: { onec: number; goodwix: number };
+  readonly duplicates: number;
+  readonly losses: number;
+  readonly parked: number;
+  readonly dlq: { orders: number; runs: number };
+  readonly reserves: { products: number };
+  readonly problems: readonly string[];
+  readonly seconds: number;
+}
+
+const WAIT_BUYERS = demoBuyers.filter((b) => b.priceListId === 502).map((b) => b.goodwixId);
+const AUTO_BUYERS = demoBuyers.filter((b) => b.priceListId === 501).map((b) => b.goodwixId);
+
+function bump(map: Record<string, number>, key: string, by = 1): void {
+  map[key] = (map[key] ?? 0) + by;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await f(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function describeEdits(planned: PlannedEdits): string {
+  const short = (p: string) => demoProducts.find((x) => x.ref === p)?.sku ?? p;
+  const one = (side: string, e: OneCEdit | GoodwixEdit): string => {
+    const { kind, ...rest } = e as Record<string, unknown> & { kind: string };
+    const args = Object.entries(rest).map(([k, v]) => `${k}=${k === 'product' ? (typeof v === 'string' ? short(v) : (v as ChaosProduct).sku) : k === 'products' ? (v as string[]).map(short).join('+') : String(v)}`);
+    return `${side} ${kind}(${args.join(' ')})`;
+  };
+  return [...planned.onec.map((e) => one('1C', e)), ...planned.goodwix.map((e) => one('Goodwix', e))].join(', ');
+}
+
+/** The plan check's clients (`#runs/connectors`) with the same quick pacing as the exchange's. */
+const tunedConnectors: PlanConnectors = {
+  oneC(plan, credentials) {
+    const trade = OneCTrade.connect({
+      baseUrl: plan.onec.baseUrl, login: credentials.login, password: credentials.password,
+      requestTimeoutMs: plan.onec.timeoutMs, coldStartTimeoutMs: plan.onec.coldStartTimeoutMs, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
+    });
+    return {
+      async getRef(catalog, ref) {
+        const item = await trade.readCatalogItem(catalog, ref);
+        return item ? { name: item.description || null, deletionMark: item.deletionMark === true } : null;
+      },
+      async checkFieldMapping() {
+        return (await trade.checkFieldMapping()).map((p) => p.message);
+      },
+      close: () => trade.close(),
+    };
+  },
+  goodwix(plan, password) {
+    const client = new GoodwixClient({ baseUrl: plan.goodwix.baseUrl, email: plan.goodwix.email, password, catalogId: plan.goodwix.catalogId, maxAttempts: 3, backoff: { baseMs: 10, maxMs: 100 }, timeoutMs: 1_500 });
+    return {
+      login: async () => void (await client.login()),
+      catalogExists: async () => {
+        try {
+          await client.catalog();
+          return true;
+        } catch (error) {
+          if (error instanceof GoodwixNotFoundError) return false;
+          throw error;
+        }
+      },
+    };
+  },
+};
+
+export function reproduce(seed: number, options: Pick<ChaosOptions, 'orders' | 'rounds' | 'workerConcurrency' | 'profile'>): string {
+  return `npm run chaos -- ${options.profile === 'fast' ? '--fast ' : ''}--seed ${seed} --orders ${options.orders} --rounds ${options.rounds} --workers ${options.workerConcurrency}`;
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const began = Date.now();
+  const log = options.log ?? (() => undefined);
+  const rng = new Random(options.seed);
+  const pickRng = rng.fork('orders');
+  const editRng = rng.fork('edits');
+  const faultRng = rng.fork('faults');
+  const problems: string[] = [];
+  /** What was done to each order, for the diagnosis of a broken invariant */
+  const journal = new Map<number, string[]>();
+  const note = (orderId: number, text: string) => journal.set(orderId, [...(journal.get(orderId) ?? []), text]);
+  const problem = (text: string, orderId?: number) => {
+    const history = orderId !== undefined ? journal.get(orderId) : undefined;
+    const full = history ? `${text}\n        history: ${history.join(' → ')}` : text;
+    problems.push(full);
+    log(`  ✗ ${full}`);
+  };
+  let phase = 'setup';
+
+  const stockScale = options.stockScale ?? Math.max(1, Math.ceil(options.orders / 300));
+  const products = chaosProducts(stockScale);
+  const model = new Map<number, ModelOrder>();
+  const demand = new Demand(products);
+  const confirmLater = new Map<number, number>(); // order → round in which the supplier confirms it
+  const edits = { onec: {} as Record<string, number>, goodwix: {} as Record<string, number>, scenarios: {} as Record<string, number>, conflictsPlanned: 0, midRun: 0 };
+  const runs: RunFigures[] = [];
+  let coldStartsForced = 0;
+  let tokensExpired = 0;
+  let goodwixHangsLeft = options.goodwixHangs;
+  const broken = new Set<number>();
+
+  // Test traffic to 1C (the manager's edits, the checks) is exempt from the injected faults.
+  let exempt = 0;
+  const asTest = async <T>(f: () => Promise<T>): Promise<T> => {
+    exempt += 1;
+    try {
+      return await f();
+    } finally {
+      exempt -= 1;
+    }
+  };
+
+  let onecSb: OneCSandbox | undefined;
+  let gwSb: GoodwixSandbox | undefined;
+  let runtime: LocalRuntime | undefined;
+  let admin: OneCTrade | undefined;
+  let sqs: SQSClient | undefined;
+  const clock = new ChaosClock();
+  // The local queues' visibility timeout, and Lambda's timeout below it (AWS: 720 s and 120 s).
+  // A dead invocation's messages are made visible after a second (the clock moves by AWS's timeout).
+  const visibilityTimeoutSeconds = 10;
+  const killer = new Killer({
+    random: rng.fork('kills'), clock, workerKillRate: options.kills.worker, collectorKillRate: options.kills.collector, invocationTimeoutMs: 6_000,
+  });
+
+  try {
+    [onecSb, gwSb] = await Promise.all([
+      startOneCSandbox({ seed: 'demo', stockScale, faults: { coldStartMs: options.coldStart.ms, idleMs: options.coldStart.idleMs, latencyMs: options.onecFaults.latencyMs ?? 0 } }),
+      startGoodwixSandbox({ seed: 'empty', tokenTtlSeconds: options.goodwixFaults.tokenTtlSeconds ?? 3600 }),
+    ]);
+    const onec = onecSb;
+    const gw = gwSb;
+    const base = demoPlan({ onecBaseUrl: onec.baseUrl, goodwixBaseUrl: gw.baseUrl });
+    // The demo plan with short 1C budgets: a hung request costs 2 s, not 15.
+    const plan = { ...base, onec: { ...base.onec, timeoutMs: 2_000, coldStartTimeoutMs: 6_000 } };
+    runtime = await startLocalRuntime({
+      plans: [plan],
+      secrets: demoSecrets(),
+      tick: false,
+      logLevel: 'SILENT',
+      print: () => undefined,
+      tuning: { onecRetry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 200 }, goodwixMaxAttempts: 3, goodwixBackoff: { baseMs: 10, maxMs: 100 }, goodwixTimeoutMs: 1_500 },
+      retryBaseSeconds: 1,
+      visibilityTimeoutSeconds,
+      workerConcurrency: options.workerConcurrency,
+      now: clock.now,
+      connectors: tunedConnectors,
+      testHooks: killer.hooks(),
+    });
+    const rt = runtime;
+    admin = OneCTrade.connect({
+      baseUrl: onec.baseUrl, login: onec.login, password: onec.password,
+      requestTimeoutMs: 10_000, coldStartTimeoutMs: 20_000, retry: { attempts: 5, baseDelayMs: 20, maxDelayMs: 200 },
+    });
+    const trade = admin;
+    const manager = new OneCManager(trade);
+    sqs = new SQSClient({ endpoint: rt.sqsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const queueSqs = sqs;
+    killer.releaseAfterDeath = async (fn, records) => {
+      const QueueUrl = fn === 'worker' ? rt.orderQueueUrl : rt.runQueueUrl;
+      for (const r of records) await queueSqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: r.receiptHandle, VisibilityTimeout: 1 }));
+    };
+
+    const catalogs: OneCCatalogs = await asTest(async () => {
+      const vatRates = new Map<string, string>();
+      for await (const v of trade.listCatalog('vatRates')) vatRates.set(v.ref, v.rate);
+      const cancelReasons = new Map<string, string>();
+      for await (const r of trade.listCatalog('cancelReasons')) cancelReasons.set(r.ref, r.description);
+      return { vatRates, cancelReasons };
+    });
+
+    const faultsOn = () => {
+      onec.faults.set({ ...options.onecFaults, match: () => exempt === 0, seed: faultRng.seed31() });
+      gw.faults.set({ ...options.goodwixFaults, seed: faultRng.seed31() });
+    };
+    const faultsOff = () => {
+      onec.faults.set({ errorRate: 0, hangRate: 0, lostResponseRate: 0, failNext: 0, hangNext: 0, loseNextResponses: 0 });
+      gw.faults.set({ errorRate: 0, rateLimitRate: 0, hangRate: 0, lostResponseRate: 0, hangNext: 0, failNext: 0, rateLimitNext: 0, loseNextResponses: 0 });
+    };
+
+    const api = async (method: string, path: string): Promise<{ status: number; body: any }> => {
+      const res = await fetch(`${rt.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${rt.token}` } });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    };
+
+    // ---- orders -------------------------------------------------------------------------------
+    const placeOrders = (count: number, round: number) => {
+      for (let n = 0; n < count; n += 1) {
+        const waits = pickRng.chance(0.4);
+        const buyerId = pickRng.pick(waits ? WAIT_BUYERS : AUTO_BUYERS);
+        const lineCount = pickRng.weighted([[1, 3], [2, 4], [3, 3]] as const);
+        const chosen: { product: ChaosProduct; quantity: number }[] = [];
+        for (let k = 0; k < lineCount; k += 1) {
+          const free = products.filter((p) => demand.room(p.ref) >= 3 && !chosen.some((c) => c.product.ref === p.ref));
+          if (free.length === 0) break;
+          const product = pickRng.weighted(free.map((p) => [p, p.capacity] as const));
+          const quantity = pickRng.int(1, 3);
+          demand.take(product.ref, quantity);
+          chosen.push({ product, quantity });
+        }
+        if (chosen.length === 0) {
+          log(`  stock for new orders is used up after ${model.size} orders`);
+          return;
+        }
+        const placed = gw.actions.placeOrder({ buyerId, lines: chosen.map((c) => ({ productId: c.product.goodwixId, quantity: c.quantity })) });
+        const o: ModelOrder = {
+          id: placed.id,
+          buyerId,
+          confirmed: placed.status === 'confirmed',
+          exported: false,
+          lines: chosen.map((c) => ({ product: c.product.ref, goodwixProductId: c.product.goodwixId, sku: c.product.sku, quantity: c.quantity, cancelled: 0, shipped: 0, price: c.product.price, cancelReason: null, removed: false })),
+          readyToShip: false,
+          cancelledInGoodwix: false,
+          settled: false,
+          statuses: [],
+        };
+        model.set(o.id, o);
+        if (waits) {
+          const roll = pickRng.next();
+          const never = options.unconfirmedShare / 0.4;
+          if (roll < never) continue; // stays with the supplier to the end
+          if (roll < never + (1 - never) / 2 || round >= options.rounds - 1) {
+            gw.actions.confirmOrder(o.id);
+            o.confirmed = true;
+          } else confirmLater.set(o.id, pickRng.int(round + 1, options.rounds - 1));
+        }
+      }
+    };
+
+    // ---- edits --------------------------------------------------------------------------------
+    const rowOf = (doc: OneCOrder, product: string) => doc.items.find((r) => r.product === product && !r.cancelled);
+    const applyOneC = async (o: ModelOrder, e: OneCEdit) => {
+      const ref = gw.actions.order(o.id).erp.orderId!;
+      await asTest(async () => {
+        const doc = await trade.readOrder(ref);
+        const code = (product: string) => {
+          const row = rowOf(doc, product);
+          if (!row) throw new Error(`order ${o.id}: no active 1C row of ${product}`);
+          return row.lineCode;
+        };
+        switch (e.kind) {
+          case 'price':
+            return manager.setPrice(ref, code(e.product), e.price);
+          case 'quantity':
+            return manager.setQuantity(ref, code(e.product), e.quantity);
+          case 'reject':
+            return manager.rejectRow(ref, code(e.product), e.reasonRef);
+          case 'rejectPart':
+            return manager.rejectPartOfRow(ref, code(e.product), e.cancel, e.reasonRef);
+          case 'add':
+            return manager.addRow(ref, { product: e.product.ref, quantity: e.quantity, price: e.price, vatRate: e.product.vatRef });
+          case 'remove':
+            return manager.removeRow(ref, code(e.product));
+          case 'ship': {
+            const quantities: Record<number, number> = {};
+            for (const p of e.products) {
+              const row = rowOf(doc, p);
+              if (row) quantities[row.lineCode] = Number(row.quantity);
+            }
+            return manager.ship(ref, quantities);
+          }
+          case 'cancelOrder':
+            return manager.cancelOrder(ref, e.reasonRef);
+          case 'status':
+            return manager.setStatus(ref, 'КОтгрузке');
+        }
+      });
+      bump(edits.onec, e.kind);
+    };
+    const applyGoodwix = (o: ModelOrder, e: GoodwixEdit) => {
+      const lineId = (product: string) => {
+        const line = gw.actions.order(o.id).lines.find((l) => l.product.erp.nomenclatureId === product);
+        if (!line) throw new Error(`order ${o.id}: no Goodwix line of ${product}`);
+        return line.id;
+      };
+      switch (e.kind) {
+        case 'price':
+          gw.actions.editLine(o.id, lineId(e.product), { price: e.price });
+          break;
+        case 'quantity':
+          gw.actions.editLine(o.id, lineId(e.product), { quantity: e.quantity });
+          break;
+        case 'cancelLine':
+          gw.actions.cancelLine(o.id, lineId(e.product), { quantity: e.cancel });
+          break;
+        case 'cancelOrder':
+          gw.actions.cancelOrder(o.id, 'Передумали');
+          break;
+      }
+      bump(edits.goodwix, e.kind);
+    };
+    const applyPlanned = async (o: ModelOrder, planned: PlannedEdits) => {
+      const goodwixFirst = editRng.chance(0.5);
+      note(o.id, `${phase}: ${planned.scenario}: ${describeEdits(planned)}`);
+      if (goodwixFirst) for (const e of planned.goodwix) applyGoodwix(o, e);
+      for (const e of planned.onec) await applyOneC(o, e);
+      if (!goodwixFirst) for (const e of planned.goodwix) applyGoodwix(o, e);
+      resolve(o, planned, demand);
+      demand.recount(model.values());
+      bump(edits.scenarios, planned.scenario);
+      edits.conflictsPlanned += planned.conflicts.length;
+      o.settled = false;
+    };
+
+    const eligible = () => [...model.values()].filter((o) => o.confirmed && o.exported && o.settled && !isFinal(o) && !broken.has(o.id));
+
+    // ---- runs ---------------------------------------------------------------------------------
+    const runOnce = async (phase: string, during: () => Promise<void> = async () => {}): Promise<RunFigures | null> => {
+      const t0 = Date.now();
+      const started = await api('POST', `/plans/${DEMO_PLAN_ID}/runs`);
+      if (started.status !== 202) {
+        problem(`${phase}: the run did not start: ${started.status} ${JSON.stringify(started.body)}`);
+        return null;
+      }
+      const runId = String(started.body.runId);
+      await Promise.all([rt.drain({ timeoutMs: options.drainTimeoutMs }), during()]);
+      const view = (await api('GET', `/plans/${DEMO_PLAN_ID}/runs/${runId}`)).body;
+      const figures: RunFigures = { runId, phase, status: String(view.status), counters: view.counters ?? {}, errors: (view.errors ?? []).map((e: { code: string; message: string }) => ({ code: e.code, message: e.message })) };
+      runs.push(figures);
+      if (figures.status === 'running') problem(`${phase}: run ${runId} never closed (queued ${JSON.stringify(view.counters)})`);
+      log(`  run ${runs.length} (${phase}, ${((Date.now() - t0) / 1000).toFixed(1)} s): ${figures.status} ${JSON.stringify(figures.counters)}${figures.errors.length ? ` errors: ${figures.errors.map((e) => e.code).join(', ')}` : ''}`);
+      return figures;
+    };
+
+    const chaosDuringRun = async (round: number, midRun: PlannedEdits[]) => {
+      const actions: Promise<void>[] = [];
+      for (const planned of midRun) {
+        const delay = editRng.int(0, 1_200);
+        actions.push(
+          sleep(delay).then(() => {
+            const o = model.get(planned.orderId)!;
+            note(o.id, `${phase}, mid-run: ${describeEdits(planned)}`);
+            for (const e of planned.goodwix) applyGoodwix(o, e);
+            resolve(o, planned, demand);
+            o.settled = false;
+            edits.midRun += 1;
+          }),
+        );
+      }
+      if (faultRng.chance(options.tokenExpiryChance)) {
+        actions.push(sleep(faultRng.int(0, 1_500)).then(() => {
+          gw.faults.expireTokens();
+          tokensExpired += 1;
+        }));
+      }
+      if (goodwixHangsLeft > 0 && faultRng.chance(0.5)) {
+        goodwixHangsLeft -= 1;
+        gw.faults.set({ hangNext: 1 });
+      }
+      await Promise.all(actions);
+      void round;
+    };
+
+    // ---- observation --------------------------------------------------------------------------
+    const observe = async (final: boolean) => {
+      const orders = [...model.values()].filter((o) => o.confirmed);
+      const views = new Map<number, WireOrder>(orders.map((o) => [o.id, gw.actions.order(o.id)]));
+      const refs = [...views.values()].map((v) => v.erp.orderId).filter((r): r is string => Boolean(r));
+      const docs = new Map<string, OneCOrder | undefined>();
+      const shipments: OneCShipment[] = [];
+      await asTest(async () => {
+        const read = await mapLimit(refs, 8, (ref) => trade.findOrder(ref));
+        refs.forEach((ref, i) => docs.set(ref, read[i]));
+        if (refs.length) shipments.push(...(await trade.listShipmentsForOrders(refs)));
+      });
+      let settled = 0;
+      for (const o of orders) {
+        const view = views.get(o.id)!;
+        const ref = view.erp.orderId;
+        const status = view.status;
+        const last = o.statuses.at(-1);
+        if (last && last !== status && statusRank(status as OrderStatus) < statusRank(last as OrderStatus)) {
+          problem(`order ${o.id}: its Goodwix status went back from ${last} to ${status}`, o.id);
+        }
+        if (last !== status) o.statuses.push(status);
+        if (!ref) {
+          o.settled = false;
+          if (final) problem(`order ${o.id}: confirmed in Goodwix but never reached 1C (status ${status})`, o.id);
+          continue;
+        }
+        o.exported = true;
+        const doc = docs.get(ref);
+        if (!doc) {
+          problem(`order ${o.id}: Goodwix names 1C order ${view.erp.number} (${ref}), which 1C does not have`, o.id);
+          broken.add(o.id);
+          continue;
+        }
+        const disagreements = compareOrder(view, doc, shipments.filter((s) => s.order?.ref === ref || s.items.some((r) => r.order?.ref === ref)), catalogs);
+        o.settled = disagreements.length === 0;
+        if (!o.settled) note(o.id, `after the ${phase} run the sides differ (${disagreements.length}: ${disagreements[0]})`);
+        if (!o.settled) {
+          if (final) problem(`order ${o.id} (1C ${doc.number}): Goodwix and 1C disagree: ${disagreements.join('; ')}`, o.id);
+          continue;
+        }
+        settled += 1;
+        if (broken.has(o.id)) continue;
+        const departures = compareWithModel(o, view);
+        if (departures.length) {
+          broken.add(o.id);
+          problem(`order ${o.id} (1C ${doc.number}): both sides agree but not with the edits made: ${departures.join('; ')}`, o.id);
+        }
+      }
+      return { confirmed: orders.length, exported: orders.filter((o) => o.exported).length, settled };
+    };
+
+    // ---- the rounds ---------------------------------------------------------------------------
+    const perRound = Math.ceil(options.orders * 0.5);
+    const later = options.orders - perRound;
+    const roundsLeft = Math.max(1, options.rounds - 1);
+    faultsOn();
+    for (let round = 0; round < options.rounds; round += 1) {
+      log(`round ${round + 1}/${options.rounds}`);
+      phase = `round ${round + 1}`;
+      // New orders: half at once, the rest spread over the rounds.
+      placeOrders(round === 0 ? perRound : Math.floor(later / roundsLeft) + (round <= later % roundsLeft ? 1 : 0), round);
+      for (const [id, due] of confirmLater) {
+        if (due !== round) continue;
+        gw.actions.confirmOrder(id);
+        model.get(id)!.confirmed = true;
+        confirmLater.delete(id);
+      }
+      demand.recount(model.values());
+
+      const editedThisRound = new Set<number>();
+      if (round > 0) {
+        const candidates = editRng.shuffle(eligible());
+        const take = Math.round(candidates.length * options.editShare);
+        for (const o of candidates.slice(0, take)) {
+          const planned = planEdits(editRng, o, products, demand);
+          if (!planned) continue;
+          await applyPlanned(o, planned);
+          editedThisRound.add(o.id);
+        }
+      }
+      const midRun: PlannedEdits[] = [];
+      for (const o of editRng.shuffle(eligible().filter((x) => !editedThisRound.has(x.id))).slice(0, round > 0 ? options.midRunEdits : 0)) {
+        const planned = planMidRunEdit(editRng, o, demand);
+        if (planned) midRun.push(planned);
+      }
+      if (options.coldStart.everyRuns > 0 && runs.length % options.coldStart.everyRuns === 0) {
+        await sleep(options.coldStart.idleMs + 100);
+        coldStartsForced += 1;
+      }
+      await runOnce(`round ${round + 1}`, () => chaosDuringRun(round, midRun));
+      const seen = await observe(false);
+      log(`  ${seen.exported}/${seen.confirmed} confirmed orders in 1C, ${seen.settled} settled, ${problems.length} problem(s) so far`);
+    }
+
+    // ---- until quiet --------------------------------------------------------------------------
+    log('until quiet');
+    phase = 'converge';
+    let toConverge = 0;
+    let converged = false;
+    for (let n = 0; n < options.maxConvergeRuns; n += 1) {
+      const run = await runOnce(`converge ${n + 1}`);
+      toConverge += 1;
+      const seen = await observe(false);
+      const c = run?.counters ?? {};
+      const quiet = run !== null && run.status === 'completed' && ['exported', 'updatedInOneC', 'updatedInGoodwix', 'conflicts', 'failed'].every((k) => !c[k]);
+      if (quiet && seen.exported === seen.confirmed && seen.settled === seen.confirmed) {
+        converged = true;
+        break;
+      }
+    }
+    if (!converged) problem(`no quiet run within ${options.maxConvergeRuns} runs after the last edits`);
+
+    // ---- the invariants -----------------------------------------------------------------------
+    log('checking');
+    killer.pause();
+    faultsOff();
+    await observe(true);
+
+    // Exactly once in 1C: every confirmed order one document under GW-<id>; none for the others.
+    const byKey = new Map<string, string[]>();
+    await asTest(async () => {
+      for await (const raw of trade.client.iterate('Document_ЗаказКлиента', { select: ['Ref_Key', 'Number', 'НомерПоДаннымКлиента'] })) {
+        const r = raw as Record<string, string>;
+        const key = r['НомерПоДаннымКлиента'] ?? '';
+        if (!key.startsWith('GW-')) continue;
+        byKey.set(key, [...(byKey.get(key) ?? []), r['Number']!]);
+      }
+    });
+    let duplicates = 0;
+    let losses = 0;
+    for (const o of model.values()) {
+      const numbers = byKey.get(stableKey(String(o.id))) ?? [];
+      if (o.confirmed && numbers.length === 0) {
+        losses += 1;
+        problem(`order ${o.id}: confirmed in Goodwix, no 1C order carries ${stableKey(String(o.id))}`);
+      }
+      if (numbers.length > 1) {
+        duplicates += numbers.length - 1;
+        problem(`order ${o.id}: ${numbers.length} 1C orders carry ${stableKey(String(o.id))}: ${numbers.join(', ')}`, o.id);
+      }
+      if (!o.confirmed && numbers.length > 0) problem(`order ${o.id}: still waiting for the supplier in Goodwix, yet 1C has ${numbers.join(', ')}`);
+    }
+    for (const [key, numbers] of byKey) {
+      const id = Number(orderIdFromStableKey(key));
+      if (!model.has(id)) problem(`1C orders ${numbers.join(', ')} carry ${key}, an order the suite never placed`);
+    }
+
+    // Parked orders and sync records.
+    let parked = 0;
+    for (const o of model.values()) {
+      if (!o.confirmed) continue;
+      const record = await api('GET', `/plans/${DEMO_PLAN_ID}/orders/${o.id}`);
+      if (record.status !== 200) {
+        problem(`order ${o.id}: no sync record (${record.status})`);
+        continue;
+      }
+      if (record.body.parked) {
+        parked += 1;
+        problem(`order ${o.id}: parked: ${record.body.parked.code}: ${record.body.parked.message}`, o.id);
+      }
+      if (record.body.open !== !isFinal(o)) problem(`order ${o.id}: sync record open=${record.body.open}, expected ${!isFinal(o)} (status ${expectedStatus(o)})`, o.id);
+    }
+
+    // Reserves: every product an order that reached 1C holds or held, Goodwix's integration
+    // reserves against 1C's balance (a product no exchanged order touched is never refreshed).
+    const touched = new Set<number>();
+    for (const o of model.values()) if (o.exported) for (const l of o.lines) touched.add(l.goodwixProductId);
+    const exchangeOrderOf = new Map<string, number>();
+    for (const o of model.values()) {
+      const ref = gw.actions.order(o.id).erp.orderId;
+      if (ref) exchangeOrderOf.set(ref, o.id);
+    }
+    const demoByGoodwix = new Map(demoProducts.map((p) => [p.goodwixId, p]));
+    const onecReserves = await asTest(() => trade.readReserves({ products: [...touched].map((id) => demoByGoodwix.get(id)!.ref) }));
+    for (const id of [...touched].sort()) {
+      const p = demoByGoodwix.get(id)!;
+      for (const text of compareReserves(gw.actions.reserves(id), { nomenclatureId: p.ref, characteristicId: null }, onecReserves, (ref) => exchangeOrderOf.get(ref) ?? null)) problem(`reserves: ${text}`);
+    }
+
+    // Dead-letter queues: a message may sit there only if every one of its deliveries was killed.
+    const dlqMessages = async (queueUrl: string, maxReceiveCount: number, what: string) => {
+      const name = new URL(queueUrl).pathname.split('/').pop()!.replace(/\.fifo$/, '-dlq.fifo');
+      const { QueueUrl } = await sqs!.send(new GetQueueUrlCommand({ QueueName: name }));
+      let count = 0;
+      for (;;) {
+        const { Messages = [] } = await sqs!.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 600 }));
+        if (Messages.length === 0) break;
+        for (const m of Messages) {
+          count += 1;
+          const deaths = killer.deathsByMessage.get(m.MessageId ?? '') ?? 0;
+          const body = m.Body ?? '';
+          if (deaths >= maxReceiveCount) log(`  ${what} DLQ: ${body} — explained: all ${deaths} deliveries were killed or timed out`);
+          else problem(`${what} DLQ: ${body}: ${deaths} of its deliveries were killed or timed out, the rest failed on their own`);
+        }
+      }
+      return count;
+    };
+    const dlq = { orders: await dlqMessages(rt.orderQueueUrl, orderQueueDefinition.maxReceiveCount, 'order queue'), runs: await dlqMessages(rt.runQueueUrl, runQueueDefinition.maxReceiveCount, 'run queue') };
+
+    // Runs: every run closed; a failed one only for a reason the suite explains.
+    const byStatus: Record<string, number> = {};
+    const counters: Record<string, number> = {};
+    const failedReasons: string[] = [];
+    for (const r of runs) {
+      bump(byStatus, r.status);
+      for (const [k, v] of Object.entries(r.counters)) bump(counters, k, v);
+      if (r.status === 'failed') failedReasons.push(...r.errors.map((e) => `${r.phase}: ${e.code}: ${e.message}`));
+    }
+
+    // ---- figures ------------------------------------------------------------------------------
+    const onecFaults: Record<string, number> = {};
+    for (const r of onec.stats.requests) if (r.fault) bump(onecFaults, r.fault === 'error' ? '5xx (-1 lock conflict)' : r.fault === 'lost' ? 'lost response' : r.fault);
+    const lostPosts = onec.stats.requests.filter((r) => r.fault === 'lost' && r.method === 'POST').length;
+    if (lostPosts) onecFaults['lost response of a POST'] = lostPosts;
+    const gwFaults: Record<string, number> = {};
+    for (const r of gw.stats.requests) if (r.fault) bump(gwFaults, r.fault === 'rateLimit' ? '429 Retry-After' : r.fault === 'fail' ? '5xx' : r.fault === 'lostResponse' ? 'lost response' : r.fault);
+    gwFaults['401 token expired'] = gw.stats.requests.filter((r) => r.status === 401 && !r.path.endsWith('/auth/login')).length;
+    const byStep: Record<string, number> = {};
+    for (const k of killer.kills) bump(byStep, k.cause === 'timeout' ? `${k.fn} timed out` : `${k.fn} at ${k.step}`);
+    for (const k of killer.kills) if (k.cause === 'timeout') log(`  ${k.fn} invocation timed out: ${k.step}`);
+    const confirmed = [...model.values()].filter((o) => o.confirmed);
+    return {
+      seed: options.seed,
+      options: { ...options, log: undefined } as Omit<ChaosOptions, 'log'>,
+      orders: {
+        placed: model.size,
+        confirmed: confirmed.length,
+        unconfirmed: model.size - confirmed.length,
+        exported: confirmed.filter((o) => o.exported).length,
+        lines: [...model.values()].reduce((s, o) => s + liveLines(o).length, 0),
+      },
+      edits,
+      faults: { onec: onecFaults, goodwix: gwFaults, coldStartsForced, tokensExpired },
+      kills: { worker: killer.kills.filter((k) => k.fn === 'worker').length, collector: killer.kills.filter((k) => k.fn === 'collector').length, byStep },
+      deliveries: killer.deliveries,
+      runs: { total: runs.length, toConverge, converged, byStatus, counters, failedReasons },
+      requests: { onec: onec.stats.requests.length, goodwix: gw.stats.requests.length },
+      duplicates,
+      losses,
+      parked,
+      dlq,
+      reserves: { products: touched.size },
+      problems,
+      seconds: Math.round((Date.now() - began) / 100) / 10,
+    };
+  } finally {
+    sqs?.destroy();
+    admin?.close();
+    await runtime?.close();
+    await Promise.all([onecSb?.close(), gwSb?.close()]);
+  }
+}
+
+/** The report as the CLI and the test print it. */
+export function formatReport(r: ChaosReport): string {
+  const kv = (m: Record<string, number>) => Object.entries(m).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  const lines = [
+    `chaos seed ${r.seed}: ${r.orders.placed} orders in ${r.runs.total} runs, ${r.options.workerConcurrency} worker invocation(s) at once, ${r.seconds} s`,
+    `  orders      placed ${r.orders.placed}, confirmed ${r.orders.confirmed} (exported ${r.orders.exported}), left waiting for the supplier ${r.orders.unconfirmed}, lines ${r.orders.lines}`,
+    `  edits       1C: ${kv(r.edits.onec)}`,
+    `              Goodwix: ${kv(r.edits.goodwix)} (${r.edits.midRun} while a run was in flight)`,
+    `              scenarios: ${kv(r.edits.scenarios)}; conflicting fields planned ${r.edits.conflictsPlanned}`,
+    `  faults 1C   ${kv(r.faults.onec)}; cold starts forced ${r.faults.coldStartsForced}`,
+    `  faults GW   ${kv(r.faults.goodwix)}; all tokens expired ${r.faults.tokensExpired} time(s)`,
+    `  kills       worker ${r.kills.worker}, collector ${r.kills.collector}: ${kv(r.kills.byStep)}`,
+    `  deliveries  worker ${r.deliveries.worker.total} (redelivered ${r.deliveries.worker.redelivered}), collector ${r.deliveries.collector.total} (redelivered ${r.deliveries.collector.redelivered})`,
+    `  requests    1C ${r.requests.onec}, Goodwix ${r.requests.goodwix}`,
+    `  runs        ${r.runs.total}: ${kv(r.runs.byStatus)}; after the last edits ${r.runs.toConverge} to a quiet one${r.runs.converged ? '' : ' (never quiet)'}`,
+    `              counters: ${kv(r.runs.counters)}`,
+    ...(r.runs.failedReasons.length ? [`              failed runs: ${r.runs.failedReasons.slice(0, 10).join(' | ')}`] : []),
+    `  outcome     duplicates ${r.duplicates}, losses ${r.losses}, parked ${r.parked}, DLQ ${r.dlq.orders + r.dlq.runs}, reserves checked on ${r.reserves.products} products`,
+    r.problems.length ? `  PROBLEMS (${r.problems.length}), reproduce with: ${reproduce(r.seed, r.options)}\n${r.problems.map((p) => `    - ${p}`).join('\n')}` : '  invariants  all hold',
+  ];
+  return lines.join('\n');
+}
