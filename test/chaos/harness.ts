@@ -92,17 +92,17 @@ export const FAST: Omit<ChaosOptions, 'seed'> = {
 
 export const FULL: Omit<ChaosOptions, 'seed'> = {
   profile: 'full',
-  orders: 300,
-  rounds: 8,
+  orders: 500,
+  rounds: 10,
   unconfirmedShare: 0.05,
   editShare: 0.3,
-  midRunEdits: 12,
-  onecFaults: { latencyMs: 2, errorRate: 0.02, hangRate: 0.001, lostResponseRate: 0.02 },
+  midRunEdits: 15,
+  onecFaults: { latencyMs: 2, errorRate: 0.03, hangRate: 0.002, lostResponseRate: 0.03 },
   coldStart: { ms: 1_500, idleMs: 3_000, everyRuns: 3 },
-  goodwixFaults: { latencyMs: 1, errorRate: 0.02, rateLimitRate: 0.02, retryAfterSeconds: 1, lostResponseRate: 0.02, tokenTtlSeconds: 60 },
+  goodwixFaults: { latencyMs: 1, errorRate: 0.03, rateLimitRate: 0.03, retryAfterSeconds: 1, lostResponseRate: 0.03, tokenTtlSeconds: 60 },
   goodwixHangs: 6,
   tokenExpiryChance: 0.5,
-  kills: { worker: 0.2, collector: 0.3 },
+  kills: { worker: 0.25, collector: 0.3 },
   workerConcurrency: 3,
   maxConvergeRuns: 8,
   drainTimeoutMs: 600_000,
@@ -308,8 +308,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       return { vatRates, cancelReasons };
     });
 
+    // The faults hit the exchange's requests, never the suite's own (counted apart).
+    let onecExchangeRequests = 0;
     const faultsOn = () => {
-      onec.faults.set({ ...options.onecFaults, match: () => exempt === 0, seed: faultRng.seed31() });
+      onec.faults.set({
+        ...options.onecFaults,
+        match: () => {
+          if (exempt > 0) return false;
+          onecExchangeRequests += 1;
+          return true;
+        },
+        seed: faultRng.seed31(),
+      });
       gw.faults.set({ ...options.goodwixFaults, seed: faultRng.seed31() });
     };
     const faultsOff = () => {
@@ -485,7 +495,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       if (goodwixHangsLeft > 0 && faultRng.chance(0.5)) {
         goodwixHangsLeft -= 1;
-        gw.faults.set({ hangNext: 1 });
+        gw.faults.set({ hangNext: gw.faults.current.hangNext + 1 });
       }
       await Promise.all(actions);
       void round;
@@ -728,7 +738,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       kills: { worker: killer.kills.filter((k) => k.fn === 'worker').length, collector: killer.kills.filter((k) => k.fn === 'collector').length, byStep },
       deliveries: killer.deliveries,
       runs: { total: runs.length, toConverge, converged, byStatus, counters, failedReasons },
-      requests: { onec: onec.stats.requests.length, goodwix: gw.stats.requests.length },
+      requests: { onec: onecExchangeRequests, goodwix: gw.stats.requests.length },
       duplicates,
       losses,
       parked,
@@ -758,7 +768,7 @@ export function formatReport(r: ChaosReport): string {
     `  faults GW   ${kv(r.faults.goodwix)}; all tokens expired ${r.faults.tokensExpired} time(s)`,
     `  kills       worker ${r.kills.worker}, collector ${r.kills.collector}: ${kv(r.kills.byStep)}`,
     `  deliveries  worker ${r.deliveries.worker.total} (redelivered ${r.deliveries.worker.redelivered}), collector ${r.deliveries.collector.total} (redelivered ${r.deliveries.collector.redelivered})`,
-    `  requests    1C ${r.requests.onec}, Goodwix ${r.requests.goodwix}`,
+    `  requests    by the exchange: 1C ${r.requests.onec}, Goodwix ${r.requests.goodwix}`,
     `  runs        ${r.runs.total}: ${kv(r.runs.byStatus)}; after the last edits ${r.runs.toConverge} to a quiet one${r.runs.converged ? '' : ' (never quiet)'}`,
     `              counters: ${kv(r.runs.counters)}`,
     ...(r.runs.failedReasons.length ? [`              failed runs: ${r.runs.failedReasons.slice(0, 10).join(' | ')}`] : []),

@@ -1,7 +1,7 @@
 /**
  * `npm run chaos` — the full chaos configuration (test/chaos/harness.ts), printing its figures.
  *
- *   npm run chaos                          # 300 orders, 8 rounds, seed from the clock (printed)
+ *   npm run chaos                          # 500 orders, 10 rounds, seed from the clock (printed)
  *   npm run chaos -- --seed 7 --orders 400 --rounds 10 --workers 4
  *   npm run chaos -- --fast --seed 7       # the configuration `npm test` runs
  *   npm run chaos -- --json report.json    # also write the report as JSON
