@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { demoBuyers, demoProducts } from '#local/demo/supplier';
 import { syncOrder, stableKey } from '#sync/order-sync';
+import { line, orderInput, product } from '#test/onec-orders';
 import { json, text } from '#test/onec-stub';
 import { editJson, htmlPage, type Rule } from './proxy.ts';
 import { useHostileExchange, type HostileWorld } from './world.ts';
@@ -94,6 +95,20 @@ describe('hostile and broken 1C answers', () => {
     const [doc] = await w.onecDirect.findOrdersByClientNumber(stableKey(String(order.id)));
     assert.equal(doc?.posted, true);
     assert.equal((await w.bindings.get(w.plan.id, String(order.id)))?.parked, null);
+  });
+
+  test('two 1C orders carrying the order\'s key (someone copied it): parked naming both, nothing created, a person decides', async () => {
+    const w = await exchange.world();
+    const order = await placed(w);
+    const key = stableKey(String(order.id));
+    const copies = [await w.onecDirect.createOrder(orderInput(key, [line(product('SMR-3535'), '2.000')])), await w.onecDirect.createOrder(orderInput(key, [line(product('SMR-3535'), '2.000')]))];
+
+    const result = await syncOrder(w.ports(), w.request(order.id));
+
+    assert.equal(result.outcome, 'parked');
+    assert.equal(result.error?.code, 'SYNC_DUPLICATE_IN_1C');
+    assert.match(result.message ?? '', new RegExp(`2 1C orders carry its key ${key} \\(${copies[0]!.number}, ${copies[1]!.number}\\)`));
+    assert.equal((await w.onecDirect.findOrdersByClientNumber(key)).length, 2, 'no third one');
   });
 
   test('code 9 for the bound order (deleted outright in 1C): parked naming the 1C order, nothing created again', async () => {
