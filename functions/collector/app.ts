@@ -4,13 +4,10 @@
  * validated one by one; a record that fails (retryable trouble, or a message that does not
  * parse) is reported in `batchItemFailures` and, FIFO, the rest of its group with it.
  */
-import middy from '@middy/core';
-import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
+import { fifoBatchHandler } from '#functions/lib/fifo-batch';
 import { MetricUnit } from '#platform/observability';
 import { processRunMessage, type CollectorPorts } from '#runs/collector';
 import { parseCollectMessage } from '#runs/queue';
@@ -75,12 +72,5 @@ export function createCollectorHandler(ports: CollectorPorts, options: Collector
     logger.info('run message processed', { outcome });
   }
 
-  async function handle(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-    const processor = new SqsFifoPartialProcessorAsync();
-    const response = await processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false, skipGroupOnError: true });
-    return { batchItemFailures: response.batchItemFailures.map((f) => ({ itemIdentifier: f.itemIdentifier })) };
-  }
-
-  const wrapped = middy(handle).use(injectLambdaContext(logger, { resetKeys: true }));
-  return metrics ? wrapped.use(logMetrics(metrics)) : wrapped;
+  return fifoBatchHandler(handleRecord, { logger, metrics });
 }

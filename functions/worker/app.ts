@@ -5,14 +5,11 @@
  * rest of its group) and made invisible for longer on each delivery, so 1C or Goodwix in
  * trouble is retried with back-off instead of hammered.
  */
-import middy from '@middy/core';
-import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
+import { fifoBatchHandler } from '#functions/lib/fifo-batch';
 import { commonPorts, createSqsClient, sqsTarget, type PortOverrides } from '#runs/wiring';
 import { AwsSecretsProvider } from '#secrets/aws';
 import { BindingRepository } from '#sync/bindings';
@@ -84,12 +81,5 @@ export function createWorkerHandler(wiring: WorkerWiring, options: { logger: Log
     }
   }
 
-  async function handle(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-    const processor = new SqsFifoPartialProcessorAsync();
-    const response = await processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false, skipGroupOnError: true });
-    return { batchItemFailures: response.batchItemFailures.map((f) => ({ itemIdentifier: f.itemIdentifier })) };
-  }
-
-  const wrapped = middy(handle).use(injectLambdaContext(logger, { resetKeys: true }));
-  return metrics ? wrapped.use(logMetrics(metrics)) : wrapped;
+  return fifoBatchHandler(handleRecord, { logger, metrics });
 }

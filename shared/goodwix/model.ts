@@ -3,19 +3,10 @@
  * (paths, JSON fields, status spellings) stay in wire.ts and client.ts; money, quantities and
  * percents are decimal strings of fixed scale (#core/decimal); instants are ISO strings.
  */
+import { ORDER_STATUSES } from '#core/canonical';
 import type { Decimal } from '#core/decimal';
 
-export const goodwixOrderStatuses = [
-  'new',
-  'confirmed',
-  'in_progress',
-  'ready_to_ship',
-  'partially_shipped',
-  'shipped',
-  'closed',
-  'rejected',
-  'cancelled',
-] as const;
+export const goodwixOrderStatuses = ['new', ...ORDER_STATUSES] as const;
 /**
  * Spelled as the canonical order's statuses (#core/canonical) plus `new`, so the exchange passes
  * them through; the Goodwix wire spelling is mapped in wire.ts.
