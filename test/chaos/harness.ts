@@ -120,7 +120,7 @@ export interface ChaosReport {
   readonly seed: number;
   readonly options: Omit<ChaosOptions, 'log'>;
   readonly orders: { placed: number; confirmed: number; unconfirmed: number; exported: number; lines: number };
-  readonly edits: { onec: Record<string, number>; goodwix: Record<string, number>; scenarios: Record<string, number>; conflictsPlanned: number; midRun: number };
+  readonly edits: { onec: Record<string, number>; goodwix: Record<string, number>; scenarios: Record<string, number>; conflictsPlanned: number; midRun: number; verified: { '1c': number; goodwix: number } };
   readonly faults: { onec: Record<string, number>; goodwix: Record<string, number>; coldStartsForced: number; tokensExpired: number };
   readonly kills: { worker: number; collector: number; byStep: Record<string, number> };
   readonly deliveries: { worker: { total: number; redelivered: number }; collector: { total: number; redelivered: number } };
@@ -231,7 +231,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const model = new Map<number, ModelOrder>();
   const demand = new Demand(products);
   const confirmLater = new Map<number, number>(); // order → round in which the supplier confirms it
-  const edits = { onec: {} as Record<string, number>, goodwix: {} as Record<string, number>, scenarios: {} as Record<string, number>, conflictsPlanned: 0, midRun: 0 };
+  const edits = { onec: {} as Record<string, number>, goodwix: {} as Record<string, number>, scenarios: {} as Record<string, number>, conflictsPlanned: 0, midRun: 0, verified: { '1c': 0, goodwix: 0 } };
+  /** Edits made to each order (`<id>|1c`, `<id>|goodwix`) not yet seen on both sides */
+  const unverified: Record<string, number> = {};
   const runs: RunFigures[] = [];
   let coldStartsForced = 0;
   let tokensExpired = 0;
@@ -416,6 +418,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         }
       });
       bump(edits.onec, e.kind);
+      bump(unverified, `${o.id}|1c`);
     };
     const applyGoodwix = (o: ModelOrder, e: GoodwixEdit) => {
       const lineId = (product: string) => {
@@ -438,6 +441,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           break;
       }
       bump(edits.goodwix, e.kind);
+      bump(unverified, `${o.id}|goodwix`);
     };
     const applyPlanned = async (o: ModelOrder, planned: PlannedEdits) => {
       const goodwixFirst = editRng.chance(0.5);
@@ -548,6 +552,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if (departures.length) {
           broken.add(o.id);
           problem(`order ${o.id} (1C ${doc.number}): both sides agree but not with the edits made: ${departures.join('; ')}`, o.id);
+          continue;
+        }
+        // Both sides hold what every edit of this order so far should have made: they arrived.
+        for (const side of ['1c', 'goodwix'] as const) {
+          edits.verified[side] += unverified[`${o.id}|${side}`] ?? 0;
+          delete unverified[`${o.id}|${side}`];
         }
       }
       return { confirmed: orders.length, exported: orders.filter((o) => o.exported).length, settled };
@@ -619,6 +629,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     killer.pause();
     faultsOff();
     await observe(true);
+
+    for (const [key, n] of Object.entries(unverified)) {
+      const [id, side] = key.split('|');
+      if (!broken.has(Number(id))) problem(`order ${id}: ${n} ${side === '1c' ? '1C' : 'Goodwix'} edit(s) never seen on both sides`, Number(id));
+    }
 
     // Exactly once in 1C: every confirmed order one document under GW-<id>; none for the others.
     const byKey = new Map<string, string[]>();
@@ -757,6 +772,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
 /** The report as the CLI and the test print it. */
 export function formatReport(r: ChaosReport): string {
+  const sum = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
   const kv = (m: Record<string, number>) => Object.entries(m).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   const lines = [
     `chaos seed ${r.seed}: ${r.orders.placed} orders in ${r.runs.total} runs, ${r.options.workerConcurrency} worker invocation(s) at once, ${r.seconds} s`,
@@ -764,6 +780,7 @@ export function formatReport(r: ChaosReport): string {
     `  edits       1C: ${kv(r.edits.onec)}`,
     `              Goodwix: ${kv(r.edits.goodwix)} (${r.edits.midRun} while a run was in flight)`,
     `              scenarios: ${kv(r.edits.scenarios)}; conflicting fields planned ${r.edits.conflictsPlanned}`,
+    `              seen arrived on both sides: 1C edits ${r.edits.verified['1c']}/${sum(r.edits.onec)}, Goodwix edits ${r.edits.verified.goodwix}/${sum(r.edits.goodwix)}`,
     `  faults 1C   ${kv(r.faults.onec)}; cold starts forced ${r.faults.coldStartsForced}`,
     `  faults GW   ${kv(r.faults.goodwix)}; all tokens expired ${r.faults.tokensExpired} time(s)`,
     `  kills       worker ${r.kills.worker}, collector ${r.kills.collector}: ${kv(r.kills.byStep)}`,
