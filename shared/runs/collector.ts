@@ -60,6 +60,8 @@ export async function processRunMessage(ports: CollectorPorts, message: CollectM
   }
   if (run.status !== 'running') {
     log(ports).info('collect message for a closed run: ignored', { planId, runId, status: run.status });
+    // Closed by an invocation that died before releasing the lock: let it go (only if still this run's).
+    await ports.locks.release(planId, runId).catch(() => false);
     return 'ignored';
   }
   const renewLock = async () => {

@@ -36,7 +36,14 @@ export interface FinalizeDeps {
 /** Closes the run if all of its orders are done and nobody else is closing it; true if this call closed it. */
 export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: string, claimant: string): Promise<boolean> {
   const progress = await deps.progress.get(planId, runId);
-  if (!progress || progress.status !== 'running' || !progress.collected || progress.done < progress.queued) return false;
+  if (progress && progress.status !== 'running') {
+    // Closed already. A finalizer that died between closing the run and releasing its lock left
+    // the plan locked until the lease ends; the run's next message (its redelivery) lets it go.
+    // Conditional on this run holding it: another run's lock is never touched.
+    await deps.run.locks.release(planId, runId).catch(() => false);
+    return false;
+  }
+  if (!progress || !progress.collected || progress.done < progress.queued) return false;
   const now = deps.run.now?.() ?? new Date();
   if (!(await deps.progress.claimFinalize(planId, runId, claimant, now))) return false;
 

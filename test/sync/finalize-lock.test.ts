@@ -1,0 +1,83 @@
+/**
+ * A finalizer that dies between closing its run and releasing the plan's lock. Found by the
+ * chaos suite (`npm run chaos -- --fast --seed 307`: a worker killed at `locks.release`): the
+ * run showed `completed`, but its lock stayed until the lease ran out (15 minutes), so every
+ * later run answered 409 RUN_IN_PROGRESS. The redelivered message found the run closed and
+ * did nothing. Whoever next finds the run closed (a worker's finalizer, the collector) now
+ * releases the lock the run still holds.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parsePlan } from '#plans/plan';
+import { processRunMessage, type CollectorPorts } from '#runs/collector';
+import { RunInProgressError } from '#runs/errors';
+import { startRun } from '#runs/lifecycle';
+import type { StartPorts } from '#runs/ports';
+import { MemoryEventPublisher } from '#runs/events';
+import { createRepositories, runPorts } from '#runs/wiring';
+import { LocalSecretsProvider } from '#secrets/secrets';
+import { finalizeIfDone, type FinalizeDeps } from '#sync/finalize';
+import { PlanClientCache } from '#sync/plan-clients';
+import { RunProgressRepository } from '#sync/run-progress';
+import { useDynamoDb } from '#test/dynamodb';
+import { planInput } from '#test/plans';
+
+const dynamo = useDynamoDb();
+
+async function setup() {
+  const store = await dynamo.newStore();
+  const config = { tableName: store.tableName, lockTtlSeconds: 900, runRetentionDays: 90, dynamodbEndpoint: dynamo.endpoint };
+  const repositories = createRepositories(config);
+  const run = runPorts(repositories, new MemoryEventPublisher(), config);
+  const start: StartPorts = { ...run, queue: { sendCollect: async () => undefined } };
+  const deps: FinalizeDeps = {
+    run,
+    progress: new RunProgressRepository(repositories.store),
+    cursors: repositories.cursors,
+    clients: new PlanClientCache(new LocalSecretsProvider({})),
+  };
+  const plan = parsePlan(planInput());
+  await repositories.plans.put(plan);
+  return { plan, start, deps, repositories };
+}
+
+describe('a run closed by a finalizer that died before releasing the plan\'s lock', () => {
+  test('the next message of the run releases the lock: the next run starts at once', async () => {
+    const { plan, start, deps, repositories } = await setup();
+    const first = await startRun(start, { planId: plan.id, trigger: 'manual' });
+    await deps.progress.markCollected(plan.id, first.runId, null);
+    // The finalizer closed the run, then died: the lock is still the run's.
+    await repositories.runs.close(plan.id, first.runId, { status: 'completed', endedAt: new Date() });
+    await assert.rejects(startRun(start, { planId: plan.id, trigger: 'manual' }), RunInProgressError);
+
+    const closedByThisCall = await finalizeIfDone(deps, plan.id, first.runId, 'worker:redelivered');
+
+    assert.equal(closedByThisCall, false, 'the run was closed already');
+    assert.equal((await repositories.runs.get(plan.id, first.runId))?.status, 'completed', 'and stays as it was');
+    const next = await startRun(start, { planId: plan.id, trigger: 'manual' });
+    assert.notEqual(next.runId, first.runId);
+  });
+
+  test('a redelivered collect message of the closed run releases it too', async () => {
+    const { plan, start, deps, repositories } = await setup();
+    const first = await startRun(start, { planId: plan.id, trigger: 'manual' });
+    await repositories.runs.close(plan.id, first.runId, { status: 'failed', endedAt: new Date() });
+    const ports = { ...deps.run, secrets: new LocalSecretsProvider({}), connectors: { oneC: () => assert.fail('no plan check'), goodwix: () => assert.fail('no plan check') } } as CollectorPorts;
+
+    assert.equal(await processRunMessage(ports, { kind: 'collect', planId: plan.id, runId: first.runId, trigger: 'manual' }), 'ignored');
+
+    await startRun(start, { planId: plan.id, trigger: 'manual' });
+  });
+
+  test('never releases a lock another run holds', async () => {
+    const { plan, start, deps, repositories } = await setup();
+    const first = await startRun(start, { planId: plan.id, trigger: 'manual' });
+    await deps.progress.markCollected(plan.id, first.runId, null);
+    await finalizeIfDone(deps, plan.id, first.runId, 'worker:1');
+    const second = await startRun(start, { planId: plan.id, trigger: 'manual' });
+
+    await finalizeIfDone(deps, plan.id, first.runId, 'worker:late');
+
+    assert.equal((await repositories.locks.get(plan.id))?.runId, second.runId, 'the second run keeps its lock');
+  });
+});
