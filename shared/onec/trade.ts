@@ -46,6 +46,14 @@ export interface OneCOrderSummary {
   readonly posted: boolean;
 }
 
+/** What tells a change of a shipment (its rows and amounts are not read). */
+export interface OneCShipmentVersion {
+  readonly ref: string;
+  readonly dataVersion: string;
+  readonly posted: boolean;
+  readonly deletionMark: boolean;
+}
+
 /** One reserve: a quantity of a product held by an order (1C's `Распоряжение`) on a warehouse. */
 export interface OneCReserve {
   readonly order: OneCLink | null;
@@ -258,6 +266,56 @@ export class OneCTrade {
       for (const raw of await this.listChunked(shipmentSpec, more, (r) => eq(keyField, guid(r)), { select, ...(extra ? { extra } : {}) })) keep(raw);
     }
     return [...found.values()].map((raw) => decodeEntity(shipmentSpec, raw));
+  }
+
+  /**
+   * The change probe of shipments: for each order, the posted shipments made for it (by the
+   * header's order or a row's, as `listShipmentsForOrders` finds them) with only what tells a
+   * change — ref, `DataVersion`, `Posted`, `DeletionMark` — so many more orders fit in a URL
+   * than when whole shipments are read.
+   */
+  async probeShipments(orderRefs: Iterable<string>): Promise<Map<string, OneCShipmentVersion[]>> {
+    const unique = uniqueRefs(orderRefs, 'order ref');
+    const names = ['ref', 'dataVersion', 'posted', 'deletionMark', 'order'] as const;
+    const select = selectFor(shipmentSpec, names);
+    const posted = eq(fieldOf(shipmentSpec, 'posted'), true);
+    const byOrder = (odata: string) => (r: string): Filter => eq(odata, cast(r, EntitySets.order));
+    const versions = new Map<string, OneCShipmentVersion>();
+    const forOrders = new Map<string, Set<string>>();
+    const link = (shipment: string, order: string) => {
+      const set = forOrders.get(shipment) ?? new Set<string>();
+      set.add(order);
+      forOrders.set(shipment, set);
+    };
+    for (const raw of await this.listChunked(shipmentSpec, unique, byOrder(fieldOf(shipmentSpec, 'order')), { select, extra: posted })) {
+      const s = decodeEntity(shipmentSpec, raw, names) as unknown as OneCShipmentVersion & { order: OneCLink | null };
+      versions.set(s.ref, { ref: s.ref, dataVersion: s.dataVersion, posted: s.posted, deletionMark: s.deletionMark });
+      if (s.order) link(s.ref, s.order.ref);
+    }
+    const rowSpec = shipmentRowSetSpec;
+    const rows = await this.listChunked(rowSpec, unique, byOrder(fieldOf(rowSpec, 'order')), {
+      select: selectFor(rowSpec, ['ref', 'order']), orderby: [fieldOf(rowSpec, 'ref'), fieldOf(rowSpec, 'lineNumber')],
+    });
+    for (const raw of rows) {
+      const r = decodeEntity(rowSpec, raw, ['ref', 'order']);
+      if (r.order) link(r.ref, r.order.ref);
+    }
+    const more = [...forOrders.keys()].filter((ref) => !versions.has(ref));
+    if (more.length) {
+      const keyField = fieldOf(shipmentSpec, 'ref');
+      for (const raw of await this.listChunked(shipmentSpec, more, (r) => eq(keyField, guid(r)), { select, extra: posted })) {
+        const s = decodeEntity(shipmentSpec, raw, names) as unknown as OneCShipmentVersion;
+        versions.set(s.ref, { ref: s.ref, dataVersion: s.dataVersion, posted: s.posted, deletionMark: s.deletionMark });
+      }
+    }
+    const asked = new Set(unique);
+    const out = new Map<string, OneCShipmentVersion[]>();
+    for (const [shipment, orders] of forOrders) {
+      const version = versions.get(shipment);
+      if (!version) continue; // not posted
+      for (const order of orders) if (asked.has(order)) out.set(order, [...(out.get(order) ?? []), version]);
+    }
+    return out;
   }
 
   /** Creates a shipment (as a 1C manager would; used by tests and the demo). Same unknown-outcome rule as orders. */

@@ -104,7 +104,7 @@ export function orderCollector(deps: CollectDeps): CollectBody {
         const bound = batch.filter((b) => b.onecRef);
         const refs = bound.map((b) => b.onecRef!);
         const versions = refs.length ? await clients.onec.readDataVersions(refs) : new Map();
-        const shipments = refs.length ? await clients.onec.listShipmentsForOrders(refs) : [];
+        const shipments = refs.length ? await clients.onec.probeShipments(refs) : new Map();
         for (const b of batch) {
           if (!b.onecRef || b.parked) {
             await out.add(b.orderId, `retry:${b.onecDataVersion ?? ''}`);
@@ -112,8 +112,7 @@ export function orderCollector(deps: CollectDeps): CollectBody {
           }
           const ref = b.onecRef;
           const v = versions.get(ref);
-          const mine = shipments.filter((s) => s.order?.ref === ref || s.items.some((r) => r.order?.ref === ref));
-          const fingerprint = shipmentsFingerprint(mine);
+          const fingerprint = shipmentsFingerprint(shipments.get(ref) ?? []);
           if (!v || v.dataVersion !== b.onecDataVersion || fingerprint !== b.onecShipments) {
             await out.add(b.orderId, `c${v?.dataVersion ?? 'gone'}:${fingerprint}`);
           }

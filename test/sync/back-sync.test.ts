@@ -250,3 +250,25 @@ describe('conflicts: 1C wins', () => {
     assert.equal((await w.goodwix.order(o.id)).lines[0]!.price, '410.00');
   });
 });
+
+describe('the collector\'s shipment probe', () => {
+  test('sees for each order the same posted shipments, at the same versions, as the exchange reads in full', async () => {
+    const w = await exchange.world();
+    const o = await exported(w, [{ productId: gloves.goodwixId, quantity: 9 }]);
+    const other = await exported(w, [{ productId: gloves.goodwixId, quantity: 2 }]);
+    const code = o.doc.items[0]!.lineCode;
+    await o.manager.ship(o.ref, { [code]: 2 });
+    const unposted = await o.manager.ship(o.ref, { [code]: 3 });
+    await w.onec.unpostShipment(unposted.ref);
+    await o.manager.ship(o.ref, { [code]: 1 });
+
+    const probed = await w.onec.probeShipments([o.ref, other.ref]);
+    const full = await w.onec.listShipmentsForOrders([o.ref]);
+
+    const pick = (s: { ref: string; dataVersion: string; posted: boolean; deletionMark: boolean }) => ({ ref: s.ref, dataVersion: s.dataVersion, posted: s.posted, deletionMark: s.deletionMark });
+    const byRef = (a: { ref: string }, b: { ref: string }) => a.ref.localeCompare(b.ref);
+    assert.equal(full.length, 2, 'two posted shipments, the unposted one left out');
+    assert.deepEqual(probed.get(o.ref)!.map(pick).sort(byRef), full.map(pick).sort(byRef));
+    assert.equal(probed.get(other.ref), undefined, 'an order without shipments has none');
+  });
+});
