@@ -103,8 +103,11 @@ export function orderCollector(deps: CollectDeps): CollectBody {
       const probe = async () => {
         const bound = batch.filter((b) => b.onecRef);
         const refs = bound.map((b) => b.onecRef!);
-        const versions = refs.length ? await clients.onec.readDataVersions(refs) : new Map();
-        const shipments = refs.length ? await clients.onec.probeShipments(refs) : new Map();
+        // The two probes are independent reads: side by side when the plan lets 1C take two requests.
+        const readVersions = () => (refs.length ? clients.onec.readDataVersions(refs) : Promise.resolve(new Map()));
+        const readShipments = () => (refs.length ? clients.onec.probeShipments(refs) : Promise.resolve(new Map()));
+        const [versions, shipments] =
+          plan.onec.maxConcurrency > 1 ? await Promise.all([readVersions(), readShipments()]) : [await readVersions(), await readShipments()];
         for (const b of batch) {
           if (!b.onecRef || b.parked) {
             await out.add(b.orderId, `retry:${b.onecDataVersion ?? ''}`);
