@@ -3,22 +3,12 @@
  * docs/api.md lists them; the CDK stack sets them.
  */
 import * as z from '#platform/zod';
-import { envInt, envString, envUrl, parseConfig } from '#runs/config';
+import { commonEnv, envUrl, parseConfig, secretsCacheEnv } from '#runs/config';
 
 export const apiConfigSchema = z.object({
-  TABLE_NAME: envString(),
+  ...commonEnv,
   RUN_QUEUE_URL: envUrl(),
-  EVENT_BUS_NAME: envString(),
-  /** Lease of a run's lock, seconds */
-  LOCK_TTL_SECONDS: envInt(900, 60, 86_400),
-  /** How long runs and their entries are kept, days */
-  RUN_RETENTION_DAYS: envInt(90, 1, 3650),
-  /** How long a secret read from Secrets Manager is cached, seconds */
-  SECRETS_CACHE_SECONDS: envInt(300, 300, 86_400),
-  /** Local development only: DynamoDB Local / SQS emulator endpoints */
-  DYNAMODB_ENDPOINT: z.optional(envUrl()),
-  SQS_ENDPOINT: z.optional(envUrl()),
-  AWS_REGION: z.optional(envString()),
+  SECRETS_CACHE_SECONDS: secretsCacheEnv(),
 });
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;

@@ -32,3 +32,20 @@ export function parseConfig<S extends z.ZodMiniType>(functionName: string, schem
   if (!result.success) throw new ConfigurationError(functionName, describeZodError(result.error));
   return result.data;
 }
+
+/** What every function's configuration has (the rest is its own); `CommonConfig` in wiring.ts. */
+export const commonEnv = {
+  TABLE_NAME: envString(),
+  EVENT_BUS_NAME: envString(),
+  /** Lease of a run's lock, seconds */
+  LOCK_TTL_SECONDS: envInt(900, 60, 86_400),
+  /** How long runs and their entries are kept, days */
+  RUN_RETENTION_DAYS: envInt(90, 1, 3650),
+  /** Local development only: DynamoDB Local / SQS emulator endpoints */
+  DYNAMODB_ENDPOINT: z.optional(envUrl()),
+  SQS_ENDPOINT: z.optional(envUrl()),
+  AWS_REGION: z.optional(envString()),
+};
+
+/** How long a secret read from Secrets Manager is cached, seconds (never per request) */
+export const secretsCacheEnv = () => envInt(300, 300, 86_400);

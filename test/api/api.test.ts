@@ -246,7 +246,7 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
 describe('function configuration', () => {
   test('names every missing or malformed variable at load', () => {
     assert.throws(() => loadApiConfig({ RUN_QUEUE_URL: 'not a url', LOCK_TTL_SECONDS: '5' }), {
-      message: 'Invalid configuration of the api function: TABLE_NAME: Invalid input: expected string, received undefined; RUN_QUEUE_URL: expected an http(s) URL; EVENT_BUS_NAME: Invalid input: expected string, received undefined; LOCK_TTL_SECONDS: Too small: expected number to be >=60',
+      message: 'Invalid configuration of the api function: TABLE_NAME: Invalid input: expected string, received undefined; EVENT_BUS_NAME: Invalid input: expected string, received undefined; LOCK_TTL_SECONDS: Too small: expected number to be >=60; RUN_QUEUE_URL: expected an http(s) URL',
     });
   });
 
