@@ -13,8 +13,14 @@ import { InvalidRunMessageError, RunQueueError } from './errors.ts';
 export const runQueueDefinition = {
   fifo: true,
   contentBasedDeduplication: false,
-  /** ≥ 6 × the collector's timeout (60 s) */
-  visibilityTimeoutSeconds: 360,
+  /**
+   * The collector's timeout. A run probes every open order in 1C (≈0.44 requests per open order
+   * at 0.1–2 s each on a real base: minutes for a thousand open orders), renewing its lock
+   * between batches; 60 s would cut big plans short.
+   */
+  workerTimeoutSeconds: 600,
+  /** ≥ 6 × the collector's timeout (Lambda's rule); a failed collection is taken over by the next scheduled run meanwhile */
+  visibilityTimeoutSeconds: 3600,
   retentionSeconds: 4 * 86_400,
   /** Receives before a message moves to the DLQ */
   maxReceiveCount: 5,
