@@ -35,14 +35,9 @@ const out = (line = '') => console.log(line);
 const logLevel = (args['log-level'] ?? (args.serve || args.plan ? 'WARN' : 'ERROR')).toUpperCase() as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 
 async function api(runtime: LocalRuntime, method: string, path: string, body?: unknown): Promise<Record<string, any>> {
-  const response = await fetch(`${runtime.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${runtime.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const json = (await response.json()) as Record<string, any>;
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
+  const answer = await runtime.api(method, path, body);
+  if (answer.status >= 300 || !answer.body) throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body;
 }
 
 /** "Выполнить обмен": starts a run through the control API and waits until its orders are done. */

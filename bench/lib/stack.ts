@@ -41,15 +41,7 @@ export async function startBenchStack(
     throw error;
   }
 
-  const api: BenchStack['api'] = async (method, path, body) => {
-    const response = await fetch(`${runtime.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${runtime.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : null };
-  };
+  const api: BenchStack['api'] = (method, path, body) => runtime.api(method, path, body);
 
   return {
     onec,

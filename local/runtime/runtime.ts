@@ -29,6 +29,7 @@ import { loadWorkerConfig } from '#functions/worker/config';
 import type { ClientTuning } from '#sync/plan-clients';
 import { parsePlan, type PlanInput } from '#plans/plan';
 import type { PlanConnectors } from '#runs/check-plan';
+import { clientConnectorsWith } from '#runs/connectors';
 import type { CollectBody, CollectorPorts } from '#runs/collector';
 import { JournalEventPublisher } from '#runs/events';
 import type { ControlPorts } from '#runs/ports';
@@ -114,6 +115,13 @@ export interface LocalRuntimeTestHooks {
   readonly invocation?: (name: 'collector' | 'worker', handler: QueueHandler) => QueueHandler;
 }
 
+export interface ApiAnswer {
+  readonly status: number;
+  /** The JSON body, read by callers field by field */
+  readonly body: Record<string, any> | null;
+  readonly headers: Headers;
+}
+
 export interface LocalRuntime {
   /** http://127.0.0.1:<port> */
   readonly apiUrl: string;
@@ -128,6 +136,11 @@ export interface LocalRuntime {
   /** The API's ports (repositories, queue, events, secrets): for `npm start` and tests */
   readonly ports: ControlPorts;
   readonly secrets: LocalSecretsProvider;
+  /**
+   * Calls the control API as an operator would (`Authorization: Bearer <token>`, JSON body);
+   * answers the status and the parsed JSON body. `token: null` sends no token.
+   */
+  api(method: string, path: string, body?: unknown, options?: { token?: string | null }): Promise<ApiAnswer>;
   /** Runs the tick handler now, as the schedule would */
   tickNow(): Promise<TickResult>;
   /** Polls the run queue until it is empty and nothing is in flight; answers how many messages were handled */
@@ -324,7 +337,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const overrides = {
       events,
       secrets,
-      ...(options.connectors ? { connectors: options.connectors } : {}),
+      // The plan check's clients paced like the exchange's (tests shorten retries through `tuning`).
+      connectors: options.connectors ?? clientConnectorsWith(options.tuning),
       ...(options.now ? { now: options.now } : {}),
     };
 
@@ -511,9 +525,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ].join('\n'),
     );
 
+    const callApi = async (method: string, path: string, body?: unknown, callOptions: { token?: string | null } = {}): Promise<ApiAnswer> => {
+      const bearer = callOptions.token === undefined ? token : callOptions.token;
+      const response = await fetch(`${apiUrl}${path}`, {
+        method,
+        headers: { ...(bearer === null ? {} : { authorization: `Bearer ${bearer}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : null, headers: response.headers };
+    };
+
     return {
       apiUrl,
       token,
+      api: callApi,
       dynamodbEndpoint,
       sqsEndpoint,
       tableName,

@@ -7,7 +7,7 @@ import { GoodwixClient, type GoodwixRequestEvent } from '#goodwix/client';
 import type { RequestEvent } from '#onec/client';
 import { OneCTrade } from '#onec/trade';
 import type { Plan } from '#plans/plan';
-import { getGoodwixPassword, getOneCCredentials, type SecretsProvider } from '#secrets/secrets';
+import { getGoodwixPassword, getOneCCredentials, type OneCCredentials, type SecretsProvider } from '#secrets/secrets';
 import { OneCReferences } from './references.ts';
 
 export interface PlanClients {
@@ -42,6 +42,36 @@ export interface ClientTuning {
   readonly referencesTtlMs?: number;
 }
 
+/**
+ * A plan's 1C client, from its settings and its credentials: with `connectGoodwix`, the one
+ * place that turns a plan into connections (the sync's cache below, the plan check's connectors).
+ */
+export function connectOneC(plan: Plan, credentials: OneCCredentials, tuning: ClientTuning = {}, observer?: ClientObserver): OneCTrade {
+  return OneCTrade.connect({
+    baseUrl: plan.onec.baseUrl,
+    login: credentials.login,
+    password: credentials.password,
+    requestTimeoutMs: plan.onec.timeoutMs,
+    coldStartTimeoutMs: plan.onec.coldStartTimeoutMs,
+    ...(tuning.onecRetry ? { retry: tuning.onecRetry } : {}),
+    ...(observer ? { onRequest: (event: RequestEvent) => observer.onec(event, plan.id) } : {}),
+  });
+}
+
+/** A plan's Goodwix client, from its settings and the supplier's password. */
+export function connectGoodwix(plan: Plan, password: string, tuning: ClientTuning = {}, observer?: ClientObserver): GoodwixClient {
+  return new GoodwixClient({
+    baseUrl: plan.goodwix.baseUrl,
+    email: plan.goodwix.email,
+    password,
+    catalogId: plan.goodwix.catalogId,
+    ...(tuning.goodwixMaxAttempts ? { maxAttempts: tuning.goodwixMaxAttempts } : {}),
+    ...(tuning.goodwixBackoff ? { backoff: tuning.goodwixBackoff } : {}),
+    ...(tuning.goodwixTimeoutMs ? { timeoutMs: tuning.goodwixTimeoutMs } : {}),
+    ...(observer ? { onRequest: (event: GoodwixRequestEvent) => observer.goodwix(event, plan.id) } : {}),
+  });
+}
+
 export class PlanClientCache {
   private readonly entries = new Map<string, { key: string; clients: Promise<PlanClients> }>();
 
@@ -65,25 +95,8 @@ export class PlanClientCache {
 
   private async open(plan: Plan): Promise<PlanClients> {
     const [credentials, password] = await Promise.all([getOneCCredentials(this.secrets, plan.onec.credentialsSecret), getGoodwixPassword(this.secrets, plan.goodwix.passwordSecret)]);
-    const onec = OneCTrade.connect({
-      baseUrl: plan.onec.baseUrl,
-      login: credentials.login,
-      password: credentials.password,
-      requestTimeoutMs: plan.onec.timeoutMs,
-      coldStartTimeoutMs: plan.onec.coldStartTimeoutMs,
-      ...(this.tuning.onecRetry ? { retry: this.tuning.onecRetry } : {}),
-      ...(this.observer ? { onRequest: (event: RequestEvent) => this.observer!.onec(event, plan.id) } : {}),
-    });
-    const goodwix = new GoodwixClient({
-      baseUrl: plan.goodwix.baseUrl,
-      email: plan.goodwix.email,
-      password,
-      catalogId: plan.goodwix.catalogId,
-      ...(this.tuning.goodwixMaxAttempts ? { maxAttempts: this.tuning.goodwixMaxAttempts } : {}),
-      ...(this.tuning.goodwixBackoff ? { backoff: this.tuning.goodwixBackoff } : {}),
-      ...(this.tuning.goodwixTimeoutMs ? { timeoutMs: this.tuning.goodwixTimeoutMs } : {}),
-      ...(this.observer ? { onRequest: (event: GoodwixRequestEvent) => this.observer!.goodwix(event, plan.id) } : {}),
-    });
+    const onec = connectOneC(plan, credentials, this.tuning, this.observer);
+    const goodwix = connectGoodwix(plan, password, this.tuning, this.observer);
     const ttl = this.tuning.referencesTtlMs ?? REFERENCES_TTL_MS;
     let refs: { value: OneCReferences; until: number } | null = null;
     const references = (): OneCReferences => {

@@ -70,11 +70,10 @@ describe('local runtime: worker invocations at once (workerConcurrency)', () => 
     const { firstId, lastId } = goodwix.actions.createOrders({ count: 6, confirmed: true });
     onec.faults.set({ latencyMs: 100 });
     // Act
-    const started = await fetch(`${runtime.apiUrl}/plans/${DEMO_PLAN_ID}/runs`, { method: 'POST', headers: { authorization: `Bearer ${runtime.token}` } });
+    const started = await runtime.api('POST', `/plans/${DEMO_PLAN_ID}/runs`);
     assert.equal(started.status, 202);
-    const { runId } = (await started.json()) as { runId: string };
     await runtime.drain({ timeoutMs: 60_000 });
-    const run = (await (await fetch(`${runtime.apiUrl}/plans/${DEMO_PLAN_ID}/runs/${runId}`, { headers: { authorization: `Bearer ${runtime.token}` } })).json()) as { status: string; counters: { exported: number } };
+    const run = (await runtime.api('GET', `/plans/${DEMO_PLAN_ID}/runs/${started.body!.runId}`)).body!;
     // Assess
     assert.equal(run.status, 'completed');
     assert.equal(run.counters.exported, lastId - firstId + 1);

@@ -25,16 +25,8 @@ after(async () => {
   await Promise.all([onec?.close(), goodwix?.close()]);
 });
 
-async function api(method: string, path: string, options: { token?: string | null; body?: unknown } = {}) {
-  const token = options.token === undefined ? runtime.token : options.token;
-  const response = await fetch(`${runtime.apiUrl}${path}`, {
-    method,
-    headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : null };
-}
+const api = (method: string, path: string, options: { token?: string | null; body?: unknown } = {}) =>
+  runtime.api(method, path, options.body, options.token === undefined ? {} : { token: options.token });
 
 async function waitForRun(planId: string, runId: string) {
   await runtime.drain({ timeoutMs: 60_000 });

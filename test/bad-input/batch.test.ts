@@ -52,10 +52,11 @@ after(async () => {
   await Promise.all([onecSandbox?.close(), goodwixSandbox?.close()]);
 });
 
-async function api(method: string, path: string) {
-  const response = await fetch(`${runtime.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${runtime.token}` } });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
+/** The control API; every call here expects a JSON answer. */
+const api = async (method: string, path: string) => {
+  const answer = await runtime.api(method, path);
+  return { status: answer.status, body: answer.body ?? {} };
+};
 
 async function inDlq(queueUrl: string): Promise<number> {
   const name = new URL(queueUrl).pathname.split('/').pop()!.replace(/\.fifo$/, '-dlq.fifo');

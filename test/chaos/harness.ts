@@ -22,10 +22,8 @@ import { startOneCSandbox, type OneCFaults, type OneCSandbox } from '#local/onec
 import { DEMO_PLAN_ID, demoPlan, demoSecrets } from '#local/runtime/demo-plan';
 import { startLocalRuntime, type LocalRuntime } from '#local/runtime/runtime';
 import type { OneCOrder, OneCShipment } from '#onec/documents';
-import { GoodwixClient } from '#goodwix/client';
-import { GoodwixNotFoundError } from '#goodwix/errors';
 import { OneCTrade } from '#onec/trade';
-import type { PlanConnectors } from '#runs/check-plan';
+import { mapLimited } from '#runs/ports';
 import { runQueueDefinition } from '#runs/queue';
 import { orderQueueDefinition } from '#sync/order-queue';
 import { orderIdFromStableKey, stableKey } from '#sync/order-sync';
@@ -142,19 +140,6 @@ function bump(map: Record<string, number>, key: string, by = 1): void {
   map[key] = (map[key] ?? 0) + by;
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await f(items[i]!);
-      }
-    }),
-  );
-  return out;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -168,40 +153,6 @@ function describeEdits(planned: PlannedEdits): string {
   return [...planned.onec.map((e) => one('1C', e)), ...planned.goodwix.map((e) => one('Goodwix', e))].join(', ');
 }
 
-/** The plan check's clients (`#runs/connectors`) with the same quick pacing as the exchange's. */
-const tunedConnectors: PlanConnectors = {
-  oneC(plan, credentials) {
-    const trade = OneCTrade.connect({
-      baseUrl: plan.onec.baseUrl, login: credentials.login, password: credentials.password,
-      requestTimeoutMs: plan.onec.timeoutMs, coldStartTimeoutMs: plan.onec.coldStartTimeoutMs, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
-    });
-    return {
-      async getRef(catalog, ref) {
-        const item = await trade.readCatalogItem(catalog, ref);
-        return item ? { name: item.description || null, deletionMark: item.deletionMark === true } : null;
-      },
-      async checkFieldMapping() {
-        return (await trade.checkFieldMapping()).map((p) => p.message);
-      },
-      close: () => trade.close(),
-    };
-  },
-  goodwix(plan, password) {
-    const client = new GoodwixClient({ baseUrl: plan.goodwix.baseUrl, email: plan.goodwix.email, password, catalogId: plan.goodwix.catalogId, maxAttempts: 3, backoff: { baseMs: 10, maxMs: 100 }, timeoutMs: 1_500 });
-    return {
-      login: async () => void (await client.login()),
-      catalogExists: async () => {
-        try {
-          await client.catalog();
-          return true;
-        } catch (error) {
-          if (error instanceof GoodwixNotFoundError) return false;
-          throw error;
-        }
-      },
-    };
-  },
-};
 
 export function reproduce(seed: number, options: Pick<ChaosOptions, 'orders' | 'rounds' | 'workerConcurrency' | 'profile'>): string {
   return `npm run chaos -- ${options.profile === 'fast' ? '--fast ' : ''}--seed ${seed} --orders ${options.orders} --rounds ${options.rounds} --workers ${options.workerConcurrency}`;
@@ -285,7 +236,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       visibilityTimeoutSeconds,
       workerConcurrency: options.workerConcurrency,
       now: clock.now,
-      connectors: tunedConnectors,
       testHooks: killer.hooks(),
     });
     const rt = runtime;
@@ -329,10 +279,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       gw.faults.set({ errorRate: 0, rateLimitRate: 0, hangRate: 0, lostResponseRate: 0, hangNext: 0, failNext: 0, rateLimitNext: 0, loseNextResponses: 0 });
     };
 
-    const api = async (method: string, path: string): Promise<{ status: number; body: any }> => {
-      const res = await fetch(`${rt.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${rt.token}` } });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
+    const api = async (method: string, path: string) => {
+      const answer = await rt.api(method, path);
+      return { status: answer.status, body: answer.body ?? {} };
     };
 
     // ---- orders -------------------------------------------------------------------------------
@@ -513,7 +462,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const docs = new Map<string, OneCOrder | undefined>();
       const shipments: OneCShipment[] = [];
       await asTest(async () => {
-        const read = await mapLimit(refs, 8, (ref) => trade.findOrder(ref));
+        const read = await mapLimited(refs, 8, (ref) => trade.findOrder(ref));
         refs.forEach((ref, i) => docs.set(ref, read[i]));
         if (refs.length) shipments.push(...(await trade.listShipmentsForOrders(refs)));
       });

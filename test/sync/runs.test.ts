@@ -32,15 +32,7 @@ after(async () => {
   await Promise.all([onecSandbox?.close(), goodwixSandbox?.close()]);
 });
 
-async function api(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${runtime.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${runtime.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : null };
-}
+const api = (method: string, path: string, body?: unknown) => runtime.api(method, path, body);
 
 /** "Выполнить обмен": a manual run, waited for until both queues are quiet. */
 async function exchange(path = `/plans/${DEMO_PLAN_ID}/runs`) {
