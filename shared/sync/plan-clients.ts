@@ -23,7 +23,7 @@ export interface PlanClients {
 }
 
 /** How long reference lookups are reused (default 5 minutes). */
-export const REFERENCES_TTL_MS = 5 * 60_000;
+const REFERENCES_TTL_MS = 5 * 60_000;
 
 /** Sees every HTTP attempt of a plan's clients: latency and error metrics. */
 export interface ClientObserver {
