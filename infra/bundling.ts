@@ -15,6 +15,7 @@ export const FUNCTION_ENTRIES = {
   api: 'functions/api/handler.ts',
   collector: 'functions/collector/handler.ts',
   worker: 'functions/worker/handler.ts',
+  events: 'functions/events/handler.ts',
 } as const;
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;
 export const FUNCTION_NAMES = Object.keys(FUNCTION_ENTRIES) as FunctionName[];

@@ -1,16 +1,21 @@
 /**
- * The four functions and what each may do. Every permission is granted for an action the
+ * The five functions and what each may do. Every permission is granted for an action the
  * function's code performs (docs/deploy.md, "What each function may do"):
  *
- * | function  | table (items)                                   | queries               | queues                         | bus       | secrets |
- * |-----------|-------------------------------------------------|-----------------------|--------------------------------|-----------|---------|
- * | tick      | Get, Put, Update, Delete, ConditionCheck        | `plans` index         | send → run queue               | PutEvents | —       |
- * | api       | Get, Put, Update, Delete, ConditionCheck        | table, `plans` index  | send → run queue               | PutEvents | read    |
- * | collector | Get, Put, Update, Delete                        | `open-bindings` index | consume run queue, send → order queue | PutEvents | read |
- * | worker    | Get, Put, Update, Delete                        | —                     | consume order queue (+ visibility) | PutEvents | read |
+ * | function  | table (items)                            | queries               | table stream | queues                                | bus       | secrets |
+ * |-----------|------------------------------------------|-----------------------|--------------|---------------------------------------|-----------|---------|
+ * | tick      | Get, Put, Update, Delete, ConditionCheck | `plans` index         | —            | send → run queue                      | —         | —       |
+ * | api       | Get, Put, Update, Delete, ConditionCheck | table, `plans` index  | —            | send → run queue                      | —         | read    |
+ * | collector | Get, Put, Update, Delete                 | `open-bindings` index | —            | consume run queue, send → order queue | —         | read    |
+ * | worker    | Get, Put, Update, Delete                 | —                     | —            | consume order queue (+ visibility)    | —         | read    |
+ * | events    | —                                        | —                     | read         | send → events DLQ (on failure)        | PutEvents | —       |
  *
- * Binding items (the sync's order records) are written by the worker only: the other three are
- * denied writes that carry a binding's snapshot attribute (`ExchangeTable.denyBindingWrites`).
+ * Run events are not put by the functions that change a run: the events function derives them
+ * from the table's stream (`shared/runs/events.ts`) and is the only one that may put on the bus.
+ *
+ * Binding items (the sync's order records) are written by the worker only: the other three that
+ * write items are denied writes that carry a binding's snapshot attribute
+ * (`ExchangeTable.denyBindingWrites`).
  */
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -19,6 +24,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { RUN_EVENT_FILTER_PATTERNS } from '#runs/events';
 import type { FunctionName } from '../bundling.ts';
 import type { LogLevel } from '../config.ts';
 import { acknowledge, nagValue } from '../nag.ts';
@@ -50,12 +56,30 @@ export const VISIBILITY_FACTOR = 6;
 /** API Gateway's integration timeout is 29 s: the api function must answer before it. */
 export const API_TIMEOUT_SECONDS = 29;
 export const TICK_TIMEOUT_SECONDS = 60;
+/** A stream batch of up to `EVENTS_STREAM.batchSize` records is at most a few PutEvents calls. */
+export const EVENTS_TIMEOUT_SECONDS = 60;
+
+/**
+ * The events function's DynamoDB stream event source. A batch that fails resumes at the record
+ * the function names (`batchItemFailures`), never split (bisecting would put the events before
+ * that record again); after `retryAttempts` retries, or once its oldest record is older than
+ * `maxRecordAge`, the batch is given up on and a record of it goes to the events DLQ.
+ * `maxRecordAge` stays under the stream's 24-hour retention, so the records the DLQ message
+ * points at can still be read from the stream when its alarm fires.
+ */
+export const EVENTS_STREAM = {
+  batchSize: 100,
+  maxBatchingWindow: Duration.seconds(2),
+  retryAttempts: 10,
+  maxRecordAge: Duration.hours(12),
+} as const;
 
 export class ExchangeFunctions extends Construct {
   readonly tick: ExchangeFunction;
   readonly api: ExchangeFunction;
   readonly collector: ExchangeFunction;
   readonly worker: ExchangeFunction;
+  readonly events: ExchangeFunction;
 
   constructor(scope: Construct, id: string, props: ExchangeFunctionsProps) {
     super(scope, id);
@@ -66,7 +90,6 @@ export class ExchangeFunctions extends Construct {
 
     const common = {
       TABLE_NAME: table.table.tableName,
-      EVENT_BUS_NAME: bus.eventBusName,
       LOCK_TTL_SECONDS: String(props.lockTtlSeconds),
       RUN_RETENTION_DAYS: String(props.runRetentionDays),
     };
@@ -99,6 +122,7 @@ export class ExchangeFunctions extends Construct {
       ORDER_QUEUE_URL: orderQueue.queue.queueUrl,
       MAX_RECEIVE_COUNT: String(orderQueue.definition.maxReceiveCount),
     });
+    this.events = fn('events', 'Table stream consumer: puts the run events (started, completed, failed, conflicts) on the bus', EVENTS_TIMEOUT_SECONDS, { EVENT_BUS_NAME: bus.eventBusName }, 256);
 
     // DynamoDB: the item actions and queries each one performs.
     table.grantAccess(this.tick.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'], queryIndexes: ['plans'] });
@@ -112,8 +136,8 @@ export class ExchangeFunctions extends Construct {
     runQueue.queue.grantSendMessages(this.api.role);
     orderQueue.queue.grantSendMessages(this.collector.role);
 
-    // Events: every function may start or finish a run, or report a conflict.
-    for (const f of this.all()) bus.grantPutEventsTo(f.role);
+    // Events: derived from the table's stream; only the events function puts them on the bus.
+    bus.grantPutEventsTo(this.events.role);
 
     // Secrets: the plan check (api, collector) and the sync's clients (collector, worker).
     const secretsArn = Stack.of(this).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${props.secretsPrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
@@ -138,14 +162,30 @@ export class ExchangeFunctions extends Construct {
       }),
     );
     // The worker's back-off (ChangeMessageVisibility) is part of grantConsumeMessages, which the event source grants.
+
+    // The table's stream → the events function, filtered to the changes that are run events.
+    // The event source grants the stream read (`grantStreamRead`) and sending to the DLQ.
+    this.events.function.addEventSource(
+      new sources.DynamoEventSource(table.table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: EVENTS_STREAM.batchSize,
+        maxBatchingWindow: EVENTS_STREAM.maxBatchingWindow,
+        reportBatchItemFailures: true,
+        bisectBatchOnError: false,
+        retryAttempts: EVENTS_STREAM.retryAttempts,
+        maxRecordAge: EVENTS_STREAM.maxRecordAge,
+        onFailure: new sources.SqsDlq(queues.eventsDeadLetterQueue),
+        filters: RUN_EVENT_FILTER_PATTERNS.map((pattern) => lambda.FilterCriteria.filter(pattern)),
+      }),
+    );
   }
 
   all(): ExchangeFunction[] {
-    return [this.tick, this.api, this.collector, this.worker];
+    return [this.tick, this.api, this.collector, this.worker, this.events];
   }
 
   byName(): Record<FunctionName, lambda.IFunction> {
-    return { tick: this.tick.function, api: this.api.function, collector: this.collector.function, worker: this.worker.function };
+    return { tick: this.tick.function, api: this.api.function, collector: this.collector.function, worker: this.worker.function, events: this.events.function };
   }
 }
 

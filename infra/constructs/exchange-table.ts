@@ -1,7 +1,9 @@
 /**
  * The exchange's one DynamoDB table, declared from the definition the code and the local
  * runtime use (`shared/store/table.ts`), so the three cannot drift. Point-in-time recovery,
- * deletion protection, KMS encryption at rest, and kept when its stack is deleted.
+ * deletion protection, KMS encryption at rest, and kept when its stack is deleted. Its stream
+ * (view type from the definition: old and new images) is where the events function reads the
+ * run events from (`shared/runs/events.ts`).
  *
  * Permissions are granted per function and per action (`grant`), on the table and on the
  * indexes a function queries by name, never `dynamodb:*` or the batch and scan actions nobody
@@ -60,6 +62,7 @@ export class ExchangeTable extends Construct {
       deletionProtection: props.deletionProtection ?? true,
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      dynamoStream: dynamodb.StreamViewType[tableDefinition.stream],
     });
   }
 

@@ -9,11 +9,12 @@
  *   ConflictsWonByOneC, OrdersParked, OrderRetries, RunsCompleted, RunsFailed, RunDuration,
  *   OneCLatency, OneCErrors, GoodwixLatency, GoodwixErrors; per service (dimension `service`):
  *   RunsFinished, RunsContinuing, RunMessagesIgnored, RunsStartedBySchedule,
- *   ScheduledStartFailures, ApiResponses, ApiErrors.
- * * Run events (`run.started|completed|failed`, `order.conflict`) → log group → metric filters
- *   with a `PlanId` dimension (namespace `Goodwix1CExchange/<stage>/Runs`): runs and their
- *   outcome per plan.
- * * AWS metrics of SQS, Lambda and API Gateway.
+ *   ScheduledStartFailures, ApiResponses, ApiErrors, RunEventsPublished, RunEventsRetried.
+ * * Run events (`run.started|completed|failed`, `order.conflict`, put on the bus by the events
+ *   function from the table's stream) → log group → metric filters with a `PlanId` dimension
+ *   (namespace `Goodwix1CExchange/<stage>/Runs`): runs and their outcome per plan.
+ * * AWS metrics of SQS, Lambda (with the events function's stream `IteratorAge`) and API
+ *   Gateway.
  */
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -25,6 +26,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '#runs/events';
 import type { FunctionName } from '../bundling.ts';
@@ -38,6 +40,8 @@ export interface MonitoringProps {
   readonly functionLogGroups: readonly logs.ILogGroup[];
   readonly runQueue: QueuePair;
   readonly orderQueue: QueuePair;
+  /** On-failure destination of the events function's stream event source */
+  readonly eventsDeadLetterQueue: sqs.IQueue;
   readonly bus: events.IEventBus;
   readonly api: apigateway.RestApi;
   /** E-mail subscribed to a new alarm topic. */
@@ -49,6 +53,8 @@ export interface MonitoringProps {
   readonly runQueueMaxAge?: Duration;
   /** Alarm when the oldest order-queue message is older than this. Default 60 minutes. */
   readonly orderQueueMaxAge?: Duration;
+  /** Alarm when the events function's stream iterator age (maximum) is above this. Default 5 minutes. */
+  readonly eventsMaxIteratorAge?: Duration;
 }
 
 const PERIOD = Duration.minutes(5);
@@ -108,6 +114,9 @@ export class Monitoring extends Construct {
         : queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: PERIOD, label });
     };
     const fns = Object.entries(props.functions) as [FunctionName, lambda.IFunction][];
+    const eventsDlqDepth = props.eventsDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: PERIOD, label: 'events DLQ' });
+    /** How far behind the table's changes the run events on the bus are (ms). */
+    const iteratorAge = props.functions.events.metric('IteratorAge', { statistic: 'Maximum', period: PERIOD, label: 'iterator age (max, ms)' });
 
     // ── alarms ─────────────────────────────────────────────────────────────────────────────
     const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number, comparison = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD) => {
@@ -130,6 +139,9 @@ export class Monitoring extends Construct {
     const orderMaxAge = props.orderQueueMaxAge ?? Duration.minutes(60);
     alarm('RunQueueAge', `oldest run message older than ${runMaxAge.toMinutes()} min: runs are not being collected`, queueMetric(props.runQueue, 'queue', 'age', 'run queue'), runMaxAge.toSeconds(), cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD);
     alarm('OrderQueueAge', `oldest order message older than ${orderMaxAge.toMinutes()} min: orders are not being exchanged`, queueMetric(props.orderQueue, 'queue', 'age', 'order queue'), orderMaxAge.toSeconds(), cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD);
+    alarm('EventsDeadLetters', 'events DLQ is not empty: run events of a table-stream batch were not put on the bus after every retry (the message names the stream records, readable for 24 h)', eventsDlqDepth, 1);
+    const eventsMaxAge = props.eventsMaxIteratorAge ?? Duration.minutes(5);
+    alarm('EventsIteratorAge', `events function more than ${eventsMaxAge.toMinutes()} min behind the table's stream: run events are late`, iteratorAge, eventsMaxAge.toMilliseconds(), cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD);
     alarm(
       'RunFailures',
       'runs failed (run.failed events) or scheduled runs could not start',
@@ -187,7 +199,10 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       graph('Queue age (oldest message, s)', [queueMetric(props.runQueue, 'queue', 'age', 'run queue'), queueMetric(props.orderQueue, 'queue', 'age', 'order queue')]),
       graph('Queue depth (visible)', [queueMetric(props.runQueue, 'queue', 'visible', 'run queue'), queueMetric(props.orderQueue, 'queue', 'visible', 'order queue')]),
-      graph('DLQ depth', [queueMetric(props.runQueue, 'deadLetterQueue', 'visible', 'run DLQ'), queueMetric(props.orderQueue, 'deadLetterQueue', 'visible', 'order DLQ')]),
+      graph('DLQ depth', [queueMetric(props.runQueue, 'deadLetterQueue', 'visible', 'run DLQ'), queueMetric(props.orderQueue, 'deadLetterQueue', 'visible', 'order DLQ'), eventsDlqDepth]),
+    );
+    this.dashboard.addWidgets(
+      graph('Run events put on the bus (table stream → events function)', [emf('RunEventsPublished', 'events put'), emf('RunEventsRetried', 'batches resumed')], 24, { right: [iteratorAge], rightYAxis: { label: 'ms', showUnits: false } }),
     );
     this.dashboard.addWidgets(
       graph('Worker duration per batch', [

@@ -1,7 +1,8 @@
 /**
  * The EventBridge bus the exchange puts its run events on (`shared/runs/events.ts`: source
  * `goodwix-1c-exchange`, detail-types `run.started`, `run.completed`, `run.failed`,
- * `order.conflict`; docs/events.md). Other teams subscribe with rules on this bus.
+ * `order.conflict`; docs/events.md). The events function puts them, derived from the table's
+ * stream. Other teams subscribe with rules on this bus.
  */
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';

@@ -1,5 +1,6 @@
 /**
- * The stateful stack: the table, the queues and their DLQs, the event bus. Nothing here depends
+ * The stateful stack: the table (and its stream), the queues and their DLQs (with the events
+ * function's stream DLQ), the event bus. Nothing here depends
  * on the functions' code, so a code deployment (the service stack) can never replace data.
  * Termination protection on; table and queues are retained if the stack is deleted anyway.
  */
@@ -29,6 +30,7 @@ export class DataStack extends Stack {
     new CfnOutput(this, 'RunDeadLetterQueueUrl', { value: this.queues.runs.deadLetterQueue.queueUrl, description: 'Redrive: docs/deploy.md' });
     new CfnOutput(this, 'OrderQueueUrl', { value: this.queues.orders.queue.queueUrl });
     new CfnOutput(this, 'OrderDeadLetterQueueUrl', { value: this.queues.orders.deadLetterQueue.queueUrl, description: 'Redrive: docs/deploy.md' });
+    new CfnOutput(this, 'EventsDeadLetterQueueUrl', { value: this.queues.eventsDeadLetterQueue.queueUrl, description: 'Stream batches whose run events could not be put on the bus' });
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName, description: 'Subscribe to run events here (docs/events.md)' });
     new CfnOutput(this, 'EventBusArn', { value: this.events.bus.eventBusArn });
   }

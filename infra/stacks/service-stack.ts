@@ -57,6 +57,7 @@ export class ServiceStack extends Stack {
       functionLogGroups: this.functions.all().map((f) => f.logGroup),
       runQueue: data.queues.runs,
       orderQueue: data.queues.orders,
+      eventsDeadLetterQueue: data.queues.eventsDeadLetterQueue,
       bus: data.events.bus,
       api: this.controlApi.api,
       logRetention,

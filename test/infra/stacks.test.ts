@@ -1,27 +1,32 @@
 /**
  * The wiring that matters in the synthesised templates (bundling skipped): IAM auth on every API
  * method, each function's permissions against what its code calls, DLQs and alarms, timeouts vs
- * visibility, event sources, stateful resources kept, runtime, schedule → tick, and each
- * function's environment parsed by the function's own configuration schema.
+ * visibility, event sources (the queues and the table's stream), stateful resources kept,
+ * runtime, schedule → tick, and each function's environment parsed by the function's own
+ * configuration schema.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Match } from 'aws-cdk-lib/assertions';
 import { loadApiConfig } from '#functions/api/config';
 import { loadCollectorConfig } from '#functions/collector/config';
+import { loadEventsConfig } from '#functions/events/config';
 import { loadTickConfig } from '#functions/tick/config';
 import { loadWorkerConfig } from '#functions/worker/config';
+import { RUN_EVENT_FILTER_PATTERNS } from '#runs/events';
 import { runQueueDefinition } from '#runs/queue';
 import { orderQueueDefinition } from '#sync/order-queue';
 import { tableDefinition } from '#store/table';
 import { BUNDLING, type FunctionName } from '../../infra/bundling.ts';
+import { EVENTS_STREAM } from '../../infra/constructs/exchange-functions.ts';
 import { BINDING_ONLY_ATTRIBUTE } from '../../infra/constructs/exchange-table.ts';
 import { actionsOf, allAllowed, allowedOn, buildForTest, logicalId, resourcesOf, roleStatements, type Statement } from './support.ts';
 
 const built = buildForTest({ stage: 'test', workerMaxConcurrency: '4', alarmEmail: 'ops@example.com' });
 const { data, service, dataTemplate, serviceTemplate } = built;
 const fns = service.functions;
-const byName: Record<FunctionName, typeof fns.tick> = { tick: fns.tick, api: fns.api, collector: fns.collector, worker: fns.worker };
+const byName: Record<FunctionName, typeof fns.tick> = { tick: fns.tick, api: fns.api, collector: fns.collector, worker: fns.worker, events: fns.events };
+const functionNames = Object.keys(byName) as FunctionName[];
 
 const ids = {
   table: logicalId(data.table.table),
@@ -29,21 +34,44 @@ const ids = {
   runDlq: logicalId(data.queues.runs.deadLetterQueue),
   orderQueue: logicalId(data.queues.orders.queue),
   orderDlq: logicalId(data.queues.orders.deadLetterQueue),
+  eventsDlq: logicalId(data.queues.eventsDeadLetterQueue),
   bus: logicalId(data.events.bus),
+};
+
+/** How a resource of the table's stream renders: an import of the table's `StreamArn`. */
+const isTableStream = (resource: unknown) => {
+  const json = JSON.stringify(resource);
+  return json.includes(ids.table) && json.includes('StreamArn');
 };
 
 function statementsOf(name: FunctionName): Statement[] {
   return roleStatements(serviceTemplate, logicalId(byName[name].role));
 }
 
-/** Actions allowed on the table itself (not its indexes). */
+/** Actions allowed on the table itself (not its indexes, not its stream). */
 function tableActions(statements: readonly Statement[]): Set<string> {
   const out = new Set<string>();
   for (const s of statements) {
     if (s.Effect !== 'Allow') continue;
-    if (resourcesOf(s).some((r) => JSON.stringify(r).includes(ids.table) && !JSON.stringify(r).includes('/index/'))) actionsOf(s).forEach((a) => out.add(a));
+    if (resourcesOf(s).some((r) => JSON.stringify(r).includes(ids.table) && !JSON.stringify(r).includes('/index/') && !isTableStream(r))) actionsOf(s).forEach((a) => out.add(a));
   }
   return out;
+}
+
+/** Actions allowed on the table's stream. */
+function streamActions(statements: readonly Statement[]): Set<string> {
+  const out = new Set<string>();
+  for (const s of statements) {
+    if (s.Effect === 'Allow' && resourcesOf(s).some(isTableStream)) actionsOf(s).forEach((a) => out.add(a));
+  }
+  return out;
+}
+
+/** The event source mapping of the events function (the table's stream). */
+function streamMapping(): Record<string, any> {
+  const mappings = Object.values(serviceTemplate.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => m['Properties']['FunctionName']['Ref'] === logicalId(fns.events.function));
+  assert.equal(mappings.length, 1, 'one event source of the events function');
+  return mappings[0]!['Properties'];
 }
 
 function functionResource(name: FunctionName): Record<string, any> {
@@ -77,7 +105,7 @@ describe('control API', () => {
 
 describe('least privilege', () => {
   test('no function is allowed a wildcard action or resource', () => {
-    for (const name of Object.keys(byName) as FunctionName[]) {
+    for (const name of functionNames) {
       for (const s of statementsOf(name).filter((s) => s.Effect === 'Allow')) {
         for (const a of actionsOf(s)) assert.ok(!a.includes('*'), `${name}: wildcard action ${a}`);
         for (const r of resourcesOf(s)) assert.notEqual(r, '*', `${name}: resource *`);
@@ -91,6 +119,7 @@ describe('least privilege', () => {
       api: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
       collector: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'],
       worker: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'],
+      events: [],
     };
     for (const [name, actions] of Object.entries(expected) as [FunctionName, string[]][]) {
       assert.deepEqual([...tableActions(statementsOf(name))].sort(), actions.map((a) => `dynamodb:${a}`), name);
@@ -104,6 +133,15 @@ describe('least privilege', () => {
     assert.deepEqual(indexQueries('api'), ['plans']);
     assert.deepEqual(indexQueries('collector'), ['open-bindings']);
     assert.deepEqual(indexQueries('worker'), []);
+    assert.deepEqual(indexQueries('events'), []);
+  });
+
+  test("only the events function reads the table's stream, with the actions its event source needs", () => {
+    for (const name of functionNames) {
+      const actions = [...streamActions(statementsOf(name))].sort();
+      if (name === 'events') assert.deepEqual(actions, ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams']);
+      else assert.deepEqual(actions, [], `${name} reads the stream`);
+    }
   });
 
   test('only the worker may write binding items', () => {
@@ -114,29 +152,32 @@ describe('least privilege', () => {
       assert.deepEqual(deny.Condition, { 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': [BINDING_ONLY_ATTRIBUTE] } });
     }
     assert.ok(!statementsOf('worker').some((s) => s.Effect === 'Deny'), 'the worker writes bindings');
+    assert.deepEqual([...tableActions(statementsOf('events'))], [], 'the events function writes no item at all');
   });
 
-  test('runs are queued by the tick and the api only; orders by the collector only', () => {
-    const senders = (queueId: string) => (Object.keys(byName) as FunctionName[]).filter((n) => allowedOn(statementsOf(n), queueId).has('sqs:SendMessage'));
+  test('runs are queued by the tick and the api only; orders by the collector only; the events DLQ is sent to by the events function only', () => {
+    const senders = (queueId: string) => functionNames.filter((n) => allowedOn(statementsOf(n), queueId).has('sqs:SendMessage'));
     assert.deepEqual(senders(ids.runQueue), ['tick', 'api']);
     assert.deepEqual(senders(ids.orderQueue), ['collector']);
     assert.deepEqual(senders(ids.runDlq), []);
     assert.deepEqual(senders(ids.orderDlq), []);
+    assert.deepEqual(senders(ids.eventsDlq), ['events']);
   });
 
   test('the consumers receive, delete and change the visibility of their own queue only', () => {
-    const consumers = (queueId: string) => (Object.keys(byName) as FunctionName[]).filter((n) => allowedOn(statementsOf(n), queueId).has('sqs:ReceiveMessage'));
+    const consumers = (queueId: string) => functionNames.filter((n) => allowedOn(statementsOf(n), queueId).has('sqs:ReceiveMessage'));
     assert.deepEqual(consumers(ids.runQueue), ['collector']);
     assert.deepEqual(consumers(ids.orderQueue), ['worker']);
+    assert.deepEqual(consumers(ids.eventsDlq), [], 'the events DLQ is read by an operator, not a function');
     assert.ok(allowedOn(statementsOf('worker'), ids.orderQueue).has('sqs:ChangeMessageVisibility'), 'the worker backs off with ChangeMessageVisibility');
     assert.ok(!allAllowed(statementsOf('worker')).has('sqs:SendMessage'));
   });
 
   test('secrets are read by the api, the collector and the worker, below the stage prefix only', () => {
-    for (const name of Object.keys(byName) as FunctionName[]) {
+    for (const name of functionNames) {
       const secretStatements = statementsOf(name).filter((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
-      if (name === 'tick') {
-        assert.equal(secretStatements.length, 0, 'the tick reads no secrets');
+      if (name === 'tick' || name === 'events') {
+        assert.equal(secretStatements.length, 0, `the ${name} function reads no secrets`);
         continue;
       }
       assert.equal(secretStatements.length, 1, name);
@@ -145,10 +186,15 @@ describe('least privilege', () => {
     }
   });
 
-  test('every function may put events on the exchange bus, and on no other', () => {
-    for (const name of Object.keys(byName) as FunctionName[]) {
-      const puts = statementsOf(name).filter((s) => s.Effect === 'Allow' && actionsOf(s).includes('events:PutEvents'));
+  test('only the events function may put events, and on the exchange bus only', () => {
+    for (const name of functionNames) {
+      const puts = statementsOf(name).filter((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a.startsWith('events:')));
+      if (name !== 'events') {
+        assert.equal(puts.length, 0, `${name} may put events`);
+        continue;
+      }
       assert.equal(puts.length, 1, name);
+      assert.deepEqual(actionsOf(puts[0]!), ['events:PutEvents']);
       assert.match(JSON.stringify(puts[0]!.Resource), new RegExp(ids.bus));
     }
   });
@@ -180,8 +226,8 @@ describe('queues', () => {
 
   test('visibility timeout is at least 6 × the consuming function timeout', () => {
     const queues = dataTemplate.findResources('AWS::SQS::Queue');
-    const mappings = Object.values(serviceTemplate.findResources('AWS::Lambda::EventSourceMapping'));
-    assert.equal(mappings.length, 2);
+    const mappings = Object.values(serviceTemplate.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => !isTableStream(m['Properties']['EventSourceArn']));
+    assert.equal(mappings.length, 2, 'the collector and the worker consume a queue each');
     for (const m of mappings) {
       const fnId = m['Properties']['FunctionName']['Ref'] as string;
       const timeout = serviceTemplate.findResources('AWS::Lambda::Function')[fnId]!['Properties']['Timeout'] as number;
@@ -207,6 +253,45 @@ describe('queues', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
     for (const f of Object.values(serviceTemplate.findResources('AWS::Lambda::Function'))) assert.equal(f['Properties']['ReservedConcurrentExecutions'], undefined);
+  });
+});
+
+describe('table stream → events function', () => {
+  test('the table streams new and old images, the view type of its definition', () => {
+    assert.equal(tableDefinition.stream, 'NEW_AND_OLD_IMAGES');
+    dataTemplate.hasResourceProperties('AWS::DynamoDB::GlobalTable', { StreamSpecification: { StreamViewType: tableDefinition.stream } });
+  });
+
+  test("the events function reads the table's stream from its oldest record and reports the record to resume from", () => {
+    const mapping = streamMapping();
+    assert.ok(isTableStream(mapping['EventSourceArn']), `not the table's stream: ${JSON.stringify(mapping['EventSourceArn'])}`);
+    assert.equal(mapping['StartingPosition'], 'TRIM_HORIZON');
+    assert.deepEqual(mapping['FunctionResponseTypes'], ['ReportBatchItemFailures']);
+    assert.equal(mapping['BisectBatchOnFunctionError'], false, 'a failed batch resumes where the function says, never split');
+    assert.equal(mapping['BatchSize'], EVENTS_STREAM.batchSize);
+    assert.equal(mapping['MaximumBatchingWindowInSeconds'], EVENTS_STREAM.maxBatchingWindow.toSeconds());
+  });
+
+  test('the events function is invoked only for the changes that are run events', () => {
+    const filters = streamMapping()['FilterCriteria']['Filters'] as { Pattern: string }[];
+    assert.equal(filters.length, 3);
+    assert.deepEqual(
+      filters.map((f) => JSON.parse(f.Pattern)),
+      RUN_EVENT_FILTER_PATTERNS.map((p) => JSON.parse(JSON.stringify(p))),
+    );
+    // Lambda's limits: 5 filters per event source (a quota, 10 on request), 4,096 characters a pattern.
+    assert.ok(filters.length <= 5);
+    for (const f of filters) assert.ok(f.Pattern.length <= 4096, `pattern of ${f.Pattern.length} characters`);
+  });
+
+  test('a batch given up on after the retries goes to the events DLQ while its records are still in the stream', () => {
+    const mapping = streamMapping();
+    assert.equal(mapping['MaximumRetryAttempts'], EVENTS_STREAM.retryAttempts);
+    assert.ok(mapping['MaximumRecordAgeInSeconds'] > 0 && mapping['MaximumRecordAgeInSeconds'] < 24 * 3600, 'record age limit under the stream retention of 24 h');
+    assert.match(JSON.stringify(mapping['DestinationConfig']['OnFailure']['Destination']), new RegExp(`${ids.eventsDlq}Arn`));
+    const dlq = dataTemplate.findResources('AWS::SQS::Queue')[ids.eventsDlq]!['Properties'];
+    assert.equal(dlq['FifoQueue'], undefined, "Lambda's on-failure destinations take standard queues only");
+    assert.equal(dlq['MessageRetentionPeriod'], 14 * 86_400);
   });
 });
 
@@ -236,12 +321,14 @@ describe('stateful resources', () => {
 
   test('queues and DLQs are retained, encrypted and TLS-only', () => {
     const queues = dataTemplate.findResources('AWS::SQS::Queue');
-    assert.equal(Object.keys(queues).length, 4);
+    assert.equal(Object.keys(queues).length, 5, 'run and order queues, their DLQs, the events DLQ');
     for (const [id, q] of Object.entries(queues)) {
       assert.equal(q['DeletionPolicy'], 'Retain', id);
       assert.equal(q['Properties']['SqsManagedSseEnabled'], true, id);
     }
-    for (const policy of Object.values(dataTemplate.findResources('AWS::SQS::QueuePolicy'))) {
+    const policies = Object.values(dataTemplate.findResources('AWS::SQS::QueuePolicy'));
+    for (const id of Object.keys(queues)) assert.ok(policies.some((p) => JSON.stringify(p['Properties']['Queues']).includes(id)), `${id} has no queue policy`);
+    for (const policy of policies) {
       assert.match(JSON.stringify(policy['Properties']['PolicyDocument']), /"aws:SecureTransport":"false"/);
     }
   });
@@ -254,8 +341,9 @@ describe('stateful resources', () => {
 });
 
 describe('functions', () => {
-  test('Node 22 on ARM64, ESM bundle with the AWS SDK bundled and source maps on', () => {
-    for (const name of Object.keys(byName) as FunctionName[]) {
+  test('every function, the events function too, runs Node 22 on ARM64 from an ESM bundle with the AWS SDK bundled and source maps on', () => {
+    assert.deepEqual([...functionNames].sort(), ['api', 'collector', 'events', 'tick', 'worker']);
+    for (const name of functionNames) {
       const p = functionResource(name)['Properties'];
       assert.equal(p['Runtime'], 'nodejs22.x', name);
       assert.deepEqual(p['Architectures'], ['arm64'], name);
@@ -273,8 +361,14 @@ describe('functions', () => {
   });
 
   test("each function's environment parses with the function's own configuration schema", () => {
-    const loaders: Record<FunctionName, (env: Record<string, string>) => unknown> = { tick: loadTickConfig, api: loadApiConfig, collector: loadCollectorConfig, worker: loadWorkerConfig };
-    for (const name of Object.keys(byName) as FunctionName[]) {
+    const loaders: Record<FunctionName, (env: Record<string, string>) => unknown> = {
+      tick: loadTickConfig,
+      api: loadApiConfig,
+      collector: loadCollectorConfig,
+      worker: loadWorkerConfig,
+      events: loadEventsConfig,
+    };
+    for (const name of functionNames) {
       const variables = functionResource(name)['Properties']['Environment']['Variables'] as Record<string, unknown>;
       // Tokens (table name, queue URLs, bus name) stand in as plausible values.
       const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : k.endsWith('_URL') ? 'https://sqs.eu-central-1.amazonaws.com/123456789012/q.fifo' : 'resolved-at-deploy']));
@@ -287,6 +381,14 @@ describe('functions', () => {
     assert.match(JSON.stringify(worker['ORDER_QUEUE_URL']), new RegExp(ids.orderQueue));
     assert.match(JSON.stringify(functionResource('collector')['Properties']['Environment']['Variables']['ORDER_QUEUE_URL']), new RegExp(ids.orderQueue));
     assert.match(JSON.stringify(functionResource('tick')['Properties']['Environment']['Variables']['RUN_QUEUE_URL']), new RegExp(ids.runQueue));
+  });
+
+  test('only the events function is told the bus name', () => {
+    for (const name of functionNames) {
+      const variables = functionResource(name)['Properties']['Environment']['Variables'] as Record<string, unknown>;
+      if (name === 'events') assert.match(JSON.stringify(variables['EVENT_BUS_NAME']), new RegExp(ids.bus));
+      else assert.ok(!('EVENT_BUS_NAME' in variables), `${name} has EVENT_BUS_NAME`);
+    }
   });
 
   test('the api answers within API Gateway’s 29 s', () => {
@@ -321,8 +423,8 @@ describe('monitoring', () => {
     serviceTemplate.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } });
   });
 
-  test('each DLQ has a not-empty alarm and each queue an oldest-message alarm', () => {
-    for (const dlq of [ids.runDlq, ids.orderDlq]) {
+  test('each DLQ, the events DLQ too, has a not-empty alarm and each queue an oldest-message alarm', () => {
+    for (const dlq of [ids.runDlq, ids.orderDlq, ids.eventsDlq]) {
       const found = alarmOn((j) => j.includes(`${dlq}QueueName`) && j.includes('ApproximateNumberOfMessagesVisible'));
       assert.equal(found.length, 1, `DLQ alarm for ${dlq}`);
       assert.equal(found[0]![1]['Properties']['Threshold'], 1);
@@ -332,8 +434,22 @@ describe('monitoring', () => {
     }
   });
 
-  test('errors and throttles of every function, and run failures, are alarmed', () => {
-    for (const name of Object.keys(byName) as FunctionName[]) {
+  test("the events function falling more than 5 minutes behind the table's stream is alarmed, to the alarm topic", () => {
+    const found = alarmOn((j) => j.includes('"MetricName":"IteratorAge"'));
+    assert.equal(found.length, 1);
+    const p = found[0]![1]['Properties'];
+    // A labelled metric renders as a one-entry `Metrics` list.
+    const stat = p['Metrics']?.[0]?.['MetricStat'] ?? { Metric: p, Stat: p['Statistic'] };
+    assert.equal(stat['Metric']['Namespace'], 'AWS/Lambda');
+    assert.equal(stat['Stat'], 'Maximum');
+    assert.deepEqual(stat['Metric']['Dimensions'], [{ Name: 'FunctionName', Value: { Ref: logicalId(fns.events.function) } }]);
+    assert.equal(p['Threshold'], 5 * 60 * 1000, 'IteratorAge is in milliseconds');
+    assert.equal(p['ComparisonOperator'], 'GreaterThanThreshold');
+    assert.deepEqual(p['AlarmActions'], [{ Ref: topicId }]);
+  });
+
+  test('errors and throttles of every function, the events function too, and run failures, are alarmed', () => {
+    for (const name of functionNames) {
       const fnId = logicalId(byName[name].function);
       for (const metric of ['Errors', 'Throttles']) {
         assert.equal(alarmOn((j) => j.includes(`"MetricName":"${metric}"`) && j.includes(`"Ref":"${fnId}"`)).length, 1, `${metric} alarm of ${name}`);
@@ -361,10 +477,10 @@ describe('monitoring', () => {
     }
   });
 
-  test('the dashboard shows runs per plan, throughput, conflicts, parked orders, 1C latency, queue age, DLQ depth, errors and throttles', () => {
+  test('the dashboard shows runs per plan, throughput, conflicts, parked orders, 1C latency, queue age, DLQ depth, errors, throttles, run events put and the stream iterator age', () => {
     const dashboard = Object.values(serviceTemplate.findResources('AWS::CloudWatch::Dashboard'))[0];
     const body = JSON.stringify(dashboard?.['Properties']['DashboardBody']);
-    for (const needle of ['RunsCompleted', 'RunsFailed', 'OrdersExported', 'OrdersUpdatedInOneC', 'OrdersUpdatedInGoodwix', 'ConflictsWonByOneC', 'OrdersParked', 'OneCLatency', 'GoodwixLatency', 'ApproximateAgeOfOldestMessage', 'DLQ depth', 'Errors', 'Throttles']) {
+    for (const needle of ['RunsCompleted', 'RunsFailed', 'OrdersExported', 'OrdersUpdatedInOneC', 'OrdersUpdatedInGoodwix', 'ConflictsWonByOneC', 'OrdersParked', 'OneCLatency', 'GoodwixLatency', 'ApproximateAgeOfOldestMessage', 'DLQ depth', 'Errors', 'Throttles', 'RunEventsPublished', 'IteratorAge']) {
       assert.ok(body.includes(needle), `dashboard lacks ${needle}`);
     }
   });

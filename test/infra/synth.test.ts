@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { BUNDLING, ESM_REQUIRE_BANNER, PROJECT_ROOT } from '../../infra/bundling.ts';
+import { BUNDLING, ESM_REQUIRE_BANNER, FUNCTION_NAMES, PROJECT_ROOT } from '../../infra/bundling.ts';
 import { stackNames } from '../../infra/exchange-app.ts';
 import { tempOutdir } from './support.ts';
 
@@ -38,7 +38,7 @@ describe('cdk synth with bundling', () => {
     const service = JSON.parse(readFileSync(join(out, `${names.service}.template.json`), 'utf8')) as { Resources: Record<string, { Type: string; Properties: any }> };
     assert.ok(existsSync(join(out, `${names.data}.template.json`)));
     const functions = Object.entries(service.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    assert.equal(functions.length, 4);
+    assert.equal(functions.length, FUNCTION_NAMES.length);
     for (const [id, fn] of functions) {
       const key = JSON.stringify(fn.Properties.Code.S3Key ?? '');
       const asset = readdirSync(out).find((d) => d.startsWith('asset.') && key.includes(d.slice('asset.'.length)));
