@@ -75,7 +75,6 @@ class WorkerProcess {
       RUN_QUEUE_URL: runtime.runQueueUrl,
       ORDER_QUEUE_URL: runtime.orderQueueUrl,
       RETRY_BASE_SECONDS: '1',
-      EVENT_BUS_NAME: 'local',
       DYNAMODB_ENDPOINT: runtime.dynamodbEndpoint,
       SQS_ENDPOINT: runtime.sqsEndpoint,
       AWS_REGION: LOCAL_REGION,

@@ -21,8 +21,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createWorkerHandler, workerFromConfig } from '#functions/worker/app';
 import { loadWorkerConfig } from '#functions/worker/config';
-import { JournalEventPublisher } from '#runs/events';
-import { createRepositories, createSqsClient } from '#runs/wiring';
+import { createSqsClient } from '#runs/wiring';
 import { LocalSecretsProvider } from '#secrets/secrets';
 
 export interface MemoryFigures {
@@ -63,12 +62,10 @@ const maxRss = () => process.resourceUsage().maxRSS * 1024;
 
 const env = JSON.parse(process.env['BENCH_WORKER_ENV'] ?? '{}') as Record<string, string>;
 const config = loadWorkerConfig(env);
-const journal = createRepositories({ tableName: config.TABLE_NAME, lockTtlSeconds: config.LOCK_TTL_SECONDS, runRetentionDays: config.RUN_RETENTION_DAYS, ...(config.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: config.DYNAMODB_ENDPOINT } : {}) });
 const logger = new Logger({ serviceName: 'goodwix-1c-exchange', logLevel: 'SILENT', persistentKeys: { function: 'worker' } });
 const secrets = new LocalSecretsProvider(JSON.parse(process.env['BENCH_WORKER_SECRETS'] ?? '{}') as Record<string, string | object>);
 const handler = createWorkerHandler(
   workerFromConfig(config, {
-    events: new JournalEventPublisher(journal.runs, () => undefined),
     secrets,
     logger,
     tuning: { onecRetry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }, goodwixMaxAttempts: 3, goodwixBackoff: { baseMs: 5, maxMs: 20 } },
@@ -144,5 +141,4 @@ while (running) {
   send(report);
 }
 sqs.destroy();
-journal.store.client.destroy();
 process.exit(0);

@@ -29,7 +29,7 @@ export interface WorkerWiring {
 }
 
 export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides & { tuning?: ClientTuning } = {}): WorkerWiring {
-  const { repositories, events, run } = commonPorts(config, overrides);
+  const { repositories, run } = commonPorts(config, overrides);
   const secrets = overrides.secrets ?? new AwsSecretsProvider({ maxAgeSeconds: config.SECRETS_CACHE_SECONDS });
   const sqs = createSqsClient(sqsTarget(config));
   const deps: WorkerDeps = {
@@ -39,7 +39,6 @@ export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides 
     clients: new PlanClientCache(secrets, overrides.tuning, clientMetrics),
     bindings: new BindingRepository(repositories.store),
     locks: repositories.locks,
-    events,
   };
   return { deps, sqs, queueUrl: config.ORDER_QUEUE_URL, maxReceiveCount: config.MAX_RECEIVE_COUNT, retryBaseSeconds: config.RETRY_BASE_SECONDS };
 }

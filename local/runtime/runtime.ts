@@ -8,8 +8,9 @@
  *   order queue are polled and batches are handed to the same handlers, failed records left
  *   to come back after their visibility timeout;
  * * DynamoDB Local and the SQS emulator (started here unless endpoints are given), the table
- *   and queues created from the stack's definitions; events go to the run journal and the
- *   console; secrets come from a local map.
+ *   and queues created from the stack's definitions; the table's stream read like Lambda's
+ *   DynamoDB event source and handed to the events function, whose bus here is the console
+ *   (and `events`); secrets come from a local map.
  * `npm start` (local/main.ts) assembles this with the sandboxes.
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
@@ -22,6 +23,7 @@ import { apiPortsFromConfig, createApiHandler } from '#functions/api/app';
 import { loadApiConfig } from '#functions/api/config';
 import { collectorPortsFromConfig, createCollectorHandler } from '#functions/collector/app';
 import { loadCollectorConfig } from '#functions/collector/config';
+import { createEventsHandler } from '#functions/events/app';
 import { createTickHandler, tickPortsFromConfig } from '#functions/tick/app';
 import { loadTickConfig } from '#functions/tick/config';
 import { createWorkerHandler, workerFromConfig, type WorkerWiring } from '#functions/worker/app';
@@ -31,10 +33,9 @@ import { parsePlan, type PlanInput } from '#plans/plan';
 import type { PlanConnectors } from '#runs/check-plan';
 import { clientConnectorsWith } from '#runs/connectors';
 import type { CollectBody, CollectorPorts } from '#runs/collector';
-import { JournalEventPublisher } from '#runs/events';
+import { MemoryEventPublisher, type RunEvent } from '#runs/events';
 import type { ControlPorts } from '#runs/ports';
 import type { TickResult } from '#runs/tick';
-import { createRepositories } from '#runs/wiring';
 import { LocalSecretsProvider } from '#secrets/secrets';
 import { demoPlan, demoSecrets, type DemoPlanTargets } from './demo-plan.ts';
 import {
@@ -49,6 +50,7 @@ import {
   type DynamoDbLocal,
   type SqsEmulator,
 } from './services.ts';
+import { tableStreamSource } from './table-stream.ts';
 
 export interface LocalRuntimeOptions {
   /** API port on 127.0.0.1 (default 0: any free port) */
@@ -133,9 +135,11 @@ export interface LocalRuntime {
   readonly orderQueueUrl: string;
   /** Process id of the DynamoDB Local this runtime started (absent when given `services`) */
   readonly dynamodbPid?: number;
-  /** The API's ports (repositories, queue, events, secrets): for `npm start` and tests */
+  /** The API's ports (repositories, queue, secrets): for `npm start` and tests */
   readonly ports: ControlPorts;
   readonly secrets: LocalSecretsProvider;
+  /** The run events the events function put on the local bus (also printed), oldest first */
+  readonly events: readonly RunEvent[];
   /**
    * Calls the control API as an operator would (`Authorization: Bearer <token>`, JSON body);
    * answers the status and the parsed JSON body. `token: null` sends no token.
@@ -299,7 +303,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const tableName = options.tableName ?? `goodwix-1c-exchange-${suffix}`;
     const dynamoAdmin = localDynamoDbClient(dynamodbEndpoint);
     await createTable(dynamoAdmin, tableName);
-    dynamoAdmin.destroy();
+    cleanups.push(async () => dynamoAdmin.destroy());
     const sqs = localSqsClient(sqsEndpoint);
     cleanups.push(async () => sqs.destroy());
     const { queueUrl: runQueueUrl } = await createRunQueue(sqs, `run-queue-${suffix}`, {
@@ -315,7 +319,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       RUN_QUEUE_URL: runQueueUrl,
       ORDER_QUEUE_URL: orderQueueUrl,
       RETRY_BASE_SECONDS: String(options.retryBaseSeconds ?? 1),
-      EVENT_BUS_NAME: 'local',
       DYNAMODB_ENDPOINT: dynamodbEndpoint,
       SQS_ENDPOINT: sqsEndpoint,
       AWS_REGION: LOCAL_REGION,
@@ -330,12 +333,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       options.secrets instanceof LocalSecretsProvider
         ? options.secrets
         : new LocalSecretsProvider({ ...(options.demo ? demoSecrets() : {}), ...(options.secrets ?? {}) });
-    const journal = createRepositories({ tableName, lockTtlSeconds: apiConfig.LOCK_TTL_SECONDS, runRetentionDays: apiConfig.RUN_RETENTION_DAYS, dynamodbEndpoint });
-    const events = new JournalEventPublisher(journal.runs, print);
+    const bus = new MemoryEventPublisher(print);
     const logLevel = options.logLevel ?? 'WARN';
     const loggerFor = (name: string) => new Logger({ serviceName: 'goodwix-1c-exchange', logLevel, persistentKeys: { function: name } });
     const overrides = {
-      events,
       secrets,
       // The plan check's clients paced like the exchange's (tests shorten retries through `tuning`).
       connectors: options.connectors ?? clientConnectorsWith(options.tuning),
@@ -361,6 +362,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const worker = createWorkerHandler(hooks.workerWiring ? hooks.workerWiring(workerWiring) : workerWiring, {
       logger: workerLogger,
     });
+
+    const eventsLogger = loggerFor('events');
+    const eventsHandler = createEventsHandler(bus, { logger: eventsLogger });
+    const tableStream = await tableStreamSource({ endpoint: dynamodbEndpoint, tableName, dynamo: dynamoAdmin, handler: eventsHandler });
+    cleanups.push(async () => tableStream.close());
 
     for (const input of [...(options.demo ? [demoPlan(options.demo)] : []), ...(options.plans ?? [])]) {
       await apiPorts.plans.put(parsePlan(input));
@@ -472,6 +478,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let polling = options.collector !== false;
     if (polling) {
       const pollers = [runSource, ...Array.from({ length: workerConcurrency }, () => orderSource)];
+      const streamLoop = (async () => {
+        while (polling) {
+          const n = await tableStream.pollOnce().catch((error: unknown) => {
+            if (polling) eventsLogger.warn('table stream poll failed', { error });
+            return 0;
+          });
+          if (n === 0 && polling) await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      })();
       const loops = pollers.map((source) =>
         (async () => {
           while (polling) {
@@ -488,7 +503,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       );
       cleanups.push(async () => {
         polling = false;
-        await Promise.all(loops);
+        await Promise.all([...loops, streamLoop]);
       });
     }
     const pendingIn = async (queueUrl: string): Promise<number> => {
@@ -513,8 +528,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       }
       throw new Error(`queues not drained within ${timeoutMs} ms`);
     };
-    const drainRunQueue = ({ timeoutMs = 30_000 } = {}) => drainQueues([runSource], [runQueueUrl], timeoutMs);
-    const drain = ({ timeoutMs = 120_000 } = {}) => drainQueues(sources, [runQueueUrl, orderQueueUrl], timeoutMs);
+    // A drained queue's last changes are on the table's stream: their events are put before answering.
+    const drainRunQueue = async ({ timeoutMs = 30_000 } = {}) => {
+      const handled = await drainQueues([runSource], [runQueueUrl], timeoutMs);
+      await tableStream.drain();
+      return handled;
+    };
+    const drain = async ({ timeoutMs = 120_000 } = {}) => {
+      const handled = await drainQueues(sources, [runQueueUrl, orderQueueUrl], timeoutMs);
+      await tableStream.drain();
+      return handled;
+    };
 
     print(
       [
@@ -548,6 +572,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...(started.dynamo ? { dynamodbPid: started.dynamo.pid } : {}),
       ports: apiPorts,
       secrets,
+      events: bus.events,
       tickNow,
       drainRunQueue,
       drain,

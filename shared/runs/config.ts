@@ -36,7 +36,6 @@ export function parseConfig<S extends z.ZodMiniType>(functionName: string, schem
 /** What every function's configuration has (the rest is its own); `CommonConfig` in wiring.ts. */
 export const commonEnv = {
   TABLE_NAME: envString(),
-  EVENT_BUS_NAME: envString(),
   /** Lease of a run's lock, seconds */
   LOCK_TTL_SECONDS: envInt(900, 60, 86_400),
   /** How long runs and their entries are kept, days */

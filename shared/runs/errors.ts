@@ -39,6 +39,12 @@ export class RunQueueError extends RunError {
 export class EventPublishError extends RunError {
   readonly code = 'EVENT_PUBLISH';
   readonly retryable = true;
+  /** How many of the events handed to the publisher were put before the failure */
+  readonly putCount: number;
+  constructor(message: string, putCount: number, options: { cause?: unknown; context?: ErrorContext } = {}) {
+    super(message, options);
+    this.putCount = putCount;
+  }
 }
 
 export class InvalidRunMessageError extends RunError {

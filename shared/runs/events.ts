@@ -1,10 +1,16 @@
 /**
- * Run events: `run.started`, `run.completed`, `run.failed` (and `order.conflict` from the sync)
- * put on the EventBridge bus in AWS; locally appended to the run's journal and printed.
- * docs/api.md ("Events") documents source, detail-types and detail.
+ * Run events — `run.started`, `run.completed`, `run.failed`, `order.conflict` — derived from
+ * the table's own changes instead of being put by the functions that make them: a run item
+ * written is `run.started`, a run item leaving `running` is `run.completed` / `run.failed`, a
+ * run's order entry turning `done` with conflicts is `order.conflict`. Each of these changes
+ * happens exactly once and is committed before it can be seen, so an event can no longer be
+ * lost between the state change and the bus (a function killed in between, a bus refusing):
+ * the table's stream carries it to the events function until the bus takes it. Delivery is at
+ * least once; `eventId` is the same on every delivery of one event. docs/events.md documents
+ * source, detail-types and detail.
  */
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { RunRepository } from '#store/runs';
+import type { RunCounter } from '#store/runs';
 import { EventPublishError } from './errors.ts';
 
 export const EVENT_SOURCE = 'goodwix-1c-exchange';
@@ -15,15 +21,132 @@ export type EventDetailValue = string | number | boolean | null;
 
 export interface RunEvent {
   readonly type: RunEventType;
+  /** The same on every delivery of this event: `<runId>/<type>` or `<runId>/order.conflict/<orderId>` */
+  readonly eventId: string;
   readonly planId: string;
   readonly runId: string;
   readonly at: string;
   readonly detail?: Readonly<Record<string, EventDetailValue>>;
 }
 
-export interface EventPublisher {
-  publish(event: RunEvent): Promise<void>;
+/** An item change of the table, images unmarshalled (absent: no such image). */
+export interface TableChange {
+  readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  readonly oldImage?: Readonly<Record<string, unknown>> | undefined;
+  readonly newImage?: Readonly<Record<string, unknown>> | undefined;
 }
+
+/** Sort-key prefixes of the items events come from (`keys.runSk`, `keys.runOrderSk`). */
+const RUN_ITEM = /^RUN#/;
+const RUN_ORDER_ITEM = /^RUNORDER#/;
+const RUN_COUNTERS_IN_DETAIL: readonly RunCounter[] = ['exported', 'updatedInOneC', 'updatedInGoodwix', 'conflicts', 'failed'];
+
+/**
+ * The events one change of the table means (none for most changes). Pure: the events function
+ * and the local runtime both call it on the stream's records.
+ */
+export function runEventsOfChange(change: TableChange): RunEvent[] {
+  const item = change.newImage;
+  if (!item || change.eventName === 'REMOVE') return [];
+  const sk = String(item['sk'] ?? '');
+  const planId = text(item['planId']);
+  const runId = text(item['runId']);
+  if (!planId || !runId) return [];
+
+  if (RUN_ITEM.test(sk)) {
+    if (change.eventName === 'INSERT' && item['status'] === 'running') {
+      return [
+        event('run.started', planId, runId, text(item['startedAt']) ?? '', {
+          trigger: text(item['trigger']) ?? null,
+          ...optional('slot', item['slot']),
+          ...optional('orderId', item['orderId']),
+        }),
+      ];
+    }
+    const status = item['status'];
+    if (change.eventName === 'MODIFY' && change.oldImage?.['status'] === 'running' && (status === 'completed' || status === 'failed')) {
+      const counters = (item['counters'] ?? {}) as Record<string, unknown>;
+      return [
+        event(status === 'completed' ? 'run.completed' : 'run.failed', planId, runId, text(item['endedAt']) ?? '', {
+          trigger: text(item['trigger']) ?? null,
+          status,
+          errorCount: whole(item['errorCount']),
+          ...Object.fromEntries(RUN_COUNTERS_IN_DETAIL.map((name) => [name, whole(counters[name])])),
+          ...optional('summary', item['summary']),
+        }),
+      ];
+    }
+    return [];
+  }
+
+  if (RUN_ORDER_ITEM.test(sk)) {
+    const detail = (item['detail'] ?? {}) as Record<string, unknown>;
+    const conflicts = whole(detail['conflicts']);
+    const becameDone = item['state'] === 'done' && change.oldImage?.['state'] !== 'done';
+    const orderId = text(item['orderId']);
+    if (!becameDone || conflicts === 0 || !orderId) return [];
+    return [
+      {
+        ...event('order.conflict', planId, runId, text(item['at']) ?? '', {
+          orderId,
+          onecNumber: text(detail['onecNumber']) ?? null,
+          conflicts,
+          fields: text(detail['conflictFields']) ?? '',
+        }),
+        eventId: `${runId}/order.conflict/${orderId}`,
+      },
+    ];
+  }
+  return [];
+}
+
+/**
+ * Stream filters of the events function's event source (Lambda event filtering, one pattern
+ * per rule of `runEventsOfChange`), so the function is invoked only for the few changes that
+ * are events, not for every counter update and binding write. `runEventsOfChange` still
+ * decides: the filters only spare invocations.
+ */
+export const RUN_EVENT_FILTER_PATTERNS: readonly Record<string, unknown>[] = [
+  { eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: [{ prefix: 'RUN#' }] } }, NewImage: { status: { S: ['running'] } } } },
+  {
+    eventName: ['MODIFY'],
+    dynamodb: { Keys: { sk: { S: [{ prefix: 'RUN#' }] } }, OldImage: { status: { S: ['running'] } }, NewImage: { status: { S: ['completed', 'failed'] } } },
+  },
+  {
+    eventName: ['INSERT', 'MODIFY'],
+    dynamodb: { Keys: { sk: { S: [{ prefix: 'RUNORDER#' }] } }, NewImage: { state: { S: ['done'] }, detail: { M: { conflicts: { N: [{ 'anything-but': ['0'] }] } } } } },
+  },
+];
+
+function event(type: RunEventType, planId: string, runId: string, at: string, detail: Record<string, EventDetailValue>): RunEvent {
+  return { type, eventId: `${runId}/${type}`, planId, runId, at, detail };
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function whole(value: unknown): number {
+  const n = Number(value ?? 0);
+  return Number.isFinite(n) ? n : 0;
+}
+
+function optional(name: string, value: unknown): Record<string, string> {
+  const s = text(value);
+  return s ? { [name]: s } : {};
+}
+
+/** Where events go: EventBridge in AWS, the console locally, memory in tests. */
+export interface EventPublisher {
+  /**
+   * Puts the events in order. Throws EventPublishError (retryable) when one is refused;
+   * `putCount` on the error says how many of the first events were put.
+   */
+  publish(events: readonly RunEvent[]): Promise<void>;
+}
+
+/** PutEvents takes at most ten entries. */
+const PUT_EVENTS_MAX = 10;
 
 export class EventBridgePublisher implements EventPublisher {
   constructor(
@@ -31,48 +154,51 @@ export class EventBridgePublisher implements EventPublisher {
     private readonly busName: string,
   ) {}
 
-  async publish(event: RunEvent): Promise<void> {
-    let failed = 0;
-    try {
-      const result = await this.client.send(
-        new PutEventsCommand({
-          Entries: [
-            {
+  async publish(events: readonly RunEvent[]): Promise<void> {
+    for (let start = 0; start < events.length; start += PUT_EVENTS_MAX) {
+      const chunk = events.slice(start, start + PUT_EVENTS_MAX);
+      let entries;
+      try {
+        const result = await this.client.send(
+          new PutEventsCommand({
+            Entries: chunk.map((e) => ({
               EventBusName: this.busName,
               Source: EVENT_SOURCE,
-              DetailType: event.type,
-              Time: new Date(event.at),
-              Detail: JSON.stringify({ planId: event.planId, runId: event.runId, at: event.at, ...event.detail }),
-            },
-          ],
-        }),
-      );
-      failed = result.FailedEntryCount ?? 0;
-    } catch (error) {
-      throw new EventPublishError(`Could not put ${event.type}: ${(error as Error).name}`, { cause: error, context: { planId: event.planId, runId: event.runId } });
+              DetailType: e.type,
+              Time: new Date(e.at),
+              Detail: JSON.stringify({ eventId: e.eventId, planId: e.planId, runId: e.runId, at: e.at, ...e.detail }),
+            })),
+          }),
+        );
+        entries = (result.FailedEntryCount ?? 0) > 0 ? (result.Entries ?? []) : [];
+      } catch (error) {
+        throw new EventPublishError(`Could not put ${chunk[0]!.type}: ${(error as Error).name}`, start, { cause: error, context: contextOf(chunk[0]!) });
+      }
+      const refused = entries.findIndex((entry) => entry.ErrorCode);
+      if (refused >= 0) {
+        const at = chunk[refused]!;
+        throw new EventPublishError(`EventBridge refused ${at.type}: ${entries[refused]!.ErrorCode}`, start + refused, { context: contextOf(at) });
+      }
     }
-    if (failed > 0) throw new EventPublishError(`EventBridge refused ${event.type}`, { context: { planId: event.planId, runId: event.runId } });
   }
 }
 
-/** The local bus: the event goes into the run's journal (`events` of the run) and to the console. */
-export class JournalEventPublisher implements EventPublisher {
-  constructor(
-    private readonly runs: RunRepository,
-    private readonly print: (line: string) => void = (line) => console.log(line),
-  ) {}
-
-  async publish(event: RunEvent): Promise<void> {
-    await this.runs.appendEvent(event.planId, event.runId, { type: event.type, at: event.at, ...(event.detail ? { detail: event.detail } : {}) });
-    const detail = event.detail ? ' ' + Object.entries(event.detail).map(([k, v]) => `${k}=${v}`).join(' ') : '';
-    this.print(`[event] ${event.at} ${event.type} plan=${event.planId} run=${event.runId}${detail}`);
-  }
+function contextOf(event: RunEvent): Record<string, string> {
+  return { planId: event.planId, runId: event.runId, eventId: event.eventId };
 }
 
-/** Collects events in memory (tests). */
+/** Collects events in memory (tests, and the local runtime's record of what it printed). */
 export class MemoryEventPublisher implements EventPublisher {
   readonly events: RunEvent[] = [];
-  async publish(event: RunEvent): Promise<void> {
-    this.events.push(event);
+  constructor(private readonly print?: (line: string) => void) {}
+
+  async publish(events: readonly RunEvent[]): Promise<void> {
+    for (const event of events) {
+      this.events.push(event);
+      if (this.print) {
+        const detail = event.detail ? ' ' + Object.entries(event.detail).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+        this.print(`[event] ${event.at} ${event.type} plan=${event.planId} run=${event.runId}${detail}`);
+      }
+    }
   }
 }

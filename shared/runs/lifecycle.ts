@@ -1,14 +1,14 @@
 /**
- * A run's life: `startRun` takes the plan's lock, writes the run, puts `run.started` and sends
- * the "collect" message; `finishRun` records counters and problems, closes the run, releases
- * the lock and puts `run.completed` / `run.failed`. Both are used by the collector, the tick,
- * the API and (later) the sync's finalizer.
+ * A run's life: `startRun` takes the plan's lock, writes the run and sends the "collect"
+ * message; `finishRun` records counters and problems, closes the run and releases the lock.
+ * Both are used by the collector, the tick, the API and the sync's finalizer. Their events
+ * (`run.started`, `run.completed`, `run.failed`) are not put from here: they are derived from
+ * the run item's changes on the table's stream (`#runs/events`), so none is lost.
  */
 import { PlanNotFoundError } from '#plans/errors';
 import { LockHeldError, PlanMissingError, RunMissingError, RunNotRunningError } from '#store/errors';
 import type { RunCounters, RunEndStatus, RunProblem, RunRecord, RunTrigger } from '#store/runs';
 import { RunInProgressError } from './errors.ts';
-import type { RunEvent } from './events.ts';
 import { clock, log, type RunPorts, type StartPorts } from './ports.ts';
 import { newRunId } from './run-id.ts';
 
@@ -19,15 +19,6 @@ export interface StartRunRequest {
   readonly slot?: string;
   /** The order to resync (trigger `resync`) */
   readonly orderId?: string;
-}
-
-/** Puts an event; a failing bus is logged, never fails the run (the run item is the record). */
-export async function publishEvent(ports: RunPorts, event: RunEvent): Promise<void> {
-  try {
-    await ports.events.publish(event);
-  } catch (error) {
-    log(ports).warn('event not published', { eventType: event.type, planId: event.planId, runId: event.runId, error });
-  }
 }
 
 /**
@@ -64,13 +55,6 @@ export async function startRun(ports: StartPorts, request: StartRunRequest): Pro
     throw error;
   }
   log(ports).info('run started', { planId, runId, trigger });
-  await publishEvent(ports, {
-    type: 'run.started',
-    planId,
-    runId,
-    at: run.startedAt,
-    detail: { trigger, ...(request.slot ? { slot: request.slot } : {}), ...(request.orderId ? { orderId: request.orderId } : {}) },
-  });
   try {
     await ports.queue.sendCollect({ kind: 'collect', planId, runId, trigger, ...(request.orderId ? { orderId: request.orderId } : {}) });
   } catch (error) {
@@ -86,9 +70,8 @@ async function closeAbandoned(ports: RunPorts, planId: string, runId: string, ex
     await ports.runs.addErrors(planId, runId, [
       { code: 'RUN_ABANDONED', subject: 'run', message: `run: abandoned; its lock expired at ${expiredAt} and was taken over` },
     ]);
-    const closed = await ports.runs.close(planId, runId, { status: 'failed', endedAt: clock(ports), summary: 'abandoned' });
+    await ports.runs.close(planId, runId, { status: 'failed', endedAt: clock(ports), summary: 'abandoned' });
     log(ports).warn('abandoned run closed', { planId, runId });
-    await publishEvent(ports, { type: 'run.failed', planId, runId, at: closed.endedAt ?? clock(ports).toISOString(), detail: { reason: 'abandoned' } });
   } catch (error) {
     // Closed already (it released its lock late), or gone with its TTL: nothing to do.
     if (!(error instanceof RunNotRunningError) && !(error instanceof RunMissingError)) log(ports).warn('could not close abandoned run', { planId, runId, error });
@@ -106,8 +89,7 @@ export interface FinishRunRequest {
 }
 
 /**
- * Closes a running run with its counters and problems, releases its lock and puts the end
- * event. Answers null when the run was closed already (a redelivered message): nothing is
+ * Closes a running run with its counters and problems and releases its lock. Answers null when the run was closed already (a redelivered message): nothing is
  * written twice.
  */
 export async function finishRun(ports: RunPorts, request: FinishRunRequest): Promise<RunRecord | null> {
@@ -133,12 +115,5 @@ export async function finishRun(ports: RunPorts, request: FinishRunRequest): Pro
   }
   await ports.locks.release(planId, runId);
   log(ports).info('run finished', { planId, runId, status, errorCount: closed.errorCount });
-  await publishEvent(ports, {
-    type: status === 'completed' ? 'run.completed' : 'run.failed',
-    planId,
-    runId,
-    at: closed.endedAt ?? clock(ports).toISOString(),
-    detail: { trigger: closed.trigger, status, errorCount: closed.errorCount, ...closed.counters, ...(closed.summary ? { summary: closed.summary } : {}) },
-  });
   return closed;
 }

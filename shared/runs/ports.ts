@@ -1,6 +1,6 @@
 /**
  * What the run use cases need, passed as plain arguments (no container): the repositories, the
- * run queue, the event publisher, the lock lease length, a clock and a logger.
+ * run queue, the lock lease length, a clock and a logger.
  */
 import type { CursorRepository } from '#store/cursors';
 import type { LockRepository } from '#store/lock';
@@ -8,7 +8,6 @@ import type { OrderRecordReader } from '#store/order-records';
 import type { PlanRepository } from '#store/plans';
 import type { RunRepository } from '#store/runs';
 import type { CheckPorts } from './check-plan.ts';
-import type { EventPublisher } from './events.ts';
 import type { RunQueue } from './queue.ts';
 
 /** The subset of Powertools' Logger the use cases call. */
@@ -24,7 +23,6 @@ export interface RunPorts {
   readonly plans: PlanRepository;
   readonly locks: LockRepository;
   readonly runs: RunRepository;
-  readonly events: EventPublisher;
   /** How long a run's lock lasts without renewal: longer than the collector's longest stretch */
   readonly lockTtlMs: number;
   readonly now?: () => Date;

@@ -1,11 +1,10 @@
 /**
- * Ports built from a function's configuration: the DynamoDB store and its repositories, the
- * SQS run queue and the EventBridge publisher. Handlers call these at module load (the api and
- * collector add Secrets Manager and the real clients for the plan check, `#secrets/aws` and
- * `#runs/connectors`, which the tick does not bundle); the local runtime calls the same
- * builders with local endpoints and swaps the event publisher and secrets for local ones.
+ * Ports built from a function's configuration: the DynamoDB store and its repositories and the
+ * SQS run queue. Handlers call these at module load (the api and collector add Secrets Manager
+ * and the real clients for the plan check, `#secrets/aws` and `#runs/connectors`, which the
+ * tick does not bundle); the local runtime calls the same builders with local endpoints and
+ * swaps the secrets for local ones. None of them puts events (`#runs/events`).
  */
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SecretsProvider } from '#secrets/secrets';
 import { createStoreContext, type StoreContext } from '#store/client';
@@ -16,7 +15,6 @@ import { PlanRepository } from '#store/plans';
 import { RunRepository } from '#store/runs';
 import { syncRecordView } from '#sync/bindings';
 import type { PlanConnectors } from './check-plan.ts';
-import { EventBridgePublisher, type EventPublisher } from './events.ts';
 import type { RunLogger, RunPorts } from './ports.ts';
 import { SqsRunQueue, type RunQueue } from './queue.ts';
 
@@ -64,10 +62,9 @@ export function createRunQueue(config: { runQueueUrl: string; sqsEndpoint?: stri
   return new SqsRunQueue(createSqsClient(config), config.runQueueUrl);
 }
 
-/** What every function's configuration has: the table, the bus, run timing, local endpoints. */
+/** What every function's configuration has: the table, run timing, local endpoints. */
 export interface CommonConfig {
   readonly TABLE_NAME: string;
-  readonly EVENT_BUS_NAME: string;
   readonly LOCK_TTL_SECONDS: number;
   readonly RUN_RETENTION_DAYS: number;
   readonly DYNAMODB_ENDPOINT?: string | undefined;
@@ -75,8 +72,8 @@ export interface CommonConfig {
   readonly AWS_REGION?: string | undefined;
 }
 
-/** The repositories, the event publisher and the run ports of a function, from its configuration. */
-export function commonPorts(config: CommonConfig, overrides: PortOverrides = {}): { repositories: Repositories; events: EventPublisher; run: RunPorts } {
+/** The repositories and the run ports of a function, from its configuration. */
+export function commonPorts(config: CommonConfig, overrides: PortOverrides = {}): { repositories: Repositories; run: RunPorts } {
   const storeConfig: StoreConfig = {
     tableName: config.TABLE_NAME,
     lockTtlSeconds: config.LOCK_TTL_SECONDS,
@@ -85,8 +82,7 @@ export function commonPorts(config: CommonConfig, overrides: PortOverrides = {})
     ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
   };
   const repositories = createRepositories(storeConfig);
-  const events = overrides.events ?? createEventPublisher({ eventBusName: config.EVENT_BUS_NAME });
-  return { repositories, events, run: runPorts(repositories, events, storeConfig, overrides) };
+  return { repositories, run: runPorts(repositories, storeConfig, overrides) };
 }
 
 /** Where a function's SQS client points: `sqsEndpoint`/`region` from its configuration. */
@@ -94,12 +90,7 @@ export function sqsTarget(config: CommonConfig): { sqsEndpoint?: string; region?
   return { ...(config.SQS_ENDPOINT ? { sqsEndpoint: config.SQS_ENDPOINT } : {}), ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}) };
 }
 
-export function createEventPublisher(config: { eventBusName: string; region?: string }): EventPublisher {
-  return new EventBridgePublisher(new EventBridgeClient(config.region ? { region: config.region } : {}), config.eventBusName);
-}
-
 export interface PortOverrides {
-  readonly events?: EventPublisher;
   readonly secrets?: SecretsProvider;
   readonly connectors?: PlanConnectors;
   readonly logger?: RunLogger;
@@ -107,12 +98,11 @@ export interface PortOverrides {
 }
 
 /** The ports every run use case shares. */
-export function runPorts(repositories: Repositories, events: EventPublisher, config: StoreConfig, overrides: PortOverrides = {}): RunPorts {
+export function runPorts(repositories: Repositories, config: StoreConfig, overrides: PortOverrides = {}): RunPorts {
   return {
     plans: repositories.plans,
     locks: repositories.locks,
     runs: repositories.runs,
-    events,
     lockTtlMs: config.lockTtlSeconds * 1000,
     ...(overrides.logger ? { logger: overrides.logger } : {}),
     ...(overrides.now ? { now: overrides.now } : {}),

@@ -2,8 +2,9 @@
  * Runs and their journal: `PLAN#<id>` / `RUN#<runId>` (run ids sort by start time, so the
  * newest come first in a descending Query), per-order outcomes as their own items
  * `RUNORDER#<runId>#<orderId>`. Counters are updated atomically with `ADD`; run-level problems
- * and journal events are bounded lists on the run item (the total count is kept apart);
- * everything expires by TTL after the retention period.
+ * are a bounded list on the run item (the total count is kept apart); everything expires by
+ * TTL after the retention period. The run events are derived from these items' changes
+ * (`#runs/events`).
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoreContext } from './client.ts';
@@ -32,12 +33,6 @@ export interface RunProblem {
   readonly subject?: string;
 }
 
-export interface RunJournalEvent {
-  readonly type: string;
-  readonly at: string;
-  readonly detail?: Readonly<Record<string, string | number | boolean | null>>;
-}
-
 export interface RunRecord {
   readonly planId: string;
   readonly runId: string;
@@ -54,8 +49,6 @@ export interface RunRecord {
   readonly errors: RunProblem[];
   /** How many run-level problems there were in all */
   readonly errorCount: number;
-  /** The first MAX_RUN_EVENTS events put for this run (written by the local event publisher) */
-  readonly events: RunJournalEvent[];
   readonly summary?: string;
 }
 
@@ -69,14 +62,13 @@ export interface RunOrderEntry {
 }
 
 export const MAX_RUN_ERRORS = 50;
-export const MAX_RUN_EVENTS = 50;
 export const DEFAULT_RUN_RETENTION_DAYS = 90;
 
 const zeroCounters = (): RunCounters => Object.fromEntries(RUN_COUNTERS.map((c) => [c, 0])) as RunCounters;
 
 function runFromItem(item: Record<string, unknown>): RunRecord {
   const rest = withoutKeys(item) as unknown as RunRecord;
-  return { ...rest, counters: { ...zeroCounters(), ...(rest.counters ?? {}) }, errors: rest.errors ?? [], events: rest.events ?? [] };
+  return { ...rest, counters: { ...zeroCounters(), ...(rest.counters ?? {}) }, errors: rest.errors ?? [] };
 }
 
 export interface NewRun {
@@ -110,7 +102,6 @@ export class RunRepository {
       counters: zeroCounters(),
       errors: [],
       errorCount: 0,
-      events: [],
     };
     try {
       await this.store.client.send(
@@ -202,25 +193,6 @@ export class RunRepository {
       }
     }
     throw toStoreError(new Error('too many concurrent appends'), 'add run errors', { planId, runId });
-  }
-
-  /** Appends a journal event unless the run already holds MAX_RUN_EVENTS (then it is dropped). */
-  async appendEvent(planId: string, runId: string, event: RunJournalEvent): Promise<void> {
-    try {
-      await this.store.client.send(
-        new UpdateCommand({
-          TableName: this.store.tableName,
-          Key: { pk: keys.planPk(planId), sk: keys.runSk(runId) },
-          UpdateExpression: 'SET #events = list_append(#events, :event)',
-          ConditionExpression: 'attribute_exists(pk) AND size(#events) < :max',
-          ExpressionAttributeNames: { '#events': 'events' },
-          ExpressionAttributeValues: { ':event': [event], ':max': MAX_RUN_EVENTS },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) return;
-      throw toStoreError(error, 'append run event', { planId, runId });
-    }
   }
 
   /** Records (or replaces, on a redelivery) one order's outcome in the run. */

@@ -47,6 +47,8 @@ export const tableDefinition = {
   billingMode: 'PAY_PER_REQUEST',
   timeToLiveAttribute: TTL_ATTRIBUTE,
   globalSecondaryIndexes: [PLANS_INDEX, OPEN_BINDINGS_INDEX],
+  /** The run events are read from the stream: a run item's old and new status, an order entry's old and new state. */
+  stream: 'NEW_AND_OLD_IMAGES',
 } as const;
 
 /** Key formats. Ids are validated upstream (plan ids are slugs; no `#`). */
@@ -75,6 +77,7 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
     BillingMode: tableDefinition.billingMode,
+    StreamSpecification: { StreamEnabled: true, StreamViewType: tableDefinition.stream },
     AttributeDefinitions: attributeNames.map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
     KeySchema: [
       { AttributeName: PARTITION_KEY, KeyType: 'HASH' },

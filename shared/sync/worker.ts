@@ -1,6 +1,7 @@
 /**
  * What the worker does with one order message: exchange the order (`syncOrder`), record its
- * outcome and counters on the run exactly once, tell the event bus about conflicts 1C won, and
+ * outcome and counters on the run exactly once (with the fields of any conflict 1C won: the
+ * entry turning `done` with conflicts is the `order.conflict` event, `#runs/events`), and
  * close the run if this was its last order.
  *
  * Retryable failures are thrown so the queue redelivers with back-off; on the last delivery the
@@ -9,7 +10,6 @@
  */
 import { isRetryable } from '#platform/errors';
 import type { Plan } from '#plans/plan';
-import type { EventPublisher } from '#runs/events';
 import type { RunCounters } from '#store/runs';
 import type { LockRepository } from '#store/lock';
 import type { BindingRepository } from './bindings.ts';
@@ -21,7 +21,6 @@ import { encodeProduct } from './reserves.ts';
 export interface WorkerDeps extends FinalizeDeps {
   readonly bindings: BindingRepository;
   readonly locks: LockRepository;
-  readonly events: EventPublisher;
   readonly logger?: SyncLogger;
 }
 
@@ -86,6 +85,7 @@ export async function processOrderMessage(deps: WorkerDeps, message: OrderMessag
       toOneC: result.toOneC,
       toGoodwix: result.toGoodwix,
       conflicts: result.conflicts.length,
+      ...(result.conflicts.length ? { conflictFields: result.conflicts.map((c) => `${c.lineKey}.${c.field}`).join(', ') } : {}),
       ...(result.message ? { message: result.message } : {}),
     },
     counters: countersOf(result),
@@ -95,17 +95,6 @@ export async function processOrderMessage(deps: WorkerDeps, message: OrderMessag
   if (counted) {
     const counters = countersOf(result);
     for (const [name, value] of Object.entries(counters)) if (value) deps.metrics?.count(METRIC_NAMES[name as keyof RunCounters], value, planId);
-    if (result.conflicts.length) {
-      await deps.events
-        .publish({
-          type: 'order.conflict',
-          planId,
-          runId,
-          at: now.toISOString(),
-          detail: { orderId, onecNumber: result.onecNumber ?? null, conflicts: result.conflicts.length, fields: result.conflicts.map((c) => `${c.lineKey}.${c.field}`).join(', ') },
-        })
-        .catch((error: unknown) => deps.logger?.warn('conflict event not published', { planId, runId, orderId, error: String(error) }));
-    }
     // The run is alive while its orders move: keep its lock from expiring under it.
     await deps.locks.renew(planId, runId, { ttlMs: deps.run.lockTtlMs, now }).catch(() => undefined);
   }

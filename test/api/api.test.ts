@@ -6,7 +6,6 @@ import { apiPortsFromConfig, createApiHandler } from '#functions/api/app';
 import { loadApiConfig } from '#functions/api/config';
 import { demoSecrets } from '#local/runtime/demo-plan';
 import type { PlanConnectors } from '#runs/check-plan';
-import { MemoryEventPublisher } from '#runs/events';
 import { LocalSecretsProvider } from '#secrets/secrets';
 import { BindingRepository, newBinding } from '#sync/bindings';
 import { useDynamoDb } from '#test/dynamodb';
@@ -60,19 +59,17 @@ async function setup(options: { connectors?: PlanConnectors; dynamodbEndpoint?: 
   const config = loadApiConfig({
     TABLE_NAME: store.tableName,
     RUN_QUEUE_URL: queueUrl,
-    EVENT_BUS_NAME: 'test-bus',
     DYNAMODB_ENDPOINT: options.dynamodbEndpoint ?? dynamo.endpoint,
     SQS_ENDPOINT: sqs.endpoint,
     AWS_REGION: 'us-east-1',
   });
-  const events = new MemoryEventPublisher();
-  const ports = apiPortsFromConfig(config, { events, secrets: new LocalSecretsProvider(demoSecrets()), connectors: options.connectors ?? fakeConnectors(), logger: silent });
+  const ports = apiPortsFromConfig(config, { secrets: new LocalSecretsProvider(demoSecrets()), connectors: options.connectors ?? fakeConnectors(), logger: silent });
   const handler = createApiHandler(ports, { logger: silent });
   const call = async (method: string, path: string, c: Call = {}) => {
     const response = (await handler(apiEvent(method, path, c), context)) as APIGatewayProxyResult;
     return { status: response.statusCode, headers: response.headers ?? {}, body: response.body ? (JSON.parse(response.body) as Record<string, any>) : null };
   };
-  return { call, ports, events, store, queueUrl };
+  return { call, ports, store, queueUrl };
 }
 
 describe('control API through the Lambda handler (API Gateway events, DynamoDB Local, fauxqs)', () => {
@@ -246,12 +243,12 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
 describe('function configuration', () => {
   test('names every missing or malformed variable at load', () => {
     assert.throws(() => loadApiConfig({ RUN_QUEUE_URL: 'not a url', LOCK_TTL_SECONDS: '5' }), {
-      message: 'Invalid configuration of the api function: TABLE_NAME: Invalid input: expected string, received undefined; EVENT_BUS_NAME: Invalid input: expected string, received undefined; LOCK_TTL_SECONDS: Too small: expected number to be >=60; RUN_QUEUE_URL: expected an http(s) URL',
+      message: 'Invalid configuration of the api function: TABLE_NAME: Invalid input: expected string, received undefined; LOCK_TTL_SECONDS: Too small: expected number to be >=60; RUN_QUEUE_URL: expected an http(s) URL',
     });
   });
 
   test('fills the defaults', () => {
-    const config = loadApiConfig({ TABLE_NAME: 't', RUN_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/1/q.fifo', EVENT_BUS_NAME: 'b' });
+    const config = loadApiConfig({ TABLE_NAME: 't', RUN_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/1/q.fifo' });
     assert.deepEqual([config.LOCK_TTL_SECONDS, config.RUN_RETENTION_DAYS, config.SECRETS_CACHE_SECONDS], [900, 90, 300]);
   });
 });

@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { collectorPortsFromConfig, createCollectorHandler } from '#functions/collector/app';
 import { loadCollectorConfig } from '#functions/collector/config';
@@ -9,14 +8,13 @@ import { createTickHandler, tickPortsFromConfig } from '#functions/tick/app';
 import { loadTickConfig } from '#functions/tick/config';
 import { demoSecrets } from '#local/runtime/demo-plan';
 import { collectRun, type CollectBody } from '#runs/collector';
-import { EventBridgePublisher, MemoryEventPublisher } from '#runs/events';
-import { EventPublishError } from '#runs/errors';
 import { startRun } from '#runs/lifecycle';
 import { SqsRunQueue } from '#runs/queue';
 import { newRunId } from '#runs/run-id';
 import { LocalSecretsProvider } from '#secrets/secrets';
 import { StoreUnavailableError } from '#store/errors';
 import { useDynamoDb } from '#test/dynamodb';
+import { runEventsOf } from '#test/run-events';
 import { aPlan } from '#test/plans';
 import { useSqs } from '#test/sqs';
 
@@ -43,9 +41,8 @@ function sqsRecord(body: string, groupId: string, id = newRunId()): SQSRecord {
 async function setup(collect?: CollectBody) {
   const store = await dynamo.newStore();
   const { queueUrl } = await sqs.newRunQueue();
-  const env = { TABLE_NAME: store.tableName, RUN_QUEUE_URL: queueUrl, ORDER_QUEUE_URL: `${queueUrl}-orders`, EVENT_BUS_NAME: 'bus', DYNAMODB_ENDPOINT: dynamo.endpoint, SQS_ENDPOINT: sqs.endpoint, AWS_REGION: 'us-east-1' };
-  const events = new MemoryEventPublisher();
-  const overrides = { events, logger: silent, secrets: new LocalSecretsProvider(demoSecrets()) };
+  const env = { TABLE_NAME: store.tableName, RUN_QUEUE_URL: queueUrl, ORDER_QUEUE_URL: `${queueUrl}-orders`, DYNAMODB_ENDPOINT: dynamo.endpoint, SQS_ENDPOINT: sqs.endpoint, AWS_REGION: 'us-east-1' };
+  const overrides = { logger: silent, secrets: new LocalSecretsProvider(demoSecrets()) };
   const tickPorts = tickPortsFromConfig(loadTickConfig(env), overrides);
   const connectors = { oneC: () => ({ getRef: async () => ({ name: 'ok', deletionMark: false }) }), goodwix: () => ({ login: async () => undefined, catalogExists: async () => true }) };
   // The handler's mechanics are under test here, not the order collection: a run is the plan check.
@@ -53,7 +50,7 @@ async function setup(collect?: CollectBody) {
   return {
     tickPorts,
     collectorPorts,
-    events,
+    events: () => runEventsOf(store, dynamo.endpoint),
     queueUrl,
     tick: createTickHandler(tickPorts, { logger: silent }),
     collector: createCollectorHandler(collectorPorts, { logger: silent }),
@@ -116,34 +113,7 @@ describe('tick handler (EventBridge schedule)', () => {
 
     assert.deepEqual(result.started.map((s) => s.planId), [plan.id]);
     assert.deepEqual(replay.started, []);
-    assert.deepEqual(events.events.map((e) => e.type), ['run.started']);
-  });
-});
-
-describe('EventBridge publisher', () => {
-  function fakeBus(answer: { FailedEntryCount: number }) {
-    const sent: unknown[] = [];
-    const client = new EventBridgeClient({ region: 'eu-central-1', credentials: { accessKeyId: 't', secretAccessKey: 't' } });
-    Object.assign(client, { send: async (command: { input: unknown }) => { sent.push(command.input); return answer; } });
-    return { client, sent };
-  }
-
-  test('puts a run event on the bus with its detail-type and detail', async () => {
-    const { client, sent } = fakeBus({ FailedEntryCount: 0 });
-
-    await new EventBridgePublisher(client, 'exchange-bus').publish({ type: 'run.completed', planId: 'demo', runId: 'R1', at: '2025-06-10T12:00:00.000Z', detail: { exported: 3 } });
-
-    const entry = (sent[0] as { Entries: Record<string, unknown>[] }).Entries[0]!;
-    assert.deepEqual([entry['EventBusName'], entry['Source'], entry['DetailType']], ['exchange-bus', 'goodwix-1c-exchange', 'run.completed']);
-    assert.deepEqual(JSON.parse(entry['Detail'] as string), { planId: 'demo', runId: 'R1', at: '2025-06-10T12:00:00.000Z', exported: 3 });
-  });
-
-  test('fails retryably when the bus refuses the entry', async () => {
-    const { client } = fakeBus({ FailedEntryCount: 1 });
-    await assert.rejects(
-      new EventBridgePublisher(client, 'bus').publish({ type: 'run.started', planId: 'demo', runId: 'R1', at: '2025-06-10T12:00:00.000Z' }),
-      (e: unknown) => e instanceof EventPublishError && e.retryable,
-    );
+    assert.deepEqual((await events()).map((e) => e.type), ['run.started']);
   });
 });
 

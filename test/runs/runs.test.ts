@@ -6,7 +6,7 @@ import type { PlanInput } from '#plans/plan';
 import type { PlanConnectors } from '#runs/check-plan';
 import { processRunMessage, type CollectBody, type CollectorPorts } from '#runs/collector';
 import { RunInProgressError, RunQueueError } from '#runs/errors';
-import { MemoryEventPublisher } from '#runs/events';
+import { runEventsOf } from '#test/run-events';
 import { finishRun, startRun } from '#runs/lifecycle';
 import type { ControlPorts } from '#runs/ports';
 import { SqsRunQueue, parseCollectMessage, type RunQueue } from '#runs/queue';
@@ -35,13 +35,11 @@ function fakeConnectors(missing: readonly string[] = []): PlanConnectors {
 async function setup(options: { connectors?: PlanConnectors; collect?: CollectBody; queue?: RunQueue; lockTtlMs?: number } = {}) {
   const store = await dynamo.newStore();
   const { queueUrl } = await sqs.newRunQueue();
-  const events = new MemoryEventPublisher();
   const ports: ControlPorts & CollectorPorts = {
     plans: new PlanRepository(store),
     locks: new LockRepository(store),
     runs: new RunRepository(store),
     orderRecords: new DynamoOrderRecordReader(store),
-    events,
     queue: options.queue ?? new SqsRunQueue(sqs.client, queueUrl),
     lockTtlMs: options.lockTtlMs ?? 60_000,
     secrets: new LocalSecretsProvider(demoSecrets()),
@@ -49,6 +47,7 @@ async function setup(options: { connectors?: PlanConnectors; collect?: CollectBo
     ...(options.collect ? { collect: options.collect } : {}),
   };
   const queued = async () => (await sqs.receiveAll(queueUrl)).map((m) => parseCollectMessage(m.Body ?? ''));
+  const events = () => runEventsOf(store, dynamo.endpoint);
   return { ports, events, queueUrl, queued };
 }
 
@@ -67,7 +66,7 @@ describe('starting a run', () => {
 
     assert.equal((await ports.locks.get(plan.id))?.runId, run.runId);
     assert.deepEqual([run.status, run.trigger], ['running', 'manual']);
-    assert.deepEqual(events.events.map((e) => [e.type, e.runId]), [['run.started', run.runId]]);
+    assert.deepEqual((await events()).map((e) => [e.type, e.runId]), [['run.started', run.runId]]);
     assert.deepEqual(await queued(), [{ kind: 'collect', planId: plan.id, runId: run.runId, trigger: 'manual' }]);
   });
 
@@ -104,7 +103,7 @@ describe('starting a run', () => {
     assert.equal(run?.status, 'failed');
     assert.equal(run?.errors[0]?.code, 'RUN_QUEUE_FAILED');
     assert.equal(await ports.locks.get(plan.id), null);
-    assert.deepEqual(events.events.map((e) => e.type), ['run.started', 'run.failed']);
+    assert.deepEqual((await events()).map((e) => e.type), ['run.started', 'run.failed']);
   });
 
   test('closes a run abandoned by a crash when its expired lock is taken over', async () => {
@@ -119,7 +118,7 @@ describe('starting a run', () => {
     assert.equal(old?.status, 'failed');
     assert.equal(old?.errors[0]?.code, 'RUN_ABANDONED');
     assert.equal((await ports.locks.get(plan.id))?.runId, next.runId);
-    assert.ok(events.events.some((e) => e.type === 'run.failed' && e.runId === crashed.runId));
+    assert.ok((await events()).some((e) => e.type === 'run.failed' && e.runId === crashed.runId));
   });
 });
 
@@ -135,7 +134,7 @@ describe('collecting a run (today: the plan check)', () => {
     const run = await ports.runs.get(plan.id, message!.runId);
     assert.deepEqual([run?.status, run?.summary, run?.errorCount], ['completed', 'plan check passed', 0]);
     assert.equal(await ports.locks.get(plan.id), null);
-    assert.deepEqual(events.events.map((e) => e.type), ['run.started', 'run.completed']);
+    assert.deepEqual((await events()).map((e) => e.type), ['run.started', 'run.completed']);
     await startRun(ports, { planId: plan.id, trigger: 'manual' });
   });
 
@@ -151,8 +150,8 @@ describe('collecting a run (today: the plan check)', () => {
     const run = await ports.runs.get(plan.id, message!.runId);
     assert.equal(run?.status, 'failed');
     assert.deepEqual(run?.errors.map((e) => e.message), [`Склад ${plan.orders.warehouse}: not found in 1C`, `Менеджер ${plan.orders.manager}: not found in 1C`]);
-    assert.equal(events.events.at(-1)?.type, 'run.failed');
-    assert.equal(events.events.at(-1)?.detail?.['errorCount'], 2);
+    assert.equal((await events()).at(-1)?.type, 'run.failed');
+    assert.equal((await events()).at(-1)?.detail?.['errorCount'], 2);
   });
 
   test('ignores a redelivered message of a run that is closed', async () => {
@@ -163,7 +162,7 @@ describe('collecting a run (today: the plan check)', () => {
     await processRunMessage(ports, message!);
 
     assert.equal(await processRunMessage(ports, message!), 'ignored');
-    assert.equal(events.events.filter((e) => e.type === 'run.completed').length, 1);
+    assert.equal((await events()).filter((e) => e.type === 'run.completed').length, 1);
   });
 
   test('throws on a retryable failure so the queue redelivers, keeping the run and its lock', async () => {
@@ -212,7 +211,7 @@ describe('collecting a run (today: the plan check)', () => {
     const closed = await finishRun(ports, { planId: plan.id, runId: run.runId, counters: { exported: 2, failed: 1 }, problems: [] });
     assert.deepEqual([closed?.status, closed?.counters.exported, closed?.counters.failed], ['completed', 2, 1]);
     assert.equal(await finishRun(ports, { planId: plan.id, runId: run.runId }), null, 'a second finish changes nothing');
-    assert.equal(events.events.filter((e) => e.type === 'run.completed').length, 1);
+    assert.equal((await events()).filter((e) => e.type === 'run.completed').length, 1);
   });
 
   test('fails a run that lost its lock before it could collect', async () => {

@@ -306,14 +306,6 @@ describe('run repository', () => {
     const item = await rawItem(store, keys.planPk('p'), keys.runSk(runId));
     assert.equal(item?.['ttl'], Math.floor(startedAt.getTime() / 1000) + 30 * 86_400, 'expires after the retention period');
   });
-
-  test('appends journal events up to a bound', async () => {
-    const { runs } = await repositories();
-    const runId = newRunId();
-    await runs.create({ planId: 'p', runId, trigger: 'manual', startedAt: new Date() });
-    for (let i = 0; i < 55; i += 1) await runs.appendEvent('p', runId, { type: 'run.started', at: new Date().toISOString() });
-    assert.equal((await runs.get('p', runId))?.events.length, 50);
-  });
 });
 
 describe('cursor repository', () => {

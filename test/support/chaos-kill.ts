@@ -3,7 +3,7 @@
  * (`LocalRuntimeOptions.testHooks`).
  *
  * How an invocation is killed. Every dependency the worker is wired with (1C and Goodwix
- * clients, binding repository, run progress, cursors, locks, runs, plans, events, its SQS client)
+ * clients, binding repository, run progress, cursors, locks, runs, plans, its SQS client)
  * and the collector's ports and collect body are wrapped: each call passes a checkpoint before
  * it starts and after it settles. An invocation is armed, with some probability, to die at a
  * random checkpoint; there a `SimulatedCrash` is thrown and the invocation is *dead*: every

@@ -13,7 +13,6 @@ import { processRunMessage, type CollectorPorts } from '#runs/collector';
 import { RunInProgressError } from '#runs/errors';
 import { startRun } from '#runs/lifecycle';
 import type { StartPorts } from '#runs/ports';
-import { MemoryEventPublisher } from '#runs/events';
 import { createRepositories, runPorts } from '#runs/wiring';
 import { LocalSecretsProvider } from '#secrets/secrets';
 import { finalizeIfDone, type FinalizeDeps } from '#sync/finalize';
@@ -28,7 +27,7 @@ async function setup() {
   const store = await dynamo.newStore();
   const config = { tableName: store.tableName, lockTtlSeconds: 900, runRetentionDays: 90, dynamodbEndpoint: dynamo.endpoint };
   const repositories = createRepositories(config);
-  const run = runPorts(repositories, new MemoryEventPublisher(), config);
+  const run = runPorts(repositories, config);
   const start: StartPorts = { ...run, queue: { sendCollect: async () => undefined } };
   const deps: FinalizeDeps = {
     run,

@@ -6,7 +6,6 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { createWorkerHandler, workerFromConfig } from '#functions/worker/app';
 import { loadWorkerConfig } from '#functions/worker/config';
 import { demoSecrets } from '#local/runtime/demo-plan';
-import { MemoryEventPublisher } from '#runs/events';
 import { LocalSecretsProvider } from '#secrets/secrets';
 import { PlanRepository } from '#store/plans';
 import { BindingRepository } from '#sync/bindings';
@@ -23,11 +22,10 @@ const context = { functionName: 'worker', awsRequestId: 'test', invokedFunctionA
 async function setup() {
   const store = await dynamo.newStore();
   const { queueUrl } = await sqs.newOrderQueue({ visibilityTimeoutSeconds: 30 });
-  const env = { TABLE_NAME: store.tableName, ORDER_QUEUE_URL: queueUrl, EVENT_BUS_NAME: 'bus', MAX_RECEIVE_COUNT: '3', RETRY_BASE_SECONDS: '7', DYNAMODB_ENDPOINT: dynamo.endpoint, SQS_ENDPOINT: sqs.endpoint, AWS_REGION: 'us-east-1' };
+  const env = { TABLE_NAME: store.tableName, ORDER_QUEUE_URL: queueUrl, MAX_RECEIVE_COUNT: '3', RETRY_BASE_SECONDS: '7', DYNAMODB_ENDPOINT: dynamo.endpoint, SQS_ENDPOINT: sqs.endpoint, AWS_REGION: 'us-east-1' };
   const plan = aPlan();
   await new PlanRepository(store).put(plan);
   const wiring = workerFromConfig(loadWorkerConfig(env), {
-    events: new MemoryEventPublisher(),
     logger: silent,
     secrets: new LocalSecretsProvider(demoSecrets()),
     tuning: { goodwixMaxAttempts: 1, onecRetry: { attempts: 1 } },

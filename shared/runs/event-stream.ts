@@ -1,0 +1,79 @@
+/**
+ * The table's stream → run events → the bus: the use case of the events function (and of the
+ * local runtime, which reads DynamoDB Local's stream with the same records).
+ *
+ * Records are handled in stream order. When the bus fails, the answer names the first record
+ * whose events were not all put: Lambda retries the shard from there (records before it are
+ * not repeated), so an event is never skipped. A record whose images cannot be read is logged
+ * as an error with its keys and passed over: it cannot become readable by retrying, and holding
+ * the shard for it would stop every later event.
+ */
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { EventPublishError } from './errors.ts';
+import { runEventsOfChange, type EventPublisher, type RunEvent, type TableChange } from './events.ts';
+import { log, type RunLogger } from './ports.ts';
+
+/** The part of a DynamoDB stream record the events come from (Lambda's and the Streams API's shape). */
+export interface StreamRecord {
+  readonly eventName?: string | undefined;
+  readonly dynamodb?:
+    | {
+        readonly Keys?: Record<string, unknown> | undefined;
+        readonly NewImage?: Record<string, unknown> | undefined;
+        readonly OldImage?: Record<string, unknown> | undefined;
+        readonly SequenceNumber?: string | undefined;
+      }
+    | undefined;
+}
+
+export interface ForwardResult {
+  /** Events put on the bus */
+  readonly published: number;
+  /** Sequence number of the first record to retry (absent: all done) */
+  readonly retryFrom?: string;
+}
+
+/** Sort keys of the items that can be events (runs and their order entries); the rest are not read. */
+const EVENT_ITEM_SK = /^RUN(ORDER)?#/;
+
+export function tableChangeOf(record: StreamRecord): TableChange | null {
+  const name = record.eventName;
+  if (name !== 'INSERT' && name !== 'MODIFY' && name !== 'REMOVE') return null;
+  const sk = (record.dynamodb?.Keys?.['sk'] as { S?: unknown } | undefined)?.S;
+  if (typeof sk !== 'string' || !EVENT_ITEM_SK.test(sk)) return null;
+  const image = (value: Record<string, unknown> | undefined) => (value ? unmarshall(value as Record<string, AttributeValue>) : undefined);
+  return { eventName: name, oldImage: image(record.dynamodb?.OldImage), newImage: image(record.dynamodb?.NewImage) };
+}
+
+export async function forwardRunEvents(records: readonly StreamRecord[], publisher: EventPublisher, options: { logger?: RunLogger } = {}): Promise<ForwardResult> {
+  const events: RunEvent[] = [];
+  const recordOfEvent: number[] = [];
+  records.forEach((record, index) => {
+    let change: TableChange | null;
+    try {
+      change = tableChangeOf(record);
+    } catch (error) {
+      log(options).error('stream record not readable; no event taken from it', { keys: JSON.stringify(record.dynamodb?.Keys ?? {}), sequenceNumber: record.dynamodb?.SequenceNumber, error });
+      return;
+    }
+    for (const event of change ? runEventsOfChange(change) : []) {
+      events.push(event);
+      recordOfEvent.push(index);
+    }
+  });
+  if (events.length === 0) return { published: 0 };
+  try {
+    await publisher.publish(events);
+    return { published: events.length };
+  } catch (error) {
+    if (!(error instanceof EventPublishError)) throw error;
+    const failed = events[error.putCount];
+    const record = records[recordOfEvent[error.putCount] ?? 0];
+    log(options).warn('events not put; the stream will deliver them again', { planId: failed?.planId, runId: failed?.runId, eventId: failed?.eventId, error });
+    const retryFrom = record?.dynamodb?.SequenceNumber;
+    // Without a sequence number Lambda cannot resume mid-batch: fail the whole batch.
+    if (!retryFrom) throw error;
+    return { published: error.putCount, retryFrom };
+  }
+}
