@@ -51,6 +51,7 @@ export function createEventsHandler(publisher: EventPublisher, options: { logger
       const result = await forwardRunEvents(records, publisher, { logger });
       metrics?.addMetric('RunEventsPublished', MetricUnit.Count, result.published);
       if (result.retryFrom) metrics?.addMetric('RunEventsRetried', MetricUnit.Count, 1);
+      if (result.unreadable) metrics?.addMetric('RunEventRecordsUnreadable', MetricUnit.Count, result.unreadable);
       logger.info('stream batch', { records: records.length, published: result.published, ...(result.retryFrom ? { retryFrom: result.retryFrom } : {}) });
       return { batchItemFailures: result.retryFrom ? [{ itemIdentifier: result.retryFrom }] : [] };
     } finally {

@@ -62,15 +62,16 @@ export const EVENTS_TIMEOUT_SECONDS = 60;
 /**
  * The events function's DynamoDB stream event source. A batch that fails resumes at the record
  * the function names (`batchItemFailures`), never split (bisecting would put the events before
- * that record again); after `retryAttempts` retries, or once its oldest record is older than
- * `maxRecordAge`, the batch is given up on and a record of it goes to the events DLQ.
- * `maxRecordAge` stays under the stream's 24-hour retention, so the records the DLQ message
- * points at can still be read from the stream when its alarm fires.
+ * that record again). It is retried without a count (`retryAttempts: -1`): a bus outage holds
+ * the shard (the iterator-age alarm fires after 5 minutes) instead of skipping its events after
+ * a few quick retries. Only a record older than `maxRecordAge` is given up on, and a pointer to
+ * it goes to the events DLQ; 12 hours stays under the stream's 24-hour retention, so the records
+ * the DLQ message points at can still be read from the stream when its alarm fires.
  */
 export const EVENTS_STREAM = {
   batchSize: 100,
   maxBatchingWindow: Duration.seconds(2),
-  retryAttempts: 10,
+  retryAttempts: -1,
   maxRecordAge: Duration.hours(12),
 } as const;
 

@@ -9,7 +9,8 @@
  *   ConflictsWonByOneC, OrdersParked, OrderRetries, RunsCompleted, RunsFailed, RunDuration,
  *   OneCLatency, OneCErrors, GoodwixLatency, GoodwixErrors; per service (dimension `service`):
  *   RunsFinished, RunsContinuing, RunMessagesIgnored, RunsStartedBySchedule,
- *   ScheduledStartFailures, ApiResponses, ApiErrors, RunEventsPublished, RunEventsRetried.
+ *   ScheduledStartFailures, ApiResponses, ApiErrors, RunEventsPublished, RunEventsRetried,
+ *   RunEventRecordsUnreadable.
  * * Run events (`run.started|completed|failed`, `order.conflict`, put on the bus by the events
  *   function from the table's stream) → log group → metric filters with a `PlanId` dimension
  *   (namespace `Goodwix1CExchange/<stage>/Runs`): runs and their outcome per plan.
@@ -141,6 +142,7 @@ export class Monitoring extends Construct {
     alarm('OrderQueueAge', `oldest order message older than ${orderMaxAge.toMinutes()} min: orders are not being exchanged`, queueMetric(props.orderQueue, 'queue', 'age', 'order queue'), orderMaxAge.toSeconds(), cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD);
     alarm('EventsDeadLetters', 'events DLQ is not empty: run events of a table-stream batch were not put on the bus after every retry (the message names the stream records, readable for 24 h)', eventsDlqDepth, 1);
     const eventsMaxAge = props.eventsMaxIteratorAge ?? Duration.minutes(5);
+    alarm('EventRecordsUnreadable', 'the events function passed over a table-stream record it could not read: a run event may be missing (its keys are in the function log)', emf('RunEventRecordsUnreadable'), 1);
     alarm('EventsIteratorAge', `events function more than ${eventsMaxAge.toMinutes()} min behind the table's stream: run events are late`, iteratorAge, eventsMaxAge.toMilliseconds(), cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD);
     alarm(
       'RunFailures',

@@ -3,7 +3,8 @@
  * shards of DynamoDB Local's stream are read in order from their start, each batch of records
  * handed to the events handler, and a record it answers in `batchItemFailures` read again on
  * the next poll (as Lambda resumes a shard at the failed record). New shards are picked up as
- * DynamoDB Local opens them.
+ * DynamoDB Local opens them, and a child shard is read only once its parent is finished, so
+ * the records of one item stay in order.
  */
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
@@ -21,9 +22,12 @@ export interface TableStreamSource {
 }
 
 interface ShardState {
+  readonly parentId?: string | undefined;
   iterator?: string | undefined;
   /** Resume here on the next poll (a record the handler failed) */
   retryFrom?: string | undefined;
+  /** The last record the handler took: where to resume when an iterator is lost */
+  lastHandled?: string | undefined;
   closed: boolean;
 }
 
@@ -37,43 +41,65 @@ export async function tableStreamSource(options: { endpoint: string; tableName: 
   let polling: Promise<number> | null = null;
 
   async function iteratorFor(shardId: string, state: ShardState): Promise<string | undefined> {
-    if (state.retryFrom) {
-      const { ShardIterator } = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: state.retryFrom }));
-      state.retryFrom = undefined;
-      return ShardIterator;
-    }
+    const at = (type: 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER' | 'TRIM_HORIZON', sequenceNumber?: string) =>
+      streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type, ...(sequenceNumber ? { SequenceNumber: sequenceNumber } : {}) }));
+    if (state.retryFrom) return (await at('AT_SEQUENCE_NUMBER', state.retryFrom)).ShardIterator;
     if (state.iterator) return state.iterator;
-    const { ShardIterator } = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
-    return ShardIterator;
+    if (state.lastHandled) return (await at('AFTER_SEQUENCE_NUMBER', state.lastHandled)).ShardIterator;
+    return (await at('TRIM_HORIZON')).ShardIterator;
+  }
+
+  async function pollShard(shardId: string, state: ShardState): Promise<number> {
+    const iterator = await iteratorFor(shardId, state);
+    if (!iterator) {
+      state.closed = true;
+      return 0;
+    }
+    let page;
+    try {
+      page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
+    } catch (error) {
+      // An expired or trimmed iterator: the next poll asks for a new one after the last record taken.
+      state.iterator = undefined;
+      throw error;
+    }
+    const records = page.Records ?? [];
+    state.iterator = page.NextShardIterator;
+    if (records.length === 0) {
+      if (!page.NextShardIterator && !state.retryFrom) state.closed = true;
+      return 0;
+    }
+    const response = await options.handler({ Records: records.map(toLambdaRecord) } as DynamoDBStreamEvent).catch(() => ({
+      // A failed invocation: Lambda retries the whole batch.
+      batchItemFailures: [{ itemIdentifier: records[0]!.dynamodb?.SequenceNumber ?? '' }],
+    }));
+    const retryFrom = response.batchItemFailures[0]?.itemIdentifier;
+    const failedAt = retryFrom ? records.findIndex((r) => r.dynamodb?.SequenceNumber === retryFrom) : -1;
+    // A failure naming no record of the batch fails the whole batch, as Lambda treats it.
+    const resumeAt = retryFrom === undefined ? records.length : failedAt >= 0 ? failedAt : 0;
+    state.lastHandled = resumeAt > 0 ? records[resumeAt - 1]!.dynamodb?.SequenceNumber : state.lastHandled;
+    state.retryFrom = resumeAt < records.length ? records[resumeAt]!.dynamodb?.SequenceNumber : undefined;
+    state.closed = !page.NextShardIterator && !state.retryFrom;
+    return records.length;
   }
 
   async function pollShards(): Promise<number> {
     const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
-    for (const shard of StreamDescription?.Shards ?? []) if (shard.ShardId && !shards.has(shard.ShardId)) shards.set(shard.ShardId, { closed: false });
-    let handled = 0;
-    for (const [shardId, state] of shards) {
-      if (state.closed) continue;
-      const iterator = await iteratorFor(shardId, state);
-      if (!iterator) {
-        state.closed = true;
-        continue;
-      }
-      const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
-      const records = page.Records ?? [];
-      state.iterator = page.NextShardIterator;
-      if (!page.NextShardIterator) state.closed = true;
-      if (records.length === 0) continue;
-      handled += records.length;
-      const response = await options.handler({ Records: records.map(toLambdaRecord) } as DynamoDBStreamEvent).catch(() => ({
-        // A failed invocation: Lambda retries the whole batch.
-        batchItemFailures: [{ itemIdentifier: records[0]!.dynamodb?.SequenceNumber ?? '' }],
-      }));
-      const retryFrom = response.batchItemFailures[0]?.itemIdentifier;
-      if (retryFrom) {
-        state.retryFrom = retryFrom;
-        state.closed = false;
-      }
+    for (const shard of StreamDescription?.Shards ?? []) {
+      if (shard.ShardId && !shards.has(shard.ShardId)) shards.set(shard.ShardId, { parentId: shard.ParentShardId, closed: false });
     }
+    let handled = 0;
+    const failures: unknown[] = [];
+    for (const [shardId, state] of shards) {
+      const parent = state.parentId ? shards.get(state.parentId) : undefined;
+      if (state.closed || (parent && !parent.closed)) continue;
+      // One shard's trouble does not stop the others.
+      handled += await pollShard(shardId, state).catch((error: unknown) => {
+        failures.push(error);
+        return 0;
+      });
+    }
+    if (failures.length && handled === 0) throw failures[0];
     return handled;
   }
 

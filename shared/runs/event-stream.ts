@@ -30,6 +30,8 @@ export interface StreamRecord {
 export interface ForwardResult {
   /** Events put on the bus */
   readonly published: number;
+  /** Records passed over because their images could not be read (logged with their keys) */
+  readonly unreadable: number;
   /** Sequence number of the first record to retry (absent: all done) */
   readonly retryFrom?: string;
 }
@@ -49,11 +51,13 @@ export function tableChangeOf(record: StreamRecord): TableChange | null {
 export async function forwardRunEvents(records: readonly StreamRecord[], publisher: EventPublisher, options: { logger?: RunLogger } = {}): Promise<ForwardResult> {
   const events: RunEvent[] = [];
   const recordOfEvent: number[] = [];
+  let unreadable = 0;
   records.forEach((record, index) => {
     let change: TableChange | null;
     try {
       change = tableChangeOf(record);
     } catch (error) {
+      unreadable += 1;
       log(options).error('stream record not readable; no event taken from it', { keys: JSON.stringify(record.dynamodb?.Keys ?? {}), sequenceNumber: record.dynamodb?.SequenceNumber, error });
       return;
     }
@@ -62,10 +66,10 @@ export async function forwardRunEvents(records: readonly StreamRecord[], publish
       recordOfEvent.push(index);
     }
   });
-  if (events.length === 0) return { published: 0 };
+  if (events.length === 0) return { published: 0, unreadable };
   try {
     await publisher.publish(events);
-    return { published: events.length };
+    return { published: events.length, unreadable };
   } catch (error) {
     if (!(error instanceof EventPublishError)) throw error;
     const failed = events[error.putCount];
@@ -74,6 +78,6 @@ export async function forwardRunEvents(records: readonly StreamRecord[], publish
     const retryFrom = record?.dynamodb?.SequenceNumber;
     // Without a sequence number Lambda cannot resume mid-batch: fail the whole batch.
     if (!retryFrom) throw error;
-    return { published: error.putCount, retryFrom };
+    return { published: error.putCount, unreadable, retryFrom };
   }
 }

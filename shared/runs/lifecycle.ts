@@ -51,7 +51,15 @@ export async function startRun(ports: StartPorts, request: StartRunRequest): Pro
       ...(request.orderId ? { orderId: request.orderId } : {}),
     });
   } catch (error) {
-    await ports.locks.release(planId, runId).catch(() => false);
+    // The write may have landed although its answer was lost. A run item left `running` would
+    // have announced run.started (the table's stream) and never end, so it is closed if it is
+    // there. The lock goes only once no running item can be left behind; otherwise it stays,
+    // and the next start, taking the expired lock over, closes the run as abandoned.
+    const settled = await ports.runs.close(planId, runId, { status: 'failed', endedAt: clock(ports), summary: 'not started' }).then(
+      () => true,
+      (closeError: unknown) => closeError instanceof RunMissingError || closeError instanceof RunNotRunningError,
+    );
+    if (settled) await ports.locks.release(planId, runId).catch(() => false);
     throw error;
   }
   log(ports).info('run started', { planId, runId, trigger });

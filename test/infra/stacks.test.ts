@@ -448,6 +448,15 @@ describe('monitoring', () => {
     assert.deepEqual(p['AlarmActions'], [{ Ref: topicId }]);
   });
 
+  test('a table-stream record the events function could not read is alarmed at the first one', () => {
+    const found = alarmOn((j) => j.includes('"MetricName":"RunEventRecordsUnreadable"'));
+    assert.equal(found.length, 1);
+    const p = found[0]![1]['Properties'];
+    assert.equal(p['Threshold'], 1);
+    assert.equal(p['ComparisonOperator'], 'GreaterThanOrEqualToThreshold');
+    assert.deepEqual(p['AlarmActions'], [{ Ref: topicId }]);
+  });
+
   test('errors and throttles of every function, the events function too, and run failures, are alarmed', () => {
     for (const name of functionNames) {
       const fnId = logicalId(byName[name].function);

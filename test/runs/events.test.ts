@@ -7,14 +7,15 @@ import { loadEventsConfig } from '#functions/events/config';
 import { localDynamoDbClient } from '#local/runtime/services';
 import { tableStreamSource } from '#local/runtime/table-stream';
 import { EventPublishError } from '#runs/errors';
-import { forwardRunEvents } from '#runs/event-stream';
-import { EventBridgePublisher, runEventsOfChange, type RunEvent, type TableChange } from '#runs/events';
+import { forwardRunEvents, tableChangeOf } from '#runs/event-stream';
+import { EventBridgePublisher, RUN_EVENT_FILTER_PATTERNS, runEventsOfChange, type RunEvent, type TableChange } from '#runs/events';
 import { newRunId } from '#runs/run-id';
 import { RunRepository } from '#store/runs';
 import type { StoreContext } from '#store/client';
 import { RunProgressRepository } from '#sync/run-progress';
 import { useDynamoDb } from '#test/dynamodb';
 import { useEventBus } from '#test/event-bus';
+import { passesFilters } from '#test/event-filter';
 
 const dynamo = useDynamoDb();
 const bus = useEventBus();
@@ -172,35 +173,62 @@ describe('events function (DynamoDB Local stream → the real EventBridge client
     assert.equal(JSON.parse(bus.entries[2]!.Detail).conflicts, 1, 'the run counted the conflict once');
   });
 
-  test('a bus failure names the record to resume from, and the retry puts only what was left', async () => {
+  test('a bus failure resumes at the refused record: nothing is skipped, repeats keep their eventId', async () => {
     bus.reset();
     const store = await dynamo.newStore();
     const runs = new RunRepository(store);
-    const first = newRunId();
-    const second = newRunId();
-    await runs.create({ planId: 'acme', runId: first, trigger: 'manual', startedAt: new Date() });
-    await runs.create({ planId: 'acme', runId: second, trigger: 'manual', startedAt: new Date() });
+    const [first, second, third] = [newRunId(), newRunId(), newRunId()];
+    for (const runId of [first, second, third]) await runs.create({ planId: 'acme', runId, trigger: 'manual', startedAt: new Date() });
     await runs.close('acme', first, { status: 'failed', endedAt: new Date() });
     let refusals = 1;
-    bus.refuse = (entry) => entry.DetailType === 'run.failed' && refusals-- > 0;
-    const answers: { batchItemFailures: { itemIdentifier: string }[] }[] = [];
+    bus.refuse = (entry) => entry.DetailType === 'run.started' && JSON.parse(entry.Detail).runId === second && refusals-- > 0;
+    const batches: { sequenceNumbers: string[]; failures: string[] }[] = [];
     const handler = createEventsHandler(new EventBridgePublisher(bus.client(), config.EVENT_BUS_NAME), { logger: silent });
 
     await readStream(store, async (event) => {
       const answer = await handler(event);
-      answers.push(answer);
+      batches.push({ sequenceNumbers: event.Records.map((r) => r.dynamodb?.SequenceNumber ?? ''), failures: answer.batchItemFailures.map((f) => f.itemIdentifier) });
       return answer;
     });
 
-    assert.equal(answers[0]?.batchItemFailures.length, 1, 'the first batch asked to be resumed');
-    assert.deepEqual(
-      bus.entries.map((e) => [e.DetailType, JSON.parse(e.Detail).runId]),
-      [
-        ['run.started', first],
-        ['run.started', second],
-        ['run.failed', first],
-      ],
-    );
+    assert.deepEqual(batches[0]?.failures, [batches[0]?.sequenceNumbers[1]], 'resume at the second record, the refused one');
+    assert.equal(batches[1]?.sequenceNumbers[0], batches[0]?.sequenceNumbers[1], 'the retry starts there');
+    const put = bus.entries.map((e) => JSON.parse(e.Detail).eventId as string);
+    assert.deepEqual(put.slice(0, 3), [`${first}/run.started`, `${third}/run.started`, `${first}/run.failed`], 'the bus took the entries around the refused one');
+    assert.deepEqual(put.slice(3), [`${second}/run.started`, `${third}/run.started`, `${first}/run.failed`], 'the retry repeats them with the same ids');
+  });
+
+  test('the event source filters pass exactly the records that are events', async () => {
+    const store = await dynamo.newStore();
+    const runs = new RunRepository(store);
+    const progress = new RunProgressRepository(store);
+    const runId = newRunId();
+    const abandoned = newRunId();
+    // Every kind of write a run makes, each of the three events, and writes that are not events.
+    await runs.create({ planId: 'acme', runId, trigger: 'schedule', slot: '2025-06-10T09:00', startedAt: new Date() });
+    await runs.create({ planId: 'acme', runId: abandoned, trigger: 'manual', startedAt: new Date() });
+    await runs.addCounters('acme', runId, { exported: 2 });
+    await runs.addErrors('acme', abandoned, [{ code: 'RUN_ABANDONED', message: 'abandoned' }]);
+    await runs.close('acme', abandoned, { status: 'failed', endedAt: new Date(), summary: 'abandoned' });
+    for (const orderId of ['gw-1', 'gw-2', 'gw-3']) await progress.register('acme', runId, orderId, new Date());
+    await progress.complete('acme', runId, { orderId: 'gw-1', outcome: 'updated', at: new Date().toISOString(), detail: { conflicts: 3, conflictFields: 'a.b' }, counters: { conflicts: 1 }, products: [] });
+    await progress.complete('acme', runId, { orderId: 'gw-2', outcome: 'unchanged', at: new Date().toISOString(), detail: { conflicts: 0 }, counters: {}, products: [] });
+    await progress.complete('acme', runId, { orderId: 'gw-3', outcome: 'parked', at: new Date().toISOString(), error: { code: 'X', message: 'x' }, detail: { conflicts: 0 }, counters: { failed: 1 }, products: [] });
+    await runs.close('acme', runId, { status: 'completed', endedAt: new Date() });
+    const verdicts: { sk: string; name: string; passes: boolean; events: number }[] = [];
+
+    await readStream(store, async (event) => {
+      for (const record of event.Records) {
+        const change = tableChangeOf(record as Parameters<typeof tableChangeOf>[0]);
+        verdicts.push({ sk: String(record.dynamodb?.Keys?.['sk']?.S), name: String(record.eventName), passes: passesFilters(RUN_EVENT_FILTER_PATTERNS, record), events: change ? runEventsOfChange(change).length : 0 });
+      }
+      return { batchItemFailures: [] };
+    });
+
+    assert.ok(verdicts.length >= 12, `the stream held ${verdicts.length} records`);
+    assert.deepEqual(verdicts.filter((v) => v.events > 0 && !v.passes), [], 'no event is filtered away');
+    assert.deepEqual(verdicts.filter((v) => v.passes && v.events === 0), [], 'no record that is not an event invokes the function');
+    assert.equal(verdicts.filter((v) => v.passes).length, 5, 'two starts, two ends, one conflict');
   });
 
   test('a batch that is not a stream batch is logged and passed over', async () => {
@@ -221,7 +249,7 @@ describe('events function (DynamoDB Local stream → the real EventBridge client
     const result = await forwardRunEvents([record('1', good('A')), record('2', { status: { BOGUS: 1 } }), record('3', good('B'))], { publish: async (events) => void put.push(...events) }, {});
 
     assert.deepEqual(put.map((e) => e.runId), ['A', 'B']);
-    assert.equal(result.retryFrom, undefined);
+    assert.deepEqual([result.unreadable, result.retryFrom], [1, undefined], 'counted (alarmed on), not retried');
   });
 
   test('the configuration names a missing bus', () => {

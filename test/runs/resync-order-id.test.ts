@@ -14,7 +14,7 @@ import type { ControlPorts } from '#runs/ports';
 function ports() {
   const touched: string[] = [];
   const refuse = (name: string) => new Proxy({}, { get: (_t, prop) => () => { touched.push(`${name}.${String(prop)}`); throw new Error('a run was started'); } });
-  return { touched, ports: { plans: refuse('plans'), locks: refuse('locks'), runs: refuse('runs'), queue: refuse('queue'), events: refuse('events'), lockTtlMs: 60_000 } as unknown as ControlPorts };
+  return { touched, ports: { plans: refuse('plans'), locks: refuse('locks'), runs: refuse('runs'), queue: refuse('queue'), lockTtlMs: 60_000 } as unknown as ControlPorts };
 }
 
 describe('a resync of an order id that is not a Goodwix order id', () => {

@@ -106,6 +106,26 @@ describe('starting a run', () => {
     assert.deepEqual((await events()).map((e) => e.type), ['run.started', 'run.failed']);
   });
 
+  test('closes a run whose write landed but whose answer was lost, so its run.started has an end', async () => {
+    const { ports, events, queued } = await setup();
+    const plan = await storedPlan(ports);
+    const runs = ports.runs;
+    const lostAnswer = Object.assign(Object.create(runs) as RunRepository, {
+      create: async (run: Parameters<RunRepository['create']>[0]) => {
+        await runs.create(run);
+        throw new Error('socket hang up');
+      },
+    });
+
+    await assert.rejects(startRun({ ...ports, runs: lostAnswer }, { planId: plan.id, trigger: 'manual' }), /socket hang up/);
+
+    const [run] = (await ports.runs.list(plan.id)).items;
+    assert.deepEqual([run?.status, run?.summary], ['failed', 'not started']);
+    assert.equal(await ports.locks.get(plan.id), null, 'the plan is free');
+    assert.deepEqual((await events()).map((e) => e.type), ['run.started', 'run.failed']);
+    assert.deepEqual(await queued(), []);
+  });
+
   test('closes a run abandoned by a crash when its expired lock is taken over', async () => {
     const { ports, events } = await setup({ lockTtlMs: 1 });
     const plan = await storedPlan(ports);
