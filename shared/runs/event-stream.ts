@@ -11,7 +11,7 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { EventPublishError } from './errors.ts';
-import { runEventsOfChange, type EventPublisher, type RunEvent, type TableChange } from './events.ts';
+import { mayBeRunEvent, runEventsOfChange, type EventPublisher, type RunEvent, type TableChange } from './events.ts';
 import { log, type RunLogger } from './ports.ts';
 
 /** The part of a DynamoDB stream record the events come from (Lambda's and the Streams API's shape). */
@@ -36,14 +36,11 @@ export interface ForwardResult {
   readonly retryFrom?: string;
 }
 
-/** Sort keys of the items that can be events (runs and their order entries); the rest are not read. */
-const EVENT_ITEM_SK = /^RUN(ORDER)?#/;
-
 export function tableChangeOf(record: StreamRecord): TableChange | null {
   const name = record.eventName;
   if (name !== 'INSERT' && name !== 'MODIFY' && name !== 'REMOVE') return null;
   const sk = (record.dynamodb?.Keys?.['sk'] as { S?: unknown } | undefined)?.S;
-  if (typeof sk !== 'string' || !EVENT_ITEM_SK.test(sk)) return null;
+  if (typeof sk !== 'string' || !mayBeRunEvent(sk)) return null;
   const image = (value: Record<string, unknown> | undefined) => (value ? unmarshall(value as Record<string, AttributeValue>) : undefined);
   return { eventName: name, oldImage: image(record.dynamodb?.OldImage), newImage: image(record.dynamodb?.NewImage) };
 }

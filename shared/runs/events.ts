@@ -11,6 +11,7 @@
  */
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { RunCounter } from '#store/runs';
+import { keys } from '#store/table';
 import { EventPublishError } from './errors.ts';
 
 export const EVENT_SOURCE = 'goodwix-1c-exchange';
@@ -36,9 +37,13 @@ export interface TableChange {
   readonly newImage?: Readonly<Record<string, unknown>> | undefined;
 }
 
-/** Sort-key prefixes of the items events come from (`keys.runSk`, `keys.runOrderSk`). */
-const RUN_ITEM = /^RUN#/;
-const RUN_ORDER_ITEM = /^RUNORDER#/;
+const isRunItem = (sk: string) => sk.startsWith(keys.runPrefix);
+const isRunOrderItem = (sk: string) => sk.startsWith(keys.runOrderItemPrefix);
+
+/** Whether an item with this sort key can be an event at all (runs and their order entries); no other item is read. */
+export function mayBeRunEvent(sk: string): boolean {
+  return isRunItem(sk) || isRunOrderItem(sk);
+}
 const RUN_COUNTERS_IN_DETAIL: readonly RunCounter[] = ['exported', 'updatedInOneC', 'updatedInGoodwix', 'conflicts', 'failed'];
 
 /**
@@ -53,7 +58,7 @@ export function runEventsOfChange(change: TableChange): RunEvent[] {
   const runId = text(item['runId']);
   if (!planId || !runId) return [];
 
-  if (RUN_ITEM.test(sk)) {
+  if (isRunItem(sk)) {
     if (change.eventName === 'INSERT' && item['status'] === 'running') {
       return [
         event('run.started', planId, runId, text(item['startedAt']) ?? '', {
@@ -79,7 +84,7 @@ export function runEventsOfChange(change: TableChange): RunEvent[] {
     return [];
   }
 
-  if (RUN_ORDER_ITEM.test(sk)) {
+  if (isRunOrderItem(sk)) {
     const detail = (item['detail'] ?? {}) as Record<string, unknown>;
     const conflicts = whole(detail['conflicts']);
     const becameDone = item['state'] === 'done' && change.oldImage?.['state'] !== 'done';
@@ -107,14 +112,14 @@ export function runEventsOfChange(change: TableChange): RunEvent[] {
  * decides: the filters only spare invocations.
  */
 export const RUN_EVENT_FILTER_PATTERNS: readonly Record<string, unknown>[] = [
-  { eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: [{ prefix: 'RUN#' }] } }, NewImage: { status: { S: ['running'] } } } },
+  { eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: [{ prefix: keys.runPrefix }] } }, NewImage: { status: { S: ['running'] } } } },
   {
     eventName: ['MODIFY'],
-    dynamodb: { Keys: { sk: { S: [{ prefix: 'RUN#' }] } }, OldImage: { status: { S: ['running'] } }, NewImage: { status: { S: ['completed', 'failed'] } } },
+    dynamodb: { Keys: { sk: { S: [{ prefix: keys.runPrefix }] } }, OldImage: { status: { S: ['running'] } }, NewImage: { status: { S: ['completed', 'failed'] } } },
   },
   {
     eventName: ['INSERT', 'MODIFY'],
-    dynamodb: { Keys: { sk: { S: [{ prefix: 'RUNORDER#' }] } }, NewImage: { state: { S: ['done'] }, detail: { M: { conflicts: { N: [{ 'anything-but': ['0'] }] } } } } },
+    dynamodb: { Keys: { sk: { S: [{ prefix: keys.runOrderItemPrefix }] } }, NewImage: { state: { S: ['done'] }, detail: { M: { conflicts: { N: [{ 'anything-but': ['0'] }] } } } } },
   },
 ];
 

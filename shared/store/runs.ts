@@ -195,27 +195,6 @@ export class RunRepository {
     throw toStoreError(new Error('too many concurrent appends'), 'add run errors', { planId, runId });
   }
 
-  /** Records (or replaces, on a redelivery) one order's outcome in the run. */
-  async recordOrder(planId: string, runId: string, entry: RunOrderEntry): Promise<void> {
-    try {
-      await this.store.client.send(
-        new PutCommand({
-          TableName: this.store.tableName,
-          Item: {
-            pk: keys.planPk(planId),
-            sk: keys.runOrderSk(runId, entry.orderId),
-            planId,
-            runId,
-            ...entry,
-            ttl: epochSeconds(new Date(entry.at)) + this.#retentionS,
-          },
-        }),
-      );
-    } catch (error) {
-      throw toStoreError(error, 'record run order', { planId, runId, orderId: entry.orderId });
-    }
-  }
-
   async listOrders(planId: string, runId: string, request: PageRequest = {}): Promise<Page<RunOrderEntry>> {
     try {
       const startKey = decodeCursor(request.cursor, 'pk', keys.planPk(planId));

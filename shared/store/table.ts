@@ -60,6 +60,8 @@ export const keys = {
   cursorSk: (name: string) => `CURSOR#${name}`,
   runPrefix: 'RUN#',
   runSk: (runId: string) => `RUN#${runId}`,
+  /** Every run's per-order entries (the run events read them from the table's stream) */
+  runOrderItemPrefix: 'RUNORDER#',
   runOrderPrefix: (runId: string) => `RUNORDER#${runId}#`,
   runOrderSk: (runId: string, orderId: string) => `RUNORDER#${runId}#${orderId}`,
   /** Reserved for the sync's binding items (Goodwix order ↔ 1C document). */

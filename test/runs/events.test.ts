@@ -4,8 +4,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { createEventsHandler } from '#functions/events/app';
 import { loadEventsConfig } from '#functions/events/config';
-import { localDynamoDbClient } from '#local/runtime/services';
-import { tableStreamSource } from '#local/runtime/table-stream';
 import { EventPublishError } from '#runs/errors';
 import { forwardRunEvents, tableChangeOf } from '#runs/event-stream';
 import { EventBridgePublisher, RUN_EVENT_FILTER_PATTERNS, runEventsOfChange, type RunEvent, type TableChange } from '#runs/events';
@@ -16,6 +14,7 @@ import { RunProgressRepository } from '#sync/run-progress';
 import { useDynamoDb } from '#test/dynamodb';
 import { useEventBus } from '#test/event-bus';
 import { passesFilters } from '#test/event-filter';
+import { readTableStream } from '#test/run-events';
 
 const dynamo = useDynamoDb();
 const bus = useEventBus();
@@ -135,16 +134,7 @@ describe('EventBridge publisher (the real client over HTTP)', () => {
   });
 });
 
-async function readStream(store: StoreContext, handler: (event: DynamoDBStreamEvent) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>) {
-  const admin = localDynamoDbClient(dynamo.endpoint);
-  const source = await tableStreamSource({ endpoint: dynamo.endpoint, tableName: store.tableName, dynamo: admin, handler });
-  try {
-    await source.drain();
-  } finally {
-    source.close();
-    admin.destroy();
-  }
-}
+const readStream = (store: StoreContext, handler: Parameters<typeof readTableStream>[2]) => readTableStream(store, dynamo.endpoint, handler);
 
 describe('events function (DynamoDB Local stream → the real EventBridge client)', () => {
   const config = loadEventsConfig({ EVENT_BUS_NAME: 'exchange-bus', AWS_REGION: 'us-east-1' });

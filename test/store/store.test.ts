@@ -24,6 +24,7 @@ import {
 import { LockRepository } from '#store/lock';
 import { PlanRepository } from '#store/plans';
 import { MAX_RUN_ERRORS, RunRepository } from '#store/runs';
+import { RunProgressRepository } from '#sync/run-progress';
 import { OPEN_BINDINGS_INDEX, PLANS_INDEX, createTableInput, keys, tableDefinition } from '#store/table';
 import { useDynamoDb } from '#test/dynamodb';
 import { aPlan } from '#test/plans';
@@ -234,14 +235,15 @@ describe('plan lock', () => {
 
 describe('run repository', () => {
   test('lists a plan\'s runs newest first, page by page, without their per-order entries', async () => {
-    const { runs } = await repositories();
+    const { runs, store } = await repositories();
+    const progress = new RunProgressRepository(store);
     const planId = 'p1';
     const ids: string[] = [];
     for (let i = 0; i < 5; i += 1) {
       const runId = newRunId(new Date(Date.UTC(2025, 5, 10, 10, i)));
       ids.push(runId);
       await runs.create({ planId, runId, trigger: 'manual', startedAt: new Date(Date.UTC(2025, 5, 10, 10, i)) });
-      await runs.recordOrder(planId, runId, { orderId: `o${i}`, outcome: 'exported', at: new Date().toISOString() });
+      await progress.register(planId, runId, `o${i}`, new Date());
     }
 
     const first = await runs.list(planId, { limit: 3 });
@@ -278,12 +280,15 @@ describe('run repository', () => {
     assert.equal(run?.errors[0]?.message, 'problem 0');
   });
 
-  test('records per-order outcomes as their own items', async () => {
-    const { runs } = await repositories();
+  test('lists per-order outcomes, kept as their own items, page by page', async () => {
+    const { runs, store } = await repositories();
+    const progress = new RunProgressRepository(store);
     const runId = newRunId();
     await runs.create({ planId: 'p', runId, trigger: 'manual', startedAt: new Date() });
-    await runs.recordOrder('p', runId, { orderId: '1001', outcome: 'failed', at: new Date().toISOString(), error: { code: 'UNMAPPED_PRODUCT', message: 'Goodwix product 123 has no 1C nomenclature' } });
-    await runs.recordOrder('p', runId, { orderId: '1002', outcome: 'exported', at: new Date().toISOString() });
+    for (const orderId of ['1001', '1002']) await progress.register('p', runId, orderId, new Date());
+    const at = new Date().toISOString();
+    await progress.complete('p', runId, { orderId: '1001', outcome: 'failed', at, error: { code: 'UNMAPPED_PRODUCT', message: 'Goodwix product 123 has no 1C nomenclature' }, counters: { failed: 1 }, products: [] });
+    await progress.complete('p', runId, { orderId: '1002', outcome: 'exported', at, counters: { exported: 1 }, products: [] });
 
     const page = await runs.listOrders('p', runId, { limit: 1 });
     const rest = await runs.listOrders('p', runId, { cursor: page.nextCursor! });
