@@ -40,7 +40,7 @@ export function apiPortsFromConfig(config: ApiConfig, overrides: PortOverrides =
   const { repositories, run } = commonPorts(config, overrides);
   return {
     ...run,
-    queue: createRunQueue({ runQueueUrl: config.RUN_QUEUE_URL, ...sqsTarget(config) }),
+    queue: createRunQueue({ runQueueUrl: config.RUN_QUEUE_URL, ...sqsTarget(config), instrument: overrides.instrument }),
     secrets: overrides.secrets ?? new AwsSecretsProvider({ maxAgeSeconds: config.SECRETS_CACHE_SECONDS }),
     connectors: overrides.connectors ?? clientConnectors,
     orderRecords: repositories.orderRecords,

@@ -30,7 +30,7 @@ import type { CollectorConfig } from './config.ts';
 export function collectorPortsFromConfig(config: CollectorConfig, overrides: PortOverrides & { collect?: CollectBody; tuning?: ClientTuning } = {}): CollectorPorts {
   const { repositories, run } = commonPorts(config, overrides);
   const secrets = overrides.secrets ?? new AwsSecretsProvider({ maxAgeSeconds: config.SECRETS_CACHE_SECONDS });
-  const sqs = createSqsClient(sqsTarget(config));
+  const sqs = createSqsClient({ ...sqsTarget(config), instrument: overrides.instrument });
   const collect =
     overrides.collect ??
     orderCollector({

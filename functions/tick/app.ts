@@ -26,7 +26,7 @@ const scheduledEventSchema = z.object({
 
 export function tickPortsFromConfig(config: TickConfig, overrides: PortOverrides = {}): StartPorts {
   const { run } = commonPorts(config, overrides);
-  return { ...run, queue: createRunQueue({ runQueueUrl: config.RUN_QUEUE_URL, ...sqsTarget(config) }) };
+  return { ...run, queue: createRunQueue({ runQueueUrl: config.RUN_QUEUE_URL, ...sqsTarget(config), instrument: overrides.instrument }) };
 }
 
 export interface TickHandlerOptions {

@@ -31,7 +31,7 @@ export interface WorkerWiring {
 export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides & { tuning?: ClientTuning } = {}): WorkerWiring {
   const { repositories, run } = commonPorts(config, overrides);
   const secrets = overrides.secrets ?? new AwsSecretsProvider({ maxAgeSeconds: config.SECRETS_CACHE_SECONDS });
-  const sqs = createSqsClient(sqsTarget(config));
+  const sqs = createSqsClient({ ...sqsTarget(config), instrument: overrides.instrument });
   const deps: WorkerDeps = {
     run,
     progress: new RunProgressRepository(repositories.store, { retentionDays: config.RUN_RETENTION_DAYS }),

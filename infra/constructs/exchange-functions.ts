@@ -6,7 +6,7 @@
  * |-----------|------------------------------------------|-----------------------|--------------|---------------------------------------|-----------|---------|
  * | tick      | Get, Put, Update, Delete, ConditionCheck | `plans` index         | —            | send → run queue                      | —         | —       |
  * | api       | Get, Put, Update, Delete, ConditionCheck | table, `plans` index  | —            | send → run queue                      | —         | read    |
- * | collector | Get, Put, Update, Delete                 | `open-bindings` index | —            | consume run queue, send → order queue | —         | read    |
+ * | collector | Get, BatchGet, Put, Update, Delete       | `open-bindings` index | —            | consume run queue, send → order queue | —         | read    |
  * | worker    | Get, Put, Update, Delete                 | —                     | —            | consume order queue (+ visibility)    | —         | read    |
  * | events    | —                                        | —                     | read         | send → events DLQ (on failure)        | PutEvents | —       |
  *
@@ -128,7 +128,8 @@ export class ExchangeFunctions extends Construct {
     // DynamoDB: the item actions and queries each one performs.
     table.grantAccess(this.tick.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'], queryIndexes: ['plans'] });
     table.grantAccess(this.api.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'], queryTable: true, queryIndexes: ['plans'] });
-    table.grantAccess(this.collector.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], queryIndexes: ['open-bindings'] });
+    // The collector reads a feed page's bindings in one BatchGetItem (#sync/bindings, getMany).
+    table.grantAccess(this.collector.role, { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], queryIndexes: ['open-bindings'] });
     table.grantAccess(this.worker.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] });
     for (const f of [this.tick, this.api, this.collector]) table.denyBindingWrites(f.role);
 

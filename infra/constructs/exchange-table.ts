@@ -19,7 +19,7 @@ import { tableDefinition } from '#store/table';
 export type IndexName = (typeof tableDefinition.globalSecondaryIndexes)[number]['name'];
 
 /** Item-level DynamoDB actions the exchange uses (`TransactWriteItems` is authorised per item action). */
-export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
+export type ItemAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
 
 export interface TableAccess {
   /** Item actions on the table */

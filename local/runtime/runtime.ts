@@ -37,6 +37,7 @@ import { MemoryEventPublisher, type RunEvent } from '#runs/events';
 import type { ControlPorts } from '#runs/ports';
 import type { TickResult } from '#runs/tick';
 import { LocalSecretsProvider } from '#secrets/secrets';
+import type { AwsCallRecorder, RecordedFunction } from './aws-calls.ts';
 import { demoPlan, demoSecrets, type DemoPlanTargets } from './demo-plan.ts';
 import {
   LOCAL_REGION,
@@ -102,6 +103,11 @@ export interface LocalRuntimeOptions {
    * `npm start`; absent, the runtime is unchanged.
    */
   readonly testHooks?: LocalRuntimeTestHooks;
+  /**
+   * Records every AWS call each function makes (its SDK clients, and what Lambda's event
+   * sources do with its role): the IAM coverage test checks them against the stack's policies.
+   */
+  readonly awsCalls?: AwsCallRecorder;
 }
 
 /** An SQS-triggered handler as the runtime's event sources invoke it. */
@@ -116,6 +122,9 @@ export interface LocalRuntimeTestHooks {
   /** Wraps each function's handler as its queue's event source invokes it */
   readonly invocation?: (name: 'collector' | 'worker', handler: QueueHandler) => QueueHandler;
 }
+
+/** The bus the local events function puts on (the stack's `RunEventsBus`; the console here). */
+export const LOCAL_EVENT_BUS = 'local-run-events';
 
 export interface ApiAnswer {
   readonly status: number;
@@ -334,6 +343,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         ? options.secrets
         : new LocalSecretsProvider({ ...(options.demo ? demoSecrets() : {}), ...(options.secrets ?? {}) });
     const bus = new MemoryEventPublisher(print);
+    const recorder = options.awsCalls;
+    /** What a function is given: its SDK clients instrumented, its secret reads recorded. */
+    const forFunction = (fn: RecordedFunction) =>
+      recorder
+        ? {
+            instrument: recorder.instrument(fn),
+            secrets: {
+              getSecret: (ref: string) => {
+                recorder.record({ function: fn, action: 'secretsmanager:GetSecretValue', operation: 'GetSecretValue', resource: { kind: 'secret', name: ref } });
+                return secrets.getSecret(ref);
+              },
+            },
+          }
+        : {};
     const logLevel = options.logLevel ?? 'WARN';
     const loggerFor = (name: string) => new Logger({ serviceName: 'goodwix-1c-exchange', logLevel, persistentKeys: { function: name } });
     const overrides = {
@@ -344,28 +367,44 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     };
 
     const apiLogger = loggerFor('api');
-    const apiPorts = apiPortsFromConfig(apiConfig, { ...overrides, logger: apiLogger });
+    const apiPorts = apiPortsFromConfig(apiConfig, { ...overrides, ...forFunction('api'), logger: apiLogger });
     const api = createApiHandler(apiPorts, { logger: apiLogger });
     const tickLogger = loggerFor('tick');
-    const tickHandler = createTickHandler(tickPortsFromConfig(tickConfig, { ...overrides, logger: tickLogger }), { logger: tickLogger });
+    const tickHandler = createTickHandler(tickPortsFromConfig(tickConfig, { ...overrides, ...forFunction('tick'), logger: tickLogger }), { logger: tickLogger });
     const collectorLogger = loggerFor('collector');
     const hooks = options.testHooks ?? {};
     const collectorPorts = collectorPortsFromConfig(collectorConfig, {
       ...overrides,
+      ...forFunction('collector'),
       logger: collectorLogger,
       ...(options.collect ? { collect: options.collect } : {}),
       ...(options.tuning ? { tuning: options.tuning } : {}),
     });
     const collector = createCollectorHandler(hooks.collectorPorts ? hooks.collectorPorts(collectorPorts) : collectorPorts, { logger: collectorLogger });
     const workerLogger = loggerFor('worker');
-    const workerWiring = workerFromConfig(workerConfig, { ...overrides, logger: workerLogger, ...(options.tuning ? { tuning: options.tuning } : {}) });
+    const workerWiring = workerFromConfig(workerConfig, { ...overrides, ...forFunction('worker'), logger: workerLogger, ...(options.tuning ? { tuning: options.tuning } : {}) });
     const worker = createWorkerHandler(hooks.workerWiring ? hooks.workerWiring(workerWiring) : workerWiring, {
       logger: workerLogger,
     });
 
     const eventsLogger = loggerFor('events');
-    const eventsHandler = createEventsHandler(bus, { logger: eventsLogger });
-    const tableStream = await tableStreamSource({ endpoint: dynamodbEndpoint, tableName, dynamo: dynamoAdmin, handler: eventsHandler });
+    const eventsBus = recorder
+      ? {
+          publish: (events: readonly RunEvent[]) => {
+            recorder.record({ function: 'events', action: 'events:PutEvents', operation: 'PutEvents', resource: { kind: 'bus', busName: LOCAL_EVENT_BUS } });
+            return bus.publish(events);
+          },
+        }
+      : bus;
+    const eventsHandler = createEventsHandler(eventsBus, { logger: eventsLogger });
+    // Lambda's stream event source reads the stream with the events function's role.
+    const tableStream = await tableStreamSource({
+      endpoint: dynamodbEndpoint,
+      tableName,
+      dynamo: dynamoAdmin,
+      handler: eventsHandler,
+      ...(recorder ? { instrument: recorder.instrument('events') } : {}),
+    });
     cleanups.push(async () => tableStream.close());
 
     for (const input of [...(options.demo ? [demoPlan(options.demo)] : []), ...(options.plans ?? [])]) {
@@ -448,8 +487,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       const handler = hooks.invocation ? hooks.invocation(name, direct) : direct;
       const queueArn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${new URL(queueUrl).pathname.split('/').pop()}`;
       const source = { inFlight: 0, pollOnce: async (waitSeconds: number): Promise<number> => 0 };
+      // Lambda's SQS event source receives and deletes with the consuming function's role.
+      const client = recorder ? localSqsClient(sqsEndpoint) : sqs;
+      if (recorder) {
+        recorder.instrument(name)(client);
+        cleanups.push(async () => client.destroy());
+      }
       source.pollOnce = async (waitSeconds: number): Promise<number> => {
-        const received = await sqs.send(
+        const received = await client.send(
           new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: batchSize, WaitTimeSeconds: waitSeconds, MessageSystemAttributeNames: ['All'] }),
         );
         const messages = received.Messages ?? [];
@@ -460,7 +505,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           const response = await handler(event, lambdaContext(name));
           const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
           for (const m of messages) {
-            if (!failed.has(m.MessageId ?? '')) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
+            if (!failed.has(m.MessageId ?? '')) await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
           }
         } catch (error) {
           loggerFor(name).error(`${name} invocation failed; messages come back after the visibility timeout`, { error });

@@ -9,6 +9,7 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { ClientInstrument } from '#platform/aws-clients';
 import { LOCAL_REGION } from './services.ts';
 
 export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
@@ -31,11 +32,20 @@ interface ShardState {
   closed: boolean;
 }
 
-export async function tableStreamSource(options: { endpoint: string; tableName: string; dynamo: DynamoDBClient; handler: StreamHandler; batchSize?: number }): Promise<TableStreamSource> {
+export async function tableStreamSource(options: {
+  endpoint: string;
+  tableName: string;
+  dynamo: DynamoDBClient;
+  handler: StreamHandler;
+  batchSize?: number;
+  /** Attached to the stream client: the reads Lambda's event source makes with the function's role */
+  instrument?: ClientInstrument;
+}): Promise<TableStreamSource> {
   const described = await options.dynamo.send(new DescribeTableCommand({ TableName: options.tableName }));
   const streamArn = described.Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`table ${options.tableName} has no stream (tableDefinition.stream)`);
   const streams = new DynamoDBStreamsClient({ endpoint: options.endpoint, region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  options.instrument?.(streams);
   const shards = new Map<string, ShardState>();
   const batchSize = options.batchSize ?? 100;
   let polling: Promise<number> | null = null;

@@ -6,6 +6,7 @@
  * swaps the secrets for local ones. None of them puts events (`#runs/events`).
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { ClientInstrument } from '#platform/aws-clients';
 import type { SecretsProvider } from '#secrets/secrets';
 import { createStoreContext, type StoreContext } from '#store/client';
 import { CursorRepository } from '#store/cursors';
@@ -25,6 +26,8 @@ export interface StoreConfig {
   /** DynamoDB endpoint override (DynamoDB Local); absent in AWS */
   readonly dynamodbEndpoint?: string;
   readonly region?: string;
+  /** Attached to the DynamoDB client (`PortOverrides.instrument`) */
+  readonly instrument?: ClientInstrument;
 }
 
 export interface Repositories {
@@ -40,6 +43,7 @@ export function createRepositories(config: StoreConfig): Repositories {
   const store = createStoreContext(config.tableName, {
     ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
     ...(config.region ? { region: config.region } : {}),
+    ...(config.instrument ? { instrument: config.instrument } : {}),
   });
   return {
     store,
@@ -52,13 +56,15 @@ export function createRepositories(config: StoreConfig): Repositories {
 }
 
 /** An SQS client: the function's own region and role in AWS, the emulator when `sqsEndpoint` is given. */
-export function createSqsClient(config: { sqsEndpoint?: string; region?: string }): SQSClient {
-  return new SQSClient(
+export function createSqsClient(config: { sqsEndpoint?: string; region?: string; instrument?: ClientInstrument | undefined }): SQSClient {
+  const client = new SQSClient(
     config.sqsEndpoint ? { endpoint: config.sqsEndpoint, region: config.region ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {},
   );
+  config.instrument?.(client);
+  return client;
 }
 
-export function createRunQueue(config: { runQueueUrl: string; sqsEndpoint?: string; region?: string }): RunQueue {
+export function createRunQueue(config: { runQueueUrl: string; sqsEndpoint?: string; region?: string; instrument?: ClientInstrument | undefined }): RunQueue {
   return new SqsRunQueue(createSqsClient(config), config.runQueueUrl);
 }
 
@@ -80,6 +86,7 @@ export function commonPorts(config: CommonConfig, overrides: PortOverrides = {})
     runRetentionDays: config.RUN_RETENTION_DAYS,
     ...(config.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: config.DYNAMODB_ENDPOINT } : {}),
     ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
+    ...(overrides.instrument ? { instrument: overrides.instrument } : {}),
   };
   const repositories = createRepositories(storeConfig);
   return { repositories, run: runPorts(repositories, storeConfig, overrides) };
@@ -95,6 +102,8 @@ export interface PortOverrides {
   readonly connectors?: PlanConnectors;
   readonly logger?: RunLogger;
   readonly now?: () => Date;
+  /** Attached to every SDK client the function builds (the local runtime's call recording) */
+  readonly instrument?: ClientInstrument;
 }
 
 /** The ports every run use case shares. */

@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ClientInstrument } from '#platform/aws-clients';
 
 export interface StoreContext {
   readonly client: DynamoDBDocumentClient;
@@ -17,6 +18,8 @@ export interface DocumentClientOptions {
   readonly region?: string;
   /** Attempts per call, including the first (SDK default 3) */
   readonly maxAttempts?: number;
+  /** Attached to the client (the local runtime records the function's calls); absent in AWS */
+  readonly instrument?: ClientInstrument;
 }
 
 export function createDocumentClient(options: DocumentClientOptions = {}): DynamoDBDocumentClient {
@@ -27,6 +30,7 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
     ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
   });
+  options.instrument?.(client);
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     unmarshallOptions: { wrapNumbers: false },

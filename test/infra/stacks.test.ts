@@ -113,11 +113,11 @@ describe('least privilege', () => {
     }
   });
 
-  test('table actions are the item actions each function performs, never scans or batches', () => {
+  test('table actions are the item actions each function performs, never scans or batch writes', () => {
     const expected: Record<FunctionName, string[]> = {
       tick: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'],
       api: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
-      collector: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'],
+      collector: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'],
       worker: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'],
       events: [],
     };
