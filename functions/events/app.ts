@@ -50,6 +50,8 @@ export function createEventsHandler(publisher: EventPublisher, options: { logger
       const records: readonly StreamRecord[] = parsed.data.Records;
       const result = await forwardRunEvents(records, publisher, { logger });
       metrics?.addMetric('RunEventsPublished', MetricUnit.Count, result.published);
+      // The RunFailures alarm counts failed runs here, as they are put: no later hop (rule, log group) can lose one.
+      if (result.failedRuns) metrics?.addMetric('RunFailedEvents', MetricUnit.Count, result.failedRuns);
       if (result.retryFrom) metrics?.addMetric('RunEventsRetried', MetricUnit.Count, 1);
       if (result.unreadable) metrics?.addMetric('RunEventRecordsUnreadable', MetricUnit.Count, result.unreadable);
       logger.info('stream batch', { records: records.length, published: result.published, ...(result.retryFrom ? { retryFrom: result.retryFrom } : {}) });

@@ -67,7 +67,6 @@ export const RUN_EVENT_METRICS = {
   'run.failed': 'RunsFailed',
   'order.conflict': 'OrderConflicts',
 } as const;
-export const RUNS_FAILED_TOTAL = 'RunsFailedTotal';
 
 export function runEventsNamespace(stage: string): string {
   return `${METRICS_NAMESPACE}/${stage}/Runs`;
@@ -84,13 +83,15 @@ class LogGroupTarget implements events.IRuleTarget {
 export class Monitoring extends Construct {
   readonly alarmTopic: sns.ITopic;
   readonly runEvents: logs.LogGroup;
+  /** The rule copying run events into `runEvents` (for the dashboard's per-plan graphs) */
+  readonly runEventsRule: events.Rule;
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     this.alarmTopic = this.topic(props);
-    this.runEvents = this.runEventLog(props);
+    ({ logGroup: this.runEvents, rule: this.runEventsRule } = this.runEventLog(props));
     const namespace = runEventsNamespace(props.stage);
 
     // ── metrics ────────────────────────────────────────────────────────────────────────────
@@ -107,7 +108,6 @@ export class Monitoring extends Construct {
         label: '',
         period: PERIOD,
       });
-    const runsFailedTotal = new cloudwatch.Metric({ namespace, metricName: RUNS_FAILED_TOTAL, statistic: 'Sum', period: PERIOD });
     const queueMetric = (pair: QueuePair, which: 'queue' | 'deadLetterQueue', metric: 'age' | 'visible', label: string) => {
       const queue = pair[which];
       return metric === 'age'
@@ -144,12 +144,14 @@ export class Monitoring extends Construct {
     const eventsMaxAge = props.eventsMaxIteratorAge ?? Duration.minutes(5);
     alarm('EventRecordsUnreadable', 'the events function passed over a table-stream record it could not read: a run event may be missing (its keys are in the function log)', emf('RunEventRecordsUnreadable'), 1);
     alarm('EventsIteratorAge', `events function more than ${eventsMaxAge.toMinutes()} min behind the table's stream: run events are late`, iteratorAge, eventsMaxAge.toMilliseconds(), cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD);
+    // Fed by the events function's own count of the run.failed events it put (at least once, as the
+    // stream delivers), not by the bus → rule → log group path, whose losses would go unseen.
     alarm(
       'RunFailures',
       'runs failed (run.failed events) or scheduled runs could not start',
       new cloudwatch.MathExpression({
         expression: 'FILL(failed, 0) + FILL(startFailures, 0)',
-        usingMetrics: { failed: runsFailedTotal, startFailures: emf('ScheduledStartFailures') },
+        usingMetrics: { failed: emf('RunFailedEvents'), startFailures: emf('ScheduledStartFailures') },
         label: 'failed runs',
         period: PERIOD,
       }),
@@ -159,6 +161,12 @@ export class Monitoring extends Construct {
       alarm(`${cap(name)}Errors`, `${name} function errors (unhandled, timeouts, crashes)`, fn.metricErrors({ statistic: 'Sum', period: PERIOD }), 1);
       alarm(`${cap(name)}Throttles`, `${name} function throttled (account or function concurrency)`, fn.metricThrottles({ statistic: 'Sum', period: PERIOD }), 1);
     }
+    alarm(
+      'RunEventLogDeliveryFailures',
+      'the rule copying run events to the run-event log failed to deliver some: the per-plan run graphs miss them (alarms do not: they count in the events function)',
+      new cloudwatch.Metric({ namespace: 'AWS/Events', metricName: 'FailedInvocations', dimensionsMap: { RuleName: this.runEventsRule.ruleName }, statistic: 'Sum', period: PERIOD }),
+      1,
+    );
     alarm('ApiServerErrors', 'control API answered 5xx', props.api.metricServerError({ statistic: 'Sum', period: PERIOD }), 5);
 
     // ── dashboard ──────────────────────────────────────────────────────────────────────────
@@ -196,7 +204,7 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       graph('Goodwix errors per plan', [emfPerPlan('GoodwixErrors')]),
       graph('Run duration per plan (max, s)', [emfPerPlan('RunDuration', 'Maximum')]),
-      graph('Runs', [emf('RunsStartedBySchedule', 'started by schedule'), emf('RunsFinished', 'finished by collector'), emf('ScheduledStartFailures', 'start failures'), runsFailedTotal.with({ label: 'failed' })]),
+      graph('Runs', [emf('RunsStartedBySchedule', 'started by schedule'), emf('RunsFinished', 'finished by collector'), emf('ScheduledStartFailures', 'start failures'), emf('RunFailedEvents', 'failed')]),
     );
     this.dashboard.addWidgets(
       graph('Queue age (oldest message, s)', [queueMetric(props.runQueue, 'queue', 'age', 'run queue'), queueMetric(props.orderQueue, 'queue', 'age', 'order queue')]),
@@ -265,7 +273,7 @@ export class Monitoring extends Construct {
   }
 
   /** Every event of the exchange's source on the bus → a log group; metric filters count them per plan. */
-  private runEventLog(props: MonitoringProps): logs.LogGroup {
+  private runEventLog(props: MonitoringProps): { logGroup: logs.LogGroup; rule: events.Rule } {
     const logGroup = new logs.LogGroup(this, 'RunEvents', { retention: props.logRetention });
     const stack = Stack.of(this);
     new logs.ResourcePolicy(this, 'RunEventsDelivery', {
@@ -295,14 +303,7 @@ export class Monitoring extends Construct {
         dimensions: { PlanId: '$.detail.planId' },
       });
     }
-    new logs.MetricFilter(this, 'RunsFailedTotalFilter', {
-      logGroup,
-      metricNamespace: namespace,
-      metricName: RUNS_FAILED_TOTAL,
-      filterPattern: logs.FilterPattern.stringValue('$.detail-type', '=', 'run.failed'),
-      metricValue: '1',
-    });
-    return logGroup;
+    return { logGroup, rule };
   }
 }
 

@@ -22,6 +22,9 @@ export class TickSchedule extends Construct {
       description: 'Goodwix-1C exchange: tick every minute (plans due are started)',
       schedule: events.Schedule.rate(Duration.minutes(1)),
     });
-    this.rule.addTarget(new targets.LambdaFunction(props.tick, { retryAttempts: 2, maxEventAge: Duration.minutes(1) }));
+    // A tick is worth one minute: EventBridge retries nothing past that, and Lambda's own
+    // asynchronous retries (two by default, up to six hours later) are turned off.
+    this.rule.addTarget(new targets.LambdaFunction(props.tick, { retryAttempts: 0, maxEventAge: Duration.minutes(1) }));
+    props.tick.configureAsyncInvoke({ maxEventAge: Duration.minutes(1), retryAttempts: 0 });
   }
 }

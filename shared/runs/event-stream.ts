@@ -30,6 +30,8 @@ export interface StreamRecord {
 export interface ForwardResult {
   /** Events put on the bus */
   readonly published: number;
+  /** Of those, `run.failed` events: the events function counts them itself, so the alarm cannot miss one */
+  readonly failedRuns: number;
   /** Records passed over because their images could not be read (logged with their keys) */
   readonly unreadable: number;
   /** Sequence number of the first record to retry (absent: all done) */
@@ -63,10 +65,11 @@ export async function forwardRunEvents(records: readonly StreamRecord[], publish
       recordOfEvent.push(index);
     }
   });
-  if (events.length === 0) return { published: 0, unreadable };
+  const failedRuns = (put: number) => events.slice(0, put).filter((e) => e.type === 'run.failed').length;
+  if (events.length === 0) return { published: 0, failedRuns: 0, unreadable };
   try {
     await publisher.publish(events);
-    return { published: events.length, unreadable };
+    return { published: events.length, failedRuns: failedRuns(events.length), unreadable };
   } catch (error) {
     if (!(error instanceof EventPublishError)) throw error;
     const failed = events[error.putCount];
@@ -75,6 +78,6 @@ export async function forwardRunEvents(records: readonly StreamRecord[], publish
     const retryFrom = record?.dynamodb?.SequenceNumber;
     // Without a sequence number Lambda cannot resume mid-batch: fail the whole batch.
     if (!retryFrom) throw error;
-    return { published: error.putCount, unreadable, retryFrom };
+    return { published: error.putCount, failedRuns: failedRuns(error.putCount), unreadable, retryFrom };
   }
 }

@@ -464,8 +464,25 @@ describe('monitoring', () => {
         assert.equal(alarmOn((j) => j.includes(`"MetricName":"${metric}"`) && j.includes(`"Ref":"${fnId}"`)).length, 1, `${metric} alarm of ${name}`);
       }
     }
-    const runFailures = alarmOn((j) => j.includes('RunsFailedTotal') && j.includes('ScheduledStartFailures'));
-    assert.equal(runFailures.length, 1);
+    const runFailures = alarmOn((j) => j.includes('RunFailedEvents') && j.includes('ScheduledStartFailures'));
+    assert.equal(runFailures.length, 1, "RunFailures is fed by the events function's own metric and the tick's");
+    assert.ok(!JSON.stringify(runFailures[0]).includes('RunsFailedTotal'), 'not by the log rule, which could lose events silently');
+  });
+
+  test("the rule copying run events to the log group has its failed deliveries alarmed", () => {
+    const ruleId = logicalId(service.monitoring.runEventsRule);
+    assert.equal(alarmOn((j) => j.includes('"MetricName":"FailedInvocations"') && j.includes(`"Ref":"${ruleId}"`)).length, 1);
+  });
+
+  test('a late tick is dropped, not retried: the tick invocation has a one-minute maximum event age and no retries', () => {
+    const tickId = logicalId(byName.tick.function);
+    serviceTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: tickId },
+      MaximumEventAgeInSeconds: 60,
+      MaximumRetryAttempts: 0,
+    });
+    const target = Object.values(serviceTemplate.findResources('AWS::Events::Rule')).flatMap((r) => r['Properties']['Targets'] ?? []).find((t: { Arn?: unknown }) => JSON.stringify(t.Arn).includes(tickId));
+    assert.deepEqual(target?.['RetryPolicy'], { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 });
   });
 
   test('run events on the bus reach a log group whose metric filters count them per plan', () => {

@@ -188,6 +188,27 @@ describe('events function (DynamoDB Local stream → the real EventBridge client
     assert.deepEqual(put.slice(3), [`${second}/run.started`, `${third}/run.started`, `${first}/run.failed`], 'the retry repeats them with the same ids');
   });
 
+  test("counts the failed runs it put in its own metric, which feeds the RunFailures alarm without the bus's log rule", async () => {
+    bus.reset();
+    const store = await dynamo.newStore();
+    const runs = new RunRepository(store);
+    const [failed, completed] = [newRunId(), newRunId()];
+    for (const runId of [failed, completed]) await runs.create({ planId: 'acme', runId, trigger: 'manual', startedAt: new Date() });
+    await runs.close('acme', failed, { status: 'failed', endedAt: new Date() });
+    await runs.close('acme', completed, { status: 'completed', endedAt: new Date() });
+    let refusals = 1;
+    bus.refuse = (entry) => entry.DetailType === 'run.failed' && refusals-- > 0;
+    const counted: [string, number][] = [];
+    const metrics = { addMetric: (name: string, _unit: string, value: number) => counted.push([name, value]), publishStoredMetrics: () => undefined };
+    const handler = createEventsHandler(new EventBridgePublisher(bus.client(), config.EVENT_BUS_NAME), { logger: silent, metrics: metrics as never });
+
+    await readStream(store, handler);
+
+    const failedRuns = counted.filter(([name]) => name === 'RunFailedEvents').reduce((sum, [, value]) => sum + value, 0);
+    assert.equal(failedRuns, 1, 'counted once: not when the bus refused it, when it was put');
+    assert.equal(bus.entries.filter((e) => e.DetailType === 'run.failed').length, 1);
+  });
+
   test('the event source filters pass exactly the records that are events', async () => {
     const store = await dynamo.newStore();
     const runs = new RunRepository(store);
