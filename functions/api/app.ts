@@ -54,12 +54,13 @@ function lowerCaseHeaders(headers: Record<string, string | undefined> | null | u
   return out;
 }
 
-function segmentsOf(path: string): string[] | null {
+/** The path's segments, decoded one by one (so an encoded `/` stays inside its segment). */
+function segmentsOf(path: string): string[] {
   const parts = path.split('/').filter((s, i, all) => !(s === '' && (i === 0 || i === all.length - 1)));
   try {
     return parts.map((s) => decodeURIComponent(s));
   } catch {
-    return null;
+    throw new BadRequestError('INVALID_PATH', ['path: malformed percent-encoding']);
   }
 }
 
@@ -71,9 +72,10 @@ function toRequest(event: z.output<typeof proxyEventSchema>): ApiRequest {
   for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (v !== undefined) query[k] = v;
   return {
     method: event.httpMethod.toUpperCase(),
-    segments: segmentsOf(event.path) ?? [],
+    segments: segmentsOf(event.path),
     query,
     headers: lowerCaseHeaders(event.headers),
+    hasBody: text.length > 0,
     body: () => {
       if (text.trim() === '') throw new BadRequestError('INVALID_JSON', ['body: expected a JSON document']);
       try {
@@ -97,23 +99,25 @@ export function createApiHandler(ports: ControlPorts, options: ApiHandlerOptions
   async function handle(event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> {
     const parsed = proxyEventSchema.safeParse(event);
     if (!parsed.success) return problem(400, 'INVALID_EVENT', 'Not an API Gateway proxy event');
+    // HEAD answers what GET would, headers and all, without the body.
+    const answer = (response: APIGatewayProxyResult) => (parsed.data.httpMethod.toUpperCase() === 'HEAD' ? { ...response, body: '' } : response);
     const identity = parsed.data.requestContext.identity;
     if (!identity?.userArn && !identity?.caller) {
-      return problem(401, 'UNAUTHENTICATED', 'Requests must be signed (IAM) or carry the local bearer token');
+      return answer(problem(401, 'UNAUTHENTICATED', 'Requests must be signed (IAM) or carry the local bearer token'));
     }
     try {
       const request = toRequest(parsed.data);
-      logger.appendKeys({ route: `${request.method} /${request.segments.map((s, i) => (i % 2 === 1 ? '{}' : s)).join('/')}` });
-      if (request.segments[1]) logger.appendKeys({ planId: request.segments[1] });
+      logger.appendKeys({ route: `${request.method.slice(0, 32)} /${request.segments.map((s, i) => (i % 2 === 1 ? '{}' : s.slice(0, 64))).join('/')}` });
+      if (request.segments[1]) logger.appendKeys({ planId: request.segments[1].slice(0, 128) });
       const response = await dispatch({ ...ports, logger }, request);
       metrics?.addMetric('ApiResponses', MetricUnit.Count, 1);
-      return response;
+      return answer(response);
     } catch (error) {
       const { response, unexpected } = errorResponse(error);
       if (unexpected) logger.error('request failed', { error });
       else logger.info('request refused', { statusCode: response.statusCode, code: (error as { code?: string }).code });
       if (response.statusCode >= 500) metrics?.addMetric('ApiErrors', MetricUnit.Count, 1);
-      return response;
+      return answer(response);
     }
   }
 

@@ -1,6 +1,10 @@
 /**
  * The control API's routes: method + path pattern → use case. Unknown paths answer 404, known
- * paths with another method 405 (with `Allow`).
+ * paths with another method 405 (with `Allow`); HEAD is GET without the body (app.ts drops
+ * it). A request that carries a body must say it is JSON (415 otherwise), on every route, so
+ * nothing is read as JSON that the client sent as something else. The ids in the path are
+ * checked by the use cases (`#runs/control`), which every caller goes through.
+ * docs/control-api.openapi.json describes all of it.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from '#platform/zod';
@@ -26,6 +30,8 @@ export interface ApiRequest {
   readonly segments: readonly string[];
   readonly query: Readonly<Record<string, string>>;
   readonly headers: Readonly<Record<string, string>>;
+  /** Whether the request carries a body (of any length above 0) */
+  readonly hasBody: boolean;
   /** The parsed JSON body (undefined when there was none) */
   readonly body: () => unknown;
 }
@@ -54,7 +60,8 @@ function pageQuery(request: ApiRequest): { limit?: number; cursor?: string } {
 function ifMatch(request: ApiRequest): number | undefined {
   const raw = request.headers['if-match'];
   if (raw === undefined || raw.trim() === '*') return undefined;
-  const match = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(raw);
+  // 15 digits at most: a version is a safe integer, and DynamoDB refuses numbers past 38 digits.
+  const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(raw);
   if (!match) throw new BadRequestError('INVALID_HEADER', ['If-Match: expected the plan version as an entity tag, e.g. "3"']);
   return Number(match[1]);
 }
@@ -146,16 +153,38 @@ function match(pattern: readonly string[], segments: readonly string[]): Record<
   return params;
 }
 
+/** The methods a route takes, HEAD with GET: "GET, HEAD, PUT, DELETE". */
+function allowed(route: Route): string {
+  return Object.keys(route.methods)
+    .flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]))
+    .join(', ');
+}
+
+/** `application/json`, any case, with no charset or UTF-8 (the only one the body is decoded as). */
+export function isJsonContentType(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const [type, ...params] = value.split(';');
+  if (type!.trim().toLowerCase() !== 'application/json') return false;
+  return params.every((p) => {
+    const [name, v = ''] = p.split('=');
+    return name!.trim().toLowerCase() !== 'charset' || /^"?utf-8"?$/i.test(v.trim());
+  });
+}
+
 export async function dispatch(ports: ControlPorts, request: ApiRequest): Promise<APIGatewayProxyResult> {
   for (const route of routes) {
     const params = match(route.pattern, request.segments);
     if (!params) continue;
-    const handler = route.methods[request.method];
+    const handler = route.methods[request.method === 'HEAD' ? 'GET' : request.method];
     if (!handler) {
-      const allow = Object.keys(route.methods).join(', ');
-      return problem(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed here; allowed: ${allow}`, undefined, { allow });
+      const allow = allowed(route);
+      return problem(405, 'METHOD_NOT_ALLOWED', `${request.method.slice(0, 32)} is not allowed here; allowed: ${allow}`, undefined, { allow });
+    }
+    if (request.hasBody && !isJsonContentType(request.headers['content-type'])) {
+      return problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'The body must be JSON: Content-Type: application/json (UTF-8)');
     }
     return handler(ports, params, request);
   }
-  return problem(404, 'ROUTE_NOT_FOUND', `No route for ${request.method} /${request.segments.join('/')}`);
+  const path = `/${request.segments.join('/')}`;
+  return problem(404, 'ROUTE_NOT_FOUND', `No route for ${request.method.slice(0, 32)} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`);
 }

@@ -56,9 +56,15 @@ export const DEFAULT_TIME_ZONE = 'Europe/Moscow';
 const EMPTY_REF = '00000000-0000-0000-0000-000000000000';
 const ODATA_ROOT_SUFFIX = '/odata/standard.odata/';
 
-const slug = z.string().check(
-  z.regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'expected a slug: 1–64 lower-case latin letters, digits and inner hyphens'),
-);
+/** A plan id: the control API's `{planId}` (docs/control-api.openapi.json repeats the pattern). */
+export const PLAN_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+export const PLAN_ID_RULE = 'expected a slug: 1–64 lower-case latin letters, digits and inner hyphens';
+
+export function isPlanId(value: string): boolean {
+  return PLAN_ID_PATTERN.test(value);
+}
+
+const slug = z.string().check(z.regex(PLAN_ID_PATTERN, PLAN_ID_RULE));
 
 /**
  * A Secrets Manager secret name or ARN (locally: a key of the local secrets file). The secret

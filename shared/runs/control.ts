@@ -2,9 +2,13 @@
  * The control API's use cases: plans (create/replace/get/list/delete), the plan check, manual
  * runs and resyncs, the run journal and an order's sync record. HTTP lives in
  * `functions/api`; here are plain functions over the ports.
+ *
+ * Every id from a path is checked against its rule before any port sees it: an id that cannot
+ * exist is "not found" (a 2,100-character plan id would otherwise be a DynamoDB
+ * ValidationException, i.e. a 500), and what errors echo of it is cut short.
  */
 import { PlanNotFoundError, PlanValidationError } from '#plans/errors';
-import { safeParsePlan } from '#plans/plan';
+import { isPlanId, PLAN_ID_RULE, safeParsePlan } from '#plans/plan';
 import { nextSlot } from '#plans/schedule';
 import { AppError } from '#platform/errors';
 import type { Page, PageRequest } from '#store/paging';
@@ -12,6 +16,7 @@ import type { PlanPage, StoredPlan } from '#store/plans';
 import type { RunOrderEntry, RunRecord } from '#store/runs';
 import { checkPlan, type CheckOptions, type PlanCheckResult } from './check-plan.ts';
 import { RunNotFoundError } from './errors.ts';
+import { isRunId } from './run-id.ts';
 import { startRun } from './lifecycle.ts';
 import { clock, type ControlPorts } from './ports.ts';
 
@@ -24,9 +29,25 @@ export const ORDER_ID_PATTERN = /^[0-9]{1,18}$/;
 export class OrderRecordNotFoundError extends AppError {
   readonly code = 'ORDER_NOT_FOUND';
   readonly retryable = false;
-  constructor(planId: string, orderId: string) {
-    super(`Order ${orderId} has no sync record in plan ${planId}`, { context: { planId, orderId } });
+  constructor(planId: string, orderId: string, why = `has no sync record in plan ${planId}`) {
+    super(`Order ${orderId} ${why}`, { context: { planId, orderId } });
   }
+}
+
+/** An id as errors may echo it: ids that break their rule can be kilobytes long. */
+export function shownId(value: string): string {
+  return value.length > 64 ? `${value.slice(0, 64)}…` : value;
+}
+
+/** The plan id from a path, or PLAN_NOT_FOUND: no plan can have an id that is not a slug. */
+function planIdOf(planId: string): string {
+  if (!isPlanId(planId)) throw new PlanNotFoundError(shownId(planId));
+  return planId;
+}
+
+function orderIdOf(planId: string, orderId: string): string {
+  if (!ORDER_ID_PATTERN.test(orderId)) throw new OrderRecordNotFoundError(planId, shownId(orderId), 'is not a Goodwix order id (1–18 digits)');
+  return orderId;
 }
 
 export interface PlanView extends Record<string, unknown> {
@@ -62,11 +83,14 @@ export interface SavePlanOptions {
  * version unless the options name one.
  */
 export async function savePlan(ports: ControlPorts, planId: string, body: unknown, options: SavePlanOptions = {}): Promise<{ plan: PlanView; created: boolean }> {
+  // The path names the plan to create, so a bad id there is the plan's fault (400), not 404.
+  if (!isPlanId(planId)) throw new PlanValidationError([`plan.id: ${PLAN_ID_RULE}`]);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new PlanValidationError(['plan: expected a JSON object']);
   const fields: Record<string, unknown> = { ...(body as Record<string, unknown>) };
   let expectedVersion = options.expectedVersion;
   if (expectedVersion === undefined && fields['version'] !== undefined) {
-    if (!Number.isInteger(fields['version']) || (fields['version'] as number) < 1) throw new PlanValidationError(['plan.version: expected a positive integer']);
+    // Safe integers only: DynamoDB refuses numbers past 38 digits, which would be a 500.
+    if (!Number.isSafeInteger(fields['version']) || (fields['version'] as number) < 1) throw new PlanValidationError(['plan.version: expected a positive integer']);
     expectedVersion = fields['version'] as number;
   }
   for (const key of VIEW_FIELDS) delete fields[key];
@@ -83,7 +107,7 @@ export async function savePlan(ports: ControlPorts, planId: string, body: unknow
 }
 
 export async function getPlan(ports: ControlPorts, planId: string): Promise<PlanView> {
-  const stored = await ports.plans.get(planId);
+  const stored = await ports.plans.get(planIdOf(planId));
   if (!stored) throw new PlanNotFoundError(planId);
   return planView(stored, clock(ports));
 }
@@ -96,29 +120,33 @@ export async function listPlans(ports: ControlPorts, request: PageRequest): Prom
 
 /** Deletes the plan; PLAN_RUNNING (409) while a run holds it. */
 export async function deletePlan(ports: ControlPorts, planId: string, options: { expectedVersion?: number } = {}): Promise<void> {
-  const deleted = await ports.plans.delete(planId, { ...options, now: clock(ports) });
+  const deleted = await ports.plans.delete(planIdOf(planId), { ...options, now: clock(ports) });
   if (!deleted) throw new PlanNotFoundError(planId);
 }
 
 export async function checkPlanById(ports: ControlPorts, planId: string, options: CheckOptions = { fieldMapping: false }): Promise<PlanCheckResult> {
-  const stored = await ports.plans.get(planId);
+  const stored = await ports.plans.get(planIdOf(planId));
   if (!stored) throw new PlanNotFoundError(planId);
   return checkPlan(ports, stored.plan, options);
 }
 
 /** "Выполнить обмен": starts a manual run; RunInProgressError (409) while one runs. */
 export async function startManualRun(ports: ControlPorts, planId: string): Promise<RunRecord> {
-  return startRun(ports, { planId, trigger: 'manual' });
+  return startRun(ports, { planId: planIdOf(planId), trigger: 'manual' });
 }
 
-/** Starts a run for one order (trigger `resync`); RunInProgressError while a run holds the plan. */
+/**
+ * Starts a run for one order (trigger `resync`); RunInProgressError while a run holds the plan.
+ * An id that is not a Goodwix order id is ORDER_NOT_FOUND before any run starts: the order
+ * queue would refuse its message and the run would never end, holding the plan.
+ */
 export async function requestResync(ports: ControlPorts, planId: string, orderId: string): Promise<RunRecord> {
-  if (!ORDER_ID_PATTERN.test(orderId)) throw new PlanValidationError([`orderId: expected a Goodwix order id (1–18 digits), not "${orderId.slice(0, 64)}"`]);
-  return startRun(ports, { planId, trigger: 'resync', orderId });
+  planIdOf(planId);
+  return startRun(ports, { planId, trigger: 'resync', orderId: orderIdOf(planId, orderId) });
 }
 
 async function requirePlan(ports: ControlPorts, planId: string): Promise<void> {
-  if (!(await ports.plans.get(planId))) throw new PlanNotFoundError(planId);
+  if (!(await ports.plans.get(planIdOf(planId)))) throw new PlanNotFoundError(planId);
 }
 
 export async function listRuns(ports: ControlPorts, planId: string, request: PageRequest): Promise<Page<RunRecord>> {
@@ -128,13 +156,16 @@ export async function listRuns(ports: ControlPorts, planId: string, request: Pag
 
 /** A run with its counters, problems and journal, plus a page of its per-order outcomes. */
 export async function getRun(ports: ControlPorts, planId: string, runId: string, orders: PageRequest = {}): Promise<RunRecord & { orders: Page<RunOrderEntry> }> {
+  planIdOf(planId);
+  if (!isRunId(runId)) throw new RunNotFoundError(planId, shownId(runId));
   const run = await ports.runs.get(planId, runId);
   if (!run) throw new RunNotFoundError(planId, runId);
   return { ...run, orders: await ports.runs.listOrders(planId, runId, orders) };
 }
 
 export async function getOrderRecord(ports: ControlPorts, planId: string, orderId: string): Promise<Record<string, unknown>> {
-  if (!ORDER_ID_PATTERN.test(orderId)) throw new OrderRecordNotFoundError(planId, orderId);
+  planIdOf(planId);
+  orderIdOf(planId, orderId);
   await requirePlan(ports, planId);
   const record = await ports.orderRecords.get(planId, orderId);
   if (!record) throw new OrderRecordNotFoundError(planId, orderId);

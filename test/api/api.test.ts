@@ -166,7 +166,7 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
     assert.equal((await call('GET', `/plans/${input.id}/orders/1001`)).body?.error.code, 'ORDER_NOT_FOUND');
     assert.equal((await call('GET', '/nothing/here')).body?.error.code, 'ROUTE_NOT_FOUND');
     const wrong = await call('PATCH', `/plans/${input.id}`);
-    assert.deepEqual([wrong.status, wrong.headers['allow'], wrong.body?.error.code], [405, 'GET, PUT, DELETE', 'METHOD_NOT_ALLOWED']);
+    assert.deepEqual([wrong.status, wrong.headers['allow'], wrong.body?.error.code], [405, 'GET, HEAD, PUT, DELETE', 'METHOD_NOT_ALLOWED']);
   });
 
   test('checks a plan and names every problem', async () => {
@@ -230,7 +230,7 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
     assert.deepEqual([record.body?.orderId, record.body?.onec.number, record.body?.onecDataVersion, record.body?.open], ['1001', 'ТД00-000001', 'AAAAAAAAAAE=', true]);
     assert.equal(record.body?.pk, undefined, 'no table keys');
     assert.deepEqual([resync.status, resync.body?.trigger, resync.body?.orderId], [202, 'resync', '1001']);
-    assert.equal(badId.status, 400);
+    assert.deepEqual([badId.status, badId.body?.error.code], [404, 'ORDER_NOT_FOUND']);
   });
 
   test('answers 503 when DynamoDB is unreachable, without details of the failure', async () => {

@@ -136,16 +136,16 @@ describe('bad queries, headers, paths and methods', () => {
 
       assert.equal(answer.status, status, JSON.stringify(answer.error));
       assert.equal(answer.error?.code, code);
-      if (status === 405) assert.equal(answer.headers.get('allow'), 'GET, PUT, DELETE');
+      if (status === 405) assert.equal(answer.headers.get('allow'), 'GET, HEAD, PUT, DELETE');
     });
   }
 
   test('a resync of an order id that is not a Goodwix order id is refused before a run starts', async () => {
     const answer = await call('POST', '/plans/known/orders/abc/resync');
 
-    assert.equal(answer.status, 400);
-    assert.equal(answer.error?.code, 'PLAN_INVALID');
-    assert.deepEqual(answer.error?.details?.issues, ['orderId: expected a Goodwix order id (1–18 digits), not "abc"']);
+    assert.equal(answer.status, 404);
+    assert.equal(answer.error?.code, 'ORDER_NOT_FOUND');
+    assert.equal(answer.error?.message, 'Order abc is not a Goodwix order id (1–18 digits)');
     assert.equal((await call('POST', '/plans/known/runs')).status, 202, 'the plan is not left locked');
   });
 });

@@ -3,7 +3,8 @@
  * (test/bad-input/api.test.ts): `POST /plans/demo/orders/abc/resync` answered 202 and started a
  * run whose only order message the order queue refuses (its ids are digits), so the message went
  * to the DLQ and the run never closed — the plan stayed locked (409 RUN_IN_PROGRESS) until its
- * lease ran out. Such an id is now refused before any run starts.
+ * lease ran out. Such an id is now refused before any run starts: 404 ORDER_NOT_FOUND, as every
+ * path id that cannot exist (issue 12).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,12 +20,12 @@ function ports() {
 
 describe('a resync of an order id that is not a Goodwix order id', () => {
   for (const orderId of ['abc', '-1', '1e5', '12.5', '1234567890123456789', 'ln-1']) {
-    test(`"${orderId}" is refused (400 PLAN_INVALID naming orderId) and no run starts`, async () => {
+    test(`"${orderId}" is refused (404 ORDER_NOT_FOUND naming the id) and no run starts`, async () => {
       const { ports: p, touched } = ports();
 
-      await assert.rejects(requestResync(p, 'demo', orderId), (e: Error & { code?: string; issues?: string[] }) => {
-        assert.equal(e.code, 'PLAN_INVALID');
-        assert.match(e.issues?.[0] ?? '', /^orderId: expected a Goodwix order id \(1–18 digits\)/);
+      await assert.rejects(requestResync(p, 'demo', orderId), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'ORDER_NOT_FOUND');
+        assert.equal(e.message, `Order ${orderId} is not a Goodwix order id (1–18 digits)`);
         return true;
       });
       assert.deepEqual(touched, [], 'nothing was locked, written or queued');
