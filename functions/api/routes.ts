@@ -139,6 +139,14 @@ const routes: readonly Route[] = [
   },
 ];
 
+/** The routes as OpenAPI writes them (`/plans/{planId}`) with their methods, HEAD included: for the contract's tests. */
+export function routeTable(): { path: string; methods: string[] }[] {
+  return routes.map((route) => ({
+    path: `/${route.pattern.map((p) => (p.startsWith(':') ? `{${p.slice(1)}}` : p)).join('/')}`,
+    methods: allowed(route).split(', '),
+  }));
+}
+
 function match(pattern: readonly string[], segments: readonly string[]): Record<string, string> | null {
   if (pattern.length !== segments.length) return null;
   const params: Record<string, string> = {};

@@ -145,13 +145,48 @@ export async function requestResync(ports: ControlPorts, planId: string, orderId
   return startRun(ports, { planId, trigger: 'resync', orderId: orderIdOf(planId, orderId) });
 }
 
+/**
+ * A run as the API shows it: the fields of `RunRecord` and no more. The run item also carries
+ * the exchange's bookkeeping (queued and done counts, the collector's feed cursor, the
+ * finalize claim, a string set of products that would answer as `{}`), which is no contract.
+ */
+export function runView(run: RunRecord): RunRecord {
+  return {
+    planId: run.planId,
+    runId: run.runId,
+    trigger: run.trigger,
+    status: run.status,
+    startedAt: run.startedAt,
+    ...(run.endedAt ? { endedAt: run.endedAt } : {}),
+    ...(run.slot ? { slot: run.slot } : {}),
+    ...(run.orderId ? { orderId: run.orderId } : {}),
+    counters: run.counters,
+    errors: run.errors,
+    errorCount: run.errorCount,
+    ...(run.summary !== undefined ? { summary: run.summary } : {}),
+  };
+}
+
+/** One order's outcome in a run as the API shows it (`outcome: "queued"` until its worker is done). */
+export function runOrderView(entry: RunOrderEntry): RunOrderEntry {
+  const detail = entry.detail && Object.keys(entry.detail).length ? entry.detail : undefined;
+  return {
+    orderId: entry.orderId,
+    outcome: entry.outcome,
+    at: entry.at,
+    ...(entry.error ? { error: { code: entry.error.code, message: entry.error.message } } : {}),
+    ...(detail ? { detail } : {}),
+  };
+}
+
 async function requirePlan(ports: ControlPorts, planId: string): Promise<void> {
   if (!(await ports.plans.get(planIdOf(planId)))) throw new PlanNotFoundError(planId);
 }
 
 export async function listRuns(ports: ControlPorts, planId: string, request: PageRequest): Promise<Page<RunRecord>> {
   await requirePlan(ports, planId);
-  return ports.runs.list(planId, request);
+  const page = await ports.runs.list(planId, request);
+  return { ...page, items: page.items.map(runView) };
 }
 
 /** A run with its counters, problems and journal, plus a page of its per-order outcomes. */
@@ -160,7 +195,8 @@ export async function getRun(ports: ControlPorts, planId: string, runId: string,
   if (!isRunId(runId)) throw new RunNotFoundError(planId, shownId(runId));
   const run = await ports.runs.get(planId, runId);
   if (!run) throw new RunNotFoundError(planId, runId);
-  return { ...run, orders: await ports.runs.listOrders(planId, runId, orders) };
+  const page = await ports.runs.listOrders(planId, runId, orders);
+  return { ...runView(run), orders: { ...page, items: page.items.map(runOrderView) } };
 }
 
 export async function getOrderRecord(ports: ControlPorts, planId: string, orderId: string): Promise<Record<string, unknown>> {

@@ -8,6 +8,7 @@ import { demoSecrets } from '#local/runtime/demo-plan';
 import type { PlanConnectors } from '#runs/check-plan';
 import { LocalSecretsProvider } from '#secrets/secrets';
 import { BindingRepository, newBinding } from '#sync/bindings';
+import { controlApiContract } from '#test/control-api-contract';
 import { useDynamoDb } from '#test/dynamodb';
 import { planInput } from '#test/plans';
 import { useSqs } from '#test/sqs';
@@ -66,7 +67,18 @@ async function setup(options: { connectors?: PlanConnectors; dynamodbEndpoint?: 
   const ports = apiPortsFromConfig(config, { secrets: new LocalSecretsProvider(demoSecrets()), connectors: options.connectors ?? fakeConnectors(), logger: silent });
   const handler = createApiHandler(ports, { logger: silent });
   const call = async (method: string, path: string, c: Call = {}) => {
-    const response = (await handler(apiEvent(method, path, c), context)) as APIGatewayProxyResult;
+    const event = apiEvent(method, path, c);
+    const response = (await handler(event, context)) as APIGatewayProxyResult;
+    // Every answer, errors included, must be what docs/control-api.openapi.json describes.
+    const query = new URLSearchParams(c.query ?? {}).toString();
+    controlApiContract().assertAnswer({
+      method,
+      path: `${path}${query ? `?${query}` : ''}`,
+      status: response.statusCode,
+      headers: response.headers ?? {},
+      body: response.body,
+      ...(event.body === null ? {} : { requestBody: event.body }),
+    });
     return { status: response.statusCode, headers: response.headers ?? {}, body: response.body ? (JSON.parse(response.body) as Record<string, any>) : null };
   };
   return { call, ports, store, queueUrl };

@@ -4,10 +4,12 @@
  * 2,100-character plan id used to be a DynamoDB ValidationException, a 500 that trips the
  * `ApiServerErrors` alarm); only JSON bodies are read (415); HEAD answers like GET without a
  * body; malformed percent-encoding is 400; another method on a known route is 405 with Allow.
+ * Every answer is checked against docs/control-api.openapi.json (`checkedFetch`).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLocalRuntime, type LocalRuntime } from '#local/runtime/runtime';
+import { checkedFetch } from '#test/control-api-contract';
 import { planInput } from '#test/plans';
 
 let runtime: LocalRuntime;
@@ -22,7 +24,7 @@ after(async () => {
 
 async function call(method: string, path: string, options: { json?: unknown; body?: string; headers?: Record<string, string> } = {}) {
   const body = options.json === undefined ? options.body : JSON.stringify(options.json);
-  const response = await fetch(`${runtime.apiUrl}${path}`, {
+  const response = await checkedFetch()(`${runtime.apiUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${runtime.token}`, ...(options.json === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
     ...(body === undefined ? {} : { body }),
@@ -134,7 +136,7 @@ describe('only JSON bodies are read', () => {
   }
 
   test('a body without a content type is 415, on a route that reads no body too', async () => {
-    const noType = await fetch(`${runtime.apiUrl}/plans/known`, { method: 'PUT', headers: { authorization: `Bearer ${runtime.token}` }, body: new Uint8Array(Buffer.from(plan)) });
+    const noType = await checkedFetch()(`${runtime.apiUrl}/plans/known`, { method: 'PUT', headers: { authorization: `Bearer ${runtime.token}` }, body: new Uint8Array(Buffer.from(plan)) });
     const runWithText = await call('POST', '/plans/known/runs', { body: 'go', headers: { 'content-type': 'text/plain' } });
     assert.deepEqual([noType.status, ((await noType.json()) as { error: { code: string } }).error.code], [415, 'UNSUPPORTED_MEDIA_TYPE']);
     assert.deepEqual([runWithText.status, runWithText.body?.error.code], [415, 'UNSUPPORTED_MEDIA_TYPE']);

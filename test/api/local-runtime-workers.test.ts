@@ -6,6 +6,7 @@ import { startGoodwixSandbox, type GoodwixSandbox } from '#local/goodwix/sandbox
 import { startOneCSandbox, type OneCSandbox } from '#local/onec/sandbox';
 import { DEMO_PLAN_ID } from '#local/runtime/demo-plan';
 import { startLocalRuntime, type LocalRuntime } from '#local/runtime/runtime';
+import { checkedApi } from '#test/control-api-contract';
 
 /**
  * A pass-through proxy in front of the 1C sandbox that knows how many requests about customer
@@ -70,10 +71,10 @@ describe('local runtime: worker invocations at once (workerConcurrency)', () => 
     const { firstId, lastId } = goodwix.actions.createOrders({ count: 6, confirmed: true });
     onec.faults.set({ latencyMs: 100 });
     // Act
-    const started = await runtime.api('POST', `/plans/${DEMO_PLAN_ID}/runs`);
+    const started = await checkedApi(runtime)('POST', `/plans/${DEMO_PLAN_ID}/runs`);
     assert.equal(started.status, 202);
     await runtime.drain({ timeoutMs: 60_000 });
-    const run = (await runtime.api('GET', `/plans/${DEMO_PLAN_ID}/runs/${started.body!.runId}`)).body!;
+    const run = (await checkedApi(runtime)('GET', `/plans/${DEMO_PLAN_ID}/runs/${started.body!.runId}`)).body!;
     // Assess
     assert.equal(run.status, 'completed');
     assert.equal(run.counters.exported, lastId - firstId + 1);

@@ -4,6 +4,7 @@ import { startGoodwixSandbox, type GoodwixSandbox } from '#local/goodwix/sandbox
 import { startOneCSandbox, type OneCSandbox } from '#local/onec/sandbox';
 import { DEMO_PLAN_ID, demoPlan } from '#local/runtime/demo-plan';
 import { startLocalRuntime, type LocalRuntime } from '#local/runtime/runtime';
+import { checkedApi } from '#test/control-api-contract';
 
 let onec: OneCSandbox;
 let goodwix: GoodwixSandbox;
@@ -25,8 +26,9 @@ after(async () => {
   await Promise.all([onec?.close(), goodwix?.close()]);
 });
 
+/** `runtime.api`, every answer checked against docs/control-api.openapi.json */
 const api = (method: string, path: string, options: { token?: string | null; body?: unknown } = {}) =>
-  runtime.api(method, path, options.body, options.token === undefined ? {} : { token: options.token });
+  checkedApi(runtime)(method, path, options.body, options.token === undefined ? {} : { token: options.token });
 
 async function waitForRun(planId: string, runId: string) {
   await runtime.drain({ timeoutMs: 60_000 });

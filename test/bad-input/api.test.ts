@@ -8,6 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLocalRuntime, type LocalRuntime } from '#local/runtime/runtime';
+import { checkedFetch } from '#test/control-api-contract';
 import { planInput } from '#test/plans';
 
 let runtime: LocalRuntime;
@@ -20,7 +21,8 @@ after(async () => {
 
 async function call(method: string, path: string, options: { authorization?: string | null; body?: string | Buffer; headers?: Record<string, string> } = {}) {
   const authorization = options.authorization === undefined ? `Bearer ${runtime.token}` : options.authorization;
-  const response = await fetch(`${runtime.apiUrl}${path}`, {
+  // Every answer, errors included, must be what docs/control-api.openapi.json describes.
+  const response = await checkedFetch()(`${runtime.apiUrl}${path}`, {
     method,
     headers: { ...(authorization === null ? {} : { authorization }), ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
     ...(options.body === undefined ? {} : { body: options.body }),
