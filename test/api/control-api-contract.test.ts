@@ -63,6 +63,32 @@ describe('the control API document matches the code', () => {
     assert.deepEqual(documented, served);
   });
 
+  test('its structure holds: every $ref resolves, operation ids are unique, every answer is described, every path parameter declared', () => {
+    const refs: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') {
+        for (const [k, v] of Object.entries(node)) {
+          if (k === '$ref' && typeof v === 'string') refs.push(v);
+          else walk(v);
+        }
+      }
+    };
+    walk(contract.doc);
+    assert.deepEqual(refs.filter((r) => !r.startsWith('#/') || contract.at(r.slice(1)) === undefined), [], 'unresolved $ref');
+    const ids: string[] = [];
+    for (const [path, item] of Object.entries(contract.doc.paths as Record<string, Record<string, any>>)) {
+      const declared = (item['parameters'] ?? []).map((p: { $ref: string }) => contract.deref(p).name).sort();
+      assert.deepEqual(declared, [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort(), `${path}: path parameters`);
+      for (const [method, op] of Object.entries(item)) {
+        if (method === 'parameters') continue;
+        ids.push(op.operationId);
+        for (const [status, response] of Object.entries(op.responses as Record<string, any>)) assert.ok(contract.deref(response).description, `${op.operationId} ${status}: no description`);
+      }
+    }
+    assert.equal(new Set(ids).size, ids.length, 'operation ids are unique');
+  });
+
   test('path parameter patterns are the code\'s', () => {
     assert.deepEqual([schema('PlanId').pattern, schema('RunId').pattern, schema('OrderId').pattern], [PLAN_ID_PATTERN.source, RUN_ID_PATTERN.source, ORDER_ID_PATTERN.source]);
   });
