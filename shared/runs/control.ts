@@ -35,7 +35,7 @@ export class OrderRecordNotFoundError extends AppError {
 }
 
 /** An id as errors may echo it: ids that break their rule can be kilobytes long. */
-export function shownId(value: string): string {
+function shownId(value: string): string {
   return value.length > 64 ? `${value.slice(0, 64)}…` : value;
 }
 
