@@ -19,6 +19,7 @@ import { OneCTrade } from '#onec/trade';
 import { stableKey } from '#sync/order-sync';
 import { json } from '#test/onec-stub';
 import { editJson, htmlPage, startProxy, type ProxiedAnswer, type ScriptedProxy } from './proxy.ts';
+import { checkedApi } from '#test/control-api-contract';
 
 let onecSandbox: OneCSandbox;
 let goodwixSandbox: GoodwixSandbox;
@@ -54,7 +55,7 @@ after(async () => {
 
 /** The control API; every call here expects a JSON answer. */
 const api = async (method: string, path: string) => {
-  const answer = await runtime.api(method, path);
+  const answer = await checkedApi(runtime)(method, path);
   return { status: answer.status, body: answer.body ?? {} };
 };
 

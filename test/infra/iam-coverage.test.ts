@@ -21,6 +21,7 @@ import { stableKey } from '#sync/order-sync';
 import type { FunctionName } from '../../infra/bundling.ts';
 import { decide, permissionTable, policyModel, withoutGrant, type PolicyModel } from './iam.ts';
 import { buildForTest } from './support.ts';
+import { checkedApi } from '#test/control-api-contract';
 
 const PLAN_ID = 'iam-coverage';
 /** The dev stage's secret prefix (infra/config.ts): plans in AWS name their secrets below it. */
@@ -33,7 +34,7 @@ let runtime: LocalRuntime;
 const recorder = new AwsCallRecorder();
 
 async function ok(method: string, path: string, body?: unknown): Promise<Record<string, any>> {
-  const answer = await runtime.api(method, path, body);
+  const answer = await checkedApi(runtime)(method, path, body);
   assert.ok(answer.status < 300, `${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
   return answer.body ?? {};
 }
@@ -59,7 +60,7 @@ async function driveEveryPath(): Promise<void> {
   await ok('GET', `/plans/${PLAN_ID}`);
   await ok('POST', `/plans/${PLAN_ID}/check`);
   await ok('PUT', '/plans/iam-scratch', { ...plan, id: 'iam-scratch', schedule: { enabled: false } });
-  assert.equal((await runtime.api('DELETE', '/plans/iam-scratch')).status, 204);
+  assert.equal((await checkedApi(runtime)('DELETE', '/plans/iam-scratch')).status, 204);
 
   // Round 1 — export: one order confirmed by the supplier, one that 1C cannot post (no stock: parked).
   goodwix.actions.confirmOrder(100002);

@@ -8,6 +8,7 @@ import { DEMO_PLAN_ID } from '#local/runtime/demo-plan';
 import { startLocalRuntime, type LocalRuntime } from '#local/runtime/runtime';
 import { OneCTrade } from '#onec/trade';
 import { stableKey } from '#sync/order-sync';
+import { checkedApi } from '#test/control-api-contract';
 
 let onecSandbox: OneCSandbox;
 let goodwixSandbox: GoodwixSandbox;
@@ -32,7 +33,7 @@ after(async () => {
   await Promise.all([onecSandbox?.close(), goodwixSandbox?.close()]);
 });
 
-const api = (method: string, path: string, body?: unknown) => runtime.api(method, path, body);
+const api = (method: string, path: string, body?: unknown) => checkedApi(runtime)(method, path, body);
 
 /** "Выполнить обмен": a manual run, waited for until both queues are quiet. */
 async function exchange(path = `/plans/${DEMO_PLAN_ID}/runs`) {
