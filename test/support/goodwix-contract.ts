@@ -161,8 +161,10 @@ export class GoodwixContract {
       }
       const v = this.validator(pointer);
       const type = this.deref(spec.schema ?? {}).type;
+      // Parameters are `style: form, explode: false` (or simple): one occurrence, lists comma-separated.
+      if (values.length > 1 && type !== 'array') errors.push(`${op.id} request: ${spec.in} parameter ${spec.name} given ${values.length} times`);
       for (const text of values) {
-        const value = type === 'integer' || type === 'number' ? (/^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text) : text;
+        const value = type === 'integer' ? (/^-?\d+$/.test(text) ? Number(text) : text) : type === 'number' ? (/^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text) : text;
         if (!v(value)) errors.push(...(v.errors ?? []).map((e) => `${op.id} request: ${spec.in} parameter ${spec.name}=${JSON.stringify(text.slice(0, 60))} ${e.message} ${JSON.stringify(e.params)}`));
       }
     }
