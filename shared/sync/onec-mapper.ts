@@ -263,7 +263,7 @@ export async function rowsForOneC(args: {
 /**
  * Refuses a row whose quantity, price or amounts 1C's fields cannot hold exactly — an amount
  * past 13 digits, a value a double would round — naming the line, its product and the value;
- * the client would refuse it too, but only naming a row number.
+ * the 1C client would refuse it too, but naming only the field.
  */
 function checkFitsOneC(item: OneCOrderItemInput, line: CanonicalLine, refs: OneCReferences): void {
   for (const [name, field] of Object.entries(orderItemFields)) {
