@@ -4,7 +4,8 @@
  * for their content, without a token, for another catalog, and under a rate limit and an outage;
  * plus methods the document does not list and oversized bodies. For every answer:
  *
- *  - its status is one the document lists for the operation, and its body and headers match;
+ *  - its status is one the document lists for the operation (for a method or path it does not
+ *    list, `x-method-not-allowed` / `x-unknown-path`), and its body and headers match;
  *  - the document's verdict on the request agrees with the sandbox's: a request the document
  *    refuses is refused by the sandbox (400, or 422 for a value out of range), a shape refusal
  *    (400 `invalid_request`) is of a request the document refuses, and a request the document
@@ -81,7 +82,7 @@ describe('the Goodwix document says exactly what the sandbox enforces', () => {
     };
     const url = new URL(sandbox.baseUrl + path);
     const op = contract.operation(probe.method, url.pathname);
-    const docRefuses = op ? contract.checkRequestParts(probe.method, url, new Headers(headers), rawBody) : ['method not listed'];
+    const docRefuses = op ? contract.checkRequestParts(probe.method, url, new Headers(headers), rawBody) : ['not an operation of the document'];
     if (probe.fault) sandbox.faults.set(probe.fault);
     try {
       const answer = await raw.request(probe.method, path, rawBody, headers);
@@ -267,6 +268,9 @@ describe('the Goodwix document says exactly what the sandbox enforces', () => {
     { name: 'POST to the catalog', method: 'POST', path: () => C(), body: {}, kind: 'content', status: 405 },
     { name: 'GET the login', method: 'GET', path: '/auth/login', auth: false, kind: 'content', status: 405 },
     { name: 'PUT the product list', method: 'PUT', path: () => `${C()}/products`, body: {}, kind: 'content', status: 405 },
+    // ---- paths the document does not have
+    { name: 'a path not in the API', method: 'GET', path: () => `${C()}/warehouses`, kind: 'content', status: 404 },
+    { name: 'a path not in the API, without a token', method: 'POST', path: '/auth/logout', auth: false, kind: 'content', status: 404 },
   ];
 
   /** Each authenticated operation without a token, for another catalog, rate limited and down. */
@@ -295,7 +299,7 @@ describe('the Goodwix document says exactly what the sandbox enforces', () => {
       if (probe.code && o.code !== probe.code) problems.push(`${o.where}: error code ${o.code}, expected ${probe.code}`);
       const refused = o.docRefuses.length > 0;
       if (probe.kind === 'bad' && !refused) problems.push(`${o.where}: the document accepts it (the sandbox answered ${o.status} ${o.code ?? ''})`);
-      if (probe.kind !== 'bad' && refused && o.status !== 405) problems.push(`${o.where}: the document refuses it: ${o.docRefuses.join('; ')}`);
+      if (probe.kind !== 'bad' && refused && o.opId !== null) problems.push(`${o.where}: the document refuses it: ${o.docRefuses.join('; ')}`);
       if (o.status === 400 && o.code === 'invalid_request' && !refused) problems.push(`${o.where}: the sandbox refuses its shape but the document accepts it`);
       if (refused && o.status >= 200 && o.status < 300) problems.push(`${o.where}: the document refuses it but the sandbox accepted it`);
     }
@@ -303,7 +307,7 @@ describe('the Goodwix document says exactly what the sandbox enforces', () => {
     assert.deepEqual([...problems, ...violations], [], [...problems, ...violations].join('\n'));
   });
 
-  test('every status the document lists for every operation was answered, and 405 for an unlisted method', () => {
+  test('every status the document lists for every operation was answered, 405 for an unlisted method and 404 for an unknown path', () => {
     const missing: string[] = [];
     for (const op of contract.operations) {
       for (const status of Object.keys(op.spec.responses)) if (!contract.seen.has(`${op.id} ${status}`)) missing.push(`${op.id} ${status}`);
@@ -311,6 +315,7 @@ describe('the Goodwix document says exactly what the sandbox enforces', () => {
       if (!outcomes.some((o) => o.opId === op.id && o.probe.kind === 'bad')) missing.push(`${op.id}: no bad input`);
     }
     if (!contract.seen.has('* 405')) missing.push('405 for an unlisted method');
+    if (!contract.seen.has('? 404')) missing.push('404 for a path not in the API');
     assert.deepEqual(missing, [], missing.join('\n'));
   });
 

@@ -101,11 +101,22 @@ export class GoodwixContract {
     return errors;
   }
 
+  /** A path the document does not have: the answer it promises for one (`x-unknown-path`). */
+  private checkUnknownPath(method: string, path: string, status: number, body: unknown): string[] {
+    const where = `${method} ${path}`;
+    const promise = this.doc['x-unknown-path'] as Json | undefined;
+    if (!promise?.response) return [`${where} is not in the contract`];
+    if (status !== promise.status) return [`${where}: status ${status}, the contract promises ${String(promise.status)} for a path it does not have`];
+    this.seen.add(`? ${status}`);
+    const v = this.validator(`${(promise.response.$ref as string).slice(1)}/content/application~1json/schema`);
+    return v(body) ? [] : (v.errors ?? []).map((e) => `${where} ${status}: ${e.instancePath || '(root)'} ${e.message} ${JSON.stringify(e.params)}`);
+  }
+
   /** Errors (empty when valid) of an answer against the documented response. */
   checkResponse(method: string, path: string, status: number, body: unknown, headers: Headers): string[] {
     const op = this.operation(method, path);
     if (!op && this.methodsOf(path).length > 0) return this.checkMethodNotAllowed(method, path, status, body, headers);
-    if (!op) return [`${method} ${path} is not in the contract`];
+    if (!op) return this.checkUnknownPath(method, path, status, body);
     const key = String(status) in op.spec.responses ? String(status) : `${String(status)[0]}XX`;
     const response = op.spec.responses[key];
     if (!response) return [`${op.id}: status ${status} is not documented`];
