@@ -7,7 +7,21 @@ import { z } from 'zod';
 import { orderStatuses } from './model.ts';
 import { ApiProblem, fieldPath } from './problem.ts';
 
+/**
+ * Decimal strings of any scale up to 6 (rounded half-up to the field's), no wider than the field
+ * they land in: money 13 digits before the point, quantities 12, percents 3 — 1C's Число(15,2),
+ * Число(15,3) and Число(5,2). A sign passes the shape; a negative value is refused by the rules
+ * (422), as the contract's non-negative patterns say.
+ */
+const decimalOf = (before: number) =>
+  z.string().regex(new RegExp(`^-?\\d{1,${before}}(\\.\\d{1,6})?$`), `Expected a decimal string such as "12.50", at most ${before} digits before the point and 6 after`);
+const money = decimalOf(13);
+const quantity = decimalOf(12);
+const percent = decimalOf(3);
+/** Quantities of the /_sandbox actions (tests' own, not the contract). */
 const decimal = z.string().regex(/^-?\d{1,15}(\.\d{1,6})?$/, 'Expected a decimal string such as "12.50"');
+/** Ids in bodies, as in paths: 1..999999999999. */
+const id = z.number().int().min(1).max(999_999_999_999);
 const text = (max: number) => z.string().min(1).max(max);
 const erpDate = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/, 'Expected the ERP date as YYYY-MM-DDTHH:mm:ss');
 const erpStatus = z.enum(orderStatuses);
@@ -21,26 +35,26 @@ const erpOrderRef = z.strictObject({
 });
 
 const lineFields = {
-  cancelledQuantity: decimal.optional(),
+  cancelledQuantity: quantity.optional(),
   cancelReason: text(500).nullable().optional(),
-  shippedQuantity: decimal.optional(),
-  discountPercent: decimal.optional(),
-  discountAmount: decimal.optional(),
-  vatRate: decimal.optional(),
-  vatAmount: decimal.optional(),
-  amount: decimal.optional(),
+  shippedQuantity: quantity.optional(),
+  discountPercent: percent.optional(),
+  discountAmount: money.optional(),
+  vatRate: percent.optional(),
+  vatAmount: money.optional(),
+  amount: money.optional(),
   erpLineId: text(100).nullable().optional(),
 };
 
 export const orderUpdateBody = z.strictObject({
-  expectedVersion: z.number().int().min(1),
+  expectedVersion: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
   status: erpStatus.optional(),
   statusReason: text(500).nullable().optional(),
   erp: erpOrderRef.optional(),
   lines: z
     .strictObject({
-      update: z.array(z.strictObject({ id: text(100), quantity: decimal.optional(), price: decimal.optional(), ...lineFields })).max(1000).optional(),
-      add: z.array(z.strictObject({ productId: z.number().int().positive(), quantity: decimal, price: decimal, ...lineFields })).max(1000).optional(),
+      update: z.array(z.strictObject({ id: text(100), quantity: quantity.optional(), price: money.optional(), ...lineFields })).max(1000).optional(),
+      add: z.array(z.strictObject({ productId: id, quantity, price: money, ...lineFields })).max(1000).optional(),
       remove: z.array(text(100)).max(1000).optional(),
     })
     .optional(),
@@ -50,8 +64,8 @@ export const reservesBody = z.strictObject({
   reserves: z
     .array(
       z.strictObject({
-        quantity: decimal,
-        orderId: z.number().int().positive().nullable().optional(),
+        quantity,
+        orderId: id.nullable().optional(),
         erp: erpOrderRef.nullable().optional(),
       }),
     )

@@ -192,7 +192,7 @@ export async function startGoodwixSandbox(options: GoodwixSandboxOptions = {}): 
   route('GET', `${catalogPath}/products`, (ctx) => {
     checkCatalog(ctx);
     const ids = idList(ctx.query, 'ids', 500);
-    const nomenclatureId = ctx.query.get('nomenclatureId');
+    const nomenclatureId = single(ctx.query, 'nomenclatureId');
     const all = [...world.products.values()].filter(
       (p) => (ids === null || ids.includes(p.id)) && (nomenclatureId === null || p.erp.nomenclatureId === nomenclatureId),
     );
@@ -205,8 +205,8 @@ export async function startGoodwixSandbox(options: GoodwixSandboxOptions = {}): 
 
   route('GET', `${catalogPath}/buyers`, (ctx) => {
     checkCatalog(ctx);
-    const inn = ctx.query.get('inn');
-    const counterpartyId = ctx.query.get('counterpartyId');
+    const inn = single(ctx.query, 'inn');
+    const counterpartyId = single(ctx.query, 'counterpartyId');
     const all = [...world.buyers.values()].filter(
       (b) => (inn === null || b.inn === inn) && (counterpartyId === null || b.erp?.counterpartyId === counterpartyId),
     );
@@ -229,17 +229,10 @@ export async function startGoodwixSandbox(options: GoodwixSandboxOptions = {}): 
   route('GET', `${catalogPath}/orders`, (ctx) => {
     checkCatalog(ctx);
     const statuses = statusFilter(ctx.query);
-    const changedSinceText = ctx.query.get('changedSince');
-    let changedSince: Date | null = null;
-    if (changedSinceText !== null) {
-      changedSince = new Date(changedSinceText);
-      if (!/^\d{4}-\d{2}-\d{2}T/.test(changedSinceText) || Number.isNaN(changedSince.getTime())) {
-        throw badRequest('changedSince must be an ISO 8601 date-time with a time zone', 'changedSince');
-      }
-    }
+    let changedSince = instantParam(ctx.query, 'changedSince');
     const limit = limitParam(ctx.query);
     const statusKey = statuses ? [...statuses].sort().join(',') : '*';
-    const cursorText = ctx.query.get('cursor');
+    const cursorText = single(ctx.query, 'cursor');
     let after = 0;
     let until: number | null = null;
     if (cursorText !== null) {
@@ -287,7 +280,7 @@ export async function startGoodwixSandbox(options: GoodwixSandboxOptions = {}): 
   route('GET', `${catalogPath}/reserves`, (ctx) => {
     checkCatalog(ctx);
     const ids = idList(ctx.query, 'productIds', MAX_RESERVE_PRODUCTS);
-    if (ids === null || ids.length === 0) throw badRequest('productIds is required: 1 to 100 product ids', 'productIds');
+    if (ids === null) throw badRequest(`productIds is required: 1 to ${MAX_RESERVE_PRODUCTS} product ids`, 'productIds');
     return ok({ items: ids.map((id) => world.productReserves(id)) });
   });
   route('PUT', `${catalogPath}/reserves/{productId}`, async (ctx) => {
@@ -551,40 +544,78 @@ function readJson(req: IncomingMessage): Promise<unknown> {
   });
 }
 
+/** Ids of catalogs, products, buyers, price lists and orders: 1 to 12 digits (docs/goodwix-api.openapi.json `Id`). */
+export const MAX_ID = 999_999_999_999;
+
 function intParam(value: string | undefined, name: string): number {
-  if (value === undefined || !/^\d{1,12}$/.test(value)) throw badRequest(`${name} must be a positive integer`, name);
-  return Number(value);
+  const n = value !== undefined && /^\d{1,20}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= MAX_ID)) throw badRequest(`${name} must be an integer from 1 to ${MAX_ID}`, name);
+  return n;
 }
 
+/** A query parameter given once (the contract has no repeated parameters), or null when absent. */
+function single(query: URLSearchParams, name: string): string | null {
+  const values = query.getAll(name);
+  if (values.length > 1) throw badRequest(`${name} is given ${values.length} times: give it once`, name);
+  return values[0] ?? null;
+}
+
+/** `ids=1,2,3`: ids without leading zeros, comma-separated, nothing else. */
 function idList(query: URLSearchParams, name: string, max: number): number[] | null {
-  const values = query.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-  if (values.length === 0) return query.has(name) ? [] : null;
-  if (values.length > max) throw badRequest(`${name} takes at most ${max} ids`, name);
-  return values.map((v) => intParam(v, name));
+  const text = single(query, name);
+  if (text === null) return null;
+  const id = '[1-9][0-9]{0,11}';
+  if (!new RegExp(`^${id}(,${id}){0,${max - 1}}$`).test(text)) {
+    throw badRequest(`${name} must be 1 to ${max} ids from 1 to ${MAX_ID}, comma-separated without spaces`, name);
+  }
+  return text.split(',').map(Number);
 }
 
 function limitParam(query: URLSearchParams): number {
-  const text = query.get('limit');
+  const text = single(query, 'limit');
   if (text === null) return DEFAULT_LIMIT;
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!(n >= 1 && n <= MAX_LIMIT)) throw badRequest(`limit must be between 1 and ${MAX_LIMIT}`, 'limit');
   return n;
 }
 
+const listedStatuses = orderStatuses.filter((s) => s !== 'new');
+const statusListRe = new RegExp(`^(${listedStatuses.join('|')})(,(${listedStatuses.join('|')}))*$`);
+
 function statusFilter(query: URLSearchParams): Set<OrderStatus> | null {
-  const values = query.getAll('status').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-  if (values.length === 0) return null;
-  const listed = orderStatuses.filter((s) => s !== 'new') as string[];
-  for (const v of values) {
-    if (!listed.includes(v)) throw badRequest(`status must be one of ${listed.join(', ')} (new orders are not for the exchange)`, 'status');
+  const text = single(query, 'status');
+  if (text === null) return null;
+  if (!statusListRe.test(text)) {
+    throw badRequest(`status must be a comma-separated list of ${listedStatuses.join(', ')} (new orders are not for the exchange)`, 'status');
   }
-  return new Set(values as OrderStatus[]);
+  return new Set(text.split(',') as OrderStatus[]);
+}
+
+/** RFC 3339 date-time with a zone, as JSON Schema's `date-time` format reads it. */
+const instantRe = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}(:?\d{2})?)$/;
+
+function instantParam(query: URLSearchParams, name: string): Date | null {
+  const text = single(query, name);
+  if (text === null) return null;
+  const m = instantRe.exec(text);
+  const zone = m?.[8] ?? '';
+  const iso = m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ''}${/^[Zz]$/.test(zone) ? 'Z' : zone.length === 3 ? `${zone}:00` : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}` : '';
+  const at = new Date(iso);
+  // Date rolls 2025-02-30 over to March: a date that does not exist is refused, not moved.
+  if (!m || Number.isNaN(at.getTime()) || Number(m[2]) > 12 || Number(m[3]) > 31 || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59 || !validDay(Number(m[1]), Number(m[2]), Number(m[3]))) {
+    throw badRequest(`${name} must be an ISO 8601 date-time with a time zone`, name);
+  }
+  return at;
+}
+
+function validDay(year: number, month: number, day: number): boolean {
+  return month >= 1 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 /** Opaque list cursor for products, buyers and price lists: an offset. */
 function offsetPage<T>(all: readonly T[], query: URLSearchParams): { items: T[]; hasMore: boolean; nextCursor: string | null } {
   const limit = limitParam(query);
-  const cursor = query.get('cursor');
+  const cursor = single(query, 'cursor');
   let offset = 0;
   if (cursor !== null) {
     const decoded = safeDecode(cursor) as { o?: unknown } | null;

@@ -10,7 +10,7 @@
  * * ERP updates change what buyer and supplier see (the "Отменено" column, statuses, lines);
  * * integration reserves of a product are replaced as a whole; manual reserves are kept.
  */
-import { Big, money, percent, quantity } from '#core/decimal';
+import { Big, money, percent, precisionProblem, Precisions, quantity, type Precision } from '#core/decimal';
 import { demoBuyers, demoGoodwix, demoPriceLists, demoProducts } from '#local/demo/supplier';
 import type {
   ErpOrderRef,
@@ -674,6 +674,8 @@ export class GoodwixWorld {
       next.lines.push(line);
     });
     if (next.lines.length === 0) throw unprocessable('validation_failed', 'An order keeps at least one line: cancel lines instead of removing them all', 'lines');
+    const totals = { amount: sum(next.lines.map((l) => l.amount)), vatAmount: sum(next.lines.map((l) => l.vatAmount)), discountAmount: sum(next.lines.map((l) => l.discountAmount)) };
+    for (const [key, total] of Object.entries(totals)) assertFits(money(total), Precisions.money, `totals.${key}`);
 
     if (JSON.stringify(next) === JSON.stringify(current)) return this.toWire(current);
     Object.assign(current, next);
@@ -723,9 +725,11 @@ export class GoodwixWorld {
       if (orderId === null && (erp === null || (erp.orderId === null && erp.number === null))) {
         throw unprocessable('validation_failed', 'A reserve names its order: orderId, or erp.orderId / erp.number', field);
       }
+      assertFits(quantity(q), Precisions.quantity, `${field}.quantity`);
       return { id: `rsv-${this.nextReserveId++}`, productId, source: 'integration', quantity: quantity(q), orderId, erp, updatedAt: at };
     });
     const manual = (this.reserves.get(productId) ?? []).filter((r) => r.source === 'manual');
+    assertFits(quantity(sum([...manual, ...fresh].map((r) => r.quantity))), Precisions.quantity, 'reserves');
     this.reserves.set(productId, [...manual, ...fresh]);
     return this.productReserves(productId);
   }
@@ -809,6 +813,19 @@ function applyLineFields(line: LineRecord, f: ErpLineFields, field: string): voi
     ...(f.vatAmount !== undefined ? { vatAmount: f.vatAmount } : {}),
     ...(f.amount !== undefined ? { amount: f.amount } : {}),
   });
+  for (const key of ['quantity', 'cancelledQuantity', 'shippedQuantity'] as const) assertFits(line[key], Precisions.quantity, `${field}.${key}`);
+  for (const key of ['price', 'discountAmount', 'vatAmount', 'amount'] as const) assertFits(line[key], Precisions.money, `${field}.${key}`);
+  for (const key of ['discountPercent', 'vatRate'] as const) assertFits(line[key], Precisions.percent, `${field}.${key}`);
+}
+
+/**
+ * Goodwix keeps decimals as wide as the ERP's fields (docs/goodwix-api.md): a value that grows
+ * past them — rounded up to 10000000000000.00, or a price times a quantity — is refused, never
+ * answered wider than the contract's patterns.
+ */
+function assertFits(value: string, p: Precision, field: string): void {
+  const problem = precisionProblem(value, p);
+  if (problem) throw unprocessable('validation_failed', `${value} is out of range: ${problem}`, field);
 }
 
 /**

@@ -3,7 +3,7 @@
  * the zod/mini schemas that check every answer, and the mapping to and from our model.
  * Adapting to the real Goodwix API is a change here and in client.ts, nowhere else.
  */
-import { money, percent, quantity } from '#core/decimal';
+import { money, percent, Precisions, quantity, type Precision } from '#core/decimal';
 import * as z from '#platform/zod';
 import type {
   GoodwixBuyer,
@@ -63,7 +63,16 @@ export const toWireStatus = (s: GoodwixOrderStatus): string => statusToWire[s];
 
 // ------------------------------------------------------------------ schemas
 
-const decimalText = z.string().check(z.regex(/^-?\d+(\.\d+)?$/, 'Expected a decimal string'));
+/**
+ * A decimal string no wider than the 1C field it goes to (`Precisions`): an amount past 13
+ * digits, or a quantity finer than thousandths, is refused here, naming the field, rather than
+ * rounded on the way to 1C.
+ */
+const decimalOf = (p: Precision) =>
+  z.string().check(z.regex(new RegExp(`^-?\\d{1,${p.digits - p.scale}}(\\.\\d{1,${p.scale}})?$`), `Expected a decimal string of at most ${p.digits - p.scale} digits before the point and ${p.scale} after`));
+const moneyText = decimalOf(Precisions.money);
+const quantityText = decimalOf(Precisions.quantity);
+const percentText = decimalOf(Precisions.percent);
 const nullableString = z.nullable(z.string());
 const instant = z.string().check(z.minLength(10));
 
@@ -96,8 +105,8 @@ const productWire = z.object({
   name: z.string(),
   sku: z.string(),
   unit: z.string(),
-  vatRate: decimalText,
-  price: decimalText,
+  vatRate: percentText,
+  price: moneyText,
   parentId: z.nullable(z.int()),
   variantName: nullableString,
   erp: erpProduct,
@@ -124,16 +133,16 @@ const lineWire = z.object({
   id: z.string(),
   productId: z.int(),
   product: z.object({ name: z.string(), sku: z.string(), unit: z.string(), erp: erpProduct }),
-  quantity: decimalText,
-  cancelledQuantity: decimalText,
+  quantity: quantityText,
+  cancelledQuantity: quantityText,
   cancelReason: nullableString,
-  shippedQuantity: decimalText,
-  price: decimalText,
-  discountPercent: decimalText,
-  discountAmount: decimalText,
-  vatRate: decimalText,
-  vatAmount: decimalText,
-  amount: decimalText,
+  shippedQuantity: quantityText,
+  price: moneyText,
+  discountPercent: percentText,
+  discountAmount: moneyText,
+  vatRate: percentText,
+  vatAmount: moneyText,
+  amount: moneyText,
   erp: z.object({ lineId: nullableString }),
 });
 
@@ -152,7 +161,7 @@ const orderWire = z.object({
   confirmedAt: z.nullable(instant),
   changedAt: instant,
   erp: erpOrderRef,
-  totals: z.object({ amount: decimalText, vatAmount: decimalText, discountAmount: decimalText }),
+  totals: z.object({ amount: moneyText, vatAmount: moneyText, discountAmount: moneyText }),
   lines: z.array(lineWire),
 });
 
@@ -169,12 +178,12 @@ export const orderPageAnswer = z.object({ items: z.array(orderWire), hasMore: z.
 const reserveWire = z.object({
   id: z.string(),
   source: z.enum(['manual', 'integration']),
-  quantity: decimalText,
+  quantity: quantityText,
   order: z.nullable(z.object({ id: z.int(), number: z.string(), buyerId: z.int() })),
   erp: z.nullable(erpOrderRef),
   updatedAt: instant,
 });
-const productReservesWire = z.object({ productId: z.int(), totalQuantity: decimalText, reserves: z.array(reserveWire) });
+const productReservesWire = z.object({ productId: z.int(), totalQuantity: quantityText, reserves: z.array(reserveWire) });
 export const productReservesAnswer = productReservesWire;
 export const reservesListAnswer = z.object({ items: z.array(productReservesWire) });
 

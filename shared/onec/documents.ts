@@ -190,7 +190,7 @@ function encodeFields(
       if (field.kind === 'enum' && field.values && v !== null && !field.values.includes(v as string)) {
         throw new OneCInvalidArgumentError(`${where}: "${String(v)}" is not one of ${field.values.join(', ')}`, { context: { entitySet, field: field.odata } });
       }
-      out[field.odata] = writeValue(field.kind, v, where);
+      out[field.odata] = writeValue(field.kind, v, where, field.precision);
     }
   }
   return out;

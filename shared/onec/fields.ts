@@ -7,7 +7,7 @@
  *
  * Nothing outside `shared/onec/` should spell an OData name.
  */
-import type { Decimal } from '#core/decimal';
+import { Precisions, type Decimal, type Precision } from '#core/decimal';
 import type { Kind, LocalDateTime, OneCLink } from './values.ts';
 
 export interface Field<K extends Kind = Kind, V extends string = string> {
@@ -18,6 +18,11 @@ export interface Field<K extends Kind = Kind, V extends string = string> {
   readonly values?: readonly V[];
   /** Entity set a reference points to (documentation; the plan check resolves refs against it). */
   readonly target?: string;
+  /**
+   * Digits and scale of a money, quantity or percent field as UT declares it (1C's `$metadata`
+   * says only Edm.Double): values that do not fit are refused before they are sent.
+   */
+  readonly precision?: Precision;
   /** Set by 1C, never written by us (Ref_Key, Number, DataVersion, Posted, LineNumber is ours though). */
   readonly readOnly?: boolean;
 }
@@ -53,9 +58,10 @@ const str = (odata: string): Field<'string'> => ({ odata, kind: 'string' });
 const enumOf = <V extends string>(odata: string, values?: readonly V[]): Field<'enum', V> => ({ odata, kind: 'enum', ...(values ? { values } : {}) });
 const bool = (odata: string): Field<'boolean'> => ({ odata, kind: 'boolean' });
 const int64 = (odata: string): Field<'int64'> => ({ odata, kind: 'int64' });
-const money = (odata: string): Field<'money'> => ({ odata, kind: 'money' });
-const qty = (odata: string): Field<'quantity'> => ({ odata, kind: 'quantity' });
-const pct = (odata: string): Field<'percent'> => ({ odata, kind: 'percent' });
+// UT 11's types: amounts and prices Число(15,2), quantities Число(15,3), percents Число(5,2).
+const money = (odata: string, precision: Precision = Precisions.money): Field<'money'> => ({ odata, kind: 'money', precision });
+const qty = (odata: string, precision: Precision = Precisions.quantity): Field<'quantity'> => ({ odata, kind: 'quantity', precision });
+const pct = (odata: string, precision: Precision = Precisions.percent): Field<'percent'> => ({ odata, kind: 'percent', precision });
 const date = (odata: string): Field<'date'> => ({ odata, kind: 'date' });
 const version = (odata: string): Field<'version'> => ({ odata, kind: 'version', readOnly: true });
 const composite = (odata: string, target?: string): Field<'composite'> => ({ odata, kind: 'composite', ...(target ? { target } : {}) });

@@ -9,14 +9,14 @@
  * | enum        | Edm.String, the value's internal name, `""` empty | the name \| null               |
  * | boolean     | Edm.Boolean                                       | boolean                        |
  * | int64       | Edm.Int64 as a **string** `"3"`                   | number                         |
- * | money       | Edm.Double `5490` / `420.5`                       | Decimal "5490.00" (scale 2)    |
- * | quantity    | Edm.Double                                        | Decimal "1.500" (scale 3)      |
- * | percent     | Edm.Double                                        | Decimal "5.00" (scale 2)       |
+ * | money       | Edm.Double `5490` / `420.5`, field Число(15,2)    | Decimal "5490.00" (scale 2)    |
+ * | quantity    | Edm.Double, field Число(15,3)                     | Decimal "1.500" (scale 3)      |
+ * | percent     | Edm.Double, field Число(5,2)                      | Decimal "5.00" (scale 2)       |
  * | date        | Edm.DateTime `"2024-05-31T00:00:00"`, empty `"0001-01-01T00:00:00"` | string \| null (1C local time, no zone) |
  * | version     | `DataVersion`, base64 of an 8-byte counter        | string                         |
  * | composite   | `X` + `X_Type` `"StandardODATA.Document_…"` / `"StandardODATA.Undefined"` | { ref, type } \| null |
  */
-import { money, percent, quantity, type Decimal } from '#core/decimal';
+import { Big, money, percent, Precisions, precisionProblem, precisionText, quantity, type Decimal, type Precision } from '#core/decimal';
 import * as z from '#platform/zod';
 import { OneCInvalidArgumentError } from './errors.ts';
 
@@ -106,8 +106,47 @@ export function toOneCDate(value: string | null, field = 'date'): string {
   return `${m[1]}T${m[2] ?? '00'}:${m[3] ?? '00'}:${m[4] ?? '00'}`;
 }
 
-/** Writes one of our values in 1C's JSON form. `field` names it in errors. */
-export function writeValue(kind: Exclude<Kind, 'composite'>, value: unknown, field: string): unknown {
+/** A value as an error shows it: long ones cut, with their length. */
+function shown(value: unknown): string {
+  const text = typeof value === 'string' ? value : String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}… (${text.length} characters)` : text;
+}
+
+/**
+ * One of our decimals as the JSON number 1C reads into an Edm.Double field of precision `p`.
+ * Refuses what the field cannot hold exactly — too many digits before the point, digits past the
+ * scale — and anything that would not come back from the double as it went in: JSON has no
+ * Infinity (it becomes null) and past 15 digits a double keeps only the nearest value it has.
+ */
+export function toOneCDouble(kind: 'money' | 'quantity' | 'percent', value: unknown, field: string, p: Precision = Precisions[kind]): number {
+  let exact: Big;
+  if (typeof value === 'string' && DECIMAL_RE.test(value)) exact = new Big(value);
+  else if (typeof value === 'number' && Number.isFinite(value)) exact = new Big(value);
+  else return bad(kind, value, field);
+  const problem = doubleProblem(exact, p);
+  if (problem) {
+    throw new OneCInvalidArgumentError(`${field}: ${shown(value)} does not fit 1C's ${precisionText(p)}: ${problem}`, {
+      context: { field, kind, value: shown(value), precision: precisionText(p) },
+    });
+  }
+  return Number(exact.toFixed());
+}
+
+/** Why a decimal cannot go to an Edm.Double field of precision `p` exactly, or null when it can. */
+export function doubleProblem(value: Big | string, p: Precision): string | null {
+  const exact = new Big(value);
+  const problem = precisionProblem(exact, p);
+  if (problem) return problem;
+  const n = Number(exact.toFixed());
+  if (!Number.isFinite(n) || !new Big(n).round(p.scale, Big.roundHalfUp).eq(exact)) return 'a double does not hold it exactly';
+  return null;
+}
+
+/**
+ * Writes one of our values in 1C's JSON form. `field` names it in errors; `precision` is the
+ * decimal field's (the kind's usual one when absent).
+ */
+export function writeValue(kind: Exclude<Kind, 'composite'>, value: unknown, field: string, precision?: Precision): unknown {
   switch (kind) {
     case 'key':
       if (typeof value !== 'string' || !GUID_RE.test(value)) bad(kind, value, field);
@@ -135,10 +174,7 @@ export function writeValue(kind: Exclude<Kind, 'composite'>, value: unknown, fie
     case 'money':
     case 'quantity':
     case 'percent':
-      // Our decimals go out as JSON numbers (1C's Edm.Double); scales 2–3 survive a double exactly enough.
-      if (typeof value === 'string' && DECIMAL_RE.test(value)) return Number(value);
-      if (typeof value === 'number' && Number.isFinite(value)) return value;
-      return bad(kind, value, field);
+      return toOneCDouble(kind, value, field, precision);
     case 'date':
       if (value !== null && typeof value !== 'string') bad(kind, value, field);
       return toOneCDate(value as string | null, field);

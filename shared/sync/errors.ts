@@ -31,6 +31,14 @@ export class InvalidOrderError extends OrderMappingError {
   readonly code = 'SYNC_INVALID_ORDER';
 }
 
+/**
+ * A line's quantity, price or amount that 1C's field cannot hold exactly (UT's Число(15,2) for
+ * amounts): sending it would store another number, so the order waits for a person.
+ */
+export class ValueOutOfRangeError extends OrderMappingError {
+  readonly code = 'SYNC_VALUE_OUT_OF_RANGE';
+}
+
 /** More than one 1C order carries the stable key: someone copied it; a person must decide. */
 export class DuplicateOneCOrderError extends OrderMappingError {
   readonly code = 'SYNC_DUPLICATE_IN_1C';

@@ -7,10 +7,13 @@
  */
 import { computeAmounts } from '#core/amounts';
 import type { CanonicalLine, CanonicalOrder, OneCRows } from '#core/canonical';
-import { Big, decAdd, decEquals, money, percent, quantity, type Decimal } from '#core/decimal';
+import { Big, decAdd, decEquals, money, percent, precisionText, quantity, type Decimal } from '#core/decimal';
 import { deriveStatus, type StatusMap } from '#core/derive-status';
 import type { OneCOrder, OneCOrderItem, OneCOrderItemInput, OneCShipment } from '#onec/documents';
+import { orderItemFields } from '#onec/fields';
+import { doubleProblem } from '#onec/values';
 import type { Plan } from '#plans/plan';
+import { ValueOutOfRangeError } from './errors.ts';
 import type { OneCReferences } from './references.ts';
 
 /** What the plan says about rows the exchange creates. */
@@ -225,7 +228,7 @@ export async function rowsForOneC(args: {
       const q = quantity(qty);
       const amounts = computeAmounts({ quantity: q, price: line.price, discountPercent: line.discountPercent, vatRate: line.vatRate }, args.pricesIncludeVat);
       const where = `line ${line.key}`;
-      items.push({
+      const item: OneCOrderItemInput = {
         ...(code !== undefined ? { lineCode: code } : {}),
         product: line.product.nomenclature,
         characteristic: line.product.characteristic,
@@ -248,11 +251,33 @@ export async function rowsForOneC(args: {
         warehouse: existing?.warehouse ?? args.defaults.warehouse,
         shipmentDate: existing?.shipmentDate ?? null,
         separate: existing?.separate ?? false,
-      });
+      };
+      checkFitsOneC(item, line, args.refs);
+      items.push(item);
       plan.push({ lineKey: line.key, part });
     }
   }
   return { items, plan };
+}
+
+/**
+ * Refuses a row whose quantity, price or amounts 1C's fields cannot hold exactly — an amount
+ * past 13 digits, a value a double would round — naming the line, its product and the value;
+ * the 1C client would refuse it too, but naming only the field.
+ */
+function checkFitsOneC(item: OneCOrderItemInput, line: CanonicalLine, refs: OneCReferences): void {
+  for (const [name, field] of Object.entries(orderItemFields)) {
+    if (field.kind !== 'money' && field.kind !== 'quantity' && field.kind !== 'percent') continue;
+    const value = (item as unknown as Record<string, unknown>)[name];
+    if (typeof value !== 'string' || !field.precision) continue;
+    const problem = doubleProblem(value, field.precision);
+    if (!problem) continue;
+    const product = refs.productName(line.product.nomenclature) ?? line.product.nomenclature;
+    const source = line.goodwixProductId ? `Goodwix product ${line.goodwixProductId}` : `1C nomenclature ${line.product.nomenclature}`;
+    throw new ValueOutOfRangeError(`line ${line.key} «${product}» (${source}): ${name} ${value} does not fit 1C's ${field.odata} ${precisionText(field.precision)}: ${problem}`, {
+      context: { line: line.key, product: line.product.nomenclature, goodwixProductId: line.goodwixProductId, field: name, value },
+    });
+  }
 }
 
 function unchanged(before: CanonicalLine, after: CanonicalLine): boolean {

@@ -148,6 +148,52 @@ describe('our values into 1C', () => {
     assert.throws(() => encodeEntity(orderSpec, { unknownField: 1 }), /no field "unknownField"/);
   });
 
+  test('refuses decimals a field of 1C cannot hold exactly, naming the field and the value', () => {
+    // 1C UT 11: amounts and prices Число(15,2), quantities Число(15,3), percents Число(5,2)
+    const price = 'Document_ЗаказКлиента.Товары.Цена';
+    for (const [kind, value] of [
+      ['money', '12345678901234567.89'], // today 12345678901234568: the kopecks and the units lost
+      ['money', '9'.repeat(400)], // today Infinity, which JSON sends as null
+      ['money', '10000000000000.00'], // 14 digits before the point: 1C's field has 13
+      ['money', '0.001'], // a tenth of a kopeck 1C would drop
+      ['quantity', '1.0005'],
+      ['quantity', '1000000000000.000'],
+      ['percent', '1000.00'],
+      ['percent', '12.345'],
+    ] as const) {
+      assert.throws(() => writeValue(kind, value, price), (e: Error) => {
+        assert.ok(e instanceof OneCInvalidArgumentError, `${kind} ${value}: ${e.message}`);
+        assert.match(e.message, /Товары\.Цена/);
+        assert.ok(e.message.includes(value.length > 40 ? value.slice(0, 20) : value), e.message);
+        assert.match(e.message, /Число\(\d+,\d\)/);
+        return true;
+      }, `${kind} ${value.slice(0, 30)} must be refused`);
+    }
+    for (const value of [Number.POSITIVE_INFINITY, Number.NaN, 1e300, 0.1 + 0.2]) {
+      assert.throws(() => writeValue('money', value, price), OneCInvalidArgumentError, `money ${value} must be refused`);
+    }
+  });
+
+  test('writes the largest and smallest decimals a field holds exactly', () => {
+    assert.equal(writeValue('money', '9999999999999.99', 'f'), 9999999999999.99);
+    assert.equal(writeValue('money', '-9999999999999.99', 'f'), -9999999999999.99);
+    assert.equal(writeValue('money', '0.01', 'f'), 0.01);
+    assert.equal(writeValue('money', '5490.500', 'f'), 5490.5, 'zeros past the scale change nothing');
+    assert.equal(writeValue('quantity', '999999999999.999', 'f'), 999999999999.999);
+    assert.equal(writeValue('percent', '999.99', 'f'), 999.99);
+    assert.equal(writeValue('money', 420.5, 'f'), 420.5);
+  });
+
+  test('an amount too large for its row is refused by the encoder, naming the row and the field', () => {
+    const row = {
+      product: PRODUCT, characteristic: null, packaging: null, packageQuantity: '1000000000.000', quantity: '1000000000.000', priceType: null,
+      price: '99999999.00', amount: '99999999000000000.00', vatRate: VAT20, vatAmount: '0.00', amountWithVat: '99999999000000000.00',
+      manualDiscountPercent: '0.00', manualDiscountAmount: '0.00', autoDiscountPercent: '0.00', autoDiscountAmount: '0.00',
+      cancelled: false, cancelReason: null, provision: 'СоСклада' as const, warehouse: null, shipmentDate: null, separate: false,
+    };
+    assert.throws(() => encodeRows('Document_ЗаказКлиента', orderSpec.sections.items, [row]), /Товары\.Сумма: 99999999000000000\.00 does not fit/);
+  });
+
   test('numbers rows 1..n, keeps given line codes and carries unmapped fields of existing rows', () => {
     // Prepare
     const row = {

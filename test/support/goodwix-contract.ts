@@ -77,10 +77,46 @@ export class GoodwixContract {
     return o;
   }
 
+  /** The documented methods of the path `path` falls under (empty when no path matches). */
+  methodsOf(path: string): string[] {
+    return this.operations.filter((o) => o.pattern.test(path)).map((o) => o.method);
+  }
+
+  /**
+   * A method the document does not list on a path it does: the answer the document promises
+   * for it (`x-method-not-allowed`: 405 with `Allow` naming the listed methods).
+   */
+  private checkMethodNotAllowed(method: string, path: string, status: number, body: unknown, headers: Headers): string[] {
+    const where = `${method} ${path}`;
+    const promise = this.doc['x-method-not-allowed'] as Json | undefined;
+    if (!promise?.response) return [`${where} is not in the contract (no x-method-not-allowed)`];
+    if (status !== promise.status) return [`${where}: status ${status}, the contract promises ${String(promise.status)} for an unlisted method`];
+    this.seen.add(`* ${status}`);
+    const errors: string[] = [];
+    const allow = (headers.get('allow') ?? '').split(',').map((m) => m.trim()).filter(Boolean).sort();
+    const listed = [...new Set(this.methodsOf(path))].sort();
+    if (JSON.stringify(allow) !== JSON.stringify(listed)) errors.push(`${where} 405: Allow is ${JSON.stringify(allow)}, the contract lists ${JSON.stringify(listed)}`);
+    const v = this.validator(`${(promise.response.$ref as string).slice(1)}/content/application~1json/schema`);
+    if (!v(body)) errors.push(...(v.errors ?? []).map((e) => `${where} 405: ${e.instancePath || '(root)'} ${e.message} ${JSON.stringify(e.params)}`));
+    return errors;
+  }
+
+  /** A path the document does not have: the answer it promises for one (`x-unknown-path`). */
+  private checkUnknownPath(method: string, path: string, status: number, body: unknown): string[] {
+    const where = `${method} ${path}`;
+    const promise = this.doc['x-unknown-path'] as Json | undefined;
+    if (!promise?.response) return [`${where} is not in the contract`];
+    if (status !== promise.status) return [`${where}: status ${status}, the contract promises ${String(promise.status)} for a path it does not have`];
+    this.seen.add(`? ${status}`);
+    const v = this.validator(`${(promise.response.$ref as string).slice(1)}/content/application~1json/schema`);
+    return v(body) ? [] : (v.errors ?? []).map((e) => `${where} ${status}: ${e.instancePath || '(root)'} ${e.message} ${JSON.stringify(e.params)}`);
+  }
+
   /** Errors (empty when valid) of an answer against the documented response. */
   checkResponse(method: string, path: string, status: number, body: unknown, headers: Headers): string[] {
     const op = this.operation(method, path);
-    if (!op) return [`${method} ${path} is not in the contract`];
+    if (!op && this.methodsOf(path).length > 0) return this.checkMethodNotAllowed(method, path, status, body, headers);
+    if (!op) return this.checkUnknownPath(method, path, status, body);
     const key = String(status) in op.spec.responses ? String(status) : `${String(status)[0]}XX`;
     const response = op.spec.responses[key];
     if (!response) return [`${op.id}: status ${status} is not documented`];
@@ -106,19 +142,75 @@ export class GoodwixContract {
     return v(body) ? [] : (v.errors ?? []).map((e) => `${op.id} request: ${e.instancePath || '(root)'} ${e.message} ${JSON.stringify(e.params)}`);
   }
 
+  /**
+   * Why the document refuses a whole request — path parameters, query parameters, header
+   * parameters and body — or [] when it accepts it. Parameter values are read as the document
+   * types them (an integer parameter that is not digits is refused); a repeated query parameter
+   * is checked occurrence by occurrence.
+   */
+  checkRequestParts(method: string, url: URL, headers: Headers, rawBody: string | undefined): string[] {
+    const op = this.operation(method, url.pathname);
+    if (!op) return [`${method} ${url.pathname} is not in the contract`];
+    const errors: string[] = [];
+    const prefix = (this.doc.servers?.[0]?.url as string | undefined) ?? '';
+    const names: string[] = [];
+    const templateRe = new RegExp(`^${(prefix + op.template).replace(/\{(\w+)\}/g, (_m, name: string) => {
+      names.push(name);
+      return '([^/]+)';
+    })}$`);
+    const pathValues = templateRe.exec(url.pathname)!.slice(1);
+    const params = ((op.spec.parameters ?? []) as Json[]).map((p, i) => ({ spec: this.deref(p), pointer: typeof p.$ref === 'string' ? `${(p.$ref as string).slice(1)}/schema` : `/paths/${escape(op.template)}/${op.method.toLowerCase()}/parameters/${i}/schema` }));
+    for (const { spec, pointer } of params) {
+      let values: string[];
+      if (spec.in === 'path') values = [decodeURIComponent(pathValues[names.indexOf(spec.name)] ?? '')];
+      else if (spec.in === 'query') values = url.searchParams.getAll(spec.name);
+      else if (spec.in === 'header') values = headers.has(spec.name) ? [headers.get(spec.name)!] : [];
+      else continue;
+      if (values.length === 0) {
+        if (spec.required) errors.push(`${op.id} request: ${spec.in} parameter ${spec.name} is required`);
+        continue;
+      }
+      const v = this.validator(pointer);
+      const type = this.deref(spec.schema ?? {}).type;
+      // Parameters are `style: form, explode: false` (or simple): one occurrence, lists comma-separated.
+      if (values.length > 1 && type !== 'array') errors.push(`${op.id} request: ${spec.in} parameter ${spec.name} given ${values.length} times`);
+      for (const text of values) {
+        const value = type === 'integer' ? (/^-?\d+$/.test(text) ? Number(text) : text) : type === 'number' ? (/^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text) : text;
+        if (!v(value)) errors.push(...(v.errors ?? []).map((e) => `${op.id} request: ${spec.in} parameter ${spec.name}=${JSON.stringify(text.slice(0, 60))} ${e.message} ${JSON.stringify(e.params)}`));
+      }
+    }
+    const body = op.spec.requestBody as Json | undefined;
+    if (!body) {
+      if (rawBody !== undefined && rawBody !== '') errors.push(`${op.id}: takes no body`);
+    } else if (rawBody === undefined || rawBody.trim() === '') {
+      if (body.required) errors.push(`${op.id} request: a body is required`);
+    } else {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(rawBody);
+      } catch {
+        errors.push(`${op.id} request: the body is not JSON`);
+        return errors;
+      }
+      errors.push(...this.checkRequest(method, url.pathname, parsed));
+    }
+    return errors;
+  }
+
   private responsePointer(op: Operation, key: string, response: Json): string {
     if (typeof response.$ref === 'string') return `${response.$ref.slice(1)}/content/application~1json/schema`;
     return `/paths/${escape(op.template)}/${op.method.toLowerCase()}/responses/${key}/content/application~1json/schema`;
   }
 
-  /** A fetch that checks requests to and answers from the API and remembers any violation. */
+  /** A fetch that checks requests to (parameters, headers, body) and answers from the API and remembers any violation. */
   fetch(inner: typeof fetch = fetch): typeof fetch {
     return async (input, init) => {
       const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
       const method = (init?.method ?? 'GET').toUpperCase();
       const where = `${method} ${url.pathname}${url.search}`;
-      if (typeof init?.body === 'string') {
-        const errors = this.checkRequest(method, url.pathname, JSON.parse(init.body));
+      if (url.pathname.startsWith('/api/') && this.operation(method, url.pathname)) {
+        const body = init?.body === undefined || init.body === null ? undefined : typeof init.body === 'string' ? init.body : '(not text)';
+        const errors = this.checkRequestParts(method, url, new Headers(init?.headers), body);
         if (errors.length) this.requestViolations.push({ where, errors });
       }
       const res = await inner(input, init);
