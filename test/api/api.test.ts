@@ -4,13 +4,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { apiPortsFromConfig, createApiHandler } from '#functions/api/app';
 import { loadApiConfig } from '#functions/api/config';
-import { demoSecrets } from '#local/runtime/demo-plan';
 import type { PlanConnectors } from '#runs/check-plan';
-import { LocalSecretsProvider } from '#secrets/secrets';
 import { BindingRepository, newBinding } from '#sync/bindings';
 import { controlApiContract } from '#test/control-api-contract';
 import { useDynamoDb } from '#test/dynamodb';
-import { planInput } from '#test/plans';
+import { DemoSecretsOfAnyPlan, planInput } from '#test/plans';
 import { useSqs } from '#test/sqs';
 
 const dynamo = useDynamoDb();
@@ -54,7 +52,7 @@ function apiEvent(method: string, path: string, call: Call = {}): APIGatewayProx
   } as unknown as APIGatewayProxyEvent;
 }
 
-async function setup(options: { connectors?: PlanConnectors; dynamodbEndpoint?: string } = {}) {
+async function setup(options: { connectors?: PlanConnectors; dynamodbEndpoint?: string; env?: Record<string, string> } = {}) {
   const store = await dynamo.newStore();
   const { queueUrl } = await sqs.newRunQueue();
   const config = loadApiConfig({
@@ -63,8 +61,10 @@ async function setup(options: { connectors?: PlanConnectors; dynamodbEndpoint?: 
     DYNAMODB_ENDPOINT: options.dynamodbEndpoint ?? dynamo.endpoint,
     SQS_ENDPOINT: sqs.endpoint,
     AWS_REGION: 'us-east-1',
+    SECRETS_PREFIX: 'local/',
+    ...options.env,
   });
-  const ports = apiPortsFromConfig(config, { secrets: new LocalSecretsProvider(demoSecrets()), connectors: options.connectors ?? fakeConnectors(), logger: silent });
+  const ports = apiPortsFromConfig(config, { secrets: new DemoSecretsOfAnyPlan(), connectors: options.connectors ?? fakeConnectors(), logger: silent });
   const handler = createApiHandler(ports, { logger: silent });
   const call = async (method: string, path: string, c: Call = {}) => {
     const event = apiEvent(method, path, c);
@@ -254,14 +254,17 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
 
 describe('function configuration', () => {
   test('names every missing or malformed variable at load', () => {
-    assert.throws(() => loadApiConfig({ RUN_QUEUE_URL: 'not a url', LOCK_TTL_SECONDS: '5' }), {
-      message: 'Invalid configuration of the api function: TABLE_NAME: Invalid input: expected string, received undefined; LOCK_TTL_SECONDS: Too small: expected number to be >=60; RUN_QUEUE_URL: expected an http(s) URL',
+    assert.throws(() => loadApiConfig({ RUN_QUEUE_URL: 'not a url', LOCK_TTL_SECONDS: '5', SECRETS_PREFIX: 'no-slash', ALLOWED_HOSTS: 'erp.example.com,https://x' }), {
+      message:
+        'Invalid configuration of the api function: TABLE_NAME: Invalid input: expected string, received undefined; LOCK_TTL_SECONDS: Too small: expected number to be >=60; RUN_QUEUE_URL: expected an http(s) URL; ' +
+        'SECRETS_PREFIX: expected a secret name prefix ending in /, e.g. goodwix-1c-exchange/prod/; ALLOWED_HOSTS: expected comma-separated host names, e.g. erp.example.com,*.goodwix.com',
     });
   });
 
   test('fills the defaults', () => {
-    const config = loadApiConfig({ TABLE_NAME: 't', RUN_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/1/q.fifo' });
-    assert.deepEqual([config.LOCK_TTL_SECONDS, config.RUN_RETENTION_DAYS, config.SECRETS_CACHE_SECONDS], [900, 90, 300]);
+    const config = loadApiConfig({ TABLE_NAME: 't', RUN_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/1/q.fifo', SECRETS_PREFIX: 'goodwix-1c-exchange/prod/' });
+    assert.deepEqual([config.LOCK_TTL_SECONDS, config.RUN_RETENTION_DAYS, config.SECRETS_CACHE_SECONDS, config.ALLOW_PLAIN_HTTP, config.ALLOWED_HOSTS], [900, 90, 300, false, undefined]);
+    assert.deepEqual(loadApiConfig({ TABLE_NAME: 't', RUN_QUEUE_URL: 'https://q.example/q.fifo', SECRETS_PREFIX: 'p/', ALLOWED_HOSTS: ' ERP.example.com, *.goodwix.com ' }).ALLOWED_HOSTS, ['erp.example.com', '*.goodwix.com']);
   });
 });
 
