@@ -5,6 +5,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { apiPortsFromConfig, createApiHandler } from '#functions/api/app';
 import { loadApiConfig } from '#functions/api/config';
 import type { PlanConnectors } from '#runs/check-plan';
+import { parsePlan } from '#plans/plan';
 import { BindingRepository, newBinding } from '#sync/bindings';
 import { controlApiContract } from '#test/control-api-contract';
 import { useDynamoDb } from '#test/dynamodb';
@@ -249,6 +250,76 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
     const { call } = await setup({ dynamodbEndpoint: 'http://127.0.0.1:1' });
     const response = await call('GET', '/plans/any');
     assert.deepEqual([response.status, response.body?.error.code, response.headers['retry-after']], [503, 'SERVICE_UNAVAILABLE', '5']);
+  });
+});
+
+describe("one plan cannot use another's secrets or send them elsewhere", () => {
+  test("refuses a plan naming another plan's secrets, or any outside its own, naming the field", async () => {
+    const { call } = await setup();
+    const alfa = planInput({ id: 'alfa' });
+    const beta = planInput({ id: 'beta' });
+
+    const response = await call('PUT', '/plans/alfa', {
+      body: { ...alfa, goodwix: { ...alfa.goodwix, passwordSecret: beta.goodwix.passwordSecret }, onec: { ...alfa.onec, credentialsSecret: 'goodwix-1c-exchange/prod/beta/onec' } },
+    });
+
+    assert.equal(response.status, 400);
+    assert.equal(response.body?.error.code, 'PLAN_INVALID');
+    assert.deepEqual(response.body?.error.details.issues, [
+      'plan.goodwix.passwordSecret: must name one of this plan\'s secrets, below local/alfa/ (not local/beta/goodwix-password)',
+      'plan.onec.credentialsSecret: must name one of this plan\'s secrets, below local/alfa/ (not goodwix-1c-exchange/prod/beta/onec)',
+    ]);
+    assert.equal((await call('GET', '/plans/alfa')).status, 404, 'nothing saved');
+    assert.equal((await call('PUT', '/plans/alfa', { body: alfa })).status, 201, 'its own secrets are fine');
+  });
+
+  test('refuses plain http to a host that is not a loopback address', async () => {
+    const { call } = await setup();
+    const input = planInput();
+
+    const remote = await call('PUT', `/plans/${input.id}`, {
+      body: { ...input, onec: { ...input.onec, baseUrl: 'http://erp.example.com/trade/odata/standard.odata/' }, goodwix: { ...input.goodwix, baseUrl: 'http://pub.goodwix.com' } },
+    });
+    const local = await call('PUT', `/plans/${input.id}`, { body: { ...input, goodwix: { ...input.goodwix, baseUrl: 'http://localhost:8702' } } });
+
+    assert.equal(remote.status, 400);
+    assert.deepEqual(remote.body?.error.details.issues, [
+      'plan.goodwix.baseUrl: expected an https URL (plain http only to a loopback address), not http://pub.goodwix.com',
+      'plan.onec.baseUrl: expected an https URL (plain http only to a loopback address), not http://erp.example.com',
+    ]);
+    assert.equal(local.status, 201);
+  });
+
+  test('refuses a host outside the deployment\'s allowed hosts', async () => {
+    const { call } = await setup({ env: { ALLOWED_HOSTS: '127.0.0.1,*.goodwix.com' } });
+    const input = planInput();
+
+    const elsewhere = await call('PUT', `/plans/${input.id}`, {
+      body: { ...input, goodwix: { ...input.goodwix, baseUrl: 'https://goodwix.com.evil.example' }, onec: { ...input.onec, baseUrl: 'https://erp.example.com/trade/odata/standard.odata/' } },
+    });
+    const allowed = await call('PUT', `/plans/${input.id}`, { body: { ...input, goodwix: { ...input.goodwix, baseUrl: 'https://pub.goodwix.com' } } });
+
+    assert.deepEqual(elsewhere.body?.error.details.issues, [
+      "plan.goodwix.baseUrl: host goodwix.com.evil.example is not among the deployment's allowed hosts (127.0.0.1, *.goodwix.com)",
+      "plan.onec.baseUrl: host erp.example.com is not among the deployment's allowed hosts (127.0.0.1, *.goodwix.com)",
+    ]);
+    assert.equal(allowed.status, 201);
+  });
+
+  test('a stored plan breaking the rules (saved before them) is checked without reading or sending any secret', async () => {
+    const reads: string[] = [];
+    const secrets = new DemoSecretsOfAnyPlan();
+    const { call, ports } = await setup();
+    Object.assign(ports, { secrets: { getSecret: (ref: string) => (reads.push(ref), secrets.getSecret(ref)) } });
+    const input = planInput();
+    await ports.plans.put(parsePlan({ ...input, onec: { ...input.onec, credentialsSecret: 'local/beta/onec-credentials' } }));
+
+    const check = await call('POST', `/plans/${input.id}/check`);
+
+    assert.equal(check.status, 200);
+    assert.equal(check.body?.ok, false);
+    assert.deepEqual(check.body?.problems.map((p: { code: string; subject: string }) => [p.code, p.subject]), [['PLAN_ACCESS_DENIED', 'plan.onec.credentialsSecret']]);
+    assert.deepEqual(reads, []);
   });
 });
 
