@@ -174,7 +174,7 @@ export class OneCClient {
   private password: string;
   private readonly refreshCredentials: OneCClientOptions['refreshCredentials'];
   /** One refresh at a time: requests refused together wait for the same read. */
-  private refreshing: Promise<boolean> | null = null;
+  private refreshing: Promise<void> | null = null;
   private readonly requestTimeoutMs: number;
   private readonly coldStartTimeoutMs: number;
   private readonly idleAfterMs: number;
@@ -429,13 +429,9 @@ export class OneCClient {
     this.refreshing ??= (async () => {
       try {
         const fresh = await this.refreshCredentials!();
-        if (!fresh) return false;
-        const before = this.authorization;
-        this.setCredentials(fresh);
-        return this.authorization !== before;
+        if (fresh) this.setCredentials(fresh);
       } catch {
         // The secret could not be read again: the 401 stands.
-        return false;
       } finally {
         this.refreshing = null;
       }
