@@ -80,6 +80,11 @@ export interface LocalRuntimeOptions {
   readonly workerConcurrency?: number;
   /** Visibility timeout of the local run queue, seconds (default 10: a failed run message comes back soon) */
   readonly visibilityTimeoutSeconds?: number;
+  /**
+   * The plans' secrets prefix (`SECRETS_PREFIX`, default `local/`): a plan's secrets lie below
+   * `<prefix><planId>/`. Tests that mimic AWS pass the stage's, `goodwix-1c-exchange/<stage>/`.
+   */
+  readonly secretsPrefix?: string;
   /** Secrets by reference (default: the demo plan's, when `demo` is given) */
   readonly secrets?: LocalSecretsProvider | Readonly<Record<string, string | object>>;
   /** Plans stored at start (validated) */
@@ -332,7 +337,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       SQS_ENDPOINT: sqsEndpoint,
       AWS_REGION: LOCAL_REGION,
       LOCK_TTL_SECONDS: String(options.lockTtlSeconds ?? 900),
-      SECRETS_PREFIX: LOCAL_SECRETS_PREFIX,
+      SECRETS_PREFIX: options.secretsPrefix ?? LOCAL_SECRETS_PREFIX,
       // A real 1C base on the office network is often plain http; AWS never sets this.
       ALLOW_PLAIN_HTTP: 'true',
     };
