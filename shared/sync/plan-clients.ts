@@ -168,7 +168,9 @@ export class PlanClientCache {
         open.credentials = credentials;
         open.readAt = this.now();
       } catch {
-        // Kept as they are; a refused request still fails, and the next get() reads again.
+        // Kept as they are, and read again after another cache age (not on every message while
+        // Secrets Manager is in trouble); a refusal meanwhile reads past the cache at once.
+        if (!options.fresh) open.readAt = this.now();
       } finally {
         open.rereading[kind] = null;
       }

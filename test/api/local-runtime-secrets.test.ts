@@ -79,4 +79,19 @@ describe('secrets rotated while the exchange runs', () => {
     assert.equal(second.status, 'completed', JSON.stringify(second.errors));
     for (const id of orders) assert.equal((await api('GET', `/plans/${DEMO_PLAN_ID}/orders/${id}`)).body!.parked, null);
   });
+
+  test("the 1C password alone changed in the middle of a run: 1C's 401 brings the new one and no order parks", async () => {
+    const order = placeOrder(screws!.goodwixId, 4);
+    rotateBeforeNextWorker = () => {
+      onecSandbox.setPassword(onecSandbox.login, 'rotated-again-1c-password');
+      runtime.secrets.set(demoSecretRefs.oneCCredentials, { login: onecSandbox.login, password: 'rotated-again-1c-password' });
+    };
+
+    const run = await exchange();
+
+    assert.equal(rotateBeforeNextWorker, null);
+    assert.deepEqual(run.orders.items.map((o: { orderId: string; outcome: string }) => [o.orderId, o.outcome]), [[String(order), 'exported']]);
+    assert.equal(run.counters.failed, 0);
+    assert.equal(run.status, 'completed', JSON.stringify(run.errors));
+  });
 });
