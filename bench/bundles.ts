@@ -34,6 +34,7 @@ export const BENCH_ENVIRONMENT: Readonly<Record<string, string>> = {
   LOCK_TTL_SECONDS: '900',
   RUN_RETENTION_DAYS: '90',
   SECRETS_CACHE_SECONDS: '300',
+  SECRETS_PREFIX: 'goodwix-1c-exchange/bench/',
   MAX_RECEIVE_COUNT: '6',
   POWERTOOLS_SERVICE_NAME: 'goodwix-1c-exchange',
   POWERTOOLS_METRICS_NAMESPACE: 'Goodwix1CExchange',

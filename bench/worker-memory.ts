@@ -24,7 +24,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { demoBuyers, demoProducts } from '#local/demo/supplier';
-import { DEMO_PLAN_ID, demoSecrets } from '#local/runtime/demo-plan';
+import { DEMO_PLAN_ID, LOCAL_SECRETS_PREFIX, demoSecrets } from '#local/runtime/demo-plan';
 import { LOCAL_REGION } from '#local/runtime/services';
 import { createStoreContext } from '#store/client';
 import { keys } from '#store/table';
@@ -79,6 +79,7 @@ class WorkerProcess {
       SQS_ENDPOINT: runtime.sqsEndpoint,
       AWS_REGION: LOCAL_REGION,
       LOCK_TTL_SECONDS: '900',
+      SECRETS_PREFIX: LOCAL_SECRETS_PREFIX,
     };
     const child = fork(fileURLToPath(new URL('./lib/worker-process.ts', import.meta.url)), [], {
       execArgv: ['--expose-gc', '--import', 'tsx'],

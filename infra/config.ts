@@ -44,6 +44,12 @@ export interface ExchangeConfig {
    * and region for access and execution logs). Default true; false where it is already set.
    */
   readonly apiGatewayCloudWatchRole: boolean;
+  /**
+   * Hosts the plans may connect to (`-c allowedHosts=erp.example.com,*.goodwix.com`): any other
+   * is refused when a plan is saved and before connecting. Default: none listed (any host,
+   * https only).
+   */
+  readonly allowedHosts?: readonly string[];
 }
 
 export const DEFAULTS = {
@@ -75,6 +81,7 @@ export const CONTEXT_KEYS = [
   'apiRateLimit',
   'apiBurstLimit',
   'apiGatewayCloudWatchRole',
+  'allowedHosts',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -83,6 +90,15 @@ const int = (min: number, max: number) =>
 
 const bool = () =>
   z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'expected true or false' }));
+
+const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+
+/** `a.example,*.b.example` on the command line, or a list in cdk.json. */
+const hostList = () =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(',').map((h) => h.trim()).filter((h) => h !== '') : v),
+    z.array(z.string().trim().toLowerCase().regex(HOST, 'expected host names, e.g. erp.example.com,*.goodwix.com')),
+  );
 
 const optionalString = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' || v === null ? undefined : v), z.optional(schema));
 
@@ -104,6 +120,7 @@ const configSchema = z
     apiRateLimit: int(1, 10_000).default(DEFAULTS.apiRateLimit),
     apiBurstLimit: int(1, 5_000).default(DEFAULTS.apiBurstLimit),
     apiGatewayCloudWatchRole: bool().default(DEFAULTS.apiGatewayCloudWatchRole),
+    allowedHosts: optionalString(hostList()),
   })
   .refine((c) => !(c.alarmEmail && c.alarmTopicArn), { message: 'give alarmEmail or alarmTopicArn, not both (subscribe the e-mail to your topic)', path: ['alarmTopicArn'] });
 
@@ -125,9 +142,10 @@ export function parseConfig(context: Readonly<Partial<Record<ContextKey, unknown
   input['region'] ??= env['CDK_DEFAULT_REGION'];
   const result = configSchema.safeParse(input);
   if (!result.success) throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || 'context'}: ${i.message}`));
-  const { account, region, alarmEmail, alarmTopicArn, ...rest } = result.data;
+  const { account, region, alarmEmail, alarmTopicArn, allowedHosts, ...rest } = result.data;
   return {
     ...rest,
+    ...(allowedHosts?.length ? { allowedHosts } : {}),
     ...(account ? { account } : {}),
     ...(region ? { region } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),

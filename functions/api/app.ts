@@ -14,6 +14,7 @@ import { MetricUnit } from '#platform/observability';
 import * as z from '#platform/zod';
 import type { ControlPorts } from '#runs/ports';
 import { clientConnectors } from '#runs/connectors';
+import { planAccessOf } from '#runs/config';
 import { commonPorts, createRunQueue, sqsTarget, type PortOverrides } from '#runs/wiring';
 import { AwsSecretsProvider } from '#secrets/aws';
 import type { ApiConfig } from './config.ts';
@@ -42,6 +43,7 @@ export function apiPortsFromConfig(config: ApiConfig, overrides: PortOverrides =
     ...run,
     queue: createRunQueue({ runQueueUrl: config.RUN_QUEUE_URL, ...sqsTarget(config), instrument: overrides.instrument }),
     secrets: overrides.secrets ?? new AwsSecretsProvider({ maxAgeSeconds: config.SECRETS_CACHE_SECONDS }),
+    access: planAccessOf(config),
     connectors: overrides.connectors ?? clientConnectors,
     orderRecords: repositories.orderRecords,
     cursors: repositories.cursors,

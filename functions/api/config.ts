@@ -3,12 +3,13 @@
  * docs/api.md lists them; the CDK stack sets them.
  */
 import * as z from '#platform/zod';
-import { commonEnv, envUrl, parseConfig, secretsCacheEnv } from '#runs/config';
+import { accessEnv, commonEnv, envUrl, parseConfig, secretsCacheEnv } from '#runs/config';
 
 export const apiConfigSchema = z.object({
   ...commonEnv,
   RUN_QUEUE_URL: envUrl(),
   SECRETS_CACHE_SECONDS: secretsCacheEnv(),
+  ...accessEnv,
 });
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;

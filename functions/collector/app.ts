@@ -12,6 +12,7 @@ import { MetricUnit } from '#platform/observability';
 import { processRunMessage, type CollectorPorts } from '#runs/collector';
 import { parseCollectMessage } from '#runs/queue';
 import { clientConnectors } from '#runs/connectors';
+import { planAccessOf } from '#runs/config';
 import { commonPorts, createSqsClient, sqsTarget, type PortOverrides } from '#runs/wiring';
 import { AwsSecretsProvider } from '#secrets/aws';
 import type { CollectBody } from '#runs/collector';
@@ -37,7 +38,12 @@ export function collectorPortsFromConfig(config: CollectorConfig, overrides: Por
       run,
       progress: new RunProgressRepository(repositories.store, { retentionDays: config.RUN_RETENTION_DAYS }),
       cursors: repositories.cursors,
-      clients: new PlanClientCache(secrets, overrides.tuning, clientMetrics),
+      clients: new PlanClientCache(secrets, {
+      access: planAccessOf(config),
+      secretsMaxAgeSeconds: config.SECRETS_CACHE_SECONDS,
+      observer: clientMetrics,
+      ...(overrides.tuning ? { tuning: overrides.tuning } : {}),
+    }),
       bindings: new BindingRepository(repositories.store),
       orderQueue: new SqsOrderQueue(sqs, config.ORDER_QUEUE_URL),
       metrics: syncMetrics,
@@ -45,6 +51,7 @@ export function collectorPortsFromConfig(config: CollectorConfig, overrides: Por
   return {
     ...run,
     secrets,
+    access: planAccessOf(config),
     connectors: overrides.connectors ?? clientConnectors,
     collect,
   };

@@ -1,12 +1,13 @@
 /** Configuration of the collector function (environment variables, parsed at module load). */
 import * as z from '#platform/zod';
-import { commonEnv, envUrl, parseConfig, secretsCacheEnv } from '#runs/config';
+import { accessEnv, commonEnv, envUrl, parseConfig, secretsCacheEnv } from '#runs/config';
 
 export const collectorConfigSchema = z.object({
   ...commonEnv,
   /** The order queue the collection sends one message per order to */
   ORDER_QUEUE_URL: envUrl(),
   SECRETS_CACHE_SECONDS: secretsCacheEnv(),
+  ...accessEnv,
 });
 
 export type CollectorConfig = z.output<typeof collectorConfigSchema>;

@@ -10,6 +10,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { fifoBatchHandler } from '#functions/lib/fifo-batch';
+import { planAccessOf } from '#runs/config';
 import { commonPorts, createSqsClient, sqsTarget, type PortOverrides } from '#runs/wiring';
 import { AwsSecretsProvider } from '#secrets/aws';
 import { BindingRepository } from '#sync/bindings';
@@ -36,7 +37,12 @@ export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides 
     run,
     progress: new RunProgressRepository(repositories.store, { retentionDays: config.RUN_RETENTION_DAYS }),
     cursors: repositories.cursors,
-    clients: new PlanClientCache(secrets, overrides.tuning, clientMetrics),
+    clients: new PlanClientCache(secrets, {
+      access: planAccessOf(config),
+      secretsMaxAgeSeconds: config.SECRETS_CACHE_SECONDS,
+      observer: clientMetrics,
+      ...(overrides.tuning ? { tuning: overrides.tuning } : {}),
+    }),
     bindings: new BindingRepository(repositories.store),
     locks: repositories.locks,
   };

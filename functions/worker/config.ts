@@ -1,6 +1,6 @@
 /** Configuration of the worker function (environment variables, parsed at module load). */
 import * as z from '#platform/zod';
-import { commonEnv, envInt, envUrl, parseConfig, secretsCacheEnv } from '#runs/config';
+import { accessEnv, commonEnv, envInt, envUrl, parseConfig, secretsCacheEnv } from '#runs/config';
 import { orderQueueDefinition } from '#sync/order-queue';
 
 export const workerConfigSchema = z.object({
@@ -8,6 +8,7 @@ export const workerConfigSchema = z.object({
   /** The order queue, for the back-off of failed messages (ChangeMessageVisibility) */
   ORDER_QUEUE_URL: envUrl(),
   SECRETS_CACHE_SECONDS: secretsCacheEnv(),
+  ...accessEnv,
   /** The queue's maxReceiveCount; on the last delivery an order is parked instead of thrown back */
   MAX_RECEIVE_COUNT: envInt(orderQueueDefinition.maxReceiveCount, 1, 1000),
   /** First back-off of a failed message, doubled on each delivery (capped at 10 min) */

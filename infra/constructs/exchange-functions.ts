@@ -48,6 +48,8 @@ export interface ExchangeFunctionsProps {
   readonly runRetentionDays: number;
   /** Secrets cache per execution environment, seconds (`SECRETS_CACHE_SECONDS`). */
   readonly secretsCacheSeconds: number;
+  /** Hosts plans may connect to (`ALLOWED_HOSTS`); absent: any. */
+  readonly allowedHosts?: readonly string[];
 }
 
 /** Lambda's visibility rule for SQS event sources: visibility timeout ≥ 6 × function timeout. */
@@ -94,7 +96,8 @@ export class ExchangeFunctions extends Construct {
       LOCK_TTL_SECONDS: String(props.lockTtlSeconds),
       RUN_RETENTION_DAYS: String(props.runRetentionDays),
     };
-    const secretsCache = { SECRETS_CACHE_SECONDS: String(props.secretsCacheSeconds) };
+    // The functions that read secrets and connect: the cache, and what plans may reach (#plans/access).
+    const secretsCache = { SECRETS_CACHE_SECONDS: String(props.secretsCacheSeconds), SECRETS_PREFIX: props.secretsPrefix, ...(props.allowedHosts?.length ? { ALLOWED_HOSTS: props.allowedHosts.join(',') } : {}) };
     const fn = (name: FunctionName, description: string, timeoutSeconds: number, environment: Record<string, string>, memorySize?: number) =>
       new ExchangeFunction(this, capitalise(name), {
         name,

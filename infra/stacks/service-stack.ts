@@ -42,6 +42,7 @@ export class ServiceStack extends Stack {
       lockTtlSeconds: config.lockTtlSeconds,
       runRetentionDays: config.runRetentionDays,
       secretsCacheSeconds: config.secretsCacheSeconds,
+      ...(config.allowedHosts ? { allowedHosts: config.allowedHosts } : {}),
     });
     this.controlApi = new ControlApi(this, 'ControlApi', {
       handler: this.functions.api.function,

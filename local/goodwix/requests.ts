@@ -89,6 +89,9 @@ export const bulkOrdersBody = z.strictObject({
   linesPerOrder: z.number().int().min(1).max(10).optional(),
 });
 
+/** `PUT /_sandbox/supplier/password`: the supplier's new password. */
+export const passwordBody = z.strictObject({ password: z.string().min(1).max(200) });
+
 export const reasonBody = z.strictObject({ reason: z.string().max(500).nullable().optional() }).default({});
 
 export const cancelLineBody = z

@@ -19,6 +19,7 @@ import {
   manualReserveBody,
   orderUpdateBody,
   parseBody,
+  passwordBody,
   placeOrderBody,
   reasonBody,
   reservesBody,
@@ -78,10 +79,16 @@ export interface GoodwixSandboxActions {
   buyerView(orderId: number): BuyerView;
   supplierView(orderId: number): SupplierView;
   reserves(productId: number): WireProductReserves;
+  /**
+   * The supplier changes the password: the old one stops working at once and every token issued
+   * so far is revoked (the next call answers 401), as a portal does after a password change.
+   */
+  changePassword(password: string): void;
 }
 
 export interface GoodwixSandbox {
   readonly baseUrl: string;
+  /** The supplier's login; `password` is the current one (`actions.changePassword`). */
   readonly supplier: { readonly email: string; readonly password: string };
   readonly catalogId: number;
   readonly faults: {
@@ -137,6 +144,8 @@ export async function startGoodwixSandbox(options: GoodwixSandboxOptions = {}): 
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const catalogId = world.catalogId;
+  // The world's supplier is the shared demo constant: the current password lives here.
+  let supplierPassword: string = world.supplier.password;
 
   const delay = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -170,7 +179,7 @@ export async function startGoodwixSandbox(options: GoodwixSandboxOptions = {}): 
   route('POST', `${API_PREFIX}/auth/login`, async (ctx) => {
     const body = parseBody(loginBody, await ctx.body());
     const s = world.supplier;
-    if (body.email.trim().toLowerCase() !== s.email.toLowerCase() || body.password !== s.password) {
+    if (body.email.trim().toLowerCase() !== s.email.toLowerCase() || body.password !== supplierPassword) {
       throw new ApiProblem(401, 'invalid_credentials', 'E-mail or password is wrong');
     }
     const token = randomBytes(24).toString('base64url');
@@ -331,11 +340,20 @@ export async function startGoodwixSandbox(options: GoodwixSandboxOptions = {}): 
     expireTokens();
     return { status: 204 };
   });
+  sandboxRoute('PUT', '/supplier/password', async (ctx) => {
+    changePassword(parseBody(passwordBody, await ctx.body()).password);
+    return { status: 204 };
+  });
   sandboxRoute('GET', '/stats', () => ok({ count: recorded.length, requests: recorded.slice(-1000) }));
   sandboxRoute('DELETE', '/stats', () => {
     recorded.length = 0;
     return { status: 204 };
   });
+
+  function changePassword(password: string): void {
+    supplierPassword = password;
+    tokens.clear();
+  }
 
   function expireTokens(): void {
     const now = clock().getTime();
@@ -459,7 +477,12 @@ export async function startGoodwixSandbox(options: GoodwixSandboxOptions = {}): 
   let closed: Promise<void> | undefined;
   const sandbox: GoodwixSandbox = {
     baseUrl: `http://127.0.0.1:${address.port}`,
-    supplier: { email: world.supplier.email, password: world.supplier.password },
+    supplier: {
+      email: world.supplier.email,
+      get password() {
+        return supplierPassword;
+      },
+    },
     catalogId,
     faults: {
       set: (partial) => faults.set(partial),
@@ -498,6 +521,7 @@ export async function startGoodwixSandbox(options: GoodwixSandboxOptions = {}): 
       buyerView: (id) => world.buyerView(id),
       supplierView: (id) => world.supplierView(id),
       reserves: (productId) => world.productReserves(productId),
+      changePassword,
     },
     close() {
       closed ??= new Promise<void>((resolve) => {

@@ -67,8 +67,14 @@ export interface OneCRequestRecord {
 export interface OneCSandbox {
   /** http://127.0.0.1:<port>/<publication>/odata/standard.odata/ */
   baseUrl: string;
+  /** The first user's login and current password (`setPassword`). */
   login: string;
-  password: string;
+  readonly password: string;
+  /**
+   * An administrator changes a user's password in 1C: the old one is refused (401) from the
+   * next request on. Throws for an unknown login.
+   */
+  setPassword(login: string, password: string): void;
   faults: { set(p: Partial<OneCFaults>): void; reset(): void; readonly current: OneCFaults };
   stats: {
     requests: OneCRequestRecord[];
@@ -123,7 +129,8 @@ function describeRequest(method: string, rel: string): FaultRequest {
 
 export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promise<OneCSandbox> {
   const publication = options.publication ?? demoOneC.publication;
-  const users = options.users ?? [{ login: demoOneC.login, password: demoOneC.password }];
+  // Copied: `setPassword` changes the sandbox's users, never the caller's array.
+  const users = (options.users ?? [{ login: demoOneC.login, password: demoOneC.password }]).map((u) => ({ ...u }));
   if (users.length === 0) throw new RangeError('at least one user is required');
   const base = new OneCBase(ENTITIES);
   const engine = new Engine(base);
@@ -474,7 +481,14 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
   return {
     baseUrl,
     login: user.login,
-    password: user.password,
+    get password() {
+      return user.password;
+    },
+    setPassword(login, password) {
+      const found = users.find((u) => u.login === login);
+      if (!found) throw new RangeError(`no 1C user ${login}`);
+      found.password = password;
+    },
     faults: {
       set: (p) => faults.set(p),
       reset: () => faults.reset(),

@@ -7,17 +7,34 @@ import type { PlanInput } from '#plans/plan';
 
 export const DEMO_PLAN_ID = 'demo';
 
-export const demoSecretRefs = {
-  goodwixPassword: 'local/demo/goodwix-password',
-  oneCCredentials: 'local/demo/onec-credentials',
-} as const;
+/**
+ * The local runtime's secrets prefix (`SECRETS_PREFIX`): a plan's secrets are named below
+ * `local/<planId>/`, as in AWS below `goodwix-1c-exchange/<stage>/<planId>/`.
+ */
+export const LOCAL_SECRETS_PREFIX = 'local/';
 
-/** What the local secrets provider holds for the demo plan (the sandboxes' demo credentials). */
-export function demoSecrets(): Record<string, string | object> {
+/** A plan's secret names in the local runtime (the demo plan's by default). */
+export function secretRefsOf(planId: string) {
   return {
-    [demoSecretRefs.goodwixPassword]: demoGoodwix.supplier.password,
-    [demoSecretRefs.oneCCredentials]: { login: demoOneC.login, password: demoOneC.password },
-  };
+    goodwixPassword: `${LOCAL_SECRETS_PREFIX}${planId}/goodwix-password`,
+    oneCCredentials: `${LOCAL_SECRETS_PREFIX}${planId}/onec-credentials`,
+  } as const;
+}
+
+export const demoSecretRefs = secretRefsOf(DEMO_PLAN_ID);
+
+/**
+ * What the local secrets provider holds for the demo plan (the sandboxes' demo credentials),
+ * or for other plans of the demo supplier (tests), each under its own names.
+ */
+export function demoSecrets(...planIds: string[]): Record<string, string | object> {
+  const out: Record<string, string | object> = {};
+  for (const planId of planIds.length ? planIds : [DEMO_PLAN_ID]) {
+    const refs = secretRefsOf(planId);
+    out[refs.goodwixPassword] = demoGoodwix.supplier.password;
+    out[refs.oneCCredentials] = { login: demoOneC.login, password: demoOneC.password };
+  }
+  return out;
 }
 
 export interface DemoPlanTargets {
@@ -27,19 +44,22 @@ export interface DemoPlanTargets {
   readonly goodwixBaseUrl: string;
 }
 
-export function demoPlan(targets: DemoPlanTargets, overrides: Partial<Pick<PlanInput, 'schedule' | 'name'>> = {}): PlanInput {
+/** The demo plan (`overrides.id`: the same plan under another id, naming its own secrets). */
+export function demoPlan(targets: DemoPlanTargets, overrides: Partial<Pick<PlanInput, 'schedule' | 'name' | 'id'>> = {}): PlanInput {
+  const id = overrides.id ?? DEMO_PLAN_ID;
+  const refs = secretRefsOf(id);
   return {
-    id: DEMO_PLAN_ID,
+    id,
     name: overrides.name ?? `${demoGoodwix.supplier.name}: Goodwix ⇄ 1С (demo)`,
     goodwix: {
       baseUrl: targets.goodwixBaseUrl,
       catalogId: demoGoodwix.catalogId,
       email: demoGoodwix.supplier.email,
-      passwordSecret: demoSecretRefs.goodwixPassword,
+      passwordSecret: refs.goodwixPassword,
     },
     onec: {
       baseUrl: targets.onecBaseUrl,
-      credentialsSecret: demoSecretRefs.oneCCredentials,
+      credentialsSecret: refs.oneCCredentials,
       timeoutMs: 15_000,
       coldStartTimeoutMs: 60_000,
       maxConcurrency: 2,

@@ -36,9 +36,9 @@ import type { CollectBody, CollectorPorts } from '#runs/collector';
 import { MemoryEventPublisher, type RunEvent } from '#runs/events';
 import type { ControlPorts } from '#runs/ports';
 import type { TickResult } from '#runs/tick';
-import { LocalSecretsProvider } from '#secrets/secrets';
+import { LocalSecretsProvider, type ReadOptions } from '#secrets/secrets';
 import type { AwsCallRecorder, RecordedFunction } from './aws-calls.ts';
-import { demoPlan, demoSecrets, type DemoPlanTargets } from './demo-plan.ts';
+import { LOCAL_SECRETS_PREFIX, demoPlan, demoSecrets, type DemoPlanTargets } from './demo-plan.ts';
 import {
   LOCAL_REGION,
   createOrderQueue,
@@ -80,6 +80,11 @@ export interface LocalRuntimeOptions {
   readonly workerConcurrency?: number;
   /** Visibility timeout of the local run queue, seconds (default 10: a failed run message comes back soon) */
   readonly visibilityTimeoutSeconds?: number;
+  /**
+   * The plans' secrets prefix (`SECRETS_PREFIX`, default `local/`): a plan's secrets lie below
+   * `<prefix><planId>/`. Tests that mimic AWS pass the stage's, `goodwix-1c-exchange/<stage>/`.
+   */
+  readonly secretsPrefix?: string;
   /** Secrets by reference (default: the demo plan's, when `demo` is given) */
   readonly secrets?: LocalSecretsProvider | Readonly<Record<string, string | object>>;
   /** Plans stored at start (validated) */
@@ -332,6 +337,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       SQS_ENDPOINT: sqsEndpoint,
       AWS_REGION: LOCAL_REGION,
       LOCK_TTL_SECONDS: String(options.lockTtlSeconds ?? 900),
+      SECRETS_PREFIX: options.secretsPrefix ?? LOCAL_SECRETS_PREFIX,
+      // A real 1C base on the office network is often plain http; AWS never sets this.
+      ALLOW_PLAIN_HTTP: 'true',
     };
     const apiConfig = loadApiConfig(env);
     const tickConfig = loadTickConfig(env);
@@ -350,9 +358,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         ? {
             instrument: recorder.instrument(fn),
             secrets: {
-              getSecret: (ref: string) => {
+              getSecret: (ref: string, readOptions?: ReadOptions) => {
                 recorder.record({ function: fn, action: 'secretsmanager:GetSecretValue', operation: 'GetSecretValue', resource: { kind: 'secret', name: ref } });
-                return secrets.getSecret(ref);
+                return secrets.getSecret(ref, readOptions);
               },
             },
           }

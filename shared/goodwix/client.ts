@@ -98,6 +98,12 @@ export interface GoodwixClientOptions {
   logger?: GoodwixLogger;
   /** Called after every HTTP attempt, for latency and error metrics (never with the token). */
   onRequest?: (event: GoodwixRequestEvent) => void;
+  /**
+   * Asked when Goodwix refuses the login with 401: the password read afresh (it may have been
+   * changed since the client was made), or null when it is the one already in use. A new one is
+   * kept and the login repeated once with it.
+   */
+  refreshPassword?: () => Promise<string | null>;
 }
 
 export interface GoodwixRequestEvent {
@@ -148,7 +154,8 @@ export class GoodwixClient {
   readonly catalogId: number;
   private readonly baseUrl: string;
   private readonly email: string;
-  private readonly password: string;
+  private password: string;
+  private readonly refreshPassword: (() => Promise<string | null>) | undefined;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly backoffBaseMs: number;
@@ -168,6 +175,7 @@ export class GoodwixClient {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.email = options.email;
     this.password = options.password;
+    this.refreshPassword = options.refreshPassword;
     this.catalogId = options.catalogId;
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 4);
@@ -359,19 +367,48 @@ export class GoodwixClient {
     };
   }
 
+  /** Uses this password from the next login on (a rotated password); the current token is kept while Goodwix accepts it. */
+  setPassword(password: string): void {
+    this.password = password;
+  }
+
+  private postLogin(password: string) {
+    return this.call({
+      method: 'POST',
+      path: paths.login,
+      body: { email: this.email, password },
+      idempotent: true, // another token is harmless
+      auth: false,
+      answer: loginAnswer,
+    });
+  }
+
+  /** The login; refused with 401, once more with the password read afresh when it changed. */
+  private async loginOnce(): Promise<z.infer<typeof loginAnswer>> {
+    const password = this.password;
+    try {
+      return await this.postLogin(password);
+    } catch (error) {
+      if (!(error instanceof GoodwixAuthError) || error.context['status'] !== 401 || !this.refreshPassword) throw error;
+      let fresh: string | null;
+      try {
+        fresh = await this.refreshPassword();
+      } catch {
+        throw error; // the secret could not be read again: the refusal stands
+      }
+      if (fresh !== null) this.password = fresh;
+      if (this.password === password) throw error;
+      this.logger.debug('Goodwix: login refused, logging in with the password read again', {});
+      return this.postLogin(this.password);
+    }
+  }
+
   private async freshToken(force = false): Promise<Token> {
     const current = this.token;
     if (!force && current && this.now() < current.renewAtMs) return current;
     this.loggingIn ??= (async () => {
       try {
-        const w = await this.call({
-          method: 'POST',
-          path: paths.login,
-          body: { email: this.email, password: this.password },
-          idempotent: true, // another token is harmless
-          auth: false,
-          answer: loginAnswer,
-        });
+        const w = await this.loginOnce();
         const issuedAtMs = this.now();
         const expiresAtMs = Date.parse(w.expiresAt);
         if (Number.isNaN(expiresAtMs)) throw new GoodwixResponseError('Goodwix login answered an unreadable expiresAt', { context: { path: paths.login } });

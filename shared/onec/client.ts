@@ -94,6 +94,13 @@ export interface OneCClientOptions {
   readonly maxResponseBytes?: number;
   readonly clock?: Clock;
   readonly onRequest?: (event: RequestEvent) => void;
+  /**
+   * Asked when 1C refuses a request with 401: the credentials read afresh (a password may have
+   * been changed since the client was made), or null when they are the ones already in use.
+   * New credentials are kept and the request is repeated once with them; a 401 is an answer
+   * (nothing was done), so this is safe for a create too.
+   */
+  readonly refreshCredentials?: () => Promise<{ readonly login: string; readonly password: string } | null>;
 }
 
 export interface Query {
@@ -163,8 +170,11 @@ function assertName(name: string, what: string): string {
 
 export class OneCClient {
   readonly baseUrl: URL;
-  private readonly authorization: string;
-  private readonly password: string;
+  private authorization: string;
+  private password: string;
+  private readonly refreshCredentials: OneCClientOptions['refreshCredentials'];
+  /** One refresh at a time: requests refused together wait for the same read. */
+  private refreshing: Promise<void> | null = null;
   private readonly requestTimeoutMs: number;
   private readonly coldStartTimeoutMs: number;
   private readonly idleAfterMs: number;
@@ -200,7 +210,8 @@ export class OneCClient {
     if (!url.pathname.endsWith('/')) url.pathname += '/';
     this.baseUrl = url;
     this.password = options.password;
-    this.authorization = `Basic ${Buffer.from(`${options.login}:${options.password}`, 'utf8').toString('base64')}`;
+    this.authorization = basicAuthorization(options.login, options.password);
+    this.refreshCredentials = options.refreshCredentials;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.coldStartTimeoutMs = Math.max(options.coldStartTimeoutMs ?? 120_000, this.requestTimeoutMs);
     this.idleAfterMs = options.idleAfterMs ?? 5 * 60_000;
@@ -402,6 +413,33 @@ export class OneCClient {
     }
   }
 
+  /** Uses these credentials from the next request on (a rotated password). */
+  setCredentials(credentials: { readonly login: string; readonly password: string }): void {
+    this.password = credentials.password;
+    this.authorization = basicAuthorization(credentials.login, credentials.password);
+  }
+
+  /**
+   * After a 401 to a request sent with `sentWith`: true when other credentials are now in use
+   * (another request refreshed them meanwhile, or the refresh found new ones).
+   */
+  private async renewCredentials(sentWith: string): Promise<boolean> {
+    if (this.authorization !== sentWith) return true;
+    if (!this.refreshCredentials) return false;
+    this.refreshing ??= (async () => {
+      try {
+        const fresh = await this.refreshCredentials!();
+        if (fresh) this.setCredentials(fresh);
+      } catch {
+        // The secret could not be read again: the 401 stands.
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    await this.refreshing;
+    return this.authorization !== sentWith;
+  }
+
   private redact = (text: string): string => (this.password.length >= 3 ? text.split(this.password).join('***') : text);
 
   private timeoutFor(previousTimedOut: boolean): number {
@@ -428,8 +466,10 @@ export class OneCClient {
       ...(body ? { 'Content-Type': 'application/json;charset=utf-8' } : {}),
     };
     let previousTimedOut = false;
+    let renewed = false;
 
     for (let attempt = 1; ; attempt++) {
+      headers['Authorization'] = this.authorization;
       const timeoutMs = Math.max(call.timeoutMs ?? 0, this.timeoutFor(previousTimedOut));
       const started = this.clock.now();
       let error: OneCError;
@@ -477,6 +517,14 @@ export class OneCClient {
         this.report(call, request, attempt, response.status, started, timeoutMs, answer instanceof OneCError ? answer.code : undefined);
         if (!(answer instanceof OneCError)) return answer;
         error = answer;
+        // Refused: once per request, with credentials read afresh (not counted as an attempt).
+        if (response.status === 401 && !renewed) {
+          renewed = true;
+          if (await this.renewCredentials(headers['Authorization']!)) {
+            attempt -= 1;
+            continue;
+          }
+        }
         if (call.kind === 'create') {
           const unknown = (error instanceof OneCUnavailableError && response.status !== 429 && error.oneCCode === undefined) ||
             (error instanceof OneCInvalidResponseError && (response.status >= 500 || (response.status >= 200 && response.status < 300)));
@@ -576,4 +624,8 @@ export class OneCClient {
     }
     return { value, count };
   }
+}
+
+function basicAuthorization(login: string, password: string): string {
+  return `Basic ${Buffer.from(`${login}:${password}`, 'utf8').toString('base64')}`;
 }

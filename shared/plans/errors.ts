@@ -6,6 +6,7 @@
  * |-------------------------|-----------------|-----------|------|
  * | PlanValidationError     | PLAN_INVALID    | no        | the plan does not match the schema; `issues` lists every problem with its field path |
  * | PlanNotFoundError       | PLAN_NOT_FOUND  | no        | no plan with that id |
+ * | PlanAccessError         | PLAN_ACCESS_DENIED | no     | a stored plan breaks the deployment's access rules at connect (`#plans/access`) |
  */
 import { AppError, type ErrorContext } from '#platform/errors';
 
@@ -29,5 +30,21 @@ export class PlanNotFoundError extends PlanError {
 
   constructor(planId: string) {
     super(`Plan ${planId} not found`, { context: { planId } });
+  }
+}
+
+/**
+ * A plan names a secret outside its own, plain http to a remote host, or a host the deployment
+ * does not allow (`#plans/access`): refused before any secret is read or any connection made.
+ * Plans saved since the rules exist never get here; a plan stored before them does.
+ */
+export class PlanAccessError extends PlanError {
+  readonly code = 'PLAN_ACCESS_DENIED';
+  readonly retryable = false;
+  readonly issues: readonly string[];
+
+  constructor(planId: string, issues: readonly string[]) {
+    super(`Plan ${planId} is refused: ${issues.join('; ')}`, { context: { planId } });
+    this.issues = issues;
   }
 }

@@ -67,8 +67,9 @@ export function isPlanId(value: string): boolean {
 const slug = z.string().check(z.regex(PLAN_ID_PATTERN, PLAN_ID_RULE));
 
 /**
- * A Secrets Manager secret name or ARN (locally: a key of the local secrets file). The secret
- * holds the value; the plan only names it.
+ * A Secrets Manager secret name (locally: a key of the local secrets file). The secret holds the
+ * value; the plan only names it. Which names a plan may use (its own, below
+ * `<prefix><planId>/`) is the deployment's rule, checked at save and at read (`#plans/access`).
  */
 const secretRef = z.string().check(
   z.regex(/^[A-Za-z0-9/_+=.@:-]{1,2048}$/, 'expected a secret name or ARN (letters, digits and /_+=.@:-), not the secret itself'),

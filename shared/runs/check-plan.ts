@@ -1,14 +1,19 @@
 /**
- * The plan check: reads the plan's secrets, logs in to Goodwix and opens the plan's catalog,
+ * The plan check: checks the plan against the deployment's access rules (`#plans/access`:
+ * its own secrets, https, allowed hosts) before anything is read or sent, reads the plan's
+ * secrets, logs in to Goodwix and opens the plan's catalog,
  * and resolves every 1C reference of the plan (each must exist and not be marked for deletion).
  * Answers every problem by name — "Склад 5a1f…: not found in 1C" — rather than the first.
+ * Credentials refused by either system are read once more past the secrets cache, and the login
+ * repeated when they changed: a password rotated a minute ago does not fail the check.
  *
  * It talks to the two systems through the small ports below; `connectors.ts` adapts the real
  * clients (`#onec/client`, `#goodwix/client`) to them.
  */
 import { AppError, isRetryable } from '#platform/errors';
+import { planAccessIssues, secretScope, type PlanAccess } from '#plans/access';
 import { PLAN_ONEC_REFS, type Plan, type PlanOneCRef } from '#plans/plan';
-import { SecretError, getGoodwixPassword, getOneCCredentials, type OneCCredentials, type SecretsProvider } from '#secrets/secrets';
+import { SecretError, getGoodwixPassword, getOneCCredentials, type OneCCredentials, type ReadOptions, type SecretsProvider } from '#secrets/secrets';
 import type { RunProblem } from '#store/runs';
 import { mapLimited } from './ports.ts';
 
@@ -44,6 +49,8 @@ export interface PlanConnectors {
 
 export interface CheckPorts {
   readonly secrets: SecretsProvider;
+  /** The deployment's rules for what plans may reach */
+  readonly access: PlanAccess;
   readonly connectors: PlanConnectors;
   readonly now?: () => Date;
 }
@@ -98,7 +105,10 @@ export async function checkPlan(ports: CheckPorts, plan: Plan, options: CheckOpt
     outcomes.push({ rank, item: { subject, ok: false, message }, problem: { code, subject, message: `${subject}: ${message}` } });
   const pass: Pass = (rank, subject, message = 'ok') => outcomes.push({ rank, item: { subject, ok: true, message } });
 
-  await Promise.all([checkGoodwix(ports, plan, pass, fail), checkOneC(ports, plan, pass, fail, options.fieldMapping ?? true)]);
+  const refused = planAccessIssues(plan, ports.access);
+  // A plan breaking the rules is not connected to at all: no secret is read or sent.
+  if (refused.length) refused.forEach((issue, i) => fail(i / 100, issue.slice(0, issue.indexOf(':')), 'PLAN_ACCESS_DENIED', issue.slice(issue.indexOf(':') + 2)));
+  else await Promise.all([checkGoodwix(ports, plan, pass, fail), checkOneC(ports, plan, pass, fail, options.fieldMapping ?? true)]);
 
   // A stable order for people and tests: Goodwix, then 1C login, then the references in plan order.
   outcomes.sort((a, b) => a.rank - b.rank);
@@ -116,17 +126,26 @@ type Pass = (rank: number, subject: string, message?: string) => void;
 type Fail = (rank: number, subject: string, code: string, message: string) => void;
 
 async function checkGoodwix(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fail): Promise<void> {
+  const scope = secretScope(ports.access, plan.id);
+  const read = (options: ReadOptions = {}) => getGoodwixPassword(ports.secrets, plan.goodwix.passwordSecret, scope, options);
   let password: string;
   try {
-    password = await getGoodwixPassword(ports.secrets, plan.goodwix.passwordSecret);
+    password = await read();
   } catch (error) {
     fail(0, `Goodwix password secret ${plan.goodwix.passwordSecret}`, errorCode(error, 'SECRET_UNAVAILABLE'), secretReason(error));
     return;
   }
-  const goodwix = ports.connectors.goodwix(plan, password);
+  let goodwix = ports.connectors.goodwix(plan, password);
   const login = `Goodwix login as ${plan.goodwix.email}`;
   try {
-    await goodwix.login();
+    try {
+      await goodwix.login();
+    } catch (error) {
+      const fresh = isAuthFailure(error) ? await read({ fresh: true }).catch(() => password) : password;
+      if (fresh === password) throw error;
+      goodwix = ports.connectors.goodwix(plan, fresh);
+      await goodwix.login();
+    }
     pass(1, login);
   } catch (error) {
     fail(1, login, errorCode(error, 'GOODWIX_UNAVAILABLE'), isAuthFailure(error) ? 'refused: wrong e-mail or password' : reason(error));
@@ -142,14 +161,16 @@ async function checkGoodwix(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fai
 }
 
 async function checkOneC(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fail, fieldMapping: boolean): Promise<void> {
+  const scope = secretScope(ports.access, plan.id);
+  const read = (options: ReadOptions = {}) => getOneCCredentials(ports.secrets, plan.onec.credentialsSecret, scope, options);
   let credentials: OneCCredentials;
   try {
-    credentials = await getOneCCredentials(ports.secrets, plan.onec.credentialsSecret);
+    credentials = await read();
   } catch (error) {
     fail(10, `1C credentials secret ${plan.onec.credentialsSecret}`, errorCode(error, 'SECRET_UNAVAILABLE'), secretReason(error));
     return;
   }
-  const oneC = ports.connectors.oneC(plan, credentials);
+  let oneC = ports.connectors.oneC(plan, credentials);
   const refs = PLAN_ONEC_REFS.map((r, i) => ({ ...r, ref: plan.orders[r.field], rank: 20 + i }));
   type Outcome = { kind: 'ok' | 'auth' | 'failed' } | { kind: 'unreachable'; error: unknown };
   /** Resolves one reference; the first one's "1C does not answer" is reported once, for the login. */
@@ -179,7 +200,17 @@ async function checkOneC(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fail, 
   try {
     // The first call alone: it pays 1C's cold start and tells whether 1C answers and lets us in.
     const [first, ...rest] = refs;
-    const firstOutcome: Outcome = first ? await resolve(first, true) : { kind: 'ok' };
+    let firstOutcome: Outcome = first ? await resolve(first, true) : { kind: 'ok' };
+    if (firstOutcome.kind === 'auth' && first) {
+      // Refused: the secret may have rotated since it was cached.
+      const fresh = await read({ fresh: true }).catch(() => credentials);
+      if (fresh.login !== credentials.login || fresh.password !== credentials.password) {
+        oneC.close?.();
+        credentials = fresh;
+        oneC = ports.connectors.oneC(plan, credentials);
+        firstOutcome = await resolve(first, true);
+      }
+    }
     if (firstOutcome.kind === 'auth') {
       fail(11, loginSubject, 'ONEC_AUTH', 'refused: wrong login or password, or no rights to the OData publication');
       return;

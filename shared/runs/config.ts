@@ -2,6 +2,7 @@
  * Building blocks of the functions' configuration schemas (one per function, parsed at module
  * load from `process.env`): environment values are strings; numbers are whole and bounded.
  */
+import type { PlanAccess } from '#plans/access';
 import * as z from '#platform/zod';
 import { describeZodError } from '#platform/zod';
 
@@ -48,3 +49,27 @@ export const commonEnv = {
 
 /** How long a secret read from Secrets Manager is cached, seconds (never per request) */
 export const secretsCacheEnv = () => envInt(300, 300, 86_400);
+
+const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+
+/**
+ * What the plans of a deployment may reach (`#plans/access`), for the functions that read
+ * secrets and connect: api, collector, worker.
+ */
+export const accessEnv = {
+  /** The plans' secrets name prefix, ending in `/`: a plan's secrets lie below `<prefix><planId>/` */
+  SECRETS_PREFIX: z.string().check(z.regex(/^[A-Za-z0-9/_+=.@-]*\/$/, 'expected a secret name prefix ending in /, e.g. goodwix-1c-exchange/prod/')),
+  /** Comma-separated host names (`*.domain` for sub-domains) plans may connect to; absent: any */
+  ALLOWED_HOSTS: z.optional(
+    z.pipe(
+      z.string().check(z.trim(), z.minLength(1, 'required')),
+      z.transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '')),
+    ).check(z.refine((hosts) => hosts.length > 0 && hosts.every((h) => HOST.test(h)), 'expected comma-separated host names, e.g. erp.example.com,*.goodwix.com')),
+  ),
+  /** `true` in the local runtime only: plain http to any host (AWS: https, http to loopback only) */
+  ALLOW_PLAIN_HTTP: z._default(z.pipe(z.enum(['true', 'false']), z.transform((v) => v === 'true')), false),
+};
+
+export function planAccessOf(config: { SECRETS_PREFIX: string; ALLOWED_HOSTS?: string[] | undefined; ALLOW_PLAIN_HTTP: boolean }): PlanAccess {
+  return { secretsPrefix: config.SECRETS_PREFIX, allowPlainHttp: config.ALLOW_PLAIN_HTTP, allowedHosts: config.ALLOWED_HOSTS ?? null };
+}

@@ -7,6 +7,7 @@
  * exist is "not found" (a 2,100-character plan id would otherwise be a DynamoDB
  * ValidationException, i.e. a 500), and what errors echo of it is cut short.
  */
+import { planAccessIssues } from '#plans/access';
 import { PlanNotFoundError, PlanValidationError } from '#plans/errors';
 import { isPlanId, PLAN_ID_RULE, safeParsePlan } from '#plans/plan';
 import { nextSlot } from '#plans/schedule';
@@ -79,7 +80,8 @@ export interface SavePlanOptions {
 
 /**
  * Creates or replaces plan `planId` from a request body. The body's `id` may be left out; if
- * given it must equal `planId`. A `version` in the body (as answered by GET) is the expected
+ * given it must equal `planId`. Beyond the schema, the plan must keep the deployment's access
+ * rules (`#plans/access`): its secrets below `<prefix><planId>/`, https, allowed hosts. A `version` in the body (as answered by GET) is the expected
  * version unless the options name one.
  */
 export async function savePlan(ports: ControlPorts, planId: string, body: unknown, options: SavePlanOptions = {}): Promise<{ plan: PlanView; created: boolean }> {
@@ -98,6 +100,9 @@ export async function savePlan(ports: ControlPorts, planId: string, body: unknow
   else if (fields['id'] !== planId) throw new PlanValidationError([`plan.id: must equal the id in the path (${planId})`]);
   const parsed = safeParsePlan(fields);
   if (!parsed.ok) throw new PlanValidationError(parsed.issues);
+  // The deployment's rules: this plan's own secrets only, https, allowed hosts (#plans/access).
+  const refused = planAccessIssues(parsed.plan, ports.access);
+  if (refused.length) throw new PlanValidationError(refused);
   const { stored, created } = await ports.plans.put(parsed.plan, {
     ...(expectedVersion === undefined ? {} : { expectedVersion }),
     ...(options.createOnly ? { createOnly: true } : {}),

@@ -1,10 +1,11 @@
 /**
  * Secrets Manager through Powertools Parameters, cached in the execution environment: a warm
- * Lambda reads each secret at most once per `maxAgeSeconds` (default 5 minutes, not per request).
+ * Lambda reads each secret at most once per `maxAgeSeconds` (default 5 minutes, not per request),
+ * or at once when asked `fresh` (the credentials were just refused: the secret may have rotated).
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider as PowertoolsSecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SecretAccessDeniedError, SecretNotFoundError, SecretUnavailableError, type SecretsProvider } from './secrets.ts';
+import { SecretAccessDeniedError, SecretNotFoundError, SecretUnavailableError, type ReadOptions, type SecretsProvider } from './secrets.ts';
 
 export interface AwsSecretsOptions {
   /** Cache lifetime in seconds; at least 300 unless a test says otherwise. */
@@ -21,10 +22,11 @@ export class AwsSecretsProvider implements SecretsProvider {
     this.#maxAge = options.maxAgeSeconds ?? 300;
   }
 
-  async getSecret(ref: string): Promise<string> {
+  async getSecret(ref: string, options: ReadOptions = {}): Promise<string> {
     let value: unknown;
     try {
-      value = await this.#provider.get(ref, { maxAge: this.#maxAge });
+      // `fresh`: read through to Secrets Manager (and cache the answer) after a refusal.
+      value = await this.#provider.get(ref, { maxAge: this.#maxAge, ...(options.fresh ? { forceFetch: true } : {}) });
     } catch (error) {
       const cause = (error as { cause?: { name?: string } }).cause ?? error;
       const name = (cause as { name?: string }).name;

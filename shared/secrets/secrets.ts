@@ -12,9 +12,39 @@ import { readFile } from 'node:fs/promises';
 import { AppError } from '#platform/errors';
 import * as z from '#platform/zod';
 
+export interface ReadOptions {
+  /**
+   * Bypass the provider's cache: after a system refused the credentials, the secret may have
+   * been rotated since it was cached.
+   */
+  readonly fresh?: boolean;
+}
+
 export interface SecretsProvider {
   /** The secret's string value; throws `SecretNotFoundError` / `SecretUnavailableError`. */
-  getSecret(ref: string): Promise<string>;
+  getSecret(ref: string, options?: ReadOptions): Promise<string>;
+}
+
+/**
+ * Whose secrets a read may touch: a plan reads only secrets named below
+ * `<prefix><planId>/` (the deployment's prefix, `goodwix-1c-exchange/<stage>/` in AWS, then
+ * the plan's id), so a plan can never name, and have sent elsewhere, another plan's secret.
+ */
+export interface SecretScope {
+  /** The deployment's secrets name prefix, ending in `/` (`SECRETS_PREFIX`) */
+  readonly prefix: string;
+  readonly planId: string;
+}
+
+/** The name every secret of the plan starts with: `<prefix><planId>/`. */
+export function planSecretsRoot(scope: SecretScope): string {
+  return `${scope.prefix}${scope.planId}/`;
+}
+
+/** Whether `ref` names a secret of the scope's plan (a name below its root, not an ARN). */
+export function isInScope(ref: string, scope: SecretScope): boolean {
+  const root = planSecretsRoot(scope);
+  return ref.length > root.length && ref.startsWith(root);
 }
 
 export interface OneCCredentials {
@@ -54,6 +84,17 @@ export class SecretAccessDeniedError extends SecretError {
   }
 }
 
+/** The plan names a secret outside its own (`<prefix><planId>/`): never read. */
+export class SecretOutOfScopeError extends SecretError {
+  readonly code = 'SECRET_OUT_OF_SCOPE';
+  readonly retryable = false;
+  constructor(ref: string, scope: SecretScope) {
+    super(`Secret ${ref}: not one of plan ${scope.planId}'s secrets; a plan may only name secrets below ${planSecretsRoot(scope)}`, {
+      context: { secret: ref, planId: scope.planId },
+    });
+  }
+}
+
 /** Secrets Manager could not be reached or refused for now (throttling, network, 5xx). */
 export class SecretUnavailableError extends SecretError {
   readonly code = 'SECRET_UNAVAILABLE';
@@ -78,8 +119,14 @@ function parseJson(value: string): unknown {
   }
 }
 
-export async function getGoodwixPassword(secrets: SecretsProvider, ref: string): Promise<string> {
-  const value = await secrets.getSecret(ref);
+/** Reads a plan's secret; one outside the plan's scope is refused before any read. */
+async function readScoped(secrets: SecretsProvider, ref: string, scope: SecretScope, options: ReadOptions): Promise<string> {
+  if (!isInScope(ref, scope)) throw new SecretOutOfScopeError(ref, scope);
+  return secrets.getSecret(ref, options);
+}
+
+export async function getGoodwixPassword(secrets: SecretsProvider, ref: string, scope: SecretScope, options: ReadOptions = {}): Promise<string> {
+  const value = await readScoped(secrets, ref, scope, options);
   const trimmed = value.trim();
   if (trimmed.startsWith('{')) {
     const parsed = passwordObjectSchema.safeParse(parseJson(trimmed));
@@ -90,8 +137,8 @@ export async function getGoodwixPassword(secrets: SecretsProvider, ref: string):
   return value;
 }
 
-export async function getOneCCredentials(secrets: SecretsProvider, ref: string): Promise<OneCCredentials> {
-  const parsed = oneCCredentialsSchema.safeParse(parseJson(await secrets.getSecret(ref)));
+export async function getOneCCredentials(secrets: SecretsProvider, ref: string, scope: SecretScope, options: ReadOptions = {}): Promise<OneCCredentials> {
+  const parsed = oneCCredentialsSchema.safeParse(parseJson(await readScoped(secrets, ref, scope, options)));
   if (!parsed.success) throw new SecretInvalidError(ref, 'JSON {"login": "…", "password": "…"}');
   return parsed.data;
 }
@@ -119,7 +166,8 @@ export class LocalSecretsProvider implements SecretsProvider {
     this.#values.delete(ref);
   }
 
-  async getSecret(ref: string): Promise<string> {
+  /** Always the current value: there is no cache to bypass. */
+  async getSecret(ref: string, _options?: ReadOptions): Promise<string> {
     const value = this.#values.get(ref);
     if (value === undefined) throw new SecretNotFoundError(ref);
     return value;

@@ -2,12 +2,18 @@
  * The two clients of a plan, built from the plan and its secrets, and kept for the life of the
  * Lambda container: the Goodwix token and the 1C connections (and 1C's slow first call) are
  * paid once, not per message. A plan whose connection settings changed gets new clients.
+ *
+ * Credentials rotate: the secrets are read again once they are older than the secrets cache
+ * (`SECRETS_CACHE_SECONDS`), and at once, bypassing every cache, when either system refuses
+ * them with 401 — the refused request is then repeated once with the new ones, so an order
+ * never parks for a password that was changed a minute ago.
  */
 import { GoodwixClient, type GoodwixRequestEvent } from '#goodwix/client';
 import type { RequestEvent } from '#onec/client';
 import { OneCTrade } from '#onec/trade';
+import { assertPlanAccess, secretScope, type PlanAccess } from '#plans/access';
 import type { Plan } from '#plans/plan';
-import { getGoodwixPassword, getOneCCredentials, type OneCCredentials, type SecretsProvider } from '#secrets/secrets';
+import { getGoodwixPassword, getOneCCredentials, type OneCCredentials, type ReadOptions, type SecretsProvider } from '#secrets/secrets';
 import { OneCReferences } from './references.ts';
 
 export interface PlanClients {
@@ -42,11 +48,17 @@ export interface ClientTuning {
   readonly referencesTtlMs?: number;
 }
 
+/** Asked by a client refused with 401 (see `refreshCredentials` of `#onec/client`, `refreshPassword` of `#goodwix/client`). */
+export interface CredentialRefresh {
+  readonly onec?: () => Promise<OneCCredentials | null>;
+  readonly goodwix?: () => Promise<string | null>;
+}
+
 /**
  * A plan's 1C client, from its settings and its credentials: with `connectGoodwix`, the one
  * place that turns a plan into connections (the sync's cache below, the plan check's connectors).
  */
-export function connectOneC(plan: Plan, credentials: OneCCredentials, tuning: ClientTuning = {}, observer?: ClientObserver): OneCTrade {
+export function connectOneC(plan: Plan, credentials: OneCCredentials, tuning: ClientTuning = {}, observer?: ClientObserver, refresh: CredentialRefresh = {}): OneCTrade {
   return OneCTrade.connect({
     baseUrl: plan.onec.baseUrl,
     login: credentials.login,
@@ -55,11 +67,12 @@ export function connectOneC(plan: Plan, credentials: OneCCredentials, tuning: Cl
     coldStartTimeoutMs: plan.onec.coldStartTimeoutMs,
     ...(tuning.onecRetry ? { retry: tuning.onecRetry } : {}),
     ...(observer ? { onRequest: (event: RequestEvent) => observer.onec(event, plan.id) } : {}),
+    ...(refresh.onec ? { refreshCredentials: refresh.onec } : {}),
   });
 }
 
 /** A plan's Goodwix client, from its settings and the supplier's password. */
-export function connectGoodwix(plan: Plan, password: string, tuning: ClientTuning = {}, observer?: ClientObserver): GoodwixClient {
+export function connectGoodwix(plan: Plan, password: string, tuning: ClientTuning = {}, observer?: ClientObserver, refresh: CredentialRefresh = {}): GoodwixClient {
   return new GoodwixClient({
     baseUrl: plan.goodwix.baseUrl,
     email: plan.goodwix.email,
@@ -69,46 +82,137 @@ export function connectGoodwix(plan: Plan, password: string, tuning: ClientTunin
     ...(tuning.goodwixBackoff ? { backoff: tuning.goodwixBackoff } : {}),
     ...(tuning.goodwixTimeoutMs ? { timeoutMs: tuning.goodwixTimeoutMs } : {}),
     ...(observer ? { onRequest: (event: GoodwixRequestEvent) => observer.goodwix(event, plan.id) } : {}),
+    ...(refresh.goodwix ? { refreshPassword: refresh.goodwix } : {}),
   });
 }
 
+/** A plan's credentials for both systems, read through its secret scope. */
+export interface PlanCredentials {
+  readonly onec: OneCCredentials;
+  readonly goodwixPassword: string;
+}
+
+export async function readPlanCredentials(secrets: SecretsProvider, access: PlanAccess, plan: Plan, options: ReadOptions = {}): Promise<PlanCredentials> {
+  const scope = secretScope(access, plan.id);
+  const [onec, goodwixPassword] = await Promise.all([
+    getOneCCredentials(secrets, plan.onec.credentialsSecret, scope, options),
+    getGoodwixPassword(secrets, plan.goodwix.passwordSecret, scope, options),
+  ]);
+  return { onec, goodwixPassword };
+}
+
+export interface PlanClientOptions {
+  /** The deployment's rules: checked before the secrets are read and the clients made */
+  readonly access: PlanAccess;
+  /** Credentials older than this are read again (`SECRETS_CACHE_SECONDS`; default 300) */
+  readonly secretsMaxAgeSeconds?: number;
+  readonly tuning?: ClientTuning;
+  readonly observer?: ClientObserver;
+  /** Epoch milliseconds (tests) */
+  readonly now?: () => number;
+}
+
+/** A plan's open clients and the credentials they hold. */
+interface Open {
+  readonly clients: PlanClients;
+  credentials: PlanCredentials;
+  /** When the credentials were last read (epoch ms) */
+  readAt: number;
+  /** Reads in progress (through the cache, and past it): refusals at once share one */
+  rereading: { cached: Promise<void> | null; fresh: Promise<void> | null };
+}
+
 export class PlanClientCache {
-  private readonly entries = new Map<string, { key: string; clients: Promise<PlanClients> }>();
+  private readonly entries = new Map<string, { key: string; open: Promise<Open> }>();
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly secrets: SecretsProvider,
-    private readonly tuning: ClientTuning = {},
-    private readonly observer?: ClientObserver,
-  ) {}
-
-  get(plan: Plan): Promise<PlanClients> {
-    const key = JSON.stringify([plan.goodwix, plan.onec]);
-    const found = this.entries.get(plan.id);
-    if (found && found.key === key) return found.clients;
-    if (found) void found.clients.then((c) => c.onec.close(), () => undefined);
-    const clients = this.open(plan);
-    // A failed open (a secret missing) is not cached: the next message tries again.
-    clients.catch(() => this.entries.delete(plan.id));
-    this.entries.set(plan.id, { key, clients });
-    return clients;
+    private readonly options: PlanClientOptions,
+  ) {
+    this.maxAgeMs = (options.secretsMaxAgeSeconds ?? 300) * 1000;
+    this.now = options.now ?? Date.now;
   }
 
-  private async open(plan: Plan): Promise<PlanClients> {
-    const [credentials, password] = await Promise.all([getOneCCredentials(this.secrets, plan.onec.credentialsSecret), getGoodwixPassword(this.secrets, plan.goodwix.passwordSecret)]);
-    const onec = connectOneC(plan, credentials, this.tuning, this.observer);
-    const goodwix = connectGoodwix(plan, password, this.tuning, this.observer);
-    const ttl = this.tuning.referencesTtlMs ?? REFERENCES_TTL_MS;
+  async get(plan: Plan): Promise<PlanClients> {
+    const key = JSON.stringify([plan.goodwix, plan.onec]);
+    const found = this.entries.get(plan.id);
+    if (found && found.key === key) {
+      const open = await found.open;
+      if (this.now() - open.readAt >= this.maxAgeMs) await this.reread(plan, open, {});
+      return open.clients;
+    }
+    if (found) void found.open.then((o) => o.clients.onec.close(), () => undefined);
+    const open = this.open(plan);
+    // A failed open (a secret missing) is not cached: the next message tries again.
+    open.catch(() => {
+      if (this.entries.get(plan.id)?.open === open) this.entries.delete(plan.id);
+    });
+    this.entries.set(plan.id, { key, open });
+    return (await open).clients;
+  }
+
+  /**
+   * Reads the plan's secrets again (`fresh`: past every cache) and hands changed credentials to
+   * the clients. A failed read keeps the credentials in use: they may still be good.
+   */
+  private reread(plan: Plan, open: Open, options: ReadOptions): Promise<void> {
+    const kind = options.fresh ? 'fresh' : 'cached';
+    return (open.rereading[kind] ??= (async () => {
+      try {
+        const credentials = await readPlanCredentials(this.secrets, this.options.access, plan, options);
+        const before = open.credentials;
+        if (credentials.onec.login !== before.onec.login || credentials.onec.password !== before.onec.password) open.clients.onec.client.setCredentials(credentials.onec);
+        if (credentials.goodwixPassword !== before.goodwixPassword) open.clients.goodwix.setPassword(credentials.goodwixPassword);
+        open.credentials = credentials;
+        open.readAt = this.now();
+      } catch {
+        // Kept as they are, and read again after another cache age (not on every message while
+        // Secrets Manager is in trouble); a refusal meanwhile reads past the cache at once.
+        if (!options.fresh) open.readAt = this.now();
+      } finally {
+        open.rereading[kind] = null;
+      }
+    })());
+  }
+
+  private async open(plan: Plan): Promise<Open> {
+    assertPlanAccess(plan, this.options.access);
+    const credentials = await readPlanCredentials(this.secrets, this.options.access, plan);
+    const { tuning = {}, observer } = this.options;
+    let open: Open | null = null;
+    // Asked by a client refused with 401: the secrets past every cache; null when they did not change.
+    const refresh: CredentialRefresh = {
+      onec: async () => {
+        if (!open) return null;
+        const before = open.credentials.onec;
+        await this.reread(plan, open, { fresh: true });
+        const after = open.credentials.onec;
+        return after.login !== before.login || after.password !== before.password ? after : null;
+      },
+      goodwix: async () => {
+        if (!open) return null;
+        const before = open.credentials.goodwixPassword;
+        await this.reread(plan, open, { fresh: true });
+        return open.credentials.goodwixPassword !== before ? open.credentials.goodwixPassword : null;
+      },
+    };
+    const onec = connectOneC(plan, credentials.onec, tuning, observer, refresh);
+    const goodwix = connectGoodwix(plan, credentials.goodwixPassword, tuning, observer, refresh);
+    const ttl = tuning.referencesTtlMs ?? REFERENCES_TTL_MS;
     let refs: { value: OneCReferences; until: number } | null = null;
     const references = (): OneCReferences => {
       const now = Date.now();
       if (!refs || now >= refs.until) refs = { value: new OneCReferences(onec), until: now + ttl };
       return refs.value;
     };
-    return { onec, goodwix, references };
+    open = { clients: { onec, goodwix, references }, credentials, readAt: this.now(), rereading: { cached: null, fresh: null } };
+    return open;
   }
 
   close(): void {
-    for (const { clients } of this.entries.values()) void clients.then((c) => c.onec.close(), () => undefined);
+    for (const { open } of this.entries.values()) void open.then((o) => o.clients.onec.close(), () => undefined);
     this.entries.clear();
   }
 }

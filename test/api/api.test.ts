@@ -4,13 +4,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { apiPortsFromConfig, createApiHandler } from '#functions/api/app';
 import { loadApiConfig } from '#functions/api/config';
-import { demoSecrets } from '#local/runtime/demo-plan';
 import type { PlanConnectors } from '#runs/check-plan';
-import { LocalSecretsProvider } from '#secrets/secrets';
+import { parsePlan } from '#plans/plan';
 import { BindingRepository, newBinding } from '#sync/bindings';
 import { controlApiContract } from '#test/control-api-contract';
 import { useDynamoDb } from '#test/dynamodb';
-import { planInput } from '#test/plans';
+import { DemoSecretsOfAnyPlan, planInput } from '#test/plans';
 import { useSqs } from '#test/sqs';
 
 const dynamo = useDynamoDb();
@@ -54,7 +53,7 @@ function apiEvent(method: string, path: string, call: Call = {}): APIGatewayProx
   } as unknown as APIGatewayProxyEvent;
 }
 
-async function setup(options: { connectors?: PlanConnectors; dynamodbEndpoint?: string } = {}) {
+async function setup(options: { connectors?: PlanConnectors; dynamodbEndpoint?: string; env?: Record<string, string> } = {}) {
   const store = await dynamo.newStore();
   const { queueUrl } = await sqs.newRunQueue();
   const config = loadApiConfig({
@@ -63,8 +62,10 @@ async function setup(options: { connectors?: PlanConnectors; dynamodbEndpoint?: 
     DYNAMODB_ENDPOINT: options.dynamodbEndpoint ?? dynamo.endpoint,
     SQS_ENDPOINT: sqs.endpoint,
     AWS_REGION: 'us-east-1',
+    SECRETS_PREFIX: 'local/',
+    ...options.env,
   });
-  const ports = apiPortsFromConfig(config, { secrets: new LocalSecretsProvider(demoSecrets()), connectors: options.connectors ?? fakeConnectors(), logger: silent });
+  const ports = apiPortsFromConfig(config, { secrets: new DemoSecretsOfAnyPlan(), connectors: options.connectors ?? fakeConnectors(), logger: silent });
   const handler = createApiHandler(ports, { logger: silent });
   const call = async (method: string, path: string, c: Call = {}) => {
     const event = apiEvent(method, path, c);
@@ -252,16 +253,89 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
   });
 });
 
+describe("one plan cannot use another's secrets or send them elsewhere", () => {
+  test("refuses a plan naming another plan's secrets, or any outside its own, naming the field", async () => {
+    const { call } = await setup();
+    const alfa = planInput({ id: 'alfa' });
+    const beta = planInput({ id: 'beta' });
+
+    const response = await call('PUT', '/plans/alfa', {
+      body: { ...alfa, goodwix: { ...alfa.goodwix, passwordSecret: beta.goodwix.passwordSecret }, onec: { ...alfa.onec, credentialsSecret: 'goodwix-1c-exchange/prod/beta/onec' } },
+    });
+
+    assert.equal(response.status, 400);
+    assert.equal(response.body?.error.code, 'PLAN_INVALID');
+    assert.deepEqual(response.body?.error.details.issues, [
+      'plan.goodwix.passwordSecret: must name one of this plan\'s secrets, below local/alfa/ (not local/beta/goodwix-password)',
+      'plan.onec.credentialsSecret: must name one of this plan\'s secrets, below local/alfa/ (not goodwix-1c-exchange/prod/beta/onec)',
+    ]);
+    assert.equal((await call('GET', '/plans/alfa')).status, 404, 'nothing saved');
+    assert.equal((await call('PUT', '/plans/alfa', { body: alfa })).status, 201, 'its own secrets are fine');
+  });
+
+  test('refuses plain http to a host that is not a loopback address', async () => {
+    const { call } = await setup();
+    const input = planInput();
+
+    const remote = await call('PUT', `/plans/${input.id}`, {
+      body: { ...input, onec: { ...input.onec, baseUrl: 'http://erp.example.com/trade/odata/standard.odata/' }, goodwix: { ...input.goodwix, baseUrl: 'http://pub.goodwix.com' } },
+    });
+    const local = await call('PUT', `/plans/${input.id}`, { body: { ...input, goodwix: { ...input.goodwix, baseUrl: 'http://localhost:8702' } } });
+
+    assert.equal(remote.status, 400);
+    assert.deepEqual(remote.body?.error.details.issues, [
+      'plan.goodwix.baseUrl: expected an https URL (plain http only to a loopback address), not http://pub.goodwix.com',
+      'plan.onec.baseUrl: expected an https URL (plain http only to a loopback address), not http://erp.example.com',
+    ]);
+    assert.equal(local.status, 201);
+  });
+
+  test('refuses a host outside the deployment\'s allowed hosts', async () => {
+    const { call } = await setup({ env: { ALLOWED_HOSTS: '127.0.0.1,*.goodwix.com' } });
+    const input = planInput();
+
+    const elsewhere = await call('PUT', `/plans/${input.id}`, {
+      body: { ...input, goodwix: { ...input.goodwix, baseUrl: 'https://goodwix.com.evil.example' }, onec: { ...input.onec, baseUrl: 'https://erp.example.com/trade/odata/standard.odata/' } },
+    });
+    const allowed = await call('PUT', `/plans/${input.id}`, { body: { ...input, goodwix: { ...input.goodwix, baseUrl: 'https://pub.goodwix.com' } } });
+
+    assert.deepEqual(elsewhere.body?.error.details.issues, [
+      "plan.goodwix.baseUrl: host goodwix.com.evil.example is not among the deployment's allowed hosts (127.0.0.1, *.goodwix.com)",
+      "plan.onec.baseUrl: host erp.example.com is not among the deployment's allowed hosts (127.0.0.1, *.goodwix.com)",
+    ]);
+    assert.equal(allowed.status, 201);
+  });
+
+  test('a stored plan breaking the rules (saved before them) is checked without reading or sending any secret', async () => {
+    const reads: string[] = [];
+    const secrets = new DemoSecretsOfAnyPlan();
+    const { call, ports } = await setup();
+    Object.assign(ports, { secrets: { getSecret: (ref: string) => (reads.push(ref), secrets.getSecret(ref)) } });
+    const input = planInput();
+    await ports.plans.put(parsePlan({ ...input, onec: { ...input.onec, credentialsSecret: 'local/beta/onec-credentials' } }));
+
+    const check = await call('POST', `/plans/${input.id}/check`);
+
+    assert.equal(check.status, 200);
+    assert.equal(check.body?.ok, false);
+    assert.deepEqual(check.body?.problems.map((p: { code: string; subject: string }) => [p.code, p.subject]), [['PLAN_ACCESS_DENIED', 'plan.onec.credentialsSecret']]);
+    assert.deepEqual(reads, []);
+  });
+});
+
 describe('function configuration', () => {
   test('names every missing or malformed variable at load', () => {
-    assert.throws(() => loadApiConfig({ RUN_QUEUE_URL: 'not a url', LOCK_TTL_SECONDS: '5' }), {
-      message: 'Invalid configuration of the api function: TABLE_NAME: Invalid input: expected string, received undefined; LOCK_TTL_SECONDS: Too small: expected number to be >=60; RUN_QUEUE_URL: expected an http(s) URL',
+    assert.throws(() => loadApiConfig({ RUN_QUEUE_URL: 'not a url', LOCK_TTL_SECONDS: '5', SECRETS_PREFIX: 'no-slash', ALLOWED_HOSTS: 'erp.example.com,https://x' }), {
+      message:
+        'Invalid configuration of the api function: TABLE_NAME: Invalid input: expected string, received undefined; LOCK_TTL_SECONDS: Too small: expected number to be >=60; RUN_QUEUE_URL: expected an http(s) URL; ' +
+        'SECRETS_PREFIX: expected a secret name prefix ending in /, e.g. goodwix-1c-exchange/prod/; ALLOWED_HOSTS: expected comma-separated host names, e.g. erp.example.com,*.goodwix.com',
     });
   });
 
   test('fills the defaults', () => {
-    const config = loadApiConfig({ TABLE_NAME: 't', RUN_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/1/q.fifo' });
-    assert.deepEqual([config.LOCK_TTL_SECONDS, config.RUN_RETENTION_DAYS, config.SECRETS_CACHE_SECONDS], [900, 90, 300]);
+    const config = loadApiConfig({ TABLE_NAME: 't', RUN_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/1/q.fifo', SECRETS_PREFIX: 'goodwix-1c-exchange/prod/' });
+    assert.deepEqual([config.LOCK_TTL_SECONDS, config.RUN_RETENTION_DAYS, config.SECRETS_CACHE_SECONDS, config.ALLOW_PLAIN_HTTP, config.ALLOWED_HOSTS], [900, 90, 300, false, undefined]);
+    assert.deepEqual(loadApiConfig({ TABLE_NAME: 't', RUN_QUEUE_URL: 'https://q.example/q.fifo', SECRETS_PREFIX: 'p/', ALLOWED_HOSTS: ' ERP.example.com, *.goodwix.com ' }).ALLOWED_HOSTS, ['erp.example.com', '*.goodwix.com']);
   });
 });
 

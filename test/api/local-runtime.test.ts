@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGoodwixSandbox, type GoodwixSandbox } from '#local/goodwix/sandbox';
 import { startOneCSandbox, type OneCSandbox } from '#local/onec/sandbox';
-import { DEMO_PLAN_ID, demoPlan } from '#local/runtime/demo-plan';
+import { DEMO_PLAN_ID, demoPlan, demoSecrets } from '#local/runtime/demo-plan';
 import { startLocalRuntime, type LocalRuntime } from '#local/runtime/runtime';
 import { checkedApi } from '#test/control-api-contract';
 
@@ -69,8 +69,9 @@ describe('local runtime: the API on 127.0.0.1, the run queue and the tick, again
   });
 
   test('fails a run of a plan whose references 1C does not have, naming them', async () => {
-    const bad = demoPlan({ onecBaseUrl: onec.baseUrl, goodwixBaseUrl: goodwix.baseUrl });
-    const plan = { ...bad, id: 'demo-broken', schedule: { enabled: false }, orders: { ...bad.orders, warehouse: '5f1c0e2c-1c7b-11ef-9a30-0800270bc699' } };
+    const bad = demoPlan({ onecBaseUrl: onec.baseUrl, goodwixBaseUrl: goodwix.baseUrl }, { id: 'demo-broken' });
+    for (const [ref, value] of Object.entries(demoSecrets('demo-broken'))) runtime.secrets.set(ref, value);
+    const plan = { ...bad, schedule: { enabled: false }, orders: { ...bad.orders, warehouse: '5f1c0e2c-1c7b-11ef-9a30-0800270bc699' } };
     assert.equal((await api('PUT', '/plans/demo-broken', { body: plan })).status, 201);
 
     const started = await api('POST', '/plans/demo-broken/runs');

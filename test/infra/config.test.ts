@@ -54,6 +54,13 @@ describe('deployment configuration', () => {
     assert.equal(parseConfig({ alarmTopicArn: 'arn:aws:sns:eu-central-1:123456789012:ops' }).alarmTopicArn, 'arn:aws:sns:eu-central-1:123456789012:ops');
   });
 
+  test('allowed hosts come as a comma-separated list (or a list in cdk.json), each checked', () => {
+    assert.deepEqual(parseConfig({ allowedHosts: ' ERP.alfa.example , *.goodwix.com,' }).allowedHosts, ['erp.alfa.example', '*.goodwix.com']);
+    assert.deepEqual(parseConfig({ allowedHosts: ['pub.goodwix.com'] }).allowedHosts, ['pub.goodwix.com']);
+    assert.equal(parseConfig({ allowedHosts: '' }).allowedHosts, undefined);
+    assert.throws(() => parseConfig({ allowedHosts: 'erp.example.com,https://evil.example/' }), /allowedHosts\.1: expected host names/);
+  });
+
   test('secrets live below goodwix-1c-exchange/<stage>/', () => {
     assert.equal(secretsPrefix('prod'), 'goodwix-1c-exchange/prod/');
   });

@@ -59,7 +59,15 @@ async function driveEveryPath(): Promise<void> {
   await ok('GET', '/plans');
   await ok('GET', `/plans/${PLAN_ID}`);
   await ok('POST', `/plans/${PLAN_ID}/check`);
-  await ok('PUT', '/plans/iam-scratch', { ...plan, id: 'iam-scratch', schedule: { enabled: false } });
+  // A plan names only its own secrets (below <prefix><planId>/): the scratch plan has its names.
+  const scratch = 'goodwix-1c-exchange/dev/iam-scratch/';
+  await ok('PUT', '/plans/iam-scratch', {
+    ...plan,
+    id: 'iam-scratch',
+    schedule: { enabled: false },
+    goodwix: { ...plan.goodwix, passwordSecret: `${scratch}goodwix` },
+    onec: { ...plan.onec, credentialsSecret: `${scratch}onec` },
+  });
   assert.equal((await checkedApi(runtime)('DELETE', '/plans/iam-scratch')).status, 204);
 
   // Round 1 — export: one order confirmed by the supplier, one that 1C cannot post (no stock: parked).
@@ -105,6 +113,7 @@ before(async () => {
     awsCalls: recorder,
     retryBaseSeconds: 1,
     tuning: { goodwixMaxAttempts: 1, goodwixBackoff: { baseMs: 1, maxMs: 5 }, onecRetry: { baseDelayMs: 10, maxDelayMs: 50 } },
+    secretsPrefix: 'goodwix-1c-exchange/dev/',
     secrets: { [`${SECRET_PREFIX}goodwix`]: local[demoSecretRefs.goodwixPassword]!, [`${SECRET_PREFIX}onec`]: local[demoSecretRefs.oneCCredentials]! },
   });
   await driveEveryPath();

@@ -383,6 +383,20 @@ describe('functions', () => {
     assert.match(JSON.stringify(functionResource('tick')['Properties']['Environment']['Variables']['RUN_QUEUE_URL']), new RegExp(ids.runQueue));
   });
 
+  test("the functions that read secrets and connect are told the plans' secrets prefix and never allow plain http; allowed hosts when given", () => {
+    for (const name of functionNames) {
+      const variables = functionResource(name)['Properties']['Environment']['Variables'] as Record<string, unknown>;
+      if (name === 'api' || name === 'collector' || name === 'worker') assert.equal(variables['SECRETS_PREFIX'], 'goodwix-1c-exchange/test/', name);
+      else assert.ok(!('SECRETS_PREFIX' in variables), name);
+      assert.ok(!('ALLOW_PLAIN_HTTP' in variables) && !('ALLOWED_HOSTS' in variables), name);
+    }
+    const listed = buildForTest({ stage: 'test', allowedHosts: 'erp.alfa.example,*.goodwix.com' });
+    for (const f of [listed.service.functions.api, listed.service.functions.collector, listed.service.functions.worker]) {
+      const resource = listed.serviceTemplate.findResources('AWS::Lambda::Function')[logicalId(f.function)]!;
+      assert.equal(resource['Properties']['Environment']['Variables']['ALLOWED_HOSTS'], 'erp.alfa.example,*.goodwix.com');
+    }
+  });
+
   test('only the events function is told the bus name', () => {
     for (const name of functionNames) {
       const variables = functionResource(name)['Properties']['Environment']['Variables'] as Record<string, unknown>;

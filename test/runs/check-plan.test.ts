@@ -7,6 +7,7 @@ import { parsePlan, type Plan } from '#plans/plan';
 import { checkPlan, type PlanConnectors } from '#runs/check-plan';
 import { clientConnectors } from '#runs/connectors';
 import { LocalSecretsProvider } from '#secrets/secrets';
+import { localAccess } from '#test/plans';
 
 let onec: OneCSandbox;
 let goodwix: GoodwixSandbox;
@@ -22,7 +23,7 @@ function sandboxPlan(change: (plan: Plan) => Plan = (p) => p): Plan {
   return change(parsePlan(demoPlan({ onecBaseUrl: onec.baseUrl, goodwixBaseUrl: goodwix.baseUrl })));
 }
 
-const ports = (secrets = new LocalSecretsProvider(demoSecrets()), connectors: PlanConnectors = clientConnectors) => ({ secrets, connectors });
+const ports = (secrets = new LocalSecretsProvider(demoSecrets()), connectors: PlanConnectors = clientConnectors) => ({ secrets, connectors, access: localAccess });
 
 describe('plan check against the sandboxes, over HTTP with the real clients', () => {
   test('passes the demo plan, naming what each 1C reference is', async () => {

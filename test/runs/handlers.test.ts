@@ -6,16 +6,14 @@ import { collectorPortsFromConfig, createCollectorHandler } from '#functions/col
 import { loadCollectorConfig } from '#functions/collector/config';
 import { createTickHandler, tickPortsFromConfig } from '#functions/tick/app';
 import { loadTickConfig } from '#functions/tick/config';
-import { demoSecrets } from '#local/runtime/demo-plan';
 import { collectRun, type CollectBody } from '#runs/collector';
 import { startRun } from '#runs/lifecycle';
 import { SqsRunQueue } from '#runs/queue';
 import { newRunId } from '#runs/run-id';
-import { LocalSecretsProvider } from '#secrets/secrets';
 import { StoreUnavailableError } from '#store/errors';
 import { useDynamoDb } from '#test/dynamodb';
 import { runEventsOf } from '#test/run-events';
-import { aPlan } from '#test/plans';
+import { aPlan, DemoSecretsOfAnyPlan } from '#test/plans';
 import { useSqs } from '#test/sqs';
 
 const dynamo = useDynamoDb();
@@ -41,8 +39,8 @@ function sqsRecord(body: string, groupId: string, id = newRunId()): SQSRecord {
 async function setup(collect?: CollectBody) {
   const store = await dynamo.newStore();
   const { queueUrl } = await sqs.newRunQueue();
-  const env = { TABLE_NAME: store.tableName, RUN_QUEUE_URL: queueUrl, ORDER_QUEUE_URL: `${queueUrl}-orders`, DYNAMODB_ENDPOINT: dynamo.endpoint, SQS_ENDPOINT: sqs.endpoint, AWS_REGION: 'us-east-1' };
-  const overrides = { logger: silent, secrets: new LocalSecretsProvider(demoSecrets()) };
+  const env = { TABLE_NAME: store.tableName, RUN_QUEUE_URL: queueUrl, ORDER_QUEUE_URL: `${queueUrl}-orders`, DYNAMODB_ENDPOINT: dynamo.endpoint, SQS_ENDPOINT: sqs.endpoint, AWS_REGION: 'us-east-1', SECRETS_PREFIX: 'local/' };
+  const overrides = { logger: silent, secrets: new DemoSecretsOfAnyPlan() };
   const tickPorts = tickPortsFromConfig(loadTickConfig(env), overrides);
   const connectors = { oneC: () => ({ getRef: async () => ({ name: 'ok', deletionMark: false }) }), goodwix: () => ({ login: async () => undefined, catalogExists: async () => true }) };
   // The handler's mechanics are under test here, not the order collection: a run is the plan check.

@@ -1,6 +1,5 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { demoSecrets } from '#local/runtime/demo-plan';
 import { PlanNotFoundError } from '#plans/errors';
 import type { PlanInput } from '#plans/plan';
 import type { PlanConnectors } from '#runs/check-plan';
@@ -11,13 +10,12 @@ import { finishRun, startRun } from '#runs/lifecycle';
 import type { ControlPorts } from '#runs/ports';
 import { SqsRunQueue, parseCollectMessage, type RunQueue } from '#runs/queue';
 import { tick } from '#runs/tick';
-import { LocalSecretsProvider } from '#secrets/secrets';
 import { LockRepository } from '#store/lock';
 import { DynamoOrderRecordReader } from '#store/order-records';
 import { PlanRepository } from '#store/plans';
 import { RunRepository } from '#store/runs';
 import { useDynamoDb } from '#test/dynamodb';
-import { aPlan } from '#test/plans';
+import { aPlan, DemoSecretsOfAnyPlan, localAccess } from '#test/plans';
 import { useSqs } from '#test/sqs';
 import { StoreUnavailableError } from '#store/errors';
 
@@ -42,7 +40,8 @@ async function setup(options: { connectors?: PlanConnectors; collect?: CollectBo
     orderRecords: new DynamoOrderRecordReader(store),
     queue: options.queue ?? new SqsRunQueue(sqs.client, queueUrl),
     lockTtlMs: options.lockTtlMs ?? 60_000,
-    secrets: new LocalSecretsProvider(demoSecrets()),
+    secrets: new DemoSecretsOfAnyPlan(),
+    access: localAccess,
     connectors: options.connectors ?? fakeConnectors(),
     ...(options.collect ? { collect: options.collect } : {}),
   };

@@ -19,7 +19,7 @@ import { finalizeIfDone, type FinalizeDeps } from '#sync/finalize';
 import { PlanClientCache } from '#sync/plan-clients';
 import { RunProgressRepository } from '#sync/run-progress';
 import { useDynamoDb } from '#test/dynamodb';
-import { planInput } from '#test/plans';
+import { localAccess, planInput } from '#test/plans';
 
 const dynamo = useDynamoDb();
 
@@ -33,7 +33,7 @@ async function setup() {
     run,
     progress: new RunProgressRepository(repositories.store),
     cursors: repositories.cursors,
-    clients: new PlanClientCache(new LocalSecretsProvider({})),
+    clients: new PlanClientCache(new LocalSecretsProvider({}), { access: localAccess }),
   };
   const plan = parsePlan(planInput());
   await repositories.plans.put(plan);
@@ -61,7 +61,7 @@ describe('a run closed by a finalizer that died before releasing the plan\'s loc
     const { plan, start, deps, repositories } = await setup();
     const first = await startRun(start, { planId: plan.id, trigger: 'manual' });
     await repositories.runs.close(plan.id, first.runId, { status: 'failed', endedAt: new Date() });
-    const ports = { ...deps.run, secrets: new LocalSecretsProvider({}), connectors: { oneC: () => assert.fail('no plan check'), goodwix: () => assert.fail('no plan check') } } as CollectorPorts;
+    const ports = { ...deps.run, secrets: new LocalSecretsProvider({}), access: localAccess, connectors: { oneC: () => assert.fail('no plan check'), goodwix: () => assert.fail('no plan check') } } as CollectorPorts;
 
     assert.equal(await processRunMessage(ports, { kind: 'collect', planId: plan.id, runId: first.runId, trigger: 'manual' }), 'ignored');
 

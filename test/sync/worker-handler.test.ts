@@ -5,12 +5,10 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } 
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createWorkerHandler, workerFromConfig } from '#functions/worker/app';
 import { loadWorkerConfig } from '#functions/worker/config';
-import { demoSecrets } from '#local/runtime/demo-plan';
-import { LocalSecretsProvider } from '#secrets/secrets';
 import { PlanRepository } from '#store/plans';
 import { BindingRepository } from '#sync/bindings';
 import { useDynamoDb } from '#test/dynamodb';
-import { aPlan } from '#test/plans';
+import { aPlan, DemoSecretsOfAnyPlan } from '#test/plans';
 import { useSqs } from '#test/sqs';
 
 const dynamo = useDynamoDb();
@@ -22,12 +20,12 @@ const context = { functionName: 'worker', awsRequestId: 'test', invokedFunctionA
 async function setup() {
   const store = await dynamo.newStore();
   const { queueUrl } = await sqs.newOrderQueue({ visibilityTimeoutSeconds: 30 });
-  const env = { TABLE_NAME: store.tableName, ORDER_QUEUE_URL: queueUrl, MAX_RECEIVE_COUNT: '3', RETRY_BASE_SECONDS: '7', DYNAMODB_ENDPOINT: dynamo.endpoint, SQS_ENDPOINT: sqs.endpoint, AWS_REGION: 'us-east-1' };
+  const env = { TABLE_NAME: store.tableName, ORDER_QUEUE_URL: queueUrl, MAX_RECEIVE_COUNT: '3', RETRY_BASE_SECONDS: '7', DYNAMODB_ENDPOINT: dynamo.endpoint, SQS_ENDPOINT: sqs.endpoint, AWS_REGION: 'us-east-1', SECRETS_PREFIX: 'local/' };
   const plan = aPlan();
   await new PlanRepository(store).put(plan);
   const wiring = workerFromConfig(loadWorkerConfig(env), {
     logger: silent,
-    secrets: new LocalSecretsProvider(demoSecrets()),
+    secrets: new DemoSecretsOfAnyPlan(),
     tuning: { goodwixMaxAttempts: 1, onecRetry: { attempts: 1 } },
   });
   const handler = createWorkerHandler(wiring, { logger: silent });
