@@ -42,6 +42,7 @@ export class ServiceStack extends Stack {
       lockTtlSeconds: config.lockTtlSeconds,
       runRetentionDays: config.runRetentionDays,
       secretsCacheSeconds: config.secretsCacheSeconds,
+      ...(data.network ? { network: data.network.placement() } : {}),
     });
     this.controlApi = new ControlApi(this, 'ControlApi', {
       handler: this.functions.api.function,
