@@ -195,13 +195,20 @@ describe('network=existing', () => {
 });
 
 describe('offline synth', () => {
-  for (const [topology, context] of [['public', {}], ['nat', { network: 'nat' }], ['existing', EXISTING]] as const) {
+  const namedZones = { network: 'nat', availabilityZones: 'eu-central-1b,eu-central-1c' };
+  for (const [topology, context] of [['public', {}], ['nat', { network: 'nat' }], ['nat with named zones', namedZones], ['existing', EXISTING]] as const) {
     test(`network=${topology} in a pinned account and region needs no lookup (no missing context)`, () => {
       const { app } = buildApp({ ...context, account: '123456789012', region: 'eu-central-1' });
       const assembly = app.synth();
       assert.deepEqual(assembly.manifest.missing ?? [], []);
     });
   }
+
+  test('named zones are the VPC\'s zones', () => {
+    const built = buildForTest({ ...namedZones, account: '123456789012', region: 'eu-central-1' });
+    const zones = resourcesOfType(built.dataTemplate, 'AWS::EC2::Subnet').map(([, r]) => r['Properties']['AvailabilityZone']);
+    assert.deepEqual([...new Set(zones)].sort(), ['eu-central-1b', 'eu-central-1c']);
+  });
 });
 
 /** The SQS and Secrets Manager interface endpoints, each with private DNS, reachable from the functions' group on 443 and from nothing else. */
