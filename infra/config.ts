@@ -40,8 +40,13 @@ export interface PublicNetwork {
 /** A VPC of the stack's own: the functions that call 1C in private subnets, out through NAT gateways with fixed Elastic IPs. */
 export interface NatNetwork extends VpcNetworkBase {
   readonly mode: 'nat';
-  /** NAT gateways (each with its Elastic IP), one per zone. Default 2, 1..2. */
+  /** NAT gateways (each with its Elastic IP), one per zone. Default 2 (or one per `eipAllocationIds`), 1..2. */
   readonly natGateways: number;
+  /**
+   * Elastic IPs to put the NAT gateways on, instead of new ones the stack allocates: addresses
+   * the supplier already allows, or the retained ones of an earlier deployment. One per NAT gateway.
+   */
+  readonly eipAllocationIds?: readonly string[];
   /** The two zones of the VPC. Default: the region's first two, resolved at deploy time (`Fn::GetAZs`), so synth needs no lookup. */
   readonly availabilityZones?: readonly string[];
 }
@@ -133,6 +138,7 @@ export const CONTEXT_KEYS = [
   'apiGatewayCloudWatchRole',
   'network',
   'natGateways',
+  'natEipAllocationIds',
   'vpcId',
   'privateSubnetIds',
   'privateSubnetRouteTableIds',
@@ -144,6 +150,7 @@ export const CONTEXT_KEYS = [
 /** The keys that belong to a VPC topology, and which topologies accept each. */
 const NETWORK_KEYS: Readonly<Record<string, readonly NetworkMode[]>> = {
   natGateways: ['nat'],
+  natEipAllocationIds: ['nat'],
   vpcId: ['existing'],
   privateSubnetIds: ['existing'],
   privateSubnetRouteTableIds: ['existing'],
@@ -189,6 +196,7 @@ const configSchema = z
     apiGatewayCloudWatchRole: bool().default(DEFAULTS.apiGatewayCloudWatchRole),
     network: z.enum(NETWORK_MODES, { error: `expected one of ${NETWORK_MODES.join(', ')}` }).default(DEFAULTS.network.mode),
     natGateways: z.optional(int(1, 2)),
+    natEipAllocationIds: optionalList(z.string().regex(/^eipalloc-[0-9a-f]{8,17}$/, 'expected Elastic IP allocation ids such as eipalloc-0123456789abcdef0')),
     vpcId: optionalString(z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'expected a VPC id such as vpc-0123456789abcdef0')),
     privateSubnetIds: optionalList(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'expected subnet ids such as subnet-0123456789abcdef0')),
     privateSubnetRouteTableIds: optionalList(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, 'expected route table ids such as rtb-0123456789abcdef0')),
@@ -205,6 +213,11 @@ const configSchema = z
     if (c.vpcEndpoints && c.vpcEndpoints.length > 1 && c.vpcEndpoints.includes('none')) issue('vpcEndpoints', 'none cannot be combined with endpoints');
     if (c.vpcEndpoints && new Set(c.vpcEndpoints).size !== c.vpcEndpoints.length) issue('vpcEndpoints', 'expected each endpoint once');
     if (c.network === 'nat' && c.availabilityZones && c.availabilityZones.length !== 2) issue('availabilityZones', 'expected two zones for the VPC');
+    if (c.natEipAllocationIds) {
+      const gateways = c.natGateways ?? c.natEipAllocationIds.length;
+      if (c.natEipAllocationIds.length !== gateways || gateways > 2) issue('natEipAllocationIds', `expected one allocation per NAT gateway (${c.natGateways ?? '1 or 2'})`);
+      if (new Set(c.natEipAllocationIds).size !== c.natEipAllocationIds.length) issue('natEipAllocationIds', 'expected each allocation once');
+    }
     if (c.network !== 'existing') return;
     if (!c.vpcId) issue('vpcId', 'required with network=existing');
     if (!c.privateSubnetIds) issue('privateSubnetIds', 'required with network=existing: the subnets the functions run in (comma-separated)');
@@ -237,12 +250,18 @@ export function parseConfig(context: Readonly<Partial<Record<ContextKey, unknown
   input['region'] ??= env['CDK_DEFAULT_REGION'];
   const result = configSchema.safeParse(input);
   if (!result.success) throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || 'context'}: ${i.message}`));
-  const { account, region, alarmEmail, alarmTopicArn, network, natGateways, vpcId, privateSubnetIds, privateSubnetRouteTableIds, availabilityZones, vpcEndpoints, egressPorts, ...rest } = result.data;
+  const { account, region, alarmEmail, alarmTopicArn, network, natGateways, natEipAllocationIds, vpcId, privateSubnetIds, privateSubnetRouteTableIds, availabilityZones, vpcEndpoints, egressPorts, ...rest } = result.data;
   const endpoints = vpcEndpoints?.filter((e): e is VpcEndpointService => e !== 'none') ?? [...NETWORK_DEFAULTS.endpoints];
   const vpcBase = { endpoints, egressPorts: [...new Set(egressPorts ?? NETWORK_DEFAULTS.egressPorts)] };
   const networkConfig: NetworkConfig =
     network === 'nat'
-      ? { mode: 'nat', ...vpcBase, natGateways: natGateways ?? NETWORK_DEFAULTS.natGateways, ...(availabilityZones ? { availabilityZones } : {}) }
+      ? {
+          mode: 'nat',
+          ...vpcBase,
+          natGateways: natGateways ?? natEipAllocationIds?.length ?? NETWORK_DEFAULTS.natGateways,
+          ...(natEipAllocationIds ? { eipAllocationIds: natEipAllocationIds } : {}),
+          ...(availabilityZones ? { availabilityZones } : {}),
+        }
       : network === 'existing'
         ? {
             mode: 'existing',

@@ -48,8 +48,10 @@ export class Network extends Construct {
   readonly vpc: ec2.IVpc;
   /** The security group of the functions that call 1C. */
   readonly securityGroup: ec2.SecurityGroup;
-  /** The NAT gateways' Elastic IPs (`nat` only; empty for `existing`); the supplier allow-lists their addresses. */
+  /** The Elastic IPs the stack allocated for the NAT gateways (`nat` without `eipAllocationIds`); the supplier allow-lists their addresses. */
   readonly natAddresses: readonly ec2.CfnEIP[];
+  /** The allocations the NAT gateways use, allocated here or given (`nat` only). */
+  readonly eipAllocationIds: readonly string[];
   readonly gatewayEndpoints: readonly ec2.GatewayVpcEndpoint[];
   readonly interfaceEndpoints: readonly ec2.InterfaceVpcEndpoint[];
 
@@ -58,17 +60,20 @@ export class Network extends Construct {
     const { config } = props;
 
     if (config.mode === 'nat') {
-      // Allocated here rather than by the VPC so that they can be retained and output.
-      this.natAddresses = Array.from({ length: config.natGateways }, (_, i) => {
-        const eip = new ec2.CfnEIP(this, `NatAddress${i + 1}`, { domain: 'vpc' });
-        eip.applyRemovalPolicy(RemovalPolicy.RETAIN);
-        return eip;
-      });
+      // Allocated here rather than by the VPC so that they can be retained and output; or given.
+      this.natAddresses = config.eipAllocationIds
+        ? []
+        : Array.from({ length: config.natGateways }, (_, i) => {
+            const eip = new ec2.CfnEIP(this, `NatAddress${i + 1}`, { domain: 'vpc' });
+            eip.applyRemovalPolicy(RemovalPolicy.RETAIN);
+            return eip;
+          });
+      this.eipAllocationIds = config.eipAllocationIds ? [...config.eipAllocationIds] : this.natAddresses.map((eip) => eip.attrAllocationId);
       this.vpc = new ec2.Vpc(this, 'Vpc', {
         // Tokens (Fn::GetAZs) unless the zones are named: a pinned region would otherwise need a lookup at synth.
         availabilityZones: config.availabilityZones ? [...config.availabilityZones] : [0, 1].map((i) => Fn.select(i, Fn.getAzs())),
         natGateways: config.natGateways,
-        natGatewayProvider: ec2.NatProvider.gateway({ eipAllocationIds: this.natAddresses.map((eip) => eip.attrAllocationId) }),
+        natGatewayProvider: ec2.NatProvider.gateway({ eipAllocationIds: [...this.eipAllocationIds] }),
         subnetConfiguration: [
           { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
           { name: 'Functions', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
@@ -84,6 +89,7 @@ export class Network extends Construct {
       });
     } else {
       this.natAddresses = [];
+      this.eipAllocationIds = [];
       this.vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
         vpcId: config.vpcId,
         availabilityZones: [...config.availabilityZones],

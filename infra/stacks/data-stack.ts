@@ -56,6 +56,12 @@ export class DataStack extends Stack {
           description: "The exchange's addresses toward 1C: allow them on the 1C publication's firewall (docs/deploy.md, Network)",
         });
       }
+      if (this.network.eipAllocationIds.length) {
+        new CfnOutput(this, 'NatEipAllocationIds', {
+          value: Fn.join(',', [...this.network.eipAllocationIds]),
+          description: 'The NAT gateways\' Elastic IPs: pass them as natEipAllocationIds to keep these addresses when the network is re-created',
+        });
+      }
     }
   }
 

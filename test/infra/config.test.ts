@@ -61,6 +61,15 @@ describe('deployment configuration', () => {
     });
   });
 
+  test('network=nat on given Elastic IPs: one NAT gateway per allocation, a mismatch refused', () => {
+    assert.deepEqual(parseConfig({ network: 'nat', natEipAllocationIds: 'eipalloc-0a1b2c3d' }).network, {
+      mode: 'nat', natGateways: 1, eipAllocationIds: ['eipalloc-0a1b2c3d'], endpoints: ['dynamodb'], egressPorts: [443],
+    });
+    assert.throws(() => parseConfig({ network: 'nat', natGateways: '2', natEipAllocationIds: 'eipalloc-0a1b2c3d' }), /natEipAllocationIds: expected one allocation per NAT gateway \(2\)/);
+    assert.throws(() => parseConfig({ network: 'nat', natEipAllocationIds: '1.2.3.4' }), /natEipAllocationIds\.0: expected Elastic IP allocation ids/);
+    assert.throws(() => parseConfig({ network: 'existing', natEipAllocationIds: 'eipalloc-0a1b2c3d' }), /natEipAllocationIds: only with network=nat/);
+  });
+
   test('network=existing takes the VPC by ids (strings or cdk.json arrays); vpcEndpoints=none needs no route tables', () => {
     const context = { network: 'existing', vpcId: 'vpc-0a1b2c3d', privateSubnetIds: ['subnet-0aaa1111', 'subnet-0bbb2222'], availabilityZones: 'eu-central-1a,eu-central-1b' };
     assert.deepEqual(parseConfig({ ...context, privateSubnetRouteTableIds: 'rtb-0aaa1111,rtb-0bbb2222' }).network, {

@@ -109,6 +109,17 @@ describe('network=nat', () => {
     for (const [, r] of defaults) assert.ok(JSON.stringify(r['Properties']['NatGatewayId']).includes(nats[0]![0]));
   });
 
+  test('on given Elastic IPs (kept addresses) the NAT gateways use them, the stack allocates none, and outputs the allocations', () => {
+    const given = ['eipalloc-0aaa1111bbbb2222c', 'eipalloc-0ddd3333eeee4444f'];
+    const kept = buildForTest({ network: 'nat', natEipAllocationIds: given.join(',') });
+    assert.deepEqual(resourcesOfType(kept.dataTemplate, 'AWS::EC2::EIP'), []);
+    const allocations = resourcesOfType(kept.dataTemplate, 'AWS::EC2::NatGateway').map(([, r]) => r['Properties']['AllocationId']).sort();
+    assert.deepEqual(allocations, given);
+    const outputs = kept.dataTemplate.toJSON()['Outputs'];
+    assert.equal(outputs['NatPublicIps'], undefined);
+    assert.deepEqual(outputs['NatEipAllocationIds']['Value'], given.join(','));
+  });
+
   test('the functions security group admits nothing and lets out TCP 443 only', () => {
     const group = data.Resources[logicalId(network.securityGroup)].Properties;
     assert.equal(group.SecurityGroupIngress, undefined);
