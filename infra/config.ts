@@ -12,6 +12,58 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** Retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
+/** How the functions that call 1C reach it (docs/deploy.md, "Network"). */
+export const NETWORK_MODES = ['public', 'nat', 'existing'] as const;
+export type NetworkMode = (typeof NETWORK_MODES)[number];
+
+/** AWS services the functions in a VPC may reach through VPC endpoints instead of a NAT. */
+export const VPC_ENDPOINT_SERVICES = ['dynamodb', 'sqs', 'secretsmanager'] as const;
+export type VpcEndpointService = (typeof VPC_ENDPOINT_SERVICES)[number];
+
+/** What the VPC topologies share. */
+interface VpcNetworkBase {
+  /**
+   * VPC endpoints the stack creates: `dynamodb` is a gateway endpoint (free; on the private
+   * subnets' route tables), `sqs` and `secretsmanager` interface endpoints (billed per hour and
+   * zone). A service without one is reached through the VPC's NAT. Default `dynamodb`.
+   */
+  readonly endpoints: readonly VpcEndpointService[];
+  /** TCP ports the functions may open outside the VPC (1C, Goodwix, AWS APIs). Default `443`. */
+  readonly egressPorts: readonly number[];
+}
+
+/** The functions stay outside any VPC and reach 1C over the internet from AWS's addresses (today's). */
+export interface PublicNetwork {
+  readonly mode: 'public';
+}
+
+/** A VPC of the stack's own: the functions that call 1C in private subnets, out through NAT gateways with fixed Elastic IPs. */
+export interface NatNetwork extends VpcNetworkBase {
+  readonly mode: 'nat';
+  /** NAT gateways (each with its Elastic IP), one per zone. Default 2 (or one per `eipAllocationIds`), 1..2. */
+  readonly natGateways: number;
+  /**
+   * Elastic IPs to put the NAT gateways on, instead of new ones the stack allocates: addresses
+   * the supplier already allows, or the retained ones of an earlier deployment. One per NAT gateway.
+   */
+  readonly eipAllocationIds?: readonly string[];
+  /** The two zones of the VPC. Default: the region's first two, resolved at deploy time (`Fn::GetAZs`), so synth needs no lookup. */
+  readonly availabilityZones?: readonly string[];
+}
+
+/** A VPC that already reaches 1C (site-to-site VPN, Direct Connect), given by id: nothing is looked up at synth. */
+export interface ExistingNetwork extends VpcNetworkBase {
+  readonly mode: 'existing';
+  readonly vpcId: string;
+  readonly privateSubnetIds: readonly string[];
+  /** Zone of each private subnet, in the same order. */
+  readonly availabilityZones: readonly string[];
+  /** Route table of each private subnet, in the same order: needed for the DynamoDB gateway endpoint. */
+  readonly privateSubnetRouteTableIds?: readonly string[];
+}
+
+export type NetworkConfig = PublicNetwork | NatNetwork | ExistingNetwork;
+
 export interface ExchangeConfig {
   /** Deployment stage; part of the stack names and of the secrets prefix. Default `dev`. */
   readonly stage: string;
@@ -50,6 +102,8 @@ export interface ExchangeConfig {
    * https only).
    */
   readonly allowedHosts?: readonly string[];
+  /** Where the functions that call 1C run (`network` and the keys that go with it). Default `public`. */
+  readonly network: NetworkConfig;
 }
 
 export const DEFAULTS = {
@@ -63,7 +117,14 @@ export const DEFAULTS = {
   apiRateLimit: 10,
   apiBurstLimit: 20,
   apiGatewayCloudWatchRole: true,
+  network: { mode: 'public' },
 } as const satisfies Partial<ExchangeConfig>;
+
+export const NETWORK_DEFAULTS = {
+  natGateways: 2,
+  endpoints: ['dynamodb'],
+  egressPorts: [443],
+} as const satisfies Partial<NatNetwork>;
 
 /** The context keys this app reads (`-c key=value` or `cdk.json` → `context`). */
 export const CONTEXT_KEYS = [
@@ -82,7 +143,28 @@ export const CONTEXT_KEYS = [
   'apiBurstLimit',
   'apiGatewayCloudWatchRole',
   'allowedHosts',
+  'network',
+  'natGateways',
+  'natEipAllocationIds',
+  'vpcId',
+  'privateSubnetIds',
+  'privateSubnetRouteTableIds',
+  'availabilityZones',
+  'vpcEndpoints',
+  'egressPorts',
 ] as const;
+
+/** The keys that belong to a VPC topology, and which topologies accept each. */
+const NETWORK_KEYS: Readonly<Record<string, readonly NetworkMode[]>> = {
+  natGateways: ['nat'],
+  natEipAllocationIds: ['nat'],
+  vpcId: ['existing'],
+  privateSubnetIds: ['existing'],
+  privateSubnetRouteTableIds: ['existing'],
+  availabilityZones: ['nat', 'existing'],
+  vpcEndpoints: ['nat', 'existing'],
+  egressPorts: ['nat', 'existing'],
+};
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
 const int = (min: number, max: number) =>
@@ -101,6 +183,14 @@ const hostList = () =>
   );
 
 const optionalString = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' || v === null ? undefined : v), z.optional(schema));
+
+/** A list from `-c key=a,b` (a string) or from cdk.json (an array). */
+const list = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v),
+    z.array(item).min(1, 'expected at least one value (comma-separated on the command line)'),
+  );
+const optionalList = <T extends z.ZodType>(item: T) => z.preprocess((v) => (v === '' || v === null ? undefined : v), z.optional(list(item)));
 
 const configSchema = z
   .object({
@@ -121,8 +211,43 @@ const configSchema = z
     apiBurstLimit: int(1, 5_000).default(DEFAULTS.apiBurstLimit),
     apiGatewayCloudWatchRole: bool().default(DEFAULTS.apiGatewayCloudWatchRole),
     allowedHosts: optionalString(hostList()),
+    network: z.enum(NETWORK_MODES, { error: `expected one of ${NETWORK_MODES.join(', ')}` }).default(DEFAULTS.network.mode),
+    natGateways: z.optional(int(1, 2)),
+    natEipAllocationIds: optionalList(z.string().regex(/^eipalloc-[0-9a-f]{8,17}$/, 'expected Elastic IP allocation ids such as eipalloc-0123456789abcdef0')),
+    vpcId: optionalString(z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'expected a VPC id such as vpc-0123456789abcdef0')),
+    privateSubnetIds: optionalList(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'expected subnet ids such as subnet-0123456789abcdef0')),
+    privateSubnetRouteTableIds: optionalList(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, 'expected route table ids such as rtb-0123456789abcdef0')),
+    availabilityZones: optionalList(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'expected zone names such as eu-central-1a')),
+    vpcEndpoints: optionalList(z.enum([...VPC_ENDPOINT_SERVICES, 'none'], { error: `expected ${VPC_ENDPOINT_SERVICES.join(', ')} or none` })),
+    egressPorts: optionalList(int(1, 65_535)),
   })
-  .refine((c) => !(c.alarmEmail && c.alarmTopicArn), { message: 'give alarmEmail or alarmTopicArn, not both (subscribe the e-mail to your topic)', path: ['alarmTopicArn'] });
+  .refine((c) => !(c.alarmEmail && c.alarmTopicArn), { message: 'give alarmEmail or alarmTopicArn, not both (subscribe the e-mail to your topic)', path: ['alarmTopicArn'] })
+  .superRefine((c, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', message, path: [path] });
+    for (const [key, modes] of Object.entries(NETWORK_KEYS)) {
+      if (c[key as keyof typeof c] !== undefined && !modes.includes(c.network)) issue(key, `only with network=${modes.join(' or network=')} (network is ${c.network})`);
+    }
+    if (c.vpcEndpoints && c.vpcEndpoints.length > 1 && c.vpcEndpoints.includes('none')) issue('vpcEndpoints', 'none cannot be combined with endpoints');
+    if (c.vpcEndpoints && new Set(c.vpcEndpoints).size !== c.vpcEndpoints.length) issue('vpcEndpoints', 'expected each endpoint once');
+    if (c.network === 'nat' && c.availabilityZones && c.availabilityZones.length !== 2) issue('availabilityZones', 'expected two zones for the VPC');
+    if (c.natEipAllocationIds) {
+      const gateways = c.natGateways ?? c.natEipAllocationIds.length;
+      if (c.natEipAllocationIds.length !== gateways || gateways > 2) issue('natEipAllocationIds', `expected one allocation per NAT gateway (${c.natGateways ?? '1 or 2'})`);
+      if (new Set(c.natEipAllocationIds).size !== c.natEipAllocationIds.length) issue('natEipAllocationIds', 'expected each allocation once');
+    }
+    if (c.network !== 'existing') return;
+    if (!c.vpcId) issue('vpcId', 'required with network=existing');
+    if (!c.privateSubnetIds) issue('privateSubnetIds', 'required with network=existing: the subnets the functions run in (comma-separated)');
+    const subnets = c.privateSubnetIds?.length ?? 0;
+    if (!c.availabilityZones) issue('availabilityZones', 'required with network=existing: the zone of each private subnet, in the same order');
+    else if (subnets && c.availabilityZones.length !== subnets) issue('availabilityZones', `expected one zone per private subnet (${subnets}), in the same order`);
+    const endpoints = c.vpcEndpoints ?? NETWORK_DEFAULTS.endpoints;
+    if (endpoints.includes('dynamodb') && !c.privateSubnetRouteTableIds) {
+      issue('privateSubnetRouteTableIds', 'required for the DynamoDB gateway endpoint (vpcEndpoints includes dynamodb, the default): the route table of each private subnet; or set vpcEndpoints without dynamodb if the VPC has one');
+    } else if (c.privateSubnetRouteTableIds && subnets && c.privateSubnetRouteTableIds.length !== subnets) {
+      issue('privateSubnetRouteTableIds', `expected one route table per private subnet (${subnets}), in the same order`);
+    }
+  });
 
 export class ConfigError extends Error {
   constructor(readonly issues: readonly string[]) {
@@ -142,10 +267,32 @@ export function parseConfig(context: Readonly<Partial<Record<ContextKey, unknown
   input['region'] ??= env['CDK_DEFAULT_REGION'];
   const result = configSchema.safeParse(input);
   if (!result.success) throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || 'context'}: ${i.message}`));
-  const { account, region, alarmEmail, alarmTopicArn, allowedHosts, ...rest } = result.data;
+  const { account, region, alarmEmail, alarmTopicArn, allowedHosts, network, natGateways, natEipAllocationIds, vpcId, privateSubnetIds, privateSubnetRouteTableIds, availabilityZones, vpcEndpoints, egressPorts, ...rest } = result.data;
+  const endpoints = vpcEndpoints?.filter((e): e is VpcEndpointService => e !== 'none') ?? [...NETWORK_DEFAULTS.endpoints];
+  const vpcBase = { endpoints, egressPorts: [...new Set(egressPorts ?? NETWORK_DEFAULTS.egressPorts)] };
+  const networkConfig: NetworkConfig =
+    network === 'nat'
+      ? {
+          mode: 'nat',
+          ...vpcBase,
+          natGateways: natGateways ?? natEipAllocationIds?.length ?? NETWORK_DEFAULTS.natGateways,
+          ...(natEipAllocationIds ? { eipAllocationIds: natEipAllocationIds } : {}),
+          ...(availabilityZones ? { availabilityZones } : {}),
+        }
+      : network === 'existing'
+        ? {
+            mode: 'existing',
+            ...vpcBase,
+            vpcId: vpcId!,
+            privateSubnetIds: privateSubnetIds!,
+            availabilityZones: availabilityZones!,
+            ...(privateSubnetRouteTableIds ? { privateSubnetRouteTableIds } : {}),
+          }
+        : { mode: 'public' };
   return {
     ...rest,
     ...(allowedHosts?.length ? { allowedHosts } : {}),
+    network: networkConfig,
     ...(account ? { account } : {}),
     ...(region ? { region } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),

@@ -3,6 +3,7 @@
  * cdk-nag. `infra/app.ts` runs it for `cdk synth/deploy`; the infra tests build it too.
  */
 import { App, type AppProps, type Environment } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { contextOf, parseConfig, type ExchangeConfig } from './config.ts';
 import { addNag } from './nag.ts';
 import { DataStack } from './stacks/data-stack.ts';
@@ -42,7 +43,7 @@ export function buildExchangeApp(appProps: AppProps = {}, options: BuildOptions 
   const env: Environment = { ...(config.account ? { account: config.account } : {}), ...(config.region ? { region: config.region } : {}) };
   const names = stackNames(config.stage);
   const tags = { project: 'goodwix-1c-exchange', stage: config.stage };
-  const data = new DataStack(app, names.data, { stage: config.stage, env, tags, description: `Goodwix-1C exchange (${config.stage}): table, queues, event bus` });
+  const data = new DataStack(app, names.data, { stage: config.stage, network: config.network, logRetention: config.logRetentionDays as RetentionDays, env, tags, description: `Goodwix-1C exchange (${config.stage}): table, queues, event bus${config.network.mode === 'public' ? '' : ', network'}` });
   const service = new ServiceStack(app, names.service, { config, data, env, tags, description: `Goodwix-1C exchange (${config.stage}): functions, API, schedule, monitoring` });
   if (options.nag ?? true) addNag(app);
   return { app, config, data, service };

@@ -4,7 +4,7 @@
  * `createRequire` banner), Node 22 on ARM64, its own log group with the configured retention,
  * and its own role that may write that log group and nothing else until the stack grants more.
  */
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -12,7 +12,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BUNDLING, NODE_OPTIONS, PROJECT_ROOT, entryPath, type FunctionName } from '../bundling.ts';
 import type { LogLevel } from '../config.ts';
-import { acknowledge } from '../nag.ts';
+import { acknowledge, nagValue } from '../nag.ts';
+import type { FunctionPlacement } from './network.ts';
 
 /** Powertools service name and metrics namespace (`shared/platform/observability.ts`). */
 export const SERVICE_NAME = 'goodwix-1c-exchange';
@@ -30,6 +31,8 @@ export interface ExchangeFunctionProps {
   readonly environment: Readonly<Record<string, string>>;
   readonly logLevel: LogLevel;
   readonly logRetention: logs.RetentionDays;
+  /** The VPC, private subnets and security group to run in. Default: outside any VPC. */
+  readonly network?: FunctionPlacement;
 }
 
 export class ExchangeFunction extends Construct {
@@ -59,6 +62,7 @@ export class ExchangeFunction extends Construct {
       memorySize: props.memorySize ?? 512,
       role: this.role,
       logGroup: this.logGroup,
+      ...(props.network ? { vpc: props.network.vpc, vpcSubnets: props.network.vpcSubnets, securityGroups: [...props.network.securityGroups] } : {}),
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -83,6 +87,29 @@ export class ExchangeFunction extends Construct {
       this.function,
       'AwsSolutions-L1',
       'Node.js 22 is the runtime the project builds, bundles (esbuild target node22) and tests for; a newer runtime is a deliberate, tested change, not a drift.',
+    );
+    if (props.network) this.grantNetworkInterfaces();
+  }
+
+  /**
+   * What Lambda needs of the role to attach the function to its subnets (the actions of
+   * AWSLambdaVPCAccessExecutionRole, which a role of our own does not get). Lambda documents
+   * that the Describe actions work only on `*`; the others on this account and region's EC2
+   * resources, as Lambda names the network interfaces it creates. Granted in the role's default
+   * policy, which the function depends on, so the function is not created before it.
+   */
+  private grantNetworkInterfaces(): void {
+    const ec2Resources = Stack.of(this).formatArn({ service: 'ec2', resource: '*', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], resources: ['*'] }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      resources: [ec2Resources],
+    }));
+    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', 'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets, which Lambda needs to place the function in its VPC, only work on all resources.');
+    acknowledge(
+      this.role,
+      `AwsSolutions-IAM5[Resource::${nagValue(this, ec2Resources)}]`,
+      "Lambda creates and deletes the function's network interfaces in its subnets under names it chooses; the actions are those of AWSLambdaVPCAccessExecutionRole, limited to this account and region.",
     );
   }
 }

@@ -30,6 +30,7 @@ import type { LogLevel } from '../config.ts';
 import { acknowledge, nagValue } from '../nag.ts';
 import { ExchangeFunction } from './exchange-function.ts';
 import type { ExchangeTable } from './exchange-table.ts';
+import type { FunctionPlacement } from './network.ts';
 import type { QueuePair, WorkQueues } from './work-queues.ts';
 
 export interface ExchangeFunctionsProps {
@@ -50,7 +51,12 @@ export interface ExchangeFunctionsProps {
   readonly secretsCacheSeconds: number;
   /** Hosts plans may connect to (`ALLOWED_HOSTS`); absent: any. */
   readonly allowedHosts?: readonly string[];
+  /** The VPC placement of the functions that call 1C (`CALLS_ONEC`). Default: outside any VPC. */
+  readonly network?: FunctionPlacement;
 }
+
+/** The functions that call 1C: the plan check (api), the collector and the worker. Only they go into the VPC. */
+export const CALLS_ONEC: readonly FunctionName[] = ['api', 'collector', 'worker'];
 
 /** Lambda's visibility rule for SQS event sources: visibility timeout ≥ 6 × function timeout. */
 export const VISIBILITY_FACTOR = 6;
@@ -107,6 +113,7 @@ export class ExchangeFunctions extends Construct {
         environment,
         logLevel: props.logLevel,
         logRetention: props.logRetention,
+        ...(props.network && CALLS_ONEC.includes(name) ? { network: props.network } : {}),
       });
 
     this.tick = fn('tick', 'Every minute: starts the runs of the plans that are due', TICK_TIMEOUT_SECONDS, { ...common, RUN_QUEUE_URL: runQueue.queue.queueUrl }, 256);

@@ -43,6 +43,7 @@ export class ServiceStack extends Stack {
       runRetentionDays: config.runRetentionDays,
       secretsCacheSeconds: config.secretsCacheSeconds,
       ...(config.allowedHosts ? { allowedHosts: config.allowedHosts } : {}),
+      ...(data.network ? { network: data.network.placement() } : {}),
     });
     this.controlApi = new ControlApi(this, 'ControlApi', {
       handler: this.functions.api.function,

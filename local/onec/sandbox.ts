@@ -10,6 +10,7 @@
  * Listens on 127.0.0.1 only. `close()` destroys every open connection, hanging ones included.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { demoOneC } from '#local/demo/supplier';
 import { OneCBase } from './base.ts';
@@ -49,6 +50,8 @@ export interface OneCSandboxOptions {
    * 414 from the web server in front of 1C, as Apache's LimitRequestLine (8190) does. Default 8190.
    */
   maxUrlLength?: number;
+  /** Serve HTTPS with this key and certificate (PEM), as a publication with the supplier's own CA does; default plain HTTP. */
+  tls?: { key: string; cert: string };
 }
 
 export interface OneCRequestRecord {
@@ -65,7 +68,7 @@ export interface OneCRequestRecord {
 }
 
 export interface OneCSandbox {
-  /** http://127.0.0.1:<port>/<publication>/odata/standard.odata/ */
+  /** http(s)://127.0.0.1:<port>/<publication>/odata/standard.odata/ */
   baseUrl: string;
   /** The first user's login and current password (`setPassword`). */
   login: string;
@@ -454,14 +457,15 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
     send(reply);
   }
 
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     onRequest(req, res).catch((e: unknown) => {
       if (!res.headersSent && !res.destroyed) {
         res.writeHead(500, { 'Content-Type': JSON_TYPE });
         res.end(JSON.stringify(internal(String(e)).body()));
       }
     });
-  });
+  };
+  const server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, handler) : createServer(handler);
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -475,7 +479,7 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
     });
   });
   const port = (server.address() as AddressInfo).port;
-  baseUrl = `http://127.0.0.1:${port}${prefix}`;
+  baseUrl = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}${prefix}`;
 
   const user = users[0]!;
   return {

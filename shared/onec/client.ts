@@ -22,6 +22,7 @@ import https from 'node:https';
 import { type Filter, guid, quote, render } from './filter.ts';
 import {
   errorFromResponse,
+  OneCCertificateError,
   OneCError,
   OneCFieldMappingError,
   OneCInvalidArgumentError,
@@ -101,6 +102,12 @@ export interface OneCClientOptions {
    * (nothing was done), so this is safe for a create too.
    */
   readonly refreshCredentials?: () => Promise<{ readonly login: string; readonly password: string } | null>;
+  /**
+   * PEM certificates of the CA(s) that issued the publication's certificate (the plan's
+   * `onec.caBundle`): trusted by this client's connections only, instead of the public roots.
+   * https only.
+   */
+  readonly ca?: string;
 }
 
 export interface Query {
@@ -189,6 +196,8 @@ export class OneCClient {
   private readonly onRequest: ((event: RequestEvent) => void) | undefined;
   /** Kept-alive connections for reads and idempotent calls. */
   private readonly agent: http.Agent;
+  /** The plan's CA bundle, for the connections of this client only. */
+  private readonly ca: string | undefined;
   private lastHeardAt: number | undefined;
   private metadataPromise: Promise<ODataMetadata> | undefined;
 
@@ -224,7 +233,14 @@ export class OneCClient {
     this.maxResponseBytes = options.maxResponseBytes ?? 64 * 1024 * 1024;
     this.clock = options.clock ?? systemClock;
     this.onRequest = options.onRequest;
-    this.agent = url.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: 16 }) : new http.Agent({ keepAlive: true, maxSockets: 16 });
+    if (options.ca !== undefined && url.protocol !== 'https:') {
+      throw new OneCInvalidArgumentError('a CA bundle applies to an https base URL only', { context: { argument: 'ca' } });
+    }
+    this.ca = options.ca;
+    // A dedicated agent: the bundle is trusted by this client's connections, never by the process.
+    this.agent = url.protocol === 'https:'
+      ? new https.Agent({ keepAlive: true, maxSockets: 16, ...(this.ca === undefined ? {} : { ca: this.ca }) })
+      : new http.Agent({ keepAlive: true, maxSockets: 16 });
   }
 
   /** Closes kept-alive connections. The client stays usable (new connections are opened). */
@@ -483,6 +499,7 @@ export class OneCClient {
           agent: call.kind === 'create' ? false : this.agent,
           maxResponseBytes: this.maxResponseBytes,
           signal: call.signal,
+          ...(this.ca === undefined ? {} : { ca: this.ca }),
         });
       } catch (failure) {
         if (!(failure instanceof HttpFailure)) throw failure;
@@ -490,6 +507,15 @@ export class OneCClient {
         this.report(call, request, attempt, undefined, started, timeoutMs, failure.message);
         if (failure.responseStarted) this.lastHeardAt = this.clock.now();
         const context = { method: call.method, resource, ...(call.entitySet ? { entitySet: call.entitySet } : {}), attempt };
+        if (failure.reason === 'certificate') {
+          // Refused in the handshake: nothing was sent, so not even a create is in doubt.
+          throw new OneCCertificateError(
+            `the TLS certificate of 1C at ${this.baseUrl.origin} is not trusted (${failure.message}): ${this.ca === undefined
+              ? "if the publication's certificate is issued by the supplier's own CA, put that CA's certificate (PEM) in the plan's onec.caBundle"
+              : "it is not issued by a CA of the plan's onec.caBundle for this host, or it has expired"}`,
+            { cause: failure, context },
+          );
+        }
         if (failure.reason === 'aborted') {
           if (call.kind === 'create' && failure.connected) {
             throw new OneCOutcomeUnknownError(`POST ${resource} was aborted after it may have reached 1C; look the object up by its stable key`, { cause: failure, context });

@@ -13,6 +13,7 @@
  * | OneCUnavailableError           | ONEC_UNAVAILABLE        | yes       | 5xx without an `odata.error` body, 502/503/504, 429, -1 on a read or with a lost-session text |
  * | OneCTimeoutError               | ONEC_TIMEOUT            | yes       | no answer within the time budget |
  * | OneCNetworkError               | ONEC_NETWORK            | yes       | connection refused / reset / dropped |
+ * | OneCCertificateError           | ONEC_CERTIFICATE        | no        | 1C's TLS certificate is not trusted (or not for this host, or expired): nothing was sent |
  * | OneCOutcomeUnknownError        | ONEC_OUTCOME_UNKNOWN    | yes*      | a create whose result was lost: see the class |
  * | OneCInvalidResponseError       | ONEC_INVALID_RESPONSE   | 5xx only  | not JSON (a proxy's HTML page, Atom XML, a cut body) |
  * | OneCUnexpectedDataError        | ONEC_UNEXPECTED_DATA    | no        | JSON that does not have the shape the field map expects |
@@ -108,6 +109,17 @@ export class OneCTimeoutError extends OneCError {
 export class OneCNetworkError extends OneCError {
   readonly code = 'ONEC_NETWORK';
   readonly retryable = true;
+}
+
+/**
+ * The publication's TLS certificate was refused: not issued by a trusted CA (the public roots,
+ * or the plan's `onec.caBundle` when it names one), not for this host, expired. Nothing was
+ * sent — the request goes out only after the handshake — so even a create is safely known not
+ * to have happened. Repeating cannot help until the certificate or the plan changes.
+ */
+export class OneCCertificateError extends OneCError {
+  readonly code = 'ONEC_CERTIFICATE';
+  readonly retryable = false;
 }
 
 /**

@@ -3,8 +3,12 @@
  * the whole exchange (connect, send, headers, body), and a record of how far it got, which is
  * what decides whether a failed POST may have created something in 1C:
  *
- * - not connected → nothing reached 1C (refused, DNS, connect timeout): safe to repeat anything;
+ * - not connected → nothing reached 1C (refused, DNS, connect timeout, a TLS handshake that
+ *   failed or never finished — the request is written only after it): safe to repeat anything;
  * - connected → the request may have been read and executed, even if no byte came back.
+ *
+ * A certificate the handshake refuses is told apart (`certificate`): it is a configuration
+ * problem, not an outage.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -18,7 +22,19 @@ export interface HttpRequest {
   readonly agent: http.Agent | false;
   readonly maxResponseBytes: number;
   readonly signal?: AbortSignal;
+  /** PEM CA certificates that replace the public roots for this request (https only): the plan's `onec.caBundle`. */
+  readonly ca?: string;
 }
+
+/**
+ * OpenSSL's and Node's codes for a server certificate the client refused (untrusted issuer,
+ * self-signed, wrong host, expired, revoked, unusable).
+ */
+const CERTIFICATE_ERRORS = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE', 'CERT_CHAIN_TOO_LONG', 'INVALID_CA', 'INVALID_PURPOSE', 'HOSTNAME_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 export interface HttpResponse {
   readonly status: number;
@@ -31,7 +47,7 @@ export interface HttpResponse {
 export class HttpFailure extends Error {
   constructor(
     message: string,
-    readonly reason: 'timeout' | 'network' | 'too-large' | 'aborted',
+    readonly reason: 'timeout' | 'network' | 'too-large' | 'aborted' | 'certificate',
     /** A connection to the server was established (the request may have been executed). */
     readonly connected: boolean,
     /** Response headers had arrived before the failure. */
@@ -55,7 +71,8 @@ export function sendHttp(request: HttpRequest): Promise<HttpResponse> {
     const headers: Record<string, string> = { ...request.headers };
     if (request.body) headers['Content-Length'] = String(request.body.length);
 
-    const req = lib.request(request.url, { method: request.method, headers, agent: request.agent });
+    const tls = request.url.protocol === 'https:' && request.ca !== undefined ? { ca: request.ca } : {};
+    const req = lib.request(request.url, { method: request.method, headers, agent: request.agent, ...tls });
 
     const fail = (f: HttpFailure): void => {
       if (settled) return;
@@ -70,7 +87,8 @@ export function sendHttp(request: HttpRequest): Promise<HttpResponse> {
       if (response) return resolve(response);
       if (failure) return reject(failure);
       const code = (error as NodeJS.ErrnoException | undefined)?.code;
-      reject(new HttpFailure(`${(error as Error | undefined)?.message ?? 'connection failed'}${code ? ` (${code})` : ''}`, 'network', connected, responseStarted, code, { cause: error }));
+      const reason = code !== undefined && CERTIFICATE_ERRORS.has(code) ? 'certificate' : 'network';
+      reject(new HttpFailure(`${(error as Error | undefined)?.message ?? 'connection failed'}${code ? ` (${code})` : ''}`, reason, connected, responseStarted, code, { cause: error }));
     };
 
     const timer = setTimeout(() => {
@@ -81,9 +99,10 @@ export function sendHttp(request: HttpRequest): Promise<HttpResponse> {
     request.signal?.addEventListener('abort', onAbort, { once: true });
 
     req.on('socket', (socket) => {
-      // A kept-alive socket is already connected; a new one connects (and for TLS, handshakes).
+      // A kept-alive socket is already connected; a new one connects and, for TLS, must finish
+      // the handshake before a byte of the request can go out.
       if (!socket.connecting) connected = true;
-      else socket.once('connect', () => { connected = true; });
+      else socket.once(lib === https ? 'secureConnect' : 'connect', () => { connected = true; });
     });
     req.on('error', (error) => finish(error));
     req.on('response', (res) => {

@@ -7,6 +7,7 @@ import * as z from '#platform/zod';
 import { describeZodError } from '#platform/zod';
 import { PlanValidationError } from './errors.ts';
 import { isValidTimeZone } from './zoned-time.ts';
+import { caBundleSchema } from './ca-bundle.ts';
 import { ORDER_STATUSES, type OrderStatus } from '#core/canonical';
 
 /** `Статус` of `ЗаказКлиента` (СтатусыЗаказовКлиентов), OData names. */
@@ -117,7 +118,11 @@ const oneCSchema = z.strictObject({
   timeoutMs: z._default(positiveInt(600_000), 15_000),
   coldStartTimeoutMs: z._default(positiveInt(600_000), 60_000),
   maxConcurrency: z._default(positiveInt(32), 2),
-});
+  /** PEM certificate(s) of the supplier's own CA that issued the publication's certificate (`./ca-bundle.ts`). */
+  caBundle: z.optional(caBundleSchema),
+}).check(
+  z.refine((onec) => onec.caBundle === undefined || onec.baseUrl.startsWith('https:'), { message: 'a CA bundle applies to an https baseUrl only', path: ['caBundle'] }),
+);
 
 const scheduleSchema = z
   .strictObject({

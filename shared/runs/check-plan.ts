@@ -191,7 +191,8 @@ async function checkOneC(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fail, 
       return { kind: 'ok' };
     } catch (error) {
       if (isAuthFailure(error)) return { kind: 'auth' };
-      if (first && isRetryable(error)) return { kind: 'unreachable', error };
+      // A refused certificate is the whole publication's, like an outage: said once, on the login.
+      if (first && (isRetryable(error) || errorCode(error, '') === 'ONEC_CERTIFICATE')) return { kind: 'unreachable', error };
       fail(r.rank, subject, errorCode(error, 'ONEC_UNAVAILABLE'), reason(error));
       return { kind: 'failed' };
     }
@@ -216,7 +217,8 @@ async function checkOneC(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fail, 
       return;
     }
     if (firstOutcome.kind === 'unreachable') {
-      fail(11, loginSubject, errorCode(firstOutcome.error, 'ONEC_UNAVAILABLE'), `1C at ${plan.onec.baseUrl} did not answer: ${reason(firstOutcome.error)}`);
+      const code = errorCode(firstOutcome.error, 'ONEC_UNAVAILABLE');
+      fail(11, loginSubject, code, code === 'ONEC_CERTIFICATE' ? reason(firstOutcome.error) : `1C at ${plan.onec.baseUrl} did not answer: ${reason(firstOutcome.error)}`);
       return;
     }
     const outcomes = await mapLimited(rest, plan.onec.maxConcurrency, (r) => resolve(r));

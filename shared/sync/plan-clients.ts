@@ -65,6 +65,7 @@ export function connectOneC(plan: Plan, credentials: OneCCredentials, tuning: Cl
     password: credentials.password,
     requestTimeoutMs: plan.onec.timeoutMs,
     coldStartTimeoutMs: plan.onec.coldStartTimeoutMs,
+    ...(plan.onec.caBundle === undefined ? {} : { ca: plan.onec.caBundle }),
     ...(tuning.onecRetry ? { retry: tuning.onecRetry } : {}),
     ...(observer ? { onRequest: (event: RequestEvent) => observer.onec(event, plan.id) } : {}),
     ...(refresh.onec ? { refreshCredentials: refresh.onec } : {}),
