@@ -7,8 +7,8 @@
  * * AccumulationRegister_ТоварыНаСкладах (dimensions Номенклатура, Характеристика, Склад, …;
  *   resources ВНаличии, КОтгрузке): the opening stock (a seeded recorder of a type the
  *   publication does not expose) and shipments (Expense ВНаличии).
- * * AccumulationRegister_ТоварыКОтгрузке (dimensions Распоряжение = the order, Номенклатура,
- *   Характеристика, Склад, …; resources ВРезерве, КОтгрузке): a posted order with Статус
+ * * AccumulationRegister_ТоварыКОтгрузке (dimensions Склад, Номенклатура, Характеристика,
+ *   ДокументОтгрузки = the order, Получатель = its partner, …; resources ВРезерве, КОтгрузке): a posted order with Статус
  *   КОбеспечению or КОтгрузке writes, per non-cancelled row, Receipt ВРезерве for
  *   ВариантОбеспечения = СоСклада and Receipt КОтгрузке for Отгрузить, at the row's Склад_Key or
  *   the header's. НеСогласован, Закрыт and an empty status reserve nothing. A posted shipment
@@ -26,6 +26,11 @@ import { presentation, type OneCBase } from './base.ts';
 
 export const STOCK = 'AccumulationRegister_ТоварыНаСкладах';
 export const TO_SHIP = 'AccumulationRegister_ТоварыКОтгрузке';
+/** The order dimension of ТоварыКОтгрузке in live UT 11 bases (composite). */
+export const ORDER_DIM = 'ДокументОтгрузки';
+/** Who the goods go to (composite): the order's partner. */
+export const RECIPIENT_DIM = 'Получатель';
+const PARTNER_TYPE = `${NS}.Catalog_Партнеры`;
 
 /** One register record, with every record field (composites as X + X_Type). */
 export type Movement = Rec;
@@ -76,7 +81,7 @@ export class Registers {
       if (register === STOCK) {
         this.stock.set(sk, tidy((this.stock.get(sk) ?? 0) + s * Number(m.ВНаличии)));
       } else if (register === TO_SHIP) {
-        const order = String(m.Распоряжение);
+        const order = String(m[ORDER_DIM]);
         const perOrder = this.orders.get(order) ?? new Map<string, Bal>();
         const b = perOrder.get(sk) ?? { reserve: 0, toShip: 0 };
         const before = Math.max(0, b.reserve + b.toShip);
@@ -125,7 +130,7 @@ export class Registers {
     let { reserve, toShip } = b;
     if (exceptRecorder) {
       for (const m of this.recordsOf(exceptRecorder, TO_SHIP)) {
-        if (m.Распоряжение !== order || stockKeyOf(m) !== sk) continue;
+        if (m[ORDER_DIM] !== order || stockKeyOf(m) !== sk) continue;
         reserve -= sign(m) * Number(m.ВРезерве);
         toShip -= sign(m) * Number(m.КОтгрузке);
       }
@@ -144,7 +149,7 @@ export class Registers {
    */
   heldExcept(sk: string, exceptOrders: ReadonlySet<string>, exceptRecorder?: string): number {
     const affected = new Set(exceptOrders);
-    if (exceptRecorder) for (const m of this.recordsOf(exceptRecorder, TO_SHIP)) if (stockKeyOf(m) === sk) affected.add(String(m.Распоряжение));
+    if (exceptRecorder) for (const m of this.recordsOf(exceptRecorder, TO_SHIP)) if (stockKeyOf(m) === sk) affected.add(String(m[ORDER_DIM]));
     let v = this.held.get(sk) ?? 0;
     for (const o of affected) {
       const now = this.orderBalance(o, sk);
@@ -226,6 +231,19 @@ export class Engine {
 
   private postingFailed(def: EntityDef, rec: Rec, lines: string[]): Error {
     return internal(`Ошибка при вызове метода контекста (Провести): Не удалось провести "${presentation(def, rec)}"!\n${lines.join('\n')}`);
+  }
+
+  /**
+   * ДокументОтгрузки and Получатель of an order's ТоварыКОтгрузке records. A shipment's expense
+   * takes the recipient of the order's own receipts, so the two always meet in one balance row.
+   */
+  private orderDimensions(order: string, recipient?: string): Record<string, string> {
+    const own = this.registers.recordsOf(order, TO_SHIP).find((m) => m.RecordType === 'Receipt');
+    const partner = recipient ?? (own ? String(own[RECIPIENT_DIM]) : String(this.base.get(ORDER_SET, order)?.Партнер_Key ?? EMPTY_REF));
+    return {
+      [ORDER_DIM]: order, [`${ORDER_DIM}_Type`]: `${NS}.${ORDER_SET}`,
+      [RECIPIENT_DIM]: partner, [`${RECIPIENT_DIM}_Type`]: partner === EMPTY_REF ? UNDEFINED_TYPE : PARTNER_TYPE,
+    };
   }
 
   private describeProduct(product: string, variant: string): string {
@@ -344,7 +362,7 @@ export class Engine {
     for (const r of receipts) {
       if (r.reserve <= EPS && r.toShip <= EPS) continue;
       kot.push(movement(toShipReg, recorder, period, kot.length + 1, 'Receipt', {
-        Распоряжение: ref, Распоряжение_Type: `${NS}.${ORDER_SET}`,
+        ...this.orderDimensions(ref, String(rec.Партнер_Key)),
         Номенклатура_Key: r.product, Характеристика_Key: r.variant, Склад_Key: r.warehouse,
         ВРезерве: round(r.reserve, 3), КОтгрузке: round(r.toShip, 3),
       }));
@@ -405,7 +423,7 @@ export class Engine {
         taken.set(order, perOrder);
         if (takeK + takeR > EPS) {
           kot.push(movement(toShipReg, recorder, period, kot.length + 1, 'Expense', {
-            Распоряжение: order, Распоряжение_Type: `${NS}.${ORDER_SET}`,
+            ...this.orderDimensions(order),
             Номенклатура_Key: product, Характеристика_Key: variant, Склад_Key: warehouse,
             ВРезерве: round(takeR, 3), КОтгрузке: round(takeK, 3),
           }));

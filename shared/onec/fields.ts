@@ -319,17 +319,23 @@ export type CatalogItem<C extends CatalogName> = EntityOf<(typeof catalogSpecs)[
 // ---- registers --------------------------------------------------------------------------------
 
 /**
- * Reserves per order and product: UT 11.5's `ТоварыКОтгрузке`, whose `ВРезерве` (and
- * `КОтгрузке`) balance per `Распоряжение` (the order) is what a posted order holds.
+ * Reserves per order and product: `ТоварыКОтгрузке`, whose `ВРезерве` (and `КОтгрузке`) balance
+ * per `ДокументОтгрузки` (the order; composite with `ДокументОтгрузки_Type`
+ * `StandardODATA.Document_ЗаказКлиента`) is what a posted order holds. Live UT 11 bases name the
+ * order dimension `ДокументОтгрузки`, beside `Получатель`; connectors that run against them read
+ * `Balance(Condition=…, Dimensions='Склад,Номенклатура,Характеристика,ДокументОтгрузки,Получатель')`.
+ * The dimensions are listed in that order: `readReserves` asks for exactly these.
  */
 export const reserveRegisterSpec = {
   entitySet: 'AccumulationRegister_ТоварыКОтгрузке',
   function: Functions.balance,
   dimensions: {
-    order: composite('Распоряжение', EntitySets.order),
+    warehouse: ref('Склад_Key', EntitySets.warehouses),
     product: ref('Номенклатура_Key', EntitySets.products),
     characteristic: ref('Характеристика_Key', EntitySets.characteristics),
-    warehouse: ref('Склад_Key', EntitySets.warehouses),
+    order: composite('ДокументОтгрузки', EntitySets.order),
+    /** Who the goods go to (composite; for a customer order, its partner). */
+    recipient: composite('Получатель'),
   },
   resources: {
     /** Reserved from stock (`ВариантОбеспечения = СоСклада`). */

@@ -117,9 +117,10 @@ describe('1C sandbox posting', () => {
       assert.equal(order.Статус, 'КОбеспечению');
       assert.equal(order.Партнер_Key, demo.buyer.partnerRef);
       assert.deepEqual(rows.map((r) => ({ ...r })), [{
-        Распоряжение: o.ref, Распоряжение_Type: 'StandardODATA.Document_ЗаказКлиента', Номенклатура_Key: demo.bosch.ref,
-        Характеристика_Key: EMPTY_REF, Назначение_Key: EMPTY_REF, Склад_Key: demo.main, Серия_Key: EMPTY_REF,
+        Склад_Key: demo.main, Номенклатура_Key: demo.bosch.ref, Характеристика_Key: EMPTY_REF,
+        ДокументОтгрузки: o.ref, Получатель: demo.buyer.partnerRef, Назначение_Key: EMPTY_REF, Серия_Key: EMPTY_REF,
         ВРезервеBalance: o.lines[0]!.quantity, КОтгрузкеBalance: 0,
+        ДокументОтгрузки_Type: 'StandardODATA.Document_ЗаказКлиента', Получатель_Type: 'StandardODATA.Catalog_Партнеры',
       }]);
     });
 
@@ -133,7 +134,7 @@ describe('1C sandbox posting', () => {
         { product: demo.screws, qty: 7, warehouse: demo.north },
         { product: demo.screws, qty: 2, provision: 'НеТребуется' },
       ]));
-      const rows = (await http.reserves(demo.screws.ref)).filter((r) => r.Распоряжение === o.Ref_Key);
+      const rows = (await http.reserves(demo.screws.ref)).filter((r) => r.ДокументОтгрузки === o.Ref_Key);
       // Assess
       const at = (w: string): Json | undefined => rows.find((r) => r.Склад_Key === w);
       assert.equal(rows.length, 2);
@@ -333,16 +334,36 @@ describe('1C sandbox posting', () => {
   });
 
   describe('register balances', () => {
-    test('Balance takes a Condition on the composite Распоряжение with cast()', async (t) => {
+    test('Balance takes a Condition on the composite ДокументОтгрузки with cast()', async (t) => {
       // Prepare
       const http = await fresh(t);
       const o = await postedOrder(http, orderBody([{ product: demo.makita, qty: 2 }, { product: demo.screws, qty: 6 }]));
-      const cond = `Распоряжение eq cast(guid''${o.Ref_Key}'', ''Document_ЗаказКлиента'')`;
+      const cond = `ДокументОтгрузки eq cast(guid''${o.Ref_Key}'', ''Document_ЗаказКлиента'')`;
       // Act
       const a = await http.get(`AccumulationRegister_ТоварыКОтгрузке/Balance(Condition='${cond}')?$format=json`);
       // Assess
       assert.equal(a.status, 200, a.text);
       assert.deepEqual(a.json.value.map((r: Json) => [r.Номенклатура_Key, r.ВРезервеBalance]).sort(), [[demo.makita.ref, 2], [demo.screws.ref, 6]].sort());
+    });
+
+    test('answers the read live connectors make: Condition, Period, Dimensions with ДокументОтгрузки and Получатель, $filter on ВРезервеBalance', async (t) => {
+      // Prepare: a second order for the drill beside the one entered in 1C
+      const http = await fresh(t);
+      const o = await postedOrder(http, orderBody([{ product: demo.bosch, qty: 3 }, { product: demo.bosch, qty: 1, provision: 'Отгрузить' }]));
+      const cond = `Номенклатура_Key eq guid''${demo.bosch.ref}''`;
+      // Act
+      const a = await http.get(`AccumulationRegister_ТоварыКОтгрузке/Balance(Condition='${cond}',Period=datetime'2099-01-01T00:00:00',`
+        + `Dimensions='Склад,Номенклатура,Характеристика,ДокументОтгрузки,Получатель')?$format=json&$filter=${encodeURIComponent('ВРезервеBalance gt 0')}`
+        + `&$select=${encodeURIComponent('Склад_Key,Характеристика_Key,ДокументОтгрузки,ДокументОтгрузки_Type,Получатель,ВРезервеBalance')}`);
+      // Assess
+      assert.equal(a.status, 200, a.text);
+      const byOrder = new Map((a.json.value as Json[]).map((r) => [r.ДокументОтгрузки, r]));
+      assert.deepEqual(byOrder.get(o.Ref_Key), {
+        Склад_Key: demo.main, Характеристика_Key: EMPTY_REF, ДокументОтгрузки: o.Ref_Key, ДокументОтгрузки_Type: 'StandardODATA.Document_ЗаказКлиента',
+        Получатель: demo.buyer.partnerRef, Получатель_Type: 'StandardODATA.Catalog_Партнеры', ВРезервеBalance: 3,
+      });
+      assert.equal(byOrder.get(demo.integrationOrder.ref)?.ВРезервеBalance, demo.integrationOrder.lines[0]!.quantity);
+      assert.equal(byOrder.size, 2);
     });
 
     test('Balance sums over the Dimensions asked for, without `_Key` in their names', async (t) => {

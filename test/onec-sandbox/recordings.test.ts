@@ -219,6 +219,29 @@ describe('1C sandbox value formats against the real recordings', { skip: recordi
     assert.equal(counterparty.Партнер_Key, demo.buyer.partnerRef);
   });
 
+  test('the reserve register names its order the way real register records name an order (ДокументОтгрузки + _Type)', async () => {
+    // Prepare: a real register record that names an order: ЗаказыКлиентов.ЗаказКлиента, a composite
+    const realSet = atomEntries(readRecording('msg003_zakaz_klienta.xml')).find((e) => e.type === 'StandardODATA.AccumulationRegister_ЗаказыКлиентов');
+    const realRow = (realSet!.props.RecordSet as AtomRow[])[0]!;
+    const realTypes = types.get('AccumulationRegister_ЗаказыКлиентов_Balance')!;
+    // Act
+    const records = await http.list('AccumulationRegister_ТоварыКОтгрузке_RecordType', { $filter: `Recorder eq cast(guid'${demo.integrationOrder.ref}', 'Document_ЗаказКлиента')` });
+    const ours = (records.json.value as Json[]).find((r) => r.ДокументОтгрузки === demo.integrationOrder.ref);
+    const metadata = await http.get('$metadata');
+    // Assess: the value is the bare guid, the type a StandardODATA.Document_… name, as in the real record
+    assert.match(realRow.ЗаказКлиента!, GUID);
+    assert.equal(realRow.ЗаказКлиента_Type, 'StandardODATA.Document_ЗаказКлиента');
+    assert.ok(ours, records.text);
+    assert.match(ours.ДокументОтгрузки, GUID);
+    assert.equal(ours.ДокументОтгрузки_Type, realRow.ЗаказКлиента_Type);
+    // and $metadata types it as the real Balance types a composite: Edm.String for both halves
+    assert.equal(realTypes.get('ЗаказКлиента'), 'Edm.String');
+    assert.equal(realTypes.get('ЗаказКлиента_Type'), 'Edm.String');
+    const balance = /<ComplexType Name="AccumulationRegister_ТоварыКОтгрузке_Balance">([\s\S]*?)<\/ComplexType>/u.exec(metadata.text)?.[1] ?? '';
+    assert.match(balance, /<Property Name="ДокументОтгрузки"\s+Type="Edm\.String"/u);
+    assert.match(balance, /<Property Name="ДокументОтгрузки_Type"\s+Type="Edm\.String"/u);
+  });
+
   test('register records use the real Recorder / RecordType shapes', async () => {
     // Prepare
     const realSet = atomEntries(readRecording('msg006_realizatsiya.xml')).find((e) => e.type === 'StandardODATA.AccumulationRegister_ЗаказыКлиентов');
