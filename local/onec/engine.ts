@@ -15,6 +15,10 @@
  *   writes Expense against the order (КОтгрузке first, then ВРезерве, never below zero).
  *   An order never reserves less than was already shipped against it, so its balance is
  *   max(0, ordered − shipped).
+ * * AccumulationRegister_СвободныеОстатки (Номенклатура, Характеристика, Склад; ВНаличии,
+ *   ВРезервеСоСклада, ВРезервеПодЗаказ): derived, for each recorder, from its records in the two
+ *   registers above — ВНаличии from ТоварыНаСкладах, ВРезервеСоСклада = ВРезерве + КОтгрузке of
+ *   ТоварыКОтгрузке (all the sandbox's reserves are from stock; ВРезервеПодЗаказ stays 0).
  * * Free stock of (product, variant, warehouse) = ВНаличии − Σ over orders of max(0, their balance).
  *   Posting an order whose open quantity exceeds the free stock fails (500 -1, nothing written);
  *   so does posting a shipment of more than is free plus what its own orders hold.
@@ -26,6 +30,7 @@ import { presentation, type OneCBase } from './base.ts';
 
 export const STOCK = 'AccumulationRegister_ТоварыНаСкладах';
 export const TO_SHIP = 'AccumulationRegister_ТоварыКОтгрузке';
+export const FREE = 'AccumulationRegister_СвободныеОстатки';
 /** The order dimension of ТоварыКОтгрузке in live UT 11 bases (composite). */
 export const ORDER_DIM = 'ДокументОтгрузки';
 /** Who the goods go to (composite): the order's partner. */
@@ -65,6 +70,7 @@ export class Registers {
     entry.byRegister.set(register, rows);
     this.account(register, rows, 1);
     this.byRecorder.set(recorder, entry);
+    if (register === STOCK || register === TO_SHIP) entry.byRegister.set(FREE, freeStockRecords(entry.byRegister));
   }
 
   clear(recorder: string): void {
@@ -161,6 +167,22 @@ export class Registers {
     }
     return tidy(v);
   }
+}
+
+/** A recorder's СвободныеОстатки records, from its ТоварыНаСкладах and ТоварыКОтгрузке ones. */
+function freeStockRecords(byRegister: ReadonlyMap<string, readonly Movement[]>): Movement[] {
+  const reg = registerByName.get(FREE)!;
+  const out: Movement[] = [];
+  const add = (m: Movement, onHand: number, fromStock: number): void => {
+    if (onHand === 0 && fromStock === 0) return;
+    out.push(movement(reg, { ref: String(m.Recorder), type: String(m.Recorder_Type) }, String(m.Period), out.length + 1, m.RecordType === 'Expense' ? 'Expense' : 'Receipt', {
+      Номенклатура_Key: String(m.Номенклатура_Key), Характеристика_Key: String(m.Характеристика_Key), Склад_Key: String(m.Склад_Key),
+      ВНаличии: onHand, ВРезервеСоСклада: fromStock,
+    }));
+  };
+  for (const m of byRegister.get(STOCK) ?? []) add(m, Number(m.ВНаличии), 0);
+  for (const m of byRegister.get(TO_SHIP) ?? []) add(m, 0, tidy(Number(m.ВРезерве) + Number(m.КОтгрузке)));
+  return out;
 }
 
 function sign(m: Movement): number {

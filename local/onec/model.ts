@@ -392,6 +392,15 @@ export const REGISTERS: readonly RegisterDef[] = [
     resources: fields('ВРезерве:D КОтгрузке:D'),
     attributes: fields('Сторно:B'),
   },
+  {
+    // Live UT 11 bases: free stock per product and warehouse. The sandbox derives its records
+    // from the two registers above (engine.ts): free = ВНаличии − ВРезервеСоСклада − ВРезервеПодЗаказ.
+    set: 'AccumulationRegister_СвободныеОстатки',
+    name: 'СвободныеОстатки',
+    dimensions: fields('Номенклатура_Key:G Характеристика_Key:G Склад_Key:G'),
+    resources: fields('ВНаличии:D ВРезервеСоСклада:D ВРезервеПодЗаказ:D'),
+    attributes: [],
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------

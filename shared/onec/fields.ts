@@ -345,6 +345,26 @@ export const reserveRegisterSpec = {
   },
 } as const satisfies RegisterSpec;
 
+/**
+ * Free stock per product and warehouse (`СвободныеОстатки`), as live connectors read it:
+ * free = `ВНаличии` − `ВРезервеСоСклада` − `ВРезервеПодЗаказ`. Not read by the exchange today, so
+ * not in `exchangeRegisters`: add it there when something reads it, and the plan check confirms it.
+ */
+export const freeStockRegisterSpec = {
+  entitySet: 'AccumulationRegister_СвободныеОстатки',
+  function: Functions.balance,
+  dimensions: {
+    product: ref('Номенклатура_Key', EntitySets.products),
+    characteristic: ref('Характеристика_Key', EntitySets.characteristics),
+    warehouse: ref('Склад_Key', EntitySets.warehouses),
+  },
+  resources: {
+    onHand: qty('ВНаличии'),
+    reservedFromStock: qty('ВРезервеСоСклада'),
+    reservedToOrder: qty('ВРезервеПодЗаказ'),
+  },
+} as const satisfies RegisterSpec;
+
 /** Balance-function dimension names are given without `_Key` (`Dimensions='Номенклатура,Склад'`). */
 export function dimensionName(field: Field): string {
   return field.odata.replace(/_Key$/, '');

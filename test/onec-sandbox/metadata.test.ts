@@ -83,12 +83,18 @@ describe('1C sandbox $metadata', () => {
       ['Склад_Key', 'Номенклатура_Key', 'Характеристика_Key', 'ДокументОтгрузки', 'Получатель', 'Назначение_Key', 'Серия_Key',
         'ВРезервеBalance', 'КОтгрузкеBalance', 'ДокументОтгрузки_Type', 'Получатель_Type'],
     );
+    // Free stock per product and warehouse, as live connectors read it
+    assert.deepEqual(
+      ours.complexTypes.get('AccumulationRegister_СвободныеОстатки_Balance')!.props.map((p) => `${p.name}:${p.type}`),
+      ['Номенклатура_Key:Edm.Guid', 'Характеристика_Key:Edm.Guid', 'Склад_Key:Edm.Guid', 'ВНаличииBalance:Edm.Double', 'ВРезервеСоСкладаBalance:Edm.Double', 'ВРезервеПодЗаказBalance:Edm.Double'],
+    );
     const bound = ours.functions.map((f) => `${f.name}@${f.binding}`);
     for (const doc of ['Document_ЗаказКлиента', 'Document_РеализацияТоваровУслуг']) {
       assert.ok(bound.includes(`Post@StandardODATA.${doc}`));
       assert.ok(bound.includes(`Unpost@StandardODATA.${doc}`));
     }
     assert.ok(bound.includes('Balance@StandardODATA.AccumulationRegister_ТоварыКОтгрузке'));
+    assert.ok(bound.includes('Balance@StandardODATA.AccumulationRegister_СвободныеОстатки'));
   });
 
   test('gives every navigation property an association', () => {

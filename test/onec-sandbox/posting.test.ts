@@ -366,6 +366,28 @@ describe('1C sandbox posting', () => {
       assert.equal(byOrder.size, 2);
     });
 
+    test('СвободныеОстатки gives free stock per product and warehouse: ВНаличии, ВРезервеСоСклада (what orders hold), ВРезервеПодЗаказ', async (t) => {
+      // Prepare: 500 screws at the main warehouse; an order reserves 10 and holds 4 to ship, then 6 are shipped
+      const http = await fresh(t);
+      const free = async (): Promise<Json[]> => {
+        const a = await http.get(`AccumulationRegister_СвободныеОстатки/Balance(Condition='Номенклатура_Key eq guid''${demo.screws.ref}''',Dimensions='Номенклатура,Склад')?$format=json`);
+        assert.equal(a.status, 200, a.text);
+        return a.json.value as Json[];
+      };
+      const before1 = await free();
+      const o = await postedOrder(http, orderBody([{ product: demo.screws, qty: 10 }, { product: demo.screws, qty: 4, provision: 'Отгрузить' }]));
+      const reserved = await free();
+      const sale = await http.create(SALES, shipmentBody(o.Ref_Key, [{ product: demo.screws, qty: 6 }]));
+      assert.equal((await http.postDoc(SALES, sale.Ref_Key)).status, 200);
+      // Act
+      const shipped = await free();
+      // Assess
+      const main = (rows: Json[]): Json | undefined => rows.find((r) => r.Склад_Key === demo.main);
+      assert.deepEqual(main(before1), { Номенклатура_Key: demo.screws.ref, Склад_Key: demo.main, ВНаличииBalance: 500, ВРезервеСоСкладаBalance: 0, ВРезервеПодЗаказBalance: 0 });
+      assert.deepEqual(main(reserved), { Номенклатура_Key: demo.screws.ref, Склад_Key: demo.main, ВНаличииBalance: 500, ВРезервеСоСкладаBalance: 14, ВРезервеПодЗаказBalance: 0 });
+      assert.deepEqual(main(shipped), { Номенклатура_Key: demo.screws.ref, Склад_Key: demo.main, ВНаличииBalance: 494, ВРезервеСоСкладаBalance: 8, ВРезервеПодЗаказBalance: 0 });
+    });
+
     test('Balance sums over the Dimensions asked for, without `_Key` in their names', async (t) => {
       // Prepare
       const http = await fresh(t);
