@@ -399,17 +399,50 @@ export class Engine {
     this.registers.set(ref, recorder.type, STOCK, tns);
   }
 
-  private postSale(def: EntityDef, rec: Rec): void {
-    const ref = String(rec.Ref_Key);
+  /**
+   * Fill checks UT runs when a shipment is posted: the header fields it requires (Клиент,
+   * Контрагент, Организация, Соглашение when its orders are under an agreement, Валюта, Склад
+   * unless every row has its own), the rows, and that every order it ships exists and is posted.
+   */
+  private fillCheckSale(rec: Rec): string[] {
     const errors: string[] = [];
+    const empty = (field: string): boolean => rec[field] === EMPTY_REF || rec[field] === '';
     const rows = (rec.Товары as Row[]) ?? [];
+    const headerOrder = compositeOf(rec, 'ЗаказКлиента');
+    const orders = new Set<string>();
+    if (headerOrder.type === ORDER_SET && headerOrder.value !== EMPTY_REF && headerOrder.value !== '') orders.add(headerOrder.value);
+    for (const row of rows) {
+      const o = compositeOf(row, 'ЗаказКлиента');
+      if (o.type === ORDER_SET && o.value !== EMPTY_REF && o.value !== '') orders.add(o.value);
+    }
+    const orderRecs = [...orders].map((ref) => ({ ref, rec: this.base.get(ORDER_SET, ref) }));
+    const underAgreement = orderRecs.some((o) => o.rec !== undefined && o.rec.Соглашение_Key !== EMPTY_REF);
+    const rowsWithoutWarehouse = rows.filter((row) => row.Склад_Key === EMPTY_REF);
+
+    if (empty('Партнер_Key')) errors.push('Поле "Клиент" не заполнено');
+    if (empty('Контрагент_Key')) errors.push('Поле "Контрагент" не заполнено');
+    if (empty('Организация_Key')) errors.push('Поле "Организация" не заполнено');
+    if (underAgreement && empty('Соглашение_Key')) errors.push('Поле "Соглашение" не заполнено');
+    if (empty('Валюта_Key')) errors.push('Поле "Валюта" не заполнено');
+    const headerWarehouseMissing = empty('Склад_Key') && (rows.length === 0 || rowsWithoutWarehouse.length === rows.length);
+    if (headerWarehouseMissing) errors.push('Поле "Склад" не заполнено');
     for (const row of rows) {
       if (row.Номенклатура_Key === EMPTY_REF) errors.push(`Не заполнена колонка "Номенклатура" в строке ${row.LineNumber} списка "Товары"`);
       if (!(Number(row.Количество) > 0)) errors.push(`Не заполнена колонка "Количество" в строке ${row.LineNumber} списка "Товары"`);
-      if (row.Склад_Key === EMPTY_REF && rec.Склад_Key === EMPTY_REF) errors.push(`Не заполнена колонка "Склад" в строке ${row.LineNumber} списка "Товары"`);
+      if (!headerWarehouseMissing && row.Склад_Key === EMPTY_REF && empty('Склад_Key')) errors.push(`Не заполнена колонка "Склад" в строке ${row.LineNumber} списка "Товары"`);
     }
-    if (rec.Контрагент_Key === EMPTY_REF) errors.push('Поле "Контрагент" не заполнено');
-    if (rec.Организация_Key === EMPTY_REF) errors.push('Поле "Организация" не заполнено');
+    const orderDef = this.base.def(ORDER_SET)!;
+    for (const o of orderRecs) {
+      if (!o.rec) errors.push(`Поле "Заказ клиента" заполнено некорректно: <Объект не найден> (${o.ref})`);
+      else if (o.rec.Posted !== true) errors.push(`Документ "${presentation(orderDef, o.rec)}" не проведен`);
+    }
+    return errors;
+  }
+
+  private postSale(def: EntityDef, rec: Rec): void {
+    const ref = String(rec.Ref_Key);
+    const rows = (rec.Товары as Row[]) ?? [];
+    const errors = this.fillCheckSale(rec);
     if (errors.length > 0) throw this.postingFailed(def, rec, errors);
 
     const headerOrder = compositeOf(rec, 'ЗаказКлиента');

@@ -208,6 +208,8 @@ export const shipmentSpec = {
     organization: ref('Организация_Key', EntitySets.organizations),
     partner: ref('Партнер_Key', EntitySets.partners),
     counterparty: ref('Контрагент_Key', EntitySets.counterparties),
+    /** Required by UT's posting when the order is under an agreement. */
+    agreement: ref('Соглашение_Key', EntitySets.agreements),
     warehouse: ref('Склад_Key', EntitySets.warehouses),
     currency: ref('Валюта_Key', EntitySets.currencies),
     operation: enumOf('ХозяйственнаяОперация'),

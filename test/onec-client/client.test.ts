@@ -232,7 +232,7 @@ describe('1C client against the sandbox: shipments, reserves, catalogs, metadata
     const row = order.items[0]!;
     const link = { ref: order.ref, type: 'Document_ЗаказКлиента' };
     const shipment = await trade.createShipment({
-      order: link, organization: demoOneC.organization.ref, partner: order.partner, counterparty: order.counterparty,
+      order: link, organization: demoOneC.organization.ref, partner: order.partner, counterparty: order.counterparty, agreement: order.agreement,
       warehouse: demoOneC.warehouses.main.ref, currency: demoOneC.currency.ref, operation: 'РеализацияКлиенту',
       items: [{
         product: row.product, characteristic: null, packaging: null, packageQuantity: '3.000', quantity: '3.000', price: row.price,
@@ -264,7 +264,7 @@ describe('1C client against the sandbox: shipments, reserves, catalogs, metadata
       order: { ref: o.ref, type: 'Document_ЗаказКлиента' },
     });
     const shipment = await trade.createShipment({
-      order: null, organization: demoOneC.organization.ref, partner: a.partner, counterparty: a.counterparty,
+      order: null, organization: demoOneC.organization.ref, partner: a.partner, counterparty: a.counterparty, agreement: a.agreement,
       warehouse: demoOneC.warehouses.main.ref, currency: demoOneC.currency.ref, items: [row(a, '2.000'), row(b, '1.000')],
     });
     await trade.postShipment(shipment.ref);

@@ -317,6 +317,55 @@ describe('1C sandbox posting', () => {
       assert.deepEqual(afterDelete, [25, 5]);
     });
 
+    test('posts only when the fields UT requires are filled, naming each empty one as UT does; nothing is written', async (t) => {
+      // Prepare: the order is under the standard agreement, so the shipment needs its Соглашение too
+      const http = await fresh(t);
+      const o = await postedOrder(http, orderBody([{ product: demo.makita, qty: 5 }]));
+      const empty = { Партнер_Key: EMPTY_REF, Контрагент_Key: EMPTY_REF, Соглашение_Key: EMPTY_REF, Валюта_Key: EMPTY_REF, Склад_Key: EMPTY_REF };
+      const s = await http.create(SALES, shipmentBody(o.Ref_Key, [{ product: demo.makita, qty: 2 }], empty));
+      // Act
+      const a = await http.postDoc(SALES, s.Ref_Key);
+      // Assess
+      assert.deepEqual([a.status, a.json['odata.error']?.code], [500, '-1'], a.text);
+      const lines = messageOf(a).split('\n');
+      assert.match(lines[0]!, /^Ошибка при вызове метода контекста \(Провести\): Не удалось провести "Реализация товаров и услуг ТД00-\d{6} от /u);
+      assert.deepEqual(lines.slice(1), [
+        'Поле "Клиент" не заполнено',
+        'Поле "Контрагент" не заполнено',
+        'Поле "Соглашение" не заполнено',
+        'Поле "Валюта" не заполнено',
+        'Поле "Склад" не заполнено',
+      ]);
+      assert.equal((await http.read(SALES, s.Ref_Key)).Posted, false);
+      assert.equal(await http.onHand(demo.makita.ref, demo.main), 25);
+      assert.equal(await http.reservedBy(o.Ref_Key, demo.makita.ref), 5);
+    });
+
+    test('does not need Соглашение when its order has none, and takes the warehouse from the rows', async (t) => {
+      // Prepare: an order entered without an agreement
+      const http = await fresh(t);
+      const o = await postedOrder(http, orderBody([{ product: demo.makita, qty: 5 }], { Соглашение_Key: EMPTY_REF }));
+      const s = await http.create(SALES, shipmentBody(o.Ref_Key, [{ product: demo.makita, qty: 2, warehouse: demo.main }], { Соглашение_Key: EMPTY_REF, Склад_Key: EMPTY_REF }));
+      // Act
+      const a = await http.postDoc(SALES, s.Ref_Key);
+      // Assess
+      assert.equal(a.status, 200, a.text);
+      assert.equal(await http.reservedBy(o.Ref_Key, demo.makita.ref), 3);
+    });
+
+    test('does not post a shipment of an order that is not posted, naming the order', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      const o = await http.create(ORDERS, orderBody([{ product: demo.makita, qty: 5 }]));
+      const s = await http.create(SALES, shipmentBody(o.Ref_Key, [{ product: demo.makita, qty: 2 }]));
+      // Act
+      const a = await http.postDoc(SALES, s.Ref_Key);
+      // Assess
+      assert.deepEqual([a.status, a.json['odata.error']?.code], [500, '-1'], a.text);
+      assert.match(messageOf(a), new RegExp(`\nДокумент "Заказ клиента ${o.Number} от 27\\.11\\.2025 10:00:00" не проведен`, 'u'));
+      assert.equal(await http.onHand(demo.makita.ref, demo.main), 25);
+    });
+
     test('a shipment of more than is free plus its order\'s reserve fails and changes nothing', async (t) => {
       // Prepare: 3 levels on hand; another order reserves 2, ours reserves 1
       const http = await fresh(t);
