@@ -9,7 +9,7 @@ import { OneCClient } from '#onec/client';
 import {
   OneCAuthError, OneCBadRequestError, OneCBusinessError, OneCNotFoundError, OneCPostingRefusedError,
 } from '#onec/errors';
-import { and, eq, guid } from '#onec/filter';
+import { and, eq, gt, guid } from '#onec/filter';
 import { exchangeMapping, OneCTrade } from '#onec/trade';
 import { checkFieldMapping } from '#onec/metadata';
 import { demoBuyers, demoOneC } from '#local/demo/supplier';
@@ -276,6 +276,34 @@ describe('1C client against the sandbox: shipments, reserves, catalogs, metadata
     assert.equal(forA[0]!.order, null);
     assert.deepEqual(forA[0]!.items.map((i) => [i.order?.ref, i.quantity]), [[a.ref, '2.000'], [b.ref, '1.000']]);
     assert.deepEqual(forBoth.map((s) => s.ref), [shipment.ref]);
+  });
+
+  test('pages a register balance conditioned on a warehouse, filtered on a resource, in a stable order', async () => {
+    // Prepare: a few orders holding stock at the main warehouse
+    for (const sku of ['SMR-3535', 'LNT-4850', 'SMR-3535']) {
+      const o = await trade.createOrder(orderInput(clientNumber(), [line(product(sku), '1')]));
+      await trade.postOrder(o.ref);
+    }
+    const register = 'AccumulationRegister_ТоварыКОтгрузке';
+    const query = {
+      condition: eq('Склад_Key', guid(demoOneC.warehouses.main.ref)),
+      dimensions: ['Склад', 'Номенклатура', 'Характеристика', 'ДокументОтгрузки', 'Получатель'],
+      filter: gt('ВРезервеBalance', 0),
+      select: ['Номенклатура_Key', 'ДокументОтгрузки', 'ВРезервеBalance'],
+      orderby: ['Номенклатура_Key', 'Характеристика_Key', 'ДокументОтгрузки', 'Получатель'],
+    };
+    const whole = await trade.client.balance(register, query);
+    sandbox.stats.reset();
+    // Act
+    const paged: unknown[] = [];
+    for await (const row of trade.client.iterateBalance(register, query, { pageSize: 2 })) paged.push(row);
+    // Assess
+    assert.ok(whole.length >= 4, JSON.stringify(whole));
+    assert.deepEqual(paged, whole);
+    assert.ok((whole as Record<string, unknown>[]).every((r) => Number(r.ВРезервеBalance) > 0 && Object.keys(r).length === 4), 'selected, with the composite\'s _Type');
+    const requests = sandbox.stats.requests.map((r) => r.path);
+    assert.equal(requests.length, Math.floor(whole.length / 2) + 1);
+    assert.ok(sandbox.stats.requests.every((r) => r.warning === undefined), 'conditioned');
   });
 
   test('pages through a collection with $top/$skip and $expand needs $select', async () => {
