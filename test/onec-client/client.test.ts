@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { startOneCSandbox } from '#local/onec/sandbox';
 import { OneCClient } from '#onec/client';
 import {
-  OneCAuthError, OneCBadRequestError, OneCBusinessError, OneCNotFoundError, OneCPostingRefusedError,
+  errorFromResponse, OneCAuthError, OneCBadRequestError, OneCBusinessError, OneCNotFoundError, OneCPostingRefusedError,
 } from '#onec/errors';
 import { and, eq, gt, guid } from '#onec/filter';
 import { exchangeMapping, OneCTrade } from '#onec/trade';
@@ -367,3 +367,24 @@ describe('1C client against the sandbox: shipments, reserves, catalogs, metadata
 
 void checkFieldMapping;
 void exchangeMapping;
+
+describe('1C client against the sandbox: a malformed body', () => {
+  test('the sandbox\'s answer to a body that is not JSON maps to a permanent bad request, not a retry', async () => {
+    // Prepare: what 1C answers when the body cannot be read (the client itself always sends JSON)
+    const created = await trade.createOrder(orderInput(clientNumber(), [line(product('SMR-3535'), '1')]));
+    const resource = `Document_ЗаказКлиента(guid'${created.ref}')?$format=json`;
+    const answer = await fetch(`${sandbox.baseUrl}${resource}`, {
+      method: 'PATCH',
+      headers: { authorization: `Basic ${Buffer.from(`${sandbox.login}:${sandbox.password}`, 'utf8').toString('base64')}`, 'content-type': 'application/json' },
+      body: '{"Комментарий": ',
+    });
+    // Act
+    const error = errorFromResponse({ method: 'PATCH', resource, entitySet: 'Document_ЗаказКлиента' }, answer.status, await answer.json());
+    // Assess
+    assert.equal(answer.status, 500);
+    assert.ok(error instanceof OneCBadRequestError, error.constructor.name);
+    assert.equal(error.retryable, false);
+    assert.equal(error.oneCCode, '-1');
+    assert.equal((await trade.readOrder(created.ref)).dataVersion, created.dataVersion, 'nothing written');
+  });
+});
