@@ -7,14 +7,18 @@
  * * AccumulationRegister_ТоварыНаСкладах (dimensions Номенклатура, Характеристика, Склад, …;
  *   resources ВНаличии, КОтгрузке): the opening stock (a seeded recorder of a type the
  *   publication does not expose) and shipments (Expense ВНаличии).
- * * AccumulationRegister_ТоварыКОтгрузке (dimensions Распоряжение = the order, Номенклатура,
- *   Характеристика, Склад, …; resources ВРезерве, КОтгрузке): a posted order with Статус
+ * * AccumulationRegister_ТоварыКОтгрузке (dimensions Склад, Номенклатура, Характеристика,
+ *   ДокументОтгрузки = the order, Получатель = its partner, …; resources ВРезерве, КОтгрузке): a posted order with Статус
  *   КОбеспечению or КОтгрузке writes, per non-cancelled row, Receipt ВРезерве for
  *   ВариантОбеспечения = СоСклада and Receipt КОтгрузке for Отгрузить, at the row's Склад_Key or
  *   the header's. НеСогласован, Закрыт and an empty status reserve nothing. A posted shipment
  *   writes Expense against the order (КОтгрузке first, then ВРезерве, never below zero).
  *   An order never reserves less than was already shipped against it, so its balance is
  *   max(0, ordered − shipped).
+ * * AccumulationRegister_СвободныеОстатки (Номенклатура, Характеристика, Склад; ВНаличии,
+ *   ВРезервеСоСклада, ВРезервеПодЗаказ): derived, for each recorder, from its records in the two
+ *   registers above — ВНаличии from ТоварыНаСкладах, ВРезервеСоСклада = ВРезерве + КОтгрузке of
+ *   ТоварыКОтгрузке (all the sandbox's reserves are from stock; ВРезервеПодЗаказ stays 0).
  * * Free stock of (product, variant, warehouse) = ВНаличии − Σ over orders of max(0, their balance).
  *   Posting an order whose open quantity exceeds the free stock fails (500 -1, nothing written);
  *   so does posting a shipment of more than is free plus what its own orders hold.
@@ -26,6 +30,12 @@ import { presentation, type OneCBase } from './base.ts';
 
 export const STOCK = 'AccumulationRegister_ТоварыНаСкладах';
 export const TO_SHIP = 'AccumulationRegister_ТоварыКОтгрузке';
+export const FREE = 'AccumulationRegister_СвободныеОстатки';
+/** The order dimension of ТоварыКОтгрузке in live UT 11 bases (composite). */
+export const ORDER_DIM = 'ДокументОтгрузки';
+/** Who the goods go to (composite): the order's partner. */
+export const RECIPIENT_DIM = 'Получатель';
+const PARTNER_TYPE = `${NS}.Catalog_Партнеры`;
 
 /** One register record, with every record field (composites as X + X_Type). */
 export type Movement = Rec;
@@ -60,6 +70,7 @@ export class Registers {
     entry.byRegister.set(register, rows);
     this.account(register, rows, 1);
     this.byRecorder.set(recorder, entry);
+    if (register === STOCK || register === TO_SHIP) entry.byRegister.set(FREE, freeStockRecords(entry.byRegister));
   }
 
   clear(recorder: string): void {
@@ -76,7 +87,7 @@ export class Registers {
       if (register === STOCK) {
         this.stock.set(sk, tidy((this.stock.get(sk) ?? 0) + s * Number(m.ВНаличии)));
       } else if (register === TO_SHIP) {
-        const order = String(m.Распоряжение);
+        const order = String(m[ORDER_DIM]);
         const perOrder = this.orders.get(order) ?? new Map<string, Bal>();
         const b = perOrder.get(sk) ?? { reserve: 0, toShip: 0 };
         const before = Math.max(0, b.reserve + b.toShip);
@@ -125,7 +136,7 @@ export class Registers {
     let { reserve, toShip } = b;
     if (exceptRecorder) {
       for (const m of this.recordsOf(exceptRecorder, TO_SHIP)) {
-        if (m.Распоряжение !== order || stockKeyOf(m) !== sk) continue;
+        if (m[ORDER_DIM] !== order || stockKeyOf(m) !== sk) continue;
         reserve -= sign(m) * Number(m.ВРезерве);
         toShip -= sign(m) * Number(m.КОтгрузке);
       }
@@ -144,7 +155,7 @@ export class Registers {
    */
   heldExcept(sk: string, exceptOrders: ReadonlySet<string>, exceptRecorder?: string): number {
     const affected = new Set(exceptOrders);
-    if (exceptRecorder) for (const m of this.recordsOf(exceptRecorder, TO_SHIP)) if (stockKeyOf(m) === sk) affected.add(String(m.Распоряжение));
+    if (exceptRecorder) for (const m of this.recordsOf(exceptRecorder, TO_SHIP)) if (stockKeyOf(m) === sk) affected.add(String(m[ORDER_DIM]));
     let v = this.held.get(sk) ?? 0;
     for (const o of affected) {
       const now = this.orderBalance(o, sk);
@@ -156,6 +167,22 @@ export class Registers {
     }
     return tidy(v);
   }
+}
+
+/** A recorder's СвободныеОстатки records, from its ТоварыНаСкладах and ТоварыКОтгрузке ones. */
+function freeStockRecords(byRegister: ReadonlyMap<string, readonly Movement[]>): Movement[] {
+  const reg = registerByName.get(FREE)!;
+  const out: Movement[] = [];
+  const add = (m: Movement, onHand: number, fromStock: number): void => {
+    if (onHand === 0 && fromStock === 0) return;
+    out.push(movement(reg, { ref: String(m.Recorder), type: String(m.Recorder_Type) }, String(m.Period), out.length + 1, m.RecordType === 'Expense' ? 'Expense' : 'Receipt', {
+      Номенклатура_Key: String(m.Номенклатура_Key), Характеристика_Key: String(m.Характеристика_Key), Склад_Key: String(m.Склад_Key),
+      ВНаличии: onHand, ВРезервеСоСклада: fromStock,
+    }));
+  };
+  for (const m of byRegister.get(STOCK) ?? []) add(m, Number(m.ВНаличии), 0);
+  for (const m of byRegister.get(TO_SHIP) ?? []) add(m, 0, tidy(Number(m.ВРезерве) + Number(m.КОтгрузке)));
+  return out;
 }
 
 function sign(m: Movement): number {
@@ -226,6 +253,19 @@ export class Engine {
 
   private postingFailed(def: EntityDef, rec: Rec, lines: string[]): Error {
     return internal(`Ошибка при вызове метода контекста (Провести): Не удалось провести "${presentation(def, rec)}"!\n${lines.join('\n')}`);
+  }
+
+  /**
+   * ДокументОтгрузки and Получатель of an order's ТоварыКОтгрузке records. A shipment's expense
+   * takes the recipient of the order's own receipts, so the two always meet in one balance row.
+   */
+  private orderDimensions(order: string, recipient?: string): Record<string, string> {
+    const own = this.registers.recordsOf(order, TO_SHIP).find((m) => m.RecordType === 'Receipt');
+    const partner = recipient ?? (own ? String(own[RECIPIENT_DIM]) : String(this.base.get(ORDER_SET, order)?.Партнер_Key ?? EMPTY_REF));
+    return {
+      [ORDER_DIM]: order, [`${ORDER_DIM}_Type`]: `${NS}.${ORDER_SET}`,
+      [RECIPIENT_DIM]: partner, [`${RECIPIENT_DIM}_Type`]: partner === EMPTY_REF ? UNDEFINED_TYPE : PARTNER_TYPE,
+    };
   }
 
   private describeProduct(product: string, variant: string): string {
@@ -344,7 +384,7 @@ export class Engine {
     for (const r of receipts) {
       if (r.reserve <= EPS && r.toShip <= EPS) continue;
       kot.push(movement(toShipReg, recorder, period, kot.length + 1, 'Receipt', {
-        Распоряжение: ref, Распоряжение_Type: `${NS}.${ORDER_SET}`,
+        ...this.orderDimensions(ref, String(rec.Партнер_Key)),
         Номенклатура_Key: r.product, Характеристика_Key: r.variant, Склад_Key: r.warehouse,
         ВРезерве: round(r.reserve, 3), КОтгрузке: round(r.toShip, 3),
       }));
@@ -359,17 +399,50 @@ export class Engine {
     this.registers.set(ref, recorder.type, STOCK, tns);
   }
 
-  private postSale(def: EntityDef, rec: Rec): void {
-    const ref = String(rec.Ref_Key);
+  /**
+   * Fill checks UT runs when a shipment is posted: the header fields it requires (Клиент,
+   * Контрагент, Организация, Соглашение when its orders are under an agreement, Валюта, Склад
+   * unless every row has its own), the rows, and that every order it ships exists and is posted.
+   */
+  private fillCheckSale(rec: Rec): string[] {
     const errors: string[] = [];
+    const empty = (field: string): boolean => rec[field] === EMPTY_REF || rec[field] === '';
     const rows = (rec.Товары as Row[]) ?? [];
+    const headerOrder = compositeOf(rec, 'ЗаказКлиента');
+    const orders = new Set<string>();
+    if (headerOrder.type === ORDER_SET && headerOrder.value !== EMPTY_REF && headerOrder.value !== '') orders.add(headerOrder.value);
+    for (const row of rows) {
+      const o = compositeOf(row, 'ЗаказКлиента');
+      if (o.type === ORDER_SET && o.value !== EMPTY_REF && o.value !== '') orders.add(o.value);
+    }
+    const orderRecs = [...orders].map((ref) => ({ ref, rec: this.base.get(ORDER_SET, ref) }));
+    const underAgreement = orderRecs.some((o) => o.rec !== undefined && o.rec.Соглашение_Key !== EMPTY_REF);
+    const rowsWithoutWarehouse = rows.filter((row) => row.Склад_Key === EMPTY_REF);
+
+    if (empty('Партнер_Key')) errors.push('Поле "Клиент" не заполнено');
+    if (empty('Контрагент_Key')) errors.push('Поле "Контрагент" не заполнено');
+    if (empty('Организация_Key')) errors.push('Поле "Организация" не заполнено');
+    if (underAgreement && empty('Соглашение_Key')) errors.push('Поле "Соглашение" не заполнено');
+    if (empty('Валюта_Key')) errors.push('Поле "Валюта" не заполнено');
+    const headerWarehouseMissing = empty('Склад_Key') && (rows.length === 0 || rowsWithoutWarehouse.length === rows.length);
+    if (headerWarehouseMissing) errors.push('Поле "Склад" не заполнено');
     for (const row of rows) {
       if (row.Номенклатура_Key === EMPTY_REF) errors.push(`Не заполнена колонка "Номенклатура" в строке ${row.LineNumber} списка "Товары"`);
       if (!(Number(row.Количество) > 0)) errors.push(`Не заполнена колонка "Количество" в строке ${row.LineNumber} списка "Товары"`);
-      if (row.Склад_Key === EMPTY_REF && rec.Склад_Key === EMPTY_REF) errors.push(`Не заполнена колонка "Склад" в строке ${row.LineNumber} списка "Товары"`);
+      if (!headerWarehouseMissing && row.Склад_Key === EMPTY_REF && empty('Склад_Key')) errors.push(`Не заполнена колонка "Склад" в строке ${row.LineNumber} списка "Товары"`);
     }
-    if (rec.Контрагент_Key === EMPTY_REF) errors.push('Поле "Контрагент" не заполнено');
-    if (rec.Организация_Key === EMPTY_REF) errors.push('Поле "Организация" не заполнено');
+    const orderDef = this.base.def(ORDER_SET)!;
+    for (const o of orderRecs) {
+      if (!o.rec) errors.push(`Поле "Заказ клиента" заполнено некорректно: <Объект не найден> (${o.ref})`);
+      else if (o.rec.Posted !== true) errors.push(`Документ "${presentation(orderDef, o.rec)}" не проведен`);
+    }
+    return errors;
+  }
+
+  private postSale(def: EntityDef, rec: Rec): void {
+    const ref = String(rec.Ref_Key);
+    const rows = (rec.Товары as Row[]) ?? [];
+    const errors = this.fillCheckSale(rec);
     if (errors.length > 0) throw this.postingFailed(def, rec, errors);
 
     const headerOrder = compositeOf(rec, 'ЗаказКлиента');
@@ -405,7 +478,7 @@ export class Engine {
         taken.set(order, perOrder);
         if (takeK + takeR > EPS) {
           kot.push(movement(toShipReg, recorder, period, kot.length + 1, 'Expense', {
-            Распоряжение: order, Распоряжение_Type: `${NS}.${ORDER_SET}`,
+            ...this.orderDimensions(order),
             Номенклатура_Key: product, Характеристика_Key: variant, Склад_Key: warehouse,
             ВРезерве: round(takeR, 3), КОтгрузке: round(takeK, 3),
           }));

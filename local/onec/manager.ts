@@ -130,7 +130,9 @@ export class OneCManager {
 
   /**
    * Ships the order (all open quantities, or the given ones per row) with a posted
-   * РеализацияТоваровУслуг whose rows carry the order's КодСтроки, as UT fills them.
+   * РеализацияТоваровУслуг whose rows carry the order's КодСтроки, filled from the order as UT
+   * fills it (client, counterparty, agreement, currency, warehouse): UT posts it only then, and
+   * only while the order is posted.
    */
   async ship(ref: string, quantities?: Readonly<Record<number, number>>): Promise<OneCShipment> {
     const order = await this.onec.readOrder(ref);
@@ -141,6 +143,7 @@ export class OneCManager {
       organization: order.organization,
       partner: order.partner,
       counterparty: order.counterparty,
+      agreement: order.agreement,
       warehouse: order.warehouse,
       currency: order.currency,
       operation: 'РеализацияКлиенту',

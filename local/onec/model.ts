@@ -5,8 +5,9 @@
  * Property lists of Document_ЗаказКлиента, Document_РеализацияТоваровУслуг, Catalog_Контрагенты,
  * Catalog_Номенклатура (with all their tabular sections) and AccumulationRegister_ТоварыНаСкладах
  * are those of a real UT 11 publication (the recorded `$metadata`), in the same order.
- * The other catalogs and AccumulationRegister_ТоварыКОтгрузке are modelled after UT 11.5; they
- * are not in the recording, so their lists are ours (kept small but realistic).
+ * The other catalogs and the registers ТоварыКОтгрузке and СвободныеОстатки are modelled after
+ * live UT 11 bases (what public connectors that run against them read); they are not in the
+ * recording, so their lists are ours (kept small but realistic).
  *
  * Field DSL: `Name:K` with K = G (Edm.Guid), S (Edm.String), D (Edm.Double), I (Edm.Int64),
  * i (Edm.Int16), B (Edm.Boolean), T (Edm.DateTime), C (composite: `Name` Edm.String plus
@@ -381,12 +382,24 @@ export const REGISTERS: readonly RegisterDef[] = [
     attributes: fields('КонтролироватьОстатки:B Сторно:B'),
   },
   {
-    // Modelled after UT 11.5: reserves and goods to ship per order (Распоряжение)
+    // Live UT 11 bases: reserves and goods to ship per order, the order being ДокументОтгрузки
+    // (composite, `_Type` StandardODATA.Document_ЗаказКлиента) beside Получатель (composite: the
+    // order's partner here); the dimension order is the one live connectors list them in
+    // (`Dimensions='Склад,Номенклатура,Характеристика,ДокументОтгрузки,Получатель'`).
     set: 'AccumulationRegister_ТоварыКОтгрузке',
     name: 'ТоварыКОтгрузке',
-    dimensions: fields('Распоряжение:C Номенклатура_Key:G Характеристика_Key:G Назначение_Key:G Склад_Key:G Серия_Key:G'),
+    dimensions: fields('Склад_Key:G Номенклатура_Key:G Характеристика_Key:G ДокументОтгрузки:C Получатель:C Назначение_Key:G Серия_Key:G'),
     resources: fields('ВРезерве:D КОтгрузке:D'),
     attributes: fields('Сторно:B'),
+  },
+  {
+    // Live UT 11 bases: free stock per product and warehouse. The sandbox derives its records
+    // from the two registers above (engine.ts): free = ВНаличии − ВРезервеСоСклада − ВРезервеПодЗаказ.
+    set: 'AccumulationRegister_СвободныеОстатки',
+    name: 'СвободныеОстатки',
+    dimensions: fields('Номенклатура_Key:G Характеристика_Key:G Склад_Key:G'),
+    resources: fields('ВНаличии:D ВРезервеСоСклада:D ВРезервеПодЗаказ:D'),
+    attributes: [],
   },
 ];
 

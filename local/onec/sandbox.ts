@@ -272,7 +272,8 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw badValue('Ошибка разбора JSON в теле запроса');
+      // Real 1C answers an unparsable body as an internal error (500, code -1), not as code 1.
+      throw internal('Непредвиденный символ при чтении JSON');
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw badValue('Тело запроса должно быть объектом JSON');
     return parsed as Record<string, unknown>;

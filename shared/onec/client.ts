@@ -137,6 +137,17 @@ export interface BalanceQuery {
   readonly dimensions?: readonly string[];
   /** `datetime'…'` moment; default: now. */
   readonly period?: string;
+  /**
+   * `$filter` on the virtual table's rows (its result names: `ВРезервеBalance gt 0`,
+   * `Склад_Key eq guid'…'`); the Condition limits what 1C sums, this what it answers.
+   */
+  readonly filter?: Filter;
+  /** `$select` of result names (a composite brings its `_Type`). */
+  readonly select?: readonly string[];
+  /** `$orderby` of result names: needed to page (`iterateBalance`), 1C keeps no order otherwise. */
+  readonly orderby?: readonly string[];
+  readonly top?: number;
+  readonly skip?: number;
 }
 
 const NAME = /^[\p{L}_][\p{L}\p{N}_]*$/u;
@@ -294,7 +305,7 @@ export class OneCClient {
     return `${encodeURIComponent(assertName(entitySet, 'entity set'))}?${OneCClient.queryString(query)}`;
   }
 
-  /** `<register>/Balance(Condition='…',Dimensions='…')?$format=json` */
+  /** `<register>/Balance(Condition='…',Dimensions='…')?$format=json[&$filter…&$orderby…&$top…]` */
   static balancePath(registerSet: string, query: BalanceQuery): string {
     const params: string[] = [];
     if (query.period !== undefined) {
@@ -307,7 +318,14 @@ export class OneCClient {
     if (query.dimensions?.length) {
       params.push(`${Functions.balanceDimensions}=${encodeURIComponent(quote(query.dimensions.map((d) => assertName(d, 'dimension')).join(',')))}`);
     }
-    return `${encodeURIComponent(assertName(registerSet, 'register'))}/${Functions.balance}(${params.join(',')})?$format=json`;
+    const options = OneCClient.queryString({
+      ...(query.filter ? { filter: query.filter } : {}),
+      ...(query.select ? { select: query.select } : {}),
+      ...(query.orderby ? { orderby: query.orderby } : {}),
+      ...(query.top !== undefined ? { top: query.top } : {}),
+      ...(query.skip !== undefined ? { skip: query.skip } : {}),
+    });
+    return `${encodeURIComponent(assertName(registerSet, 'register'))}/${Functions.balance}(${params.join(',')})?${options}`;
   }
 
   /** Length of the full URL a path would have: used to keep chunked requests under `maxUrlLength`. */
@@ -397,6 +415,27 @@ export class OneCClient {
     const path = OneCClient.balancePath(registerSet, query);
     const answer = await this.call({ method: 'GET', path, entitySet: registerSet, kind: 'read', signal: options.signal });
     return this.readCollection(answer, { method: 'GET', resource: this.describe(path), entitySet: registerSet }).value;
+  }
+
+  /**
+   * A register's balance page by page, as 1C pages any collection: `$top`/`$skip` over the
+   * virtual table, in the order of `query.orderby` (required: 1C sends the rows of a virtual table
+   * in no stable order, so pages without one could overlap or miss rows). 1C has no server page
+   * size and sends no next link: one request without `$top` answers every row at once.
+   */
+  async *iterateBalance(registerSet: string, query: Omit<BalanceQuery, 'top' | 'skip'>, options: { pageSize?: number; signal?: AbortSignal } = {}): AsyncGenerator<unknown> {
+    if (!query.orderby?.length) {
+      throw new OneCInvalidArgumentError(`${registerSet}: paging a balance needs an $orderby on its dimensions`, { context: { argument: 'orderby', entitySet: registerSet } });
+    }
+    const pageSize = options.pageSize ?? this.pageSize;
+    for (let skip = 0; ; skip += pageSize) {
+      const page = await this.balance(registerSet, { ...query, top: pageSize, skip }, options);
+      if (page.length > pageSize) {
+        throw new OneCUnexpectedDataError(`${registerSet}/${Functions.balance}: 1C ignored $top=${pageSize} (got ${page.length} rows)`, { context: { entitySet: registerSet } });
+      }
+      yield* page;
+      if (page.length < pageSize) return;
+    }
   }
 
   /** `$metadata`, fetched once per client (lazily; ~17 MB and ~23 s on a real base) and parsed. */

@@ -5,7 +5,7 @@
  * | class                          | code                    | retryable | when |
  * |--------------------------------|-------------------------|-----------|------|
  * | OneCNotFoundError              | ONEC_NOT_FOUND          | no        | 1C code 9 / HTTP 404 |
- * | OneCBadRequestError            | ONEC_BAD_REQUEST        | no        | 1C codes 1 (value), 6 (unknown field/segment), 14 ($filter), other 4xx |
+ * | OneCBadRequestError            | ONEC_BAD_REQUEST        | no        | 1C codes 1 (value), 6 (unknown field/segment), 14 ($filter), other 4xx; -1 "Непредвиденный символ при чтении JSON" (a malformed body) |
  * | OneCBusinessError              | ONEC_REFUSED            | no        | 1C code -1 to a write (POST/PATCH): a handler refused it, nothing was written |
  * | OneCPostingRefusedError        | ONEC_POSTING_REFUSED    | no        | the same, answered to Post / Unpost (e.g. not enough stock) |
  * | OneCLockConflictError          | ONEC_LOCK_CONFLICT      | yes       | code -1 whose message is a lock conflict / deadlock |
@@ -209,6 +209,8 @@ export function readODataError(body: unknown): ODataErrorBody | undefined {
   return { code, message };
 }
 
+/** 1C's -1 (HTTP 500) to a body it cannot parse: our request is wrong, not a handler's refusal. */
+const MALFORMED_JSON = /непредвиденный символ при чтении json|ошибка (разбора|чтения) json/iu;
 const LOCK_CONFLICT = /конфликт блокировок|взаимоблокировк|deadlock|lock conflict|превышено максимальное время ожидания предоставления блокировки/iu;
 /** -1 texts of a server that is (re)starting or lost its session, not of a configuration handler. */
 const SERVER_TRANSIENT = /сеанс(а)? (отсутствует|завершен)|соединение с сервером 1с:предприятия прервано|сервер 1с:предприятия не обнаружен|session (is missing|terminated)/iu;
@@ -240,6 +242,9 @@ export function errorFromResponse(
     if (status === 401 || status === 403) return new OneCAuthError(`${said} (${where}): check the login, password and the user's OData rights`, opts);
     if (odata.code === '1' || odata.code === '6' || odata.code === '14' || (status >= 400 && status < 500)) {
       return new OneCBadRequestError(`${said} (${where})`, opts);
+    }
+    if (MALFORMED_JSON.test(odata.message)) {
+      return new OneCBadRequestError(`${said} (${where}): 1C could not read the request body as JSON (malformed JSON sent)`, opts);
     }
     if (LOCK_CONFLICT.test(odata.message)) return new OneCLockConflictError(`${said} (${where})`, opts);
     if (status === 502 || status === 503 || status === 504 || SERVER_TRANSIENT.test(odata.message)) return new OneCUnavailableError(`${said} (${where})`, opts);

@@ -208,6 +208,8 @@ export const shipmentSpec = {
     organization: ref('Организация_Key', EntitySets.organizations),
     partner: ref('Партнер_Key', EntitySets.partners),
     counterparty: ref('Контрагент_Key', EntitySets.counterparties),
+    /** Required by UT's posting when the order is under an agreement. */
+    agreement: ref('Соглашение_Key', EntitySets.agreements),
     warehouse: ref('Склад_Key', EntitySets.warehouses),
     currency: ref('Валюта_Key', EntitySets.currencies),
     operation: enumOf('ХозяйственнаяОперация'),
@@ -319,23 +321,49 @@ export type CatalogItem<C extends CatalogName> = EntityOf<(typeof catalogSpecs)[
 // ---- registers --------------------------------------------------------------------------------
 
 /**
- * Reserves per order and product: UT 11.5's `ТоварыКОтгрузке`, whose `ВРезерве` (and
- * `КОтгрузке`) balance per `Распоряжение` (the order) is what a posted order holds.
+ * Reserves per order and product: `ТоварыКОтгрузке`, whose `ВРезерве` (and `КОтгрузке`) balance
+ * per `ДокументОтгрузки` (the order; composite with `ДокументОтгрузки_Type`
+ * `StandardODATA.Document_ЗаказКлиента`) is what a posted order holds. Live UT 11 bases name the
+ * order dimension `ДокументОтгрузки`, beside `Получатель`; connectors that run against them read
+ * `Balance(Condition=…, Dimensions='Склад,Номенклатура,Характеристика,ДокументОтгрузки,Получатель')`.
+ * The dimensions are listed in that order: `readReserves` asks for exactly these.
  */
 export const reserveRegisterSpec = {
   entitySet: 'AccumulationRegister_ТоварыКОтгрузке',
   function: Functions.balance,
   dimensions: {
-    order: composite('Распоряжение', EntitySets.order),
+    warehouse: ref('Склад_Key', EntitySets.warehouses),
     product: ref('Номенклатура_Key', EntitySets.products),
     characteristic: ref('Характеристика_Key', EntitySets.characteristics),
-    warehouse: ref('Склад_Key', EntitySets.warehouses),
+    order: composite('ДокументОтгрузки', EntitySets.order),
+    /** Who the goods go to (composite; for a customer order, its partner). */
+    recipient: composite('Получатель'),
   },
   resources: {
     /** Reserved from stock (`ВариантОбеспечения = СоСклада`). */
     reserved: qty('ВРезерве'),
     /** Held to ship from stock (`ВариантОбеспечения = Отгрузить`). */
     toShip: qty('КОтгрузке'),
+  },
+} as const satisfies RegisterSpec;
+
+/**
+ * Free stock per product and warehouse (`СвободныеОстатки`), as live connectors read it:
+ * free = `ВНаличии` − `ВРезервеСоСклада` − `ВРезервеПодЗаказ`. Not read by the exchange today, so
+ * not in `exchangeRegisters`: add it there when something reads it, and the plan check confirms it.
+ */
+export const freeStockRegisterSpec = {
+  entitySet: 'AccumulationRegister_СвободныеОстатки',
+  function: Functions.balance,
+  dimensions: {
+    product: ref('Номенклатура_Key', EntitySets.products),
+    characteristic: ref('Характеристика_Key', EntitySets.characteristics),
+    warehouse: ref('Склад_Key', EntitySets.warehouses),
+  },
+  resources: {
+    onHand: qty('ВНаличии'),
+    reservedFromStock: qty('ВРезервеСоСклада'),
+    reservedToOrder: qty('ВРезервеПодЗаказ'),
   },
 } as const satisfies RegisterSpec;
 

@@ -152,6 +152,8 @@ function checkProperty(
   entity: string,
   type: ODataStructuredType,
   field: Field,
+  /** Name everything the type has when nothing looks alike (a register's few dimensions and resources). */
+  listAll = false,
 ): void {
   const expected = edmTypes[field.kind as Kind];
   const names = field.kind === 'composite' ? [field.odata, `${field.odata}_Type`] : [field.odata];
@@ -159,11 +161,13 @@ function checkProperty(
     const prop = type.properties.get(name);
     if (!prop) {
       const similar = lookalikes(name, type.properties.keys());
+      const all = listAll ? [...type.properties.keys()].filter((p) => !p.endsWith('_Type')) : [];
+      const hint = similar.length ? ` (this base has ${similar.join(', ')})` : all.length ? ` (this base has ${all.join(', ')})` : '';
       problems.push({
         kind: 'property-missing',
         entity,
         property: name,
-        message: `${entity}.${name}: missing${similar.length ? ` (this base has ${similar.join(', ')})` : ''}`,
+        message: `${entity}.${name}: missing${hint}`,
       });
       continue;
     }
@@ -234,9 +238,9 @@ export function checkFieldMapping(metadata: string | ODataMetadata, target: Mapp
       problems.push({ kind: 'function-missing', entity, message: `${entity}: function missing` });
       continue;
     }
-    for (const field of Object.values(register.dimensions)) checkProperty(problems, entity, returned, field);
+    for (const field of Object.values(register.dimensions)) checkProperty(problems, entity, returned, field, true);
     for (const field of Object.values(register.resources)) {
-      checkProperty(problems, entity, returned, { ...field, odata: `${field.odata}${register.function}` });
+      checkProperty(problems, entity, returned, { ...field, odata: `${field.odata}${register.function}` }, true);
     }
   }
   return problems;

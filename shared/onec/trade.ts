@@ -11,7 +11,7 @@ import {
 } from './documents.ts';
 import { OneCInvalidArgumentError, OneCNotFoundError } from './errors.ts';
 import {
-  catalogSpecs, EntitySets, exchangeEntities, exchangeFunctions, exchangeRegisters,
+  catalogSpecs, dimensionName, EntitySets, exchangeEntities, exchangeFunctions, exchangeRegisters,
   orderSpec, orderVersionFields, reserveRegisterSpec, shipmentRowSetSpec, shipmentSpec,
   type CatalogItem, type CatalogName, type EntitySpec, type Field, type OrderStatus,
 } from './fields.ts';
@@ -54,9 +54,11 @@ export interface OneCShipmentVersion {
   readonly deletionMark: boolean;
 }
 
-/** One reserve: a quantity of a product held by an order (1C's `Распоряжение`) on a warehouse. */
+/** One reserve: a quantity of a product held by an order (1C's `ДокументОтгрузки`) on a warehouse. */
 export interface OneCReserve {
   readonly order: OneCLink | null;
+  /** `Получатель`: who the goods go to (for a customer order, its partner). */
+  readonly recipient?: OneCLink | null;
   readonly product: string | null;
   readonly characteristic: string | null;
   readonly warehouse: string | null;
@@ -343,7 +345,9 @@ export class OneCTrade {
   /**
    * Stock held by orders for the given products, per order and warehouse: the `ВРезерве` and
    * `КОтгрузке` balances of `ТоварыКОтгрузке`, asked with a Condition on the products (never
-   * unconditioned: that took 12–25 s on a real base). Rows where both are zero are left out.
+   * unconditioned: that took 12–25 s on a real base) and grouped by the register spec's
+   * dimensions (Склад, Номенклатура, Характеристика, ДокументОтгрузки, Получатель), as live
+   * connectors ask. Rows where both are zero are left out.
    */
   async readReserves(query: { products: Iterable<string> }): Promise<OneCReserve[]> {
     const products = uniqueRefs(query.products, 'product ref');
@@ -356,10 +360,11 @@ export class OneCTrade {
       },
     };
     const productField = spec.dimensions.product.odata;
+    const dimensions = Object.values(spec.dimensions).map(dimensionName);
     const out: OneCReserve[] = [];
     const conditionOf = (part: string[]): Filter => or(...part.map((p) => eq(productField, guid(p))));
-    for (const chunk of this.chunkByUrl(products, (part) => this.client.urlLength(OneCClient.balancePath(spec.entitySet, { condition: conditionOf(part) })))) {
-      const rows = await this.client.balance(spec.entitySet, { condition: conditionOf(chunk) });
+    for (const chunk of this.chunkByUrl(products, (part) => this.client.urlLength(OneCClient.balancePath(spec.entitySet, { condition: conditionOf(part), dimensions })))) {
+      const rows = await this.client.balance(spec.entitySet, { condition: conditionOf(chunk), dimensions });
       for (const raw of rows) {
         const r = decodeEntity(balanceSpec, raw) as unknown as OneCReserve;
         if (Number(r.reserved) !== 0 || Number(r.toShip) !== 0) out.push(r);

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { startOneCSandbox } from '#local/onec/sandbox';
 import { OneCClient } from '#onec/client';
 import {
-  OneCAuthError, OneCBadRequestError, OneCBusinessError, OneCNotFoundError, OneCPostingRefusedError,
+  errorFromResponse, OneCAuthError, OneCBadRequestError, OneCBusinessError, OneCNotFoundError, OneCPostingRefusedError,
 } from '#onec/errors';
-import { and, eq, guid } from '#onec/filter';
+import { and, eq, gt, guid } from '#onec/filter';
 import { exchangeMapping, OneCTrade } from '#onec/trade';
 import { checkFieldMapping } from '#onec/metadata';
 import { demoBuyers, demoOneC } from '#local/demo/supplier';
@@ -232,7 +232,7 @@ describe('1C client against the sandbox: shipments, reserves, catalogs, metadata
     const row = order.items[0]!;
     const link = { ref: order.ref, type: 'Document_ЗаказКлиента' };
     const shipment = await trade.createShipment({
-      order: link, organization: demoOneC.organization.ref, partner: order.partner, counterparty: order.counterparty,
+      order: link, organization: demoOneC.organization.ref, partner: order.partner, counterparty: order.counterparty, agreement: order.agreement,
       warehouse: demoOneC.warehouses.main.ref, currency: demoOneC.currency.ref, operation: 'РеализацияКлиенту',
       items: [{
         product: row.product, characteristic: null, packaging: null, packageQuantity: '3.000', quantity: '3.000', price: row.price,
@@ -264,7 +264,7 @@ describe('1C client against the sandbox: shipments, reserves, catalogs, metadata
       order: { ref: o.ref, type: 'Document_ЗаказКлиента' },
     });
     const shipment = await trade.createShipment({
-      order: null, organization: demoOneC.organization.ref, partner: a.partner, counterparty: a.counterparty,
+      order: null, organization: demoOneC.organization.ref, partner: a.partner, counterparty: a.counterparty, agreement: a.agreement,
       warehouse: demoOneC.warehouses.main.ref, currency: demoOneC.currency.ref, items: [row(a, '2.000'), row(b, '1.000')],
     });
     await trade.postShipment(shipment.ref);
@@ -276,6 +276,34 @@ describe('1C client against the sandbox: shipments, reserves, catalogs, metadata
     assert.equal(forA[0]!.order, null);
     assert.deepEqual(forA[0]!.items.map((i) => [i.order?.ref, i.quantity]), [[a.ref, '2.000'], [b.ref, '1.000']]);
     assert.deepEqual(forBoth.map((s) => s.ref), [shipment.ref]);
+  });
+
+  test('pages a register balance conditioned on a warehouse, filtered on a resource, in a stable order', async () => {
+    // Prepare: a few orders holding stock at the main warehouse
+    for (const sku of ['SMR-3535', 'LNT-4850', 'SMR-3535']) {
+      const o = await trade.createOrder(orderInput(clientNumber(), [line(product(sku), '1')]));
+      await trade.postOrder(o.ref);
+    }
+    const register = 'AccumulationRegister_ТоварыКОтгрузке';
+    const query = {
+      condition: eq('Склад_Key', guid(demoOneC.warehouses.main.ref)),
+      dimensions: ['Склад', 'Номенклатура', 'Характеристика', 'ДокументОтгрузки', 'Получатель'],
+      filter: gt('ВРезервеBalance', 0),
+      select: ['Номенклатура_Key', 'ДокументОтгрузки', 'ВРезервеBalance'],
+      orderby: ['Номенклатура_Key', 'Характеристика_Key', 'ДокументОтгрузки', 'Получатель'],
+    };
+    const whole = await trade.client.balance(register, query);
+    sandbox.stats.reset();
+    // Act
+    const paged: unknown[] = [];
+    for await (const row of trade.client.iterateBalance(register, query, { pageSize: 2 })) paged.push(row);
+    // Assess
+    assert.ok(whole.length >= 4, JSON.stringify(whole));
+    assert.deepEqual(paged, whole);
+    assert.ok((whole as Record<string, unknown>[]).every((r) => Number(r.ВРезервеBalance) > 0 && Object.keys(r).length === 4), 'selected, with the composite\'s _Type');
+    const requests = sandbox.stats.requests.map((r) => r.path);
+    assert.equal(requests.length, Math.floor(whole.length / 2) + 1);
+    assert.ok(sandbox.stats.requests.every((r) => r.warning === undefined), 'conditioned');
   });
 
   test('pages through a collection with $top/$skip and $expand needs $select', async () => {
@@ -339,3 +367,24 @@ describe('1C client against the sandbox: shipments, reserves, catalogs, metadata
 
 void checkFieldMapping;
 void exchangeMapping;
+
+describe('1C client against the sandbox: a malformed body', () => {
+  test('the sandbox\'s answer to a body that is not JSON maps to a permanent bad request, not a retry', async () => {
+    // Prepare: what 1C answers when the body cannot be read (the client itself always sends JSON)
+    const created = await trade.createOrder(orderInput(clientNumber(), [line(product('SMR-3535'), '1')]));
+    const resource = `Document_ЗаказКлиента(guid'${created.ref}')?$format=json`;
+    const answer = await fetch(`${sandbox.baseUrl}${resource}`, {
+      method: 'PATCH',
+      headers: { authorization: `Basic ${Buffer.from(`${sandbox.login}:${sandbox.password}`, 'utf8').toString('base64')}`, 'content-type': 'application/json' },
+      body: '{"Комментарий": ',
+    });
+    // Act
+    const error = errorFromResponse({ method: 'PATCH', resource, entitySet: 'Document_ЗаказКлиента' }, answer.status, await answer.json());
+    // Assess
+    assert.equal(answer.status, 500);
+    assert.ok(error instanceof OneCBadRequestError, error.constructor.name);
+    assert.equal(error.retryable, false);
+    assert.equal(error.oneCCode, '-1');
+    assert.equal((await trade.readOrder(created.ref)).dataVersion, created.dataVersion, 'nothing written');
+  });
+});

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   errorFromResponse, OneCAuthError, OneCBadRequestError, OneCBusinessError, OneCError, OneCInvalidResponseError,
-  OneCLockConflictError, OneCNotFoundError, OneCPostingRefusedError, OneCUnavailableError,
+  OneCLockConflictError, OneCNotFoundError, OneCPostingRefusedError, OneCUnavailableError, type RequestDescription,
 } from '#onec/errors';
 import { AppError, isRetryable } from '#platform/errors';
 
@@ -42,6 +42,21 @@ describe('1C error mapping', () => {
       assert.equal(error.status, status);
     });
   }
+
+  test('maps 1C\'s answer to a malformed JSON body (500, code -1) to a permanent bad request, for a create, an update and a posting', () => {
+    // Prepare: real 1C answers an unparsable body with 500 and code -1, like a handler's refusal
+    const body = odataError('-1', 'Непредвиденный символ при чтении JSON');
+    const requests: RequestDescription[] = [{ ...request, method: 'POST' }, { ...request, method: 'PATCH' }, { ...request, method: 'POST', posting: 'post' }];
+    for (const r of requests) {
+      // Act
+      const error = errorFromResponse(r, 500, body);
+      // Assess: our request is wrong, repeating it cannot help; not a business refusal of the order either
+      assert.ok(error instanceof OneCBadRequestError, `${r.method}${r.posting ? ' post' : ''}: ${error.constructor.name}`);
+      assert.equal(error.retryable, false);
+      assert.equal(error.oneCCode, '-1');
+      assert.match(error.message, /malformed JSON/);
+    }
+  });
 
   test('keeps 1C\'s code and Russian message, in the fields and in the context', () => {
     // Act

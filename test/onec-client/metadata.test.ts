@@ -1,10 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkFieldMapping, parseMetadata } from '#onec/metadata';
-import { catalogSpecs, exchangeFunctions, orderSpec, shipmentRowSetSpec, shipmentSpec } from '#onec/fields';
+import { catalogSpecs, exchangeFunctions, freeStockRegisterSpec, orderSpec, reserveRegisterSpec, shipmentRowSetSpec, shipmentSpec } from '#onec/fields';
 import { exchangeMapping } from '#onec/trade';
 import { OneCInvalidResponseError } from '#onec/errors';
 import { xmlTags } from '#onec/xml';
+import { basicAuth, startOneCSandbox } from '#local/onec/sandbox';
 import { readRecording, recordingsDir, RECORDINGS_MISSING } from '#test/recordings';
 
 const skipReal = recordingsDir() ? false : RECORDINGS_MISSING;
@@ -117,5 +118,18 @@ describe('XML tokenizer', () => {
   test('rejects a document that is not CSDL or not XML with a clear error', () => {
     assert.throws(() => parseMetadata('<html><body>502 Bad Gateway</body></html>'), OneCInvalidResponseError);
     assert.throws(() => parseMetadata('<Schema Namespace="x"><EntityType Name="a'), /not well-formed/);
+  });
+});
+
+describe('$metadata check against the 1C sandbox', () => {
+  test('finds the reserve and free-stock registers with the live UT 11 dimensions and resources', async (t) => {
+    // Prepare
+    const onec = await startOneCSandbox();
+    t.after(() => onec.close());
+    const xml = await (await fetch(`${onec.baseUrl}$metadata`, { headers: { authorization: basicAuth(onec.login, onec.password) } })).text();
+    // Act
+    const problems = checkFieldMapping(xml, { ...exchangeMapping, registers: [reserveRegisterSpec, freeStockRegisterSpec] });
+    // Assess
+    assert.deepEqual(problems, []);
   });
 });

@@ -85,7 +85,7 @@ describe('1C values into ours', () => {
     const raw = {
       Ref_Key: 'fd3520a4-ac4e-11ed-9461-90004ef3f886', DataVersion: 'AAAAAAAAAAM=', DeletionMark: false, Number: 'ТД00-000007',
       Date: '2024-06-01T12:00:00', Posted: true, Статус: 'Отгружено', ЗаказКлиента: ORDER, ЗаказКлиента_Type: 'StandardODATA.Document_ЗаказКлиента',
-      Организация_Key: EMPTY_REF, Партнер_Key: EMPTY_REF, Контрагент_Key: EMPTY_REF, Склад_Key: EMPTY_REF, Валюта_Key: EMPTY_REF,
+      Организация_Key: EMPTY_REF, Партнер_Key: EMPTY_REF, Контрагент_Key: EMPTY_REF, Соглашение_Key: EMPTY_REF, Склад_Key: EMPTY_REF, Валюта_Key: EMPTY_REF,
       ХозяйственнаяОперация: 'РеализацияКлиенту', СуммаДокумента: 840,
       Товары: [{ ...rawRow({ Количество: 2 }), ЗаказКлиента: ORDER, ЗаказКлиента_Type: 'StandardODATA.Document_ЗаказКлиента' }],
     };

@@ -114,7 +114,7 @@ export class Http {
   /** Reserved quantity of one order for a product (ВРезерве + КОтгрузке). */
   async reservedBy(orderRef: string, productRef: string): Promise<number> {
     return (await this.reserves(productRef))
-      .filter((r) => r.Распоряжение === orderRef)
+      .filter((r) => r.ДокументОтгрузки === orderRef)
       .reduce((s, r) => s + Number(r.ВРезервеBalance) + Number(r.КОтгрузкеBalance), 0);
   }
 

@@ -79,7 +79,14 @@ describe('1C sandbox $metadata', () => {
     assert.ok(ours.complexTypes.has('Document_ЗаказКлиента_Товары_RowType'));
     assert.deepEqual(
       ours.complexTypes.get('AccumulationRegister_ТоварыКОтгрузке_Balance')!.props.map((p) => p.name),
-      ['Распоряжение', 'Номенклатура_Key', 'Характеристика_Key', 'Назначение_Key', 'Склад_Key', 'Серия_Key', 'ВРезервеBalance', 'КОтгрузкеBalance', 'Распоряжение_Type'],
+      // The live UT 11 shape: the order is ДокументОтгрузки (composite), beside Получатель
+      ['Склад_Key', 'Номенклатура_Key', 'Характеристика_Key', 'ДокументОтгрузки', 'Получатель', 'Назначение_Key', 'Серия_Key',
+        'ВРезервеBalance', 'КОтгрузкеBalance', 'ДокументОтгрузки_Type', 'Получатель_Type'],
+    );
+    // Free stock per product and warehouse, as live connectors read it
+    assert.deepEqual(
+      ours.complexTypes.get('AccumulationRegister_СвободныеОстатки_Balance')!.props.map((p) => `${p.name}:${p.type}`),
+      ['Номенклатура_Key:Edm.Guid', 'Характеристика_Key:Edm.Guid', 'Склад_Key:Edm.Guid', 'ВНаличииBalance:Edm.Double', 'ВРезервеСоСкладаBalance:Edm.Double', 'ВРезервеПодЗаказBalance:Edm.Double'],
     );
     const bound = ours.functions.map((f) => `${f.name}@${f.binding}`);
     for (const doc of ['Document_ЗаказКлиента', 'Document_РеализацияТоваровУслуг']) {
@@ -87,6 +94,7 @@ describe('1C sandbox $metadata', () => {
       assert.ok(bound.includes(`Unpost@StandardODATA.${doc}`));
     }
     assert.ok(bound.includes('Balance@StandardODATA.AccumulationRegister_ТоварыКОтгрузке'));
+    assert.ok(bound.includes('Balance@StandardODATA.AccumulationRegister_СвободныеОстатки'));
   });
 
   test('gives every navigation property an association', () => {

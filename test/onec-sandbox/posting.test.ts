@@ -117,9 +117,10 @@ describe('1C sandbox posting', () => {
       assert.equal(order.Статус, 'КОбеспечению');
       assert.equal(order.Партнер_Key, demo.buyer.partnerRef);
       assert.deepEqual(rows.map((r) => ({ ...r })), [{
-        Распоряжение: o.ref, Распоряжение_Type: 'StandardODATA.Document_ЗаказКлиента', Номенклатура_Key: demo.bosch.ref,
-        Характеристика_Key: EMPTY_REF, Назначение_Key: EMPTY_REF, Склад_Key: demo.main, Серия_Key: EMPTY_REF,
+        Склад_Key: demo.main, Номенклатура_Key: demo.bosch.ref, Характеристика_Key: EMPTY_REF,
+        ДокументОтгрузки: o.ref, Получатель: demo.buyer.partnerRef, Назначение_Key: EMPTY_REF, Серия_Key: EMPTY_REF,
         ВРезервеBalance: o.lines[0]!.quantity, КОтгрузкеBalance: 0,
+        ДокументОтгрузки_Type: 'StandardODATA.Document_ЗаказКлиента', Получатель_Type: 'StandardODATA.Catalog_Партнеры',
       }]);
     });
 
@@ -133,7 +134,7 @@ describe('1C sandbox posting', () => {
         { product: demo.screws, qty: 7, warehouse: demo.north },
         { product: demo.screws, qty: 2, provision: 'НеТребуется' },
       ]));
-      const rows = (await http.reserves(demo.screws.ref)).filter((r) => r.Распоряжение === o.Ref_Key);
+      const rows = (await http.reserves(demo.screws.ref)).filter((r) => r.ДокументОтгрузки === o.Ref_Key);
       // Assess
       const at = (w: string): Json | undefined => rows.find((r) => r.Склад_Key === w);
       assert.equal(rows.length, 2);
@@ -316,6 +317,55 @@ describe('1C sandbox posting', () => {
       assert.deepEqual(afterDelete, [25, 5]);
     });
 
+    test('posts only when the fields UT requires are filled, naming each empty one as UT does; nothing is written', async (t) => {
+      // Prepare: the order is under the standard agreement, so the shipment needs its Соглашение too
+      const http = await fresh(t);
+      const o = await postedOrder(http, orderBody([{ product: demo.makita, qty: 5 }]));
+      const empty = { Партнер_Key: EMPTY_REF, Контрагент_Key: EMPTY_REF, Соглашение_Key: EMPTY_REF, Валюта_Key: EMPTY_REF, Склад_Key: EMPTY_REF };
+      const s = await http.create(SALES, shipmentBody(o.Ref_Key, [{ product: demo.makita, qty: 2 }], empty));
+      // Act
+      const a = await http.postDoc(SALES, s.Ref_Key);
+      // Assess
+      assert.deepEqual([a.status, a.json['odata.error']?.code], [500, '-1'], a.text);
+      const lines = messageOf(a).split('\n');
+      assert.match(lines[0]!, /^Ошибка при вызове метода контекста \(Провести\): Не удалось провести "Реализация товаров и услуг ТД00-\d{6} от /u);
+      assert.deepEqual(lines.slice(1), [
+        'Поле "Клиент" не заполнено',
+        'Поле "Контрагент" не заполнено',
+        'Поле "Соглашение" не заполнено',
+        'Поле "Валюта" не заполнено',
+        'Поле "Склад" не заполнено',
+      ]);
+      assert.equal((await http.read(SALES, s.Ref_Key)).Posted, false);
+      assert.equal(await http.onHand(demo.makita.ref, demo.main), 25);
+      assert.equal(await http.reservedBy(o.Ref_Key, demo.makita.ref), 5);
+    });
+
+    test('does not need Соглашение when its order has none, and takes the warehouse from the rows', async (t) => {
+      // Prepare: an order entered without an agreement
+      const http = await fresh(t);
+      const o = await postedOrder(http, orderBody([{ product: demo.makita, qty: 5 }], { Соглашение_Key: EMPTY_REF }));
+      const s = await http.create(SALES, shipmentBody(o.Ref_Key, [{ product: demo.makita, qty: 2, warehouse: demo.main }], { Соглашение_Key: EMPTY_REF, Склад_Key: EMPTY_REF }));
+      // Act
+      const a = await http.postDoc(SALES, s.Ref_Key);
+      // Assess
+      assert.equal(a.status, 200, a.text);
+      assert.equal(await http.reservedBy(o.Ref_Key, demo.makita.ref), 3);
+    });
+
+    test('does not post a shipment of an order that is not posted, naming the order', async (t) => {
+      // Prepare
+      const http = await fresh(t);
+      const o = await http.create(ORDERS, orderBody([{ product: demo.makita, qty: 5 }]));
+      const s = await http.create(SALES, shipmentBody(o.Ref_Key, [{ product: demo.makita, qty: 2 }]));
+      // Act
+      const a = await http.postDoc(SALES, s.Ref_Key);
+      // Assess
+      assert.deepEqual([a.status, a.json['odata.error']?.code], [500, '-1'], a.text);
+      assert.match(messageOf(a), new RegExp(`\nДокумент "Заказ клиента ${o.Number} от 27\\.11\\.2025 10:00:00" не проведен`, 'u'));
+      assert.equal(await http.onHand(demo.makita.ref, demo.main), 25);
+    });
+
     test('a shipment of more than is free plus its order\'s reserve fails and changes nothing', async (t) => {
       // Prepare: 3 levels on hand; another order reserves 2, ours reserves 1
       const http = await fresh(t);
@@ -333,16 +383,85 @@ describe('1C sandbox posting', () => {
   });
 
   describe('register balances', () => {
-    test('Balance takes a Condition on the composite Распоряжение with cast()', async (t) => {
+    test('Balance takes a Condition on the composite ДокументОтгрузки with cast()', async (t) => {
       // Prepare
       const http = await fresh(t);
       const o = await postedOrder(http, orderBody([{ product: demo.makita, qty: 2 }, { product: demo.screws, qty: 6 }]));
-      const cond = `Распоряжение eq cast(guid''${o.Ref_Key}'', ''Document_ЗаказКлиента'')`;
+      const cond = `ДокументОтгрузки eq cast(guid''${o.Ref_Key}'', ''Document_ЗаказКлиента'')`;
       // Act
       const a = await http.get(`AccumulationRegister_ТоварыКОтгрузке/Balance(Condition='${cond}')?$format=json`);
       // Assess
       assert.equal(a.status, 200, a.text);
       assert.deepEqual(a.json.value.map((r: Json) => [r.Номенклатура_Key, r.ВРезервеBalance]).sort(), [[demo.makita.ref, 2], [demo.screws.ref, 6]].sort());
+    });
+
+    test('answers the read live connectors make: Condition, Period, Dimensions with ДокументОтгрузки and Получатель, $filter on ВРезервеBalance', async (t) => {
+      // Prepare: a second order for the drill beside the one entered in 1C
+      const http = await fresh(t);
+      const o = await postedOrder(http, orderBody([{ product: demo.bosch, qty: 3 }, { product: demo.bosch, qty: 1, provision: 'Отгрузить' }]));
+      const cond = `Номенклатура_Key eq guid''${demo.bosch.ref}''`;
+      // Act
+      const a = await http.get(`AccumulationRegister_ТоварыКОтгрузке/Balance(Condition='${cond}',Period=datetime'2099-01-01T00:00:00',`
+        + `Dimensions='Склад,Номенклатура,Характеристика,ДокументОтгрузки,Получатель')?$format=json&$filter=${encodeURIComponent('ВРезервеBalance gt 0')}`
+        + `&$select=${encodeURIComponent('Склад_Key,Характеристика_Key,ДокументОтгрузки,ДокументОтгрузки_Type,Получатель,ВРезервеBalance')}`);
+      // Assess
+      assert.equal(a.status, 200, a.text);
+      const byOrder = new Map((a.json.value as Json[]).map((r) => [r.ДокументОтгрузки, r]));
+      assert.deepEqual(byOrder.get(o.Ref_Key), {
+        Склад_Key: demo.main, Характеристика_Key: EMPTY_REF, ДокументОтгрузки: o.Ref_Key, ДокументОтгрузки_Type: 'StandardODATA.Document_ЗаказКлиента',
+        Получатель: demo.buyer.partnerRef, Получатель_Type: 'StandardODATA.Catalog_Партнеры', ВРезервеBalance: 3,
+      });
+      assert.equal(byOrder.get(demo.integrationOrder.ref)?.ВРезервеBalance, demo.integrationOrder.lines[0]!.quantity);
+      assert.equal(byOrder.size, 2);
+    });
+
+    test('СвободныеОстатки gives free stock per product and warehouse: ВНаличии, ВРезервеСоСклада (what orders hold), ВРезервеПодЗаказ', async (t) => {
+      // Prepare: 500 screws at the main warehouse; an order reserves 10 and holds 4 to ship, then 6 are shipped
+      const http = await fresh(t);
+      const free = async (): Promise<Json[]> => {
+        const a = await http.get(`AccumulationRegister_СвободныеОстатки/Balance(Condition='Номенклатура_Key eq guid''${demo.screws.ref}''',Dimensions='Номенклатура,Склад')?$format=json`);
+        assert.equal(a.status, 200, a.text);
+        return a.json.value as Json[];
+      };
+      const before1 = await free();
+      const o = await postedOrder(http, orderBody([{ product: demo.screws, qty: 10 }, { product: demo.screws, qty: 4, provision: 'Отгрузить' }]));
+      const reserved = await free();
+      const sale = await http.create(SALES, shipmentBody(o.Ref_Key, [{ product: demo.screws, qty: 6 }]));
+      assert.equal((await http.postDoc(SALES, sale.Ref_Key)).status, 200);
+      // Act
+      const shipped = await free();
+      // Assess
+      const main = (rows: Json[]): Json | undefined => rows.find((r) => r.Склад_Key === demo.main);
+      assert.deepEqual(main(before1), { Номенклатура_Key: demo.screws.ref, Склад_Key: demo.main, ВНаличииBalance: 500, ВРезервеСоСкладаBalance: 0, ВРезервеПодЗаказBalance: 0 });
+      assert.deepEqual(main(reserved), { Номенклатура_Key: demo.screws.ref, Склад_Key: demo.main, ВНаличииBalance: 500, ВРезервеСоСкладаBalance: 14, ВРезервеПодЗаказBalance: 0 });
+      assert.deepEqual(main(shipped), { Номенклатура_Key: demo.screws.ref, Склад_Key: demo.main, ВНаличииBalance: 494, ВРезервеСоСкладаBalance: 8, ВРезервеПодЗаказBalance: 0 });
+    });
+
+    test('pages an unconditioned Balance the way 1C pages any collection: $orderby, $top, $skip, $inlinecount; no server page size', async (t) => {
+      // Prepare: a few more reserves beside the demo order's
+      const http = await fresh(t);
+      await postedOrder(http, orderBody([{ product: demo.makita, qty: 2 }, { product: demo.screws, qty: 5 }, { product: demo.screws, qty: 3, warehouse: demo.north }]));
+      await postedOrder(http, orderBody([{ product: demo.level, qty: 1 }]));
+      const set = 'AccumulationRegister_ТоварыКОтгрузке/Balance';
+      const dims = "Dimensions='Склад,Номенклатура,Характеристика,ДокументОтгрузки,Получатель'";
+      const orderby = 'Склад_Key,Номенклатура_Key,Характеристика_Key,ДокументОтгрузки,Получатель';
+      // Act
+      const whole = await http.get(`${set}(${dims})?$format=json&$orderby=${encodeURIComponent(orderby)}`);
+      const pages: Json[] = [];
+      let count: string | undefined;
+      for (let skip = 0; ; skip += 2) {
+        const page = await http.get(`${set}(${dims})?$format=json&$orderby=${encodeURIComponent(orderby)}&$top=2&$skip=${skip}&$inlinecount=allpages`);
+        assert.equal(page.status, 200, page.text);
+        count = page.json['odata.count'];
+        pages.push(...(page.json.value as Json[]));
+        if ((page.json.value as Json[]).length < 2) break;
+      }
+      // Assess: every row once, in the same order; the count a string, as 1C sends Int64
+      assert.equal(whole.status, 200, whole.text);
+      assert.equal((whole.json.value as Json[]).length, 5);
+      assert.deepEqual(pages, whole.json.value);
+      assert.equal(count, '5');
+      assert.equal(whole.json['odata.metadata'], `${http.sandbox.baseUrl}$metadata#Collection(StandardODATA.AccumulationRegister_ТоварыКОтгрузке_Balance)`);
     });
 
     test('Balance sums over the Dimensions asked for, without `_Key` in their names', async (t) => {

@@ -224,7 +224,7 @@ describe('1C sandbox query options', () => {
       // Assess
       assert.equal(a.json.value.length, 2);
       assert.equal(a.json.value[0].RecordType, 'Receipt');
-      assert.equal(a.json.value[0].Распоряжение_Type, 'StandardODATA.Document_ЗаказКлиента');
+      assert.equal(a.json.value[0].ДокументОтгрузки_Type, 'StandardODATA.Document_ЗаказКлиента');
       assert.equal(sets.json.value.length, 1);
       assert.equal(sets.json.value[0].RecordSet.length, 2);
     });

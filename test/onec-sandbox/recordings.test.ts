@@ -41,7 +41,15 @@ function atomEntries(xml: string): AtomEntry[] {
 
 /** Property types of the real `$metadata`, per entity/complex type. */
 function realTypes(): Map<string, Map<string, string>> {
-  const xml = readRecording('msg001_metadata.xml');
+  return typesOf(readRecording('msg001_metadata.xml'));
+}
+
+/** Property types of the sandbox's `$metadata`. */
+function parseCsdlTypes(answer: { text: string }): Map<string, Map<string, string>> {
+  return typesOf(answer.text);
+}
+
+function typesOf(xml: string): Map<string, Map<string, string>> {
   const out = new Map<string, Map<string, string>>();
   for (const m of xml.matchAll(/<(?:EntityType|ComplexType) Name="([^"]+)"[^>]*>([\s\S]*?)<\/(?:EntityType|ComplexType)>/gu)) {
     const props = new Map<string, string>();
@@ -217,6 +225,56 @@ describe('1C sandbox value formats against the real recordings', { skip: recordi
     assert.equal(counterparty.ИНН, demo.buyer.inn);
     assert.equal(counterparty.КПП, demo.buyer.kpp);
     assert.equal(counterparty.Партнер_Key, demo.buyer.partnerRef);
+  });
+
+  test('the reserve register names its order the way real register records name an order (ДокументОтгрузки + _Type)', async () => {
+    // Prepare: a real register record that names an order: ЗаказыКлиентов.ЗаказКлиента, a composite
+    const realSet = atomEntries(readRecording('msg003_zakaz_klienta.xml')).find((e) => e.type === 'StandardODATA.AccumulationRegister_ЗаказыКлиентов');
+    const realRow = (realSet!.props.RecordSet as AtomRow[])[0]!;
+    const realTypes = types.get('AccumulationRegister_ЗаказыКлиентов_Balance')!;
+    // Act
+    const records = await http.list('AccumulationRegister_ТоварыКОтгрузке_RecordType', { $filter: `Recorder eq cast(guid'${demo.integrationOrder.ref}', 'Document_ЗаказКлиента')` });
+    const ours = (records.json.value as Json[]).find((r) => r.ДокументОтгрузки === demo.integrationOrder.ref);
+    const metadata = await http.get('$metadata');
+    // Assess: the value is the bare guid, the type a StandardODATA.Document_… name, as in the real record
+    assert.match(realRow.ЗаказКлиента!, GUID);
+    assert.equal(realRow.ЗаказКлиента_Type, 'StandardODATA.Document_ЗаказКлиента');
+    assert.ok(ours, records.text);
+    assert.match(ours.ДокументОтгрузки, GUID);
+    assert.equal(ours.ДокументОтгрузки_Type, realRow.ЗаказКлиента_Type);
+    // and $metadata types it as the real Balance types a composite: Edm.String for both halves
+    assert.equal(realTypes.get('ЗаказКлиента'), 'Edm.String');
+    assert.equal(realTypes.get('ЗаказКлиента_Type'), 'Edm.String');
+    const balance = /<ComplexType Name="AccumulationRegister_ТоварыКОтгрузке_Balance">([\s\S]*?)<\/ComplexType>/u.exec(metadata.text)?.[1] ?? '';
+    assert.match(balance, /<Property Name="ДокументОтгрузки"\s+Type="Edm\.String"/u);
+    assert.match(balance, /<Property Name="ДокументОтгрузки_Type"\s+Type="Edm\.String"/u);
+  });
+
+  test('register balances carry the values in the formats of the real Balance types (numbers as doubles, refs as guids)', async () => {
+    // Prepare: the recorded $metadata's ТоварыНаСкладах_Balance and the real composite (ЗаказыКлиентов_Balance.ЗаказКлиента)
+    const realStock = types.get('AccumulationRegister_ТоварыНаСкладах_Balance')!;
+    // Act
+    const stock = await http.get(`AccumulationRegister_ТоварыНаСкладах/Balance(Condition='Номенклатура_Key eq guid''${demo.bosch.ref}''')?$format=json`);
+    const reserves = await http.get(`AccumulationRegister_ТоварыКОтгрузке/Balance(Condition='Номенклатура_Key eq guid''${demo.bosch.ref}''')?$format=json`);
+    // Assess
+    assert.ok(stock.json.value.length > 0 && reserves.json.value.length > 0);
+    for (const row of stock.json.value as Json[]) {
+      assert.deepEqual(Object.keys(row), [...realStock.keys()], 'every property of the real Balance type, in its order');
+      for (const [name, edm] of realStock) assertFormat(`ТоварыНаСкладах_Balance.${name}`, edm, row[name], undefined);
+    }
+    // A composite's `_Type` comes right after its value, as in the real records (Recorder,
+    // Recorder_Type, …, ЗаказКлиента, ЗаказКлиента_Type), though $metadata lists the `_Type`s last.
+    const realSet = atomEntries(readRecording('msg003_zakaz_klienta.xml')).find((e) => e.type === 'StandardODATA.AccumulationRegister_ЗаказыКлиентов');
+    const realKeys = Object.keys((realSet!.props.RecordSet as AtomRow[])[0]!);
+    assert.equal(realKeys.indexOf('ЗаказКлиента_Type'), realKeys.indexOf('ЗаказКлиента') + 1);
+    const ours = parseCsdlTypes(await http.get('$metadata')).get('AccumulationRegister_ТоварыКОтгрузке_Balance')!;
+    const wireOrder = [...ours.keys()].filter((k) => !k.endsWith('_Type')).flatMap((k) => (ours.has(`${k}_Type`) ? [k, `${k}_Type`] : [k]));
+    for (const row of reserves.json.value as Json[]) {
+      assert.deepEqual(Object.keys(row), wireOrder);
+      for (const [name, edm] of ours) assertFormat(`ТоварыКОтгрузке_Balance.${name}`, edm, row[name], undefined);
+      assert.equal(typeof row.ВРезервеBalance, 'number');
+      assert.match(row.ДокументОтгрузки, GUID);
+    }
   });
 
   test('register records use the real Recorder / RecordType shapes', async () => {

@@ -201,6 +201,22 @@ describe('1C sandbox writes', () => {
       assert.equal(after1.Комментарий, before1.Комментарий);
     });
 
+    test('answers a malformed JSON body as real 1C does: 500, code -1, "Непредвиденный символ при чтении JSON"; nothing changes', async () => {
+      // Prepare
+      const before1 = await http.read(ORDERS, order.Ref_Key);
+      // Act
+      const patch = await http.patch(`${ORDERS}(guid'${order.Ref_Key}')?$format=json`, '{"Комментарий": "x",');
+      const post = await http.post(`${ORDERS}?$format=json`, '{Комментарий: x}');
+      // Assess
+      for (const a of [patch, post]) {
+        assert.equal(a.status, 500, a.text);
+        assert.equal(a.json['odata.error'].code, '-1');
+        assert.match(a.json['odata.error'].message.value, /^Непредвиденный символ при чтении JSON/u);
+      }
+      const after1 = await http.read(ORDERS, order.Ref_Key);
+      assert.equal(after1.DataVersion, before1.DataVersion);
+    });
+
     test('answers 400 when LineNumber does not start at 1 or skips a number', async () => {
       // Act
       const from2 = await http.patch(`${ORDERS}(guid'${order.Ref_Key}')?$format=json`, { Товары: [{ LineNumber: 2, Количество: 1 }] });

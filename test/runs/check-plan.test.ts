@@ -8,6 +8,7 @@ import { checkPlan, type PlanConnectors } from '#runs/check-plan';
 import { clientConnectors } from '#runs/connectors';
 import { LocalSecretsProvider } from '#secrets/secrets';
 import { localAccess } from '#test/plans';
+import { startProxy, type ProxiedAnswer } from '../bad-input/proxy.ts';
 
 let onec: OneCSandbox;
 let goodwix: GoodwixSandbox;
@@ -111,5 +112,40 @@ describe('plan check against the sandboxes, over HTTP with the real clients', ()
     const result = await checkPlan(ports(undefined, connectors), sandboxPlan(), { fieldMapping: false });
 
     assert.deepEqual(result.problems.map((p) => p.message), ['Соглашение 5a1f0e2c-1c7b-11ef-9a30-0800270bc661: marked for deletion in 1C (Оптовые продажи (типовое))']);
+  });
+
+  describe('a base whose reserve register differs from live UT 11', () => {
+    /** The sandbox's $metadata, edited on the way, as another base would publish it. */
+    async function checkThrough(edit: (xml: string) => string) {
+      const proxy = await startProxy(onec.baseUrl);
+      try {
+        proxy.rule({ match: (r) => r.path.endsWith('/$metadata'), rewrite: (a: ProxiedAnswer) => ({ ...a, body: Buffer.from(edit(a.body.toString('utf8')), 'utf8') }) });
+        const plan = sandboxPlan((p) => ({ ...p, onec: { ...p.onec, baseUrl: proxy.baseUrl } }));
+        return await checkPlan(ports(), plan);
+      } finally {
+        await proxy.close();
+      }
+    }
+
+    test('names the register and the dimension when the order dimension is not ДокументОтгрузки (an older shape: Распоряжение)', async () => {
+      // Act
+      const result = await checkThrough((xml) => xml.replaceAll('"ДокументОтгрузки', '"Распоряжение'));
+      // Assess: a check problem (the run reports it and exchanges nothing), not a failed read later
+      assert.equal(result.ok, false);
+      const messages = result.problems.map((p) => `${p.code} ${p.message}`);
+      assert.ok(messages.length >= 1, JSON.stringify(result.problems));
+      for (const m of messages) assert.match(m, /^ONEC_FIELD_MAPPING 1C field map: AccumulationRegister_ТоварыКОтгрузке\/Balance\.ДокументОтгрузки(_Type)?: missing/u);
+      assert.match(messages[0]!, /this base has .*Распоряжение/u);
+    });
+
+    test('names the register when the base does not publish it', async () => {
+      // Act
+      const result = await checkThrough((xml) => xml
+        .replace(/<EntitySet Name="AccumulationRegister_ТоварыКОтгрузке"[^>]*\/>/u, ''));
+      // Assess
+      assert.deepEqual(result.problems.map((p) => p.message), [
+        '1C field map: AccumulationRegister_ТоварыКОтгрузке: entity set missing (not in this base or not published over OData)',
+      ]);
+    });
   });
 });
