@@ -74,4 +74,27 @@ describe('a run touching more products than one DynamoDB item holds', () => {
     const pushed = new Set(goodwixSandbox.stats.requests.filter((r) => r.method === 'PUT' && r.status === 200).map((r) => r.path));
     assert.equal(pushed.size, PRODUCTS, 'every product\'s integration reserves replaced');
   });
+
+  test('an order\'s 1 MB error is recorded on its run entry cut to a bound, and the order counts as done', async () => {
+    const store = await dynamo.newStore();
+    const config = { tableName: store.tableName, lockTtlSeconds: 900, runRetentionDays: 90, dynamodbEndpoint: dynamo.endpoint };
+    const repositories = createRepositories(config);
+    const progress = new RunProgressRepository(repositories.store);
+    const plan = parsePlan({ ...demoPlan({ onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl }), id: planId('texts') });
+    await repositories.plans.put(plan);
+    const { runId } = await startRun({ ...runPorts(repositories, config), queue: { sendCollect: async () => undefined } }, { planId: plan.id, trigger: 'manual' });
+    await progress.register(plan.id, runId, '100001', new Date());
+    const huge = `1C 400 code 1: ${'Недостаточно свободного остатка. '.repeat(20_000)}`;
+
+    const counted = await progress.complete(plan.id, runId, {
+      orderId: '100001', outcome: 'parked', at: new Date().toISOString(), counters: { failed: 1 }, products: [],
+      error: { code: 'ONEC_BAD_REQUEST', message: huge }, detail: { message: huge },
+    });
+
+    assert.equal(counted, true);
+    const [entry] = (await repositories.runs.listOrders(plan.id, runId)).items;
+    assert.ok(Buffer.byteLength(entry?.error?.message ?? '') <= 2048);
+    assert.match(entry?.error?.message ?? '', /^1C 400 code 1: Недостаточно.*… \[cut, \d+ bytes\]$/s);
+    assert.equal((await progress.get(plan.id, runId))?.done, 1);
+  });
 });
