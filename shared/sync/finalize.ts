@@ -14,7 +14,7 @@
  * (a crash between the push and the record) is harmless.
  */
 import { randomUUID } from 'node:crypto';
-import { NO_DEADLINE, type Deadline } from '#platform/limits';
+import { cutText, NO_DEADLINE, type Deadline } from '#platform/limits';
 import { AppError } from '#platform/errors';
 import type { Plan } from '#plans/plan';
 import { finishRun } from '#runs/lifecycle';
@@ -92,12 +92,12 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
   let reservesFailed = false;
   let pushed = progress.reservesPushed;
   if (stored) {
-    // A run started before the upgrade kept its products on the run item.
-    if (progress.legacyProducts.length && progress.reservesAfter === null) await deps.progress.recordProducts(planId, runId, progress.legacyProducts, now());
     let after = progress.reservesAfter;
+    // A run started before the upgrade kept its products in a set on its run item: made items first.
+    let legacy = progress.legacyProducts.length > 0 && after === null;
     for (;;) {
-      const page = await deps.progress.productsPage(planId, runId, after, pageSize);
-      if (page.products.length === 0) break;
+      const page = legacy ? null : await deps.progress.productsPage(planId, runId, after, pageSize);
+      if (page && page.products.length === 0) break;
       if (deps.finalizeQueue && deadline.remainingMs() < marginMs) {
         // Not enough time for another page: the rest goes on in a message of its own. Handed off
         // first, so the message always finds the claim free; a send that fails is retried with
@@ -107,6 +107,11 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
           deps.metrics?.count('FinalizeContinued', 1, planId);
         }
         return false;
+      }
+      if (!page) {
+        await deps.progress.recordProducts(planId, runId, progress.legacyProducts, now());
+        legacy = false;
+        continue;
       }
       const problems: RunProblem[] = [];
       try {
@@ -123,7 +128,7 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
       } catch (error) {
         // The orders are done; a reserve push that failed is retried by the next run that touches them.
         reservesFailed = true;
-        await deps.run.runs.addErrors(planId, runId, [{ code: error instanceof AppError ? error.code : 'SYNC_RESERVES_FAILED', subject: 'reserves', message: `reserves: not refreshed: ${(error as Error).message}` }]);
+        await deps.run.runs.addErrors(planId, runId, [{ code: error instanceof AppError ? error.code : 'SYNC_RESERVES_FAILED', subject: 'reserves', message: cutText(`reserves: not refreshed: ${(error as Error).message}`) }]);
         break;
       }
       after = page.last;

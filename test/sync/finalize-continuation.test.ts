@@ -9,15 +9,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { bulkProducts } from '#local/demo/supplier';
 import { startGoodwixSandbox, type GoodwixSandbox } from '#local/goodwix/sandbox';
 import { startOneCSandbox, type OneCSandbox } from '#local/onec/sandbox';
-import { demoPlan, demoSecrets } from '#local/runtime/demo-plan';
+import { demoPlan } from '#local/runtime/demo-plan';
 import type { Deadline } from '#platform/limits';
 import { parsePlan } from '#plans/plan';
 import { startRun } from '#runs/lifecycle';
 import { createRepositories, runPorts } from '#runs/wiring';
-import { LocalSecretsProvider } from '#secrets/secrets';
+import { keys } from '#store/table';
 import { BindingRepository } from '#sync/bindings';
 import { finalizeIfDone } from '#sync/finalize';
 import { parseOrderMessage, SqsOrderQueue, type FinalizeMessage } from '#sync/order-queue';
@@ -26,7 +27,7 @@ import { encodeProduct } from '#sync/reserves';
 import { RunProgressRepository } from '#sync/run-progress';
 import { processFinalizeMessage, type WorkerDeps } from '#sync/worker';
 import { useDynamoDb } from '#test/dynamodb';
-import { planId } from '#test/plans';
+import { DemoSecretsOfAnyPlan, localAccess, planId } from '#test/plans';
 import { useSqs } from '#test/sqs';
 
 const PRODUCTS = 1000;
@@ -56,13 +57,13 @@ async function setup() {
   const config = { tableName: store.tableName, lockTtlSeconds: 900, runRetentionDays: 90, dynamodbEndpoint: dynamo.endpoint };
   const repositories = createRepositories(config);
   const run = runPorts(repositories, config);
-  const plan = parsePlan({ ...demoPlan({ onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl }), id: planId('fin') });
+  const plan = parsePlan(demoPlan({ onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl }, { id: planId('fin') }));
   await repositories.plans.put(plan);
   const deps: WorkerDeps = {
     run,
     progress: new RunProgressRepository(repositories.store),
     cursors: repositories.cursors,
-    clients: new PlanClientCache(new LocalSecretsProvider(demoSecrets())),
+    clients: new PlanClientCache(new DemoSecretsOfAnyPlan({}), { access: localAccess }),
     bindings: new BindingRepository(repositories.store),
     locks: repositories.locks,
     finalizeQueue: new SqsOrderQueue(sqs.client, queueUrl),
@@ -127,5 +128,26 @@ describe('a finalize that runs out of time', () => {
     assert.equal(await processFinalizeMessage(deps, next), true);
     assert.equal((await repositories.runs.get(plan.id, runId))?.status, 'completed');
     assert.equal(pushes().length, PRODUCTS, 'no product pushed twice');
+  });
+
+  test('a run started before the upgrade, its products in a set on the run item, closes with their reserves pushed', async () => {
+    const store = await dynamo.newStore();
+    const config = { tableName: store.tableName, lockTtlSeconds: 900, runRetentionDays: 90, dynamodbEndpoint: dynamo.endpoint };
+    const repositories = createRepositories(config);
+    const run = runPorts(repositories, config);
+    const plan = parsePlan(demoPlan({ onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl }, { id: planId('legacy') }));
+    await repositories.plans.put(plan);
+    const progress = new RunProgressRepository(repositories.store);
+    const { runId } = await startRun({ ...run, queue: { sendCollect: async () => undefined } }, { planId: plan.id, trigger: 'manual' });
+    await progress.markCollected(plan.id, runId, null);
+    const legacy = bulkProducts(5).map((p) => encodeProduct({ nomenclature: p.ref, characteristic: null, goodwixProductId: String(p.goodwixId) }));
+    // As the code before the upgrade left it: `ADD products :set` on the run item.
+    await store.client.send(new UpdateCommand({ TableName: store.tableName, Key: { pk: keys.planPk(plan.id), sk: keys.runSk(runId) }, UpdateExpression: 'ADD products :p', ExpressionAttributeValues: { ':p': new Set(legacy) } }));
+    goodwixSandbox.stats.reset();
+
+    assert.equal(await finalizeIfDone({ run, progress, cursors: repositories.cursors, clients: new PlanClientCache(new DemoSecretsOfAnyPlan({}), { access: localAccess }) }, plan.id, runId, 'worker:1'), true);
+
+    assert.match((await repositories.runs.get(plan.id, runId))?.summary ?? '', /reserves of 5 product\(s\) refreshed/);
+    assert.equal(new Set(pushes()).size, 5);
   });
 });

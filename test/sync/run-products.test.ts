@@ -80,7 +80,7 @@ describe('a run touching more products than one DynamoDB item holds', () => {
     const config = { tableName: store.tableName, lockTtlSeconds: 900, runRetentionDays: 90, dynamodbEndpoint: dynamo.endpoint };
     const repositories = createRepositories(config);
     const progress = new RunProgressRepository(repositories.store);
-    const plan = parsePlan({ ...demoPlan({ onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl }), id: planId('texts') });
+    const plan = parsePlan(demoPlan({ onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl }, { id: planId('texts') }));
     await repositories.plans.put(plan);
     const { runId } = await startRun({ ...runPorts(repositories, config), queue: { sendCollect: async () => undefined } }, { planId: plan.id, trigger: 'manual' });
     await progress.register(plan.id, runId, '100001', new Date());
