@@ -46,7 +46,8 @@ export interface SyncMetrics {
 
 /** Where a finalize that runs out of time puts its continuation (the order queue). */
 export interface FinalizeQueue {
-  sendFinalize(message: { planId: string; runId: string; after: string | null }): Promise<void>;
+  /** `handoff`: unique per hand-off (the claim given up), for the message's deduplication */
+  sendFinalize(message: { planId: string; runId: string; after: string | null; handoff: string }): Promise<void>;
 }
 
 export interface FinalizeDeps {
@@ -103,7 +104,7 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
         // first, so the message always finds the claim free; a send that fails is retried with
         // the message being processed, whose redelivery takes the handed-off claim.
         if (await deps.progress.handOff(planId, runId, me, now())) {
-          await deps.finalizeQueue.sendFinalize({ planId, runId, after });
+          await deps.finalizeQueue.sendFinalize({ planId, runId, after, handoff: me });
           deps.metrics?.count('FinalizeContinued', 1, planId);
         }
         return false;

@@ -91,10 +91,11 @@ export class SqsOrderQueue implements OrderQueue {
   ) {}
 
   /**
-   * A finalize continuation: grouped per plan (one run of a plan at a time), deduplicated by run
-   * and position, so a hand-off repeated from the same place is one message.
+   * A finalize continuation: grouped per plan (one run of a plan at a time), deduplicated by the
+   * hand-off that sent it: a continuation that is itself short of time at once hands off again
+   * from the same position, and that second message must not be taken for a copy of the first.
    */
-  async sendFinalize(message: { planId: string; runId: string; after: string | null }): Promise<void> {
+  async sendFinalize(message: { planId: string; runId: string; after: string | null; handoff: string }): Promise<void> {
     const body: FinalizeMessage = { kind: 'finalize', planId: message.planId, runId: message.runId, after: message.after };
     try {
       await this.client.send(
@@ -102,7 +103,7 @@ export class SqsOrderQueue implements OrderQueue {
           QueueUrl: this.queueUrl,
           MessageBody: JSON.stringify(body),
           MessageGroupId: `${message.planId}#finalize`,
-          MessageDeduplicationId: createHash('sha256').update(`finalize|${message.runId}|${message.after ?? ''}`).digest('hex').slice(0, 64),
+          MessageDeduplicationId: createHash('sha256').update(`finalize|${message.runId}|${message.after ?? ''}|${message.handoff}`).digest('hex').slice(0, 64),
         }),
       );
     } catch (error) {

@@ -130,6 +130,22 @@ describe('a finalize that runs out of time', () => {
     assert.equal(pushes().length, PRODUCTS, 'no product pushed twice');
   });
 
+  test('a continuation short of time from its start hands off again from the same product, and that message is not taken for a copy', async () => {
+    const { plan, runId, deps, queueUrl, repositories } = await setup();
+    await finalizeIfDone(deps, plan.id, runId, 'worker:100001', { deadline: runningOut(1) });
+    const [first] = await sqs.receiveAll(queueUrl);
+    await sqs.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: first!.ReceiptHandle }));
+
+    // Its invocation spent its time on other messages first: not a page fits.
+    assert.equal(await processFinalizeMessage(deps, parseOrderMessage(first!.Body!) as FinalizeMessage, { deadline: runningOut(0) }), false);
+
+    const [second] = await sqs.receiveAll(queueUrl);
+    assert.ok(second, 'a second message, from the same product');
+    assert.equal((parseOrderMessage(second.Body!) as FinalizeMessage).after, (parseOrderMessage(first!.Body!) as FinalizeMessage).after);
+    assert.equal(await processFinalizeMessage(deps, parseOrderMessage(second.Body!) as FinalizeMessage), true);
+    assert.equal((await repositories.runs.get(plan.id, runId))?.status, 'completed');
+  });
+
   test('a run started before the upgrade, its products in a set on the run item, closes with their reserves pushed', async () => {
     const store = await dynamo.newStore();
     const config = { tableName: store.tableName, lockTtlSeconds: 900, runRetentionDays: 90, dynamodbEndpoint: dynamo.endpoint };
