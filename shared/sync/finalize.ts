@@ -65,6 +65,11 @@ export interface FinalizeDeps {
 export interface FinalizeOptions {
   /** The time the invocation has left; the finalize hands off before it runs out */
   readonly deadline?: Deadline;
+  /**
+   * Push at least one page before handing off, whatever the time (a continuation: a message
+   * that keeps arriving in invocations short of time must still move the finalize on)
+   */
+  readonly progress?: boolean;
 }
 
 /**
@@ -96,10 +101,11 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
     let after = progress.reservesAfter;
     // A run started before the upgrade kept its products in a set on its run item: made items first.
     let legacy = progress.legacyProducts.length > 0 && after === null;
+    let pages = 0;
     for (;;) {
       const page = legacy ? null : await deps.progress.productsPage(planId, runId, after, pageSize);
       if (page && page.products.length === 0) break;
-      if (deps.finalizeQueue && deadline.remainingMs() < marginMs) {
+      if (deps.finalizeQueue && !(options.progress && pages === 0) && deadline.remainingMs() < marginMs) {
         // Not enough time for another page: the rest goes on in a message of its own. Handed off
         // first, so the message always finds the claim free; a send that fails is retried with
         // the message being processed, whose redelivery takes the handed-off claim.
@@ -133,6 +139,7 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
         break;
       }
       after = page.last;
+      pages += 1;
       if (!page.more) break;
     }
   }

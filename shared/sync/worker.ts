@@ -105,10 +105,11 @@ export async function processOrderMessage(deps: WorkerDeps, message: OrderMessag
 
 /**
  * A finalize continuation: takes the handed-off claim and goes on from where the finalize got
- * (a copy of the message, or one for a run closed meanwhile, finds nothing to do).
+ * (a copy of the message, or one for a run closed meanwhile, finds nothing to do). It pushes at
+ * least one page before it hands off again, so a chain of continuations always moves on.
  */
 export async function processFinalizeMessage(deps: WorkerDeps, message: FinalizeMessage, options: { deadline?: Deadline } = {}): Promise<boolean> {
-  return finalizeIfDone(deps, message.planId, message.runId, 'finalize', options);
+  return finalizeIfDone(deps, message.planId, message.runId, 'finalize', { ...options, progress: true });
 }
 
 const METRIC_NAMES: Record<keyof RunCounters, string> = {
