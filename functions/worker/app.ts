@@ -3,7 +3,10 @@
  * `reportBatchItemFailures` and `maxConcurrency` toward 1C), one order per message →
  * `processOrderMessage`. A failed record is reported in `batchItemFailures` (FIFO: with the
  * rest of its group) and made invisible for longer on each delivery, so 1C or Goodwix in
- * trouble is retried with back-off instead of hammered.
+ * trouble is retried with back-off instead of hammered. A `finalize` message carries on a run's
+ * finalize that ran short of time (`processFinalizeMessage`). Lambda's remaining time reaches
+ * the finalize as a `Deadline`; a record is not started with less than 30 s left, but returned
+ * at once, visible again (`functions/lib/fifo-batch.ts`).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
