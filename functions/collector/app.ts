@@ -32,6 +32,7 @@ export function collectorPortsFromConfig(config: CollectorConfig, overrides: Por
   const { repositories, run } = commonPorts(config, overrides);
   const secrets = overrides.secrets ?? new AwsSecretsProvider({ maxAgeSeconds: config.SECRETS_CACHE_SECONDS });
   const sqs = createSqsClient({ ...sqsTarget(config), instrument: overrides.instrument });
+  const orderQueue = new SqsOrderQueue(sqs, config.ORDER_QUEUE_URL);
   const collect =
     overrides.collect ??
     orderCollector({
@@ -45,7 +46,8 @@ export function collectorPortsFromConfig(config: CollectorConfig, overrides: Por
       ...(overrides.tuning ? { tuning: overrides.tuning } : {}),
     }),
       bindings: new BindingRepository(repositories.store),
-      orderQueue: new SqsOrderQueue(sqs, config.ORDER_QUEUE_URL),
+      orderQueue,
+      finalizeQueue: orderQueue,
       metrics: syncMetrics,
     });
   return {

@@ -3,7 +3,10 @@
  * `reportBatchItemFailures` and `maxConcurrency` toward 1C), one order per message →
  * `processOrderMessage`. A failed record is reported in `batchItemFailures` (FIFO: with the
  * rest of its group) and made invisible for longer on each delivery, so 1C or Goodwix in
- * trouble is retried with back-off instead of hammered.
+ * trouble is retried with back-off instead of hammered. A `finalize` message carries on a run's
+ * finalize that ran short of time (`processFinalizeMessage`). Lambda's remaining time reaches
+ * the finalize as a `Deadline`; a record is not started with less than 30 s left, but returned
+ * at once, visible again (`functions/lib/fifo-batch.ts`).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -14,11 +17,12 @@ import { planAccessOf } from '#runs/config';
 import { commonPorts, createSqsClient, sqsTarget, type PortOverrides } from '#runs/wiring';
 import { AwsSecretsProvider } from '#secrets/aws';
 import { BindingRepository } from '#sync/bindings';
-import { parseOrderMessage } from '#sync/order-queue';
+import type { Deadline } from '#platform/limits';
+import { parseOrderMessage, SqsOrderQueue } from '#sync/order-queue';
 import { clientMetrics, syncMetrics } from '#sync/client-metrics';
 import { PlanClientCache, type ClientTuning } from '#sync/plan-clients';
 import { RunProgressRepository } from '#sync/run-progress';
-import { processOrderMessage, type WorkerDeps } from '#sync/worker';
+import { processFinalizeMessage, processOrderMessage, type WorkerDeps } from '#sync/worker';
 import type { WorkerConfig } from './config.ts';
 
 export interface WorkerWiring {
@@ -27,7 +31,15 @@ export interface WorkerWiring {
   readonly queueUrl: string;
   readonly maxReceiveCount: number;
   readonly retryBaseSeconds: number;
+  /** No record is started with less time left than this (its invocation would time out under it) */
+  readonly startMarginMs: number;
 }
+
+/**
+ * Time an order needs at most to be worth starting: one order's exchange, a few 1C and Goodwix
+ * requests, even a big one with a slow 1C, and a finalize that stops for time at 60 s left.
+ */
+export const RECORD_START_MARGIN_MS = 30_000;
 
 export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides & { tuning?: ClientTuning } = {}): WorkerWiring {
   const { repositories, run } = commonPorts(config, overrides);
@@ -45,8 +57,9 @@ export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides 
     }),
     bindings: new BindingRepository(repositories.store),
     locks: repositories.locks,
+    finalizeQueue: new SqsOrderQueue(sqs, config.ORDER_QUEUE_URL),
   };
-  return { deps, sqs, queueUrl: config.ORDER_QUEUE_URL, maxReceiveCount: config.MAX_RECEIVE_COUNT, retryBaseSeconds: config.RETRY_BASE_SECONDS };
+  return { deps, sqs, queueUrl: config.ORDER_QUEUE_URL, maxReceiveCount: config.MAX_RECEIVE_COUNT, retryBaseSeconds: config.RETRY_BASE_SECONDS, startMarginMs: RECORD_START_MARGIN_MS };
 }
 
 /** Seconds a failed message stays invisible before its next delivery: base, 2 × base, 4 × base … ≤ 10 min. */
@@ -62,8 +75,10 @@ export function createWorkerHandler(wiring: WorkerWiring, options: { logger: Log
     ...(metrics ? { metrics: syncMetrics } : {}),
   };
 
-  async function handleRecord(record: SQSRecord): Promise<void> {
-    const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
+  const receiveCountOf = (record: SQSRecord) => Number(record.attributes.ApproximateReceiveCount ?? '1');
+
+  async function handleRecord(record: SQSRecord, deadline: Deadline): Promise<void> {
+    const receiveCount = receiveCountOf(record);
     let message;
     try {
       message = parseOrderMessage(record.body);
@@ -71,9 +86,14 @@ export function createWorkerHandler(wiring: WorkerWiring, options: { logger: Log
       logger.error('order message does not parse; it will go to the DLQ', { messageId: record.messageId, error });
       throw error;
     }
-    logger.appendKeys({ planId: message.planId, runId: message.runId, orderId: message.orderId });
+    logger.appendKeys({ planId: message.planId, runId: message.runId, ...(message.kind === 'order' ? { orderId: message.orderId } : {}) });
     try {
-      const result = await processOrderMessage(deps, message, { receiveCount, maxReceiveCount: wiring.maxReceiveCount });
+      if (message.kind === 'finalize') {
+        const closed = await processFinalizeMessage(deps, message, { deadline });
+        logger.info('finalize continued', { after: message.after, closed });
+        return;
+      }
+      const result = await processOrderMessage(deps, message, { receiveCount, maxReceiveCount: wiring.maxReceiveCount }, { deadline });
       logger.info('order processed', { outcome: result?.outcome ?? 'dropped', toOneC: result?.toOneC ?? 0, toGoodwix: result?.toGoodwix ?? 0, conflicts: result?.conflicts.length ?? 0 });
     } catch (error) {
       logger.warn('order failed, will be retried', { receiveCount, error });
@@ -86,5 +106,12 @@ export function createWorkerHandler(wiring: WorkerWiring, options: { logger: Log
     }
   }
 
-  return fifoBatchHandler(handleRecord, { logger, metrics });
+  return fifoBatchHandler(handleRecord, {
+    logger,
+    metrics,
+    startMarginMs: wiring.startMarginMs,
+    mustStart: (record) => receiveCountOf(record) >= wiring.maxReceiveCount,
+    // Back at once: it did nothing, and the invocation that takes it has its whole time.
+    onNotStarted: (record) => wiring.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: wiring.queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 })).then(() => undefined),
+  });
 }

@@ -139,14 +139,18 @@ export class ExchangeFunctions extends Construct {
     table.grantAccess(this.tick.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'], queryIndexes: ['plans'] });
     table.grantAccess(this.api.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'], queryTable: true, queryIndexes: ['plans'] });
     // The collector reads a feed page's bindings in one BatchGetItem (#sync/bindings, getMany).
-    table.grantAccess(this.collector.role, { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], queryIndexes: ['open-bindings'] });
-    table.grantAccess(this.worker.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] });
+    // Query on the table: a run's product items (the finalize; the collector only looks whether there are any before handing off).
+    table.grantAccess(this.collector.role, { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], queryTable: true, queryIndexes: ['open-bindings'] });
+    // The worker writes a run's product items in batches (#sync/run-progress, recordProducts).
+    table.grantAccess(this.worker.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'], queryTable: true });
     for (const f of [this.tick, this.api, this.collector]) table.denyBindingWrites(f.role);
 
     // Queues: runs are started by the tick and the api; the collector queues orders.
     runQueue.queue.grantSendMessages(this.tick.role);
     runQueue.queue.grantSendMessages(this.api.role);
     orderQueue.queue.grantSendMessages(this.collector.role);
+    // A finalize short of time goes on in a message of its own on the order queue.
+    orderQueue.queue.grantSendMessages(this.worker.role);
 
     // Events: derived from the table's stream; only the events function puts them on the bus.
     bus.grantPutEventsTo(this.events.role);

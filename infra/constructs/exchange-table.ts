@@ -18,8 +18,11 @@ import { tableDefinition } from '#store/table';
 /** Index names of the table definition. */
 export type IndexName = (typeof tableDefinition.globalSecondaryIndexes)[number]['name'];
 
-/** Item-level DynamoDB actions the exchange uses (`TransactWriteItems` is authorised per item action). */
-export type ItemAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
+/**
+ * Item-level DynamoDB actions the exchange uses (`TransactWriteItems` is authorised per item
+ * action); `BatchWriteItem` only for the worker, which writes a run's product items in batches.
+ */
+export type ItemAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem' | 'BatchWriteItem';
 
 export interface TableAccess {
   /** Item actions on the table */

@@ -115,6 +115,23 @@ export const demoProducts: readonly DemoProduct[] = [
   { ref: '6b2a1d3e-1c7b-11ef-9a30-0800270bc710', goodwixId: 10110, name: 'Брошюра "Техника безопасности"', sku: 'BRS-TB', unit: 'шт', vatRate: 0, price: '120.00', stock: { [W.main.ref]: 80 } },
 ];
 
+/**
+ * Many more products, the same on both sides, for tests and benchmarks of big orders and big
+ * runs (`extraProducts` of both sandboxes): product n (from 1) is 1C nomenclature
+ * `6b2a1d3e-0000-4000-8000-<n in hex>` and Goodwix product 200000 + n, 100.00 with 20 % VAT,
+ * 1,000 in stock on the main warehouse.
+ */
+export function bulkProducts(count: number): DemoProduct[] {
+  if (!(Number.isInteger(count) && count >= 0 && count <= 100_000)) throw new RangeError(`extraProducts must be a whole number from 0 to 100000, not ${count}`);
+  return Array.from({ length: count }, (_, i) => {
+    const n = i + 1;
+    return {
+      ref: `6b2a1d3e-0000-4000-8000-${n.toString(16).padStart(12, '0')}`, goodwixId: 200_000 + n, name: `Товар массовый № ${n}`, sku: `BLK-${n}`,
+      unit: 'шт', vatRate: 20, price: '100.00', stock: { [W.main.ref]: 1000 },
+    };
+  });
+}
+
 export const demoPriceLists = [
   { id: 501, name: 'Опт — постоянные клиенты', autoConfirm: true },
   { id: 502, name: 'Опт — новые клиенты', autoConfirm: false },

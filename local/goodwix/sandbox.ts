@@ -42,6 +42,8 @@ export interface GoodwixSandboxOptions {
   port?: number;
   /** `demo` (default): the demo catalog plus a few orders and a manual reserve; `empty`: the catalog only. */
   seed?: SeedKind;
+  /** Generated products on top of the demo catalog (`bulkProducts` of #local/demo/supplier; the 1C sandbox's option of the same name has them too) */
+  extraProducts?: number;
   tokenTtlSeconds?: number;
   faults?: Partial<GoodwixFaults>;
   clock?: () => Date;
@@ -135,7 +137,7 @@ interface Route {
 
 export async function startGoodwixSandbox(options: GoodwixSandboxOptions = {}): Promise<GoodwixSandbox> {
   const clock = options.clock ?? (() => new Date());
-  const world = new GoodwixWorld(clock, options.seed ?? 'demo');
+  const world = new GoodwixWorld(clock, options.seed ?? 'demo', options.extraProducts ?? 0);
   const startFaults: Partial<GoodwixFaults> = { ...(options.tokenTtlSeconds !== undefined ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}) };
   const faults = new FaultController({ ...startFaults, ...options.faults });
   const tokens = new Map<string, { expiresAtMs: number }>();

@@ -11,7 +11,7 @@
  * * integration reserves of a product are replaced as a whole; manual reserves are kept.
  */
 import { Big, money, percent, precisionProblem, Precisions, quantity, type Precision } from '#core/decimal';
-import { demoBuyers, demoGoodwix, demoPriceLists, demoProducts } from '#local/demo/supplier';
+import { bulkProducts, demoBuyers, demoGoodwix, demoPriceLists, demoProducts } from '#local/demo/supplier';
 import type {
   ErpOrderRef,
   OrderStatus,
@@ -196,8 +196,9 @@ export class GoodwixWorld {
   constructor(
     private readonly clock: () => Date,
     seed: SeedKind = 'demo',
+    extraProducts = 0,
   ) {
-    this.seedCatalog();
+    this.seedCatalog(extraProducts);
     if (seed === 'demo') this.seedDemoActivity();
   }
 
@@ -235,8 +236,8 @@ export class GoodwixWorld {
 
   // ---------------------------------------------------------------- seed
 
-  private seedCatalog(): void {
-    for (const p of demoProducts) {
+  private seedCatalog(extraProducts: number): void {
+    for (const p of [...demoProducts, ...bulkProducts(extraProducts)]) {
       const vatRate = percent(p.vatRate);
       if (p.variants) {
         for (const v of p.variants) {

@@ -44,6 +44,8 @@ export interface OneCSandboxOptions {
    * be posted with their reserves (`npm run bench`); the demo's own figures assume 1.
    */
   stockScale?: number;
+  /** Generated products on top of the demo's (`bulkProducts` of #local/demo/supplier; the Goodwix sandbox's option of the same name lists them) */
+  extraProducts?: number;
   faults?: Partial<OneCFaults>;
   /**
    * Longest request target (path + query, as sent, percent-encoded) answered; longer ones get
@@ -139,7 +141,7 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
   const engine = new Engine(base);
   const stockScale = options.stockScale ?? 1;
   if (!(Number.isInteger(stockScale) && stockScale >= 1)) throw new RangeError(`stockScale must be a positive integer, not ${stockScale}`);
-  if ((options.seed ?? 'demo') === 'demo') seedDemo(base, engine, { stockScale });
+  if ((options.seed ?? 'demo') === 'demo') seedDemo(base, engine, { stockScale, extraProducts: options.extraProducts ?? 0 });
   const faults = new FaultState(options.faults ?? {});
   const requests: OneCRequestRecord[] = [];
   const metadataXml = buildMetadata();

@@ -4,7 +4,7 @@
  * both agreements and buyer 3003's contract, products with variants and opening stock, cancel
  * reasons, and one order entered directly in 1C (posted, reserving the Bosch drill).
  */
-import { demoBuyers, demoOneC, demoOneCOrders, demoProducts } from '#local/demo/supplier';
+import { bulkProducts, demoBuyers, demoOneC, demoOneCOrders, demoProducts } from '#local/demo/supplier';
 import { EMPTY_REF, NS, ORDER_SET, registerByName, type EntityDef } from './model.ts';
 import type { OneCBase } from './base.ts';
 import { STOCK, type Engine } from './engine.ts';
@@ -30,7 +30,7 @@ const vatByRate = (rate: number): string =>
   rate === 20 ? demoOneC.vatRates.vat20.ref : rate === 10 ? demoOneC.vatRates.vat10.ref : demoOneC.vatRates.none.ref;
 
 /** `stockScale` multiplies every opening stock quantity (default 1; benchmarks that export thousands of orders raise it). */
-export function seedDemo(base: OneCBase, engine: Engine, options: { stockScale?: number } = {}): void {
+export function seedDemo(base: OneCBase, engine: Engine, options: { stockScale?: number; extraProducts?: number } = {}): void {
   const stockScale = options.stockScale ?? 1;
   const def = (set: string): EntityDef => base.def(set)!;
   const put = (set: string, values: Rec): Rec => base.insert(def(set), values);
@@ -120,7 +120,7 @@ export function seedDemo(base: OneCBase, engine: Engine, options: { stockScale?:
       opening.push(m);
     }
   };
-  for (const [i, p] of demoProducts.entries()) {
+  for (const [i, p] of [...demoProducts, ...bulkProducts(options.extraProducts ?? 0)].entries()) {
     put('Catalog_Номенклатура', {
       Ref_Key: p.ref, Description: p.name, Code: `ТД-${String(i + 1).padStart(8, '0')}`, Артикул: p.sku, НаименованиеПолное: p.name,
       ЕдиницаИзмерения_Key: seedIds.units[p.unit] ?? seedIds.units.шт!, ИспользованиеХарактеристик: p.variants ? 'ИндивидуальныеДляНоменклатуры' : 'НеИспользовать',

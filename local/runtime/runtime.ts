@@ -36,7 +36,9 @@ import type { CollectBody, CollectorPorts } from '#runs/collector';
 import { MemoryEventPublisher, type RunEvent } from '#runs/events';
 import type { ControlPorts } from '#runs/ports';
 import type { TickResult } from '#runs/tick';
+import { runQueueDefinition } from '#runs/queue';
 import { LocalSecretsProvider, type ReadOptions } from '#secrets/secrets';
+import { orderQueueDefinition } from '#sync/order-queue';
 import type { AwsCallRecorder, RecordedFunction } from './aws-calls.ts';
 import { LOCAL_SECRETS_PREFIX, demoPlan, demoSecrets, type DemoPlanTargets } from './demo-plan.ts';
 import {
@@ -78,6 +80,12 @@ export interface LocalRuntimeOptions {
    * `maxConcurrency` N. FIFO groups (one per order) keep an order on one loop at a time.
    */
   readonly workerConcurrency?: number;
+  /**
+   * The worker's timeout as its context counts it down, seconds (default the order queue's
+   * `workerTimeoutSeconds`, 120, as in AWS): the worker stops starting orders and hands a long
+   * finalize off by it. Nothing kills a local invocation that overruns it.
+   */
+  readonly workerTimeoutSeconds?: number;
   /** Visibility timeout of the local run queue, seconds (default 10: a failed run message comes back soon) */
   readonly visibilityTimeoutSeconds?: number;
   /**
@@ -168,7 +176,9 @@ export interface LocalRuntime {
   close(): Promise<void>;
 }
 
-function lambdaContext(functionName: string): Context {
+/** A Lambda context whose remaining time counts down from `timeoutMs` from now, as in AWS. */
+function lambdaContext(functionName: string, timeoutMs = 60_000): Context {
+  const endsAt = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -178,7 +188,7 @@ function lambdaContext(functionName: string): Context {
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => 60_000,
+    getRemainingTimeInMillis: () => Math.max(0, endsAt - Date.now()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
@@ -491,6 +501,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     // ---- the queues' event sources ------------------------------------------------------------
     type SqsHandler = QueueHandler;
+    const timeouts = {
+      collector: runQueueDefinition.workerTimeoutSeconds * 1000,
+      worker: (options.workerTimeoutSeconds ?? orderQueueDefinition.workerTimeoutSeconds) * 1000,
+    };
     const eventSource = (name: 'collector' | 'worker', queueUrl: string, direct: SqsHandler, batchSize: number) => {
       const handler = hooks.invocation ? hooks.invocation(name, direct) : direct;
       const queueArn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${new URL(queueUrl).pathname.split('/').pop()}`;
@@ -510,7 +524,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         source.inFlight += messages.length;
         try {
           const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, queueArn)) };
-          const response = await handler(event, lambdaContext(name));
+          const response = await handler(event, lambdaContext(name, timeouts[name]));
           const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
           for (const m of messages) {
             if (!failed.has(m.MessageId ?? '')) await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));

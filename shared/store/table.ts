@@ -64,6 +64,13 @@ export const keys = {
   runOrderItemPrefix: 'RUNORDER#',
   runOrderPrefix: (runId: string) => `RUNORDER#${runId}#`,
   runOrderSk: (runId: string, orderId: string) => `RUNORDER#${runId}#${orderId}`,
+  /**
+   * The products whose reserves a run refreshes when it closes, one item each
+   * (`nomenclature/characteristic/goodwixProductId`), read in key order by the finalize, which
+   * records how far it got; not a set on the run item, which would outgrow 400 KB.
+   */
+  runProductPrefix: (runId: string) => `RUNPRODUCT#${runId}#`,
+  runProductSk: (runId: string, product: string) => `RUNPRODUCT#${runId}#${product}`,
   /** Reserved for the sync's binding items (Goodwix order ↔ 1C document). */
   bindingSk: (goodwixOrderId: string) => `ORDER#${goodwixOrderId}`,
   plansIndexPk: 'PLANS',

@@ -11,6 +11,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CanonicalOrder, OrderStatus } from '#core/canonical';
+import { cutText } from '#platform/limits';
 import type { Conflict } from '#core/merge';
 import type { AffectedProduct } from './order-sync.ts';
 import type { StoreContext } from '#store/client';
@@ -46,10 +47,12 @@ export interface SyncEntry {
   readonly toOneC: number;
   readonly toGoodwix: number;
   readonly conflicts: number;
+  /** Cut to MAX_STORED_MESSAGE_BYTES (`… [cut, N bytes]`) when stored */
   readonly message?: string;
   /**
    * Products whose reserves the exchange moved: a redelivery of the same run's message after
-   * the attempt that wrote this entry died reports them again, so the run refreshes them.
+   * the attempt that wrote this entry died reports them again, so the run refreshes them. Only
+   * the newest entry keeps them (only it is read back); stored compressed.
    */
   readonly products?: readonly AffectedProduct[];
 }
@@ -113,11 +116,15 @@ export function newBinding(planId: string, orderId: string, now: Date): Binding 
   };
 }
 
-/** The binding with one more sync entry (and conflicts), bounded. */
+/**
+ * The binding with one more sync entry (and conflicts), bounded: 20 entries, products on the
+ * newest only, so a long-lived order of many products does not grow its item.
+ */
 export function withEntry(binding: Binding, entry: SyncEntry, conflicts: readonly Conflict[] = []): Binding {
+  const older = binding.history.slice(0, MAX_HISTORY - 1).map(({ products: _products, ...rest }) => rest);
   return {
     ...binding,
-    history: [entry, ...binding.history].slice(0, MAX_HISTORY),
+    history: [entry, ...older],
     conflicts: [...conflicts.map((c) => ({ ...c, at: entry.at })), ...binding.conflicts].slice(0, MAX_CONFLICTS),
   };
 }
@@ -231,12 +238,19 @@ export class BindingRepository {
 // ---- items ----------------------------------------------------------------------------------------
 
 function toItem(b: Binding): Record<string, unknown> {
-  const { base, onec, parked, ...rest } = b;
+  const { base, onec, parked: parkedState, history: entries, ...rest } = b;
+  // Texts from 1C and Goodwix (a parked order's error, a refusal to post) can be any size.
+  const parked = parkedState ? { ...parkedState, message: cutText(parkedState.message) } : null;
+  const history = entries.map(({ products: _products, ...entry }) => (entry.message === undefined ? entry : { ...entry, message: cutText(entry.message) }));
+  const newestProducts = entries[0]?.products;
   return {
     pk: keys.planPk(b.planId),
     sk: keys.bindingSk(b.orderId),
     ...(b.open ? { gsi2pk: keys.openBindingsPk(b.planId), gsi2sk: b.orderId } : {}),
     ...rest,
+    history,
+    // What a redelivery needs of the newest entry: compressed, a few dozen bytes a product.
+    newestProducts: newestProducts ? gzipSync(Buffer.from(JSON.stringify(newestProducts), 'utf8')) : null,
     onec,
     onecRef: onec?.ref,
     onecNumber: onec?.number,
@@ -248,9 +262,14 @@ function toItem(b: Binding): Record<string, unknown> {
 }
 
 function fromItem(item: Record<string, unknown>): Binding {
-  const { onecRef: _r, onecNumber: _n, parkedCode: _p, base, ...rest } = withoutKeys(item);
+  const { onecRef: _r, onecNumber: _n, parkedCode: _p, base, newestProducts, history: stored, ...rest } = withoutKeys(item);
+  // Items written before products moved out of the entries still carry them there.
+  const history = ((stored ?? []) as SyncEntry[]).map((entry, i) =>
+    i === 0 && newestProducts ? { ...entry, products: JSON.parse(gunzipSync(Buffer.from(newestProducts as Uint8Array)).toString('utf8')) as AffectedProduct[] } : entry,
+  );
   return {
-    ...(rest as Omit<Binding, 'base'>),
+    ...(rest as Omit<Binding, 'base' | 'history'>),
+    history,
     base: base ? (JSON.parse(gunzipSync(Buffer.from(base as Uint8Array)).toString('utf8')) as CanonicalOrder) : null,
   };
 }

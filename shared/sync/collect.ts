@@ -132,8 +132,10 @@ export function orderCollector(deps: CollectDeps): CollectBody {
 
     await out.flush();
     await deps.progress.markCollected(plan.id, run.runId, pendingCursor);
-    // Nothing queued, or every queued order already done while we were still collecting.
-    await finalizeIfDone(deps, plan.id, run.runId, 'collector');
+    // Nothing queued, or every queued order already done while we were still collecting. The
+    // collection may have used most of the collector's time: reserves, if any, go on in a
+    // finalize message for the worker (none left here), and a run without products closes now.
+    await finalizeIfDone(deps, plan.id, run.runId, 'collector', { deadline: { remainingMs: () => 0 } });
     return { status: 'continuing' };
   };
 }

@@ -5,7 +5,16 @@
  * and parked orders are retried from the open index, never from the cursor), and the run is
  * closed with its counters. Whoever finishes the last order closes the run; a claim on the run
  * item makes sure only one does.
+ *
+ * The products are read a page at a time in key order and the run item records the last one
+ * pushed, so the finalize can stop and go on: before each page it looks at the time its
+ * invocation has left (a `Deadline`, from Lambda's context), and when that is short it hands
+ * the claim off and puts a continuation message (`kind: finalize`) on the order queue, which
+ * goes on from the recorded product. Pushing reserves replaces them, so a page pushed twice
+ * (a crash between the push and the record) is harmless.
  */
+import { randomUUID } from 'node:crypto';
+import { cutText, NO_DEADLINE, type Deadline } from '#platform/limits';
 import { AppError } from '#platform/errors';
 import type { Plan } from '#plans/plan';
 import { finishRun } from '#runs/lifecycle';
@@ -19,10 +28,26 @@ import type { RunProgressRepository } from './run-progress.ts';
 /** The Goodwix change feed's position of a plan (`CURSOR#goodwix-orders`). */
 export const GOODWIX_CURSOR = 'goodwix-orders';
 
+/** Products read and pushed per page: one progress record each. */
+export const FINALIZE_PAGE = 200;
+/**
+ * No page is started with less time left than this: a page of 200 products at 8 Goodwix
+ * requests at once takes about 4 s at 150 ms a request; the rest is room for a slow 1C read,
+ * for closing the run, and for the other orders of the batch (the worker starts none with
+ * less than 30 s left).
+ */
+export const FINALIZE_MARGIN_MS = 60_000;
+
 /** Metrics the sync emits, per plan (a port: Powertools EMF in Lambda, nothing in tests). */
 export interface SyncMetrics {
   count(name: string, value: number, planId: string): void;
   seconds(name: string, value: number, planId: string): void;
+}
+
+/** Where a finalize that runs out of time puts its continuation (the order queue). */
+export interface FinalizeQueue {
+  /** `handoff`: unique per hand-off (the claim given up), for the message's deduplication */
+  sendFinalize(message: { planId: string; runId: string; after: string | null; handoff: string }): Promise<void>;
 }
 
 export interface FinalizeDeps {
@@ -31,10 +56,27 @@ export interface FinalizeDeps {
   readonly progress: RunProgressRepository;
   readonly cursors: CursorRepository;
   readonly clients: PlanClientCache;
+  /** Without it the finalize never stops for time (tests, local tools) */
+  readonly finalizeQueue?: FinalizeQueue;
+  /** Overrides FINALIZE_PAGE, FINALIZE_MARGIN_MS (tests, benchmarks) */
+  readonly finalizeTuning?: { readonly page?: number; readonly marginMs?: number; readonly concurrency?: number };
 }
 
-/** Closes the run if all of its orders are done and nobody else is closing it; true if this call closed it. */
-export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: string, claimant: string): Promise<boolean> {
+export interface FinalizeOptions {
+  /** The time the invocation has left; the finalize hands off before it runs out */
+  readonly deadline?: Deadline;
+  /**
+   * Push at least one page before handing off, whatever the time (a continuation: a message
+   * that keeps arriving in invocations short of time must still move the finalize on)
+   */
+  readonly progress?: boolean;
+}
+
+/**
+ * Closes the run if all of its orders are done and nobody else is closing it; true if this call
+ * closed it (false also when it handed the rest off to a continuation message).
+ */
+export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: string, claimant: string, options: FinalizeOptions = {}): Promise<boolean> {
   const progress = await deps.progress.get(planId, runId);
   if (progress && progress.status !== 'running') {
     // Closed already. A finalizer that died between closing the run and releasing its lock left
@@ -44,34 +86,73 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
     return false;
   }
   if (!progress || !progress.collected || progress.done < progress.queued) return false;
-  const now = deps.run.now?.() ?? new Date();
-  if (!(await deps.progress.claimFinalize(planId, runId, claimant, now))) return false;
+  const now = () => deps.run.now?.() ?? new Date();
+  // Unique per call: two copies of a continuation message must not both believe they hold it.
+  const me = `${claimant}#${randomUUID().slice(0, 8)}`;
+  if (!(await deps.progress.claimFinalize(planId, runId, me, now()))) return false;
 
+  const deadline = options.deadline ?? NO_DEADLINE;
+  const pageSize = deps.finalizeTuning?.page ?? FINALIZE_PAGE;
+  const marginMs = deps.finalizeTuning?.marginMs ?? FINALIZE_MARGIN_MS;
   const stored = await deps.run.plans.get(planId);
-  const problems: RunProblem[] = [];
   let reservesFailed = false;
-  let summary = `${progress.done} order(s) exchanged`;
-  if (stored && progress.products.length > 0) {
-    try {
-      const result = await refreshReserves(await deps.clients.get(stored.plan as Plan), progress.products.map(decodeProduct));
-      summary += `, reserves of ${result.products} product(s) refreshed`;
-      for (const key of result.unlisted) {
-        problems.push({ code: 'SYNC_RESERVE_UNLISTED', subject: `1C product ${key}`, message: `1C product ${key} holds reserves but Goodwix catalog ${stored.plan.goodwix.catalogId} does not list it` });
+  let pushed = progress.reservesPushed;
+  if (stored) {
+    let after = progress.reservesAfter;
+    // A run started before the upgrade kept its products in a set on its run item: made items first.
+    let legacy = progress.legacyProducts.length > 0 && after === null;
+    let pages = 0;
+    for (;;) {
+      const page = legacy ? null : await deps.progress.productsPage(planId, runId, after, pageSize);
+      if (page && page.products.length === 0) break;
+      if (deps.finalizeQueue && !(options.progress && pages === 0) && deadline.remainingMs() < marginMs) {
+        // Not enough time for another page: the rest goes on in a message of its own. Handed off
+        // first, so the message always finds the claim free; a send that fails is retried with
+        // the message being processed, whose redelivery takes the handed-off claim.
+        if (await deps.progress.handOff(planId, runId, me, now())) {
+          await deps.finalizeQueue.sendFinalize({ planId, runId, after, handoff: me });
+          deps.metrics?.count('FinalizeContinued', 1, planId);
+        }
+        return false;
       }
-    } catch (error) {
-      // The orders are done; a reserve push that failed is retried by the next run that touches them.
-      reservesFailed = true;
-      problems.push({ code: error instanceof AppError ? error.code : 'SYNC_RESERVES_FAILED', subject: 'reserves', message: `reserves: not refreshed: ${(error as Error).message}` });
+      if (!page) {
+        await deps.progress.recordProducts(planId, runId, progress.legacyProducts, now());
+        legacy = false;
+        continue;
+      }
+      const problems: RunProblem[] = [];
+      try {
+        const result = await refreshReserves(await deps.clients.get(stored.plan as Plan), page.products.map(decodeProduct), {
+          ...(deps.finalizeTuning?.concurrency ? { concurrency: deps.finalizeTuning.concurrency } : {}),
+        });
+        pushed += result.products;
+        for (const key of result.unlisted) {
+          problems.push({ code: 'SYNC_RESERVE_UNLISTED', subject: `1C product ${key}`, message: `1C product ${key} holds reserves but Goodwix catalog ${stored.plan.goodwix.catalogId} does not list it` });
+        }
+        // Problems are a bounded list with a total on the run item; a page done twice after a crash may count its problems twice.
+        if (problems.length) await deps.run.runs.addErrors(planId, runId, problems);
+        if (!(await deps.progress.recordReserves(planId, runId, me, page.last!, result.products, now()))) return false;
+      } catch (error) {
+        // The orders are done; a reserve push that failed is retried by the next run that touches them.
+        reservesFailed = true;
+        await deps.run.runs.addErrors(planId, runId, [{ code: error instanceof AppError ? error.code : 'SYNC_RESERVES_FAILED', subject: 'reserves', message: cutText(`reserves: not refreshed: ${(error as Error).message}`) }]);
+        break;
+      }
+      after = page.last;
+      pages += 1;
+      if (!page.more) break;
     }
   }
+  let summary = `${progress.done} order(s) exchanged`;
+  if (pushed > 0) summary += `, reserves of ${pushed} product(s) refreshed`;
   if (progress.pendingCursor) {
-    await deps.cursors.advance(planId, GOODWIX_CURSOR, { position: runId, value: progress.pendingCursor }, now);
+    await deps.cursors.advance(planId, GOODWIX_CURSOR, { position: runId, value: progress.pendingCursor }, now());
   }
   // Unlisted products are worth reading but do not fail a run whose orders all went through.
-  const closed = await finishRun(deps.run, { planId, runId, problems, summary, status: reservesFailed ? 'failed' : 'completed' });
+  const closed = await finishRun(deps.run, { planId, runId, summary, status: reservesFailed ? 'failed' : 'completed' });
   if (closed) {
     deps.metrics?.count(closed.status === 'completed' ? 'RunsCompleted' : 'RunsFailed', 1, planId);
-    deps.metrics?.seconds('RunDuration', (Date.parse(closed.endedAt ?? now.toISOString()) - Date.parse(closed.startedAt)) / 1000, planId);
+    deps.metrics?.seconds('RunDuration', (Date.parse(closed.endedAt ?? now().toISOString()) - Date.parse(closed.startedAt)) / 1000, planId);
   }
   return true;
 }

@@ -6,7 +6,7 @@
  * run, with its own id, always gets through). The definition is shared by the stack and the
  * local runtime.
  */
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import * as z from '#platform/zod';
 import { describeZodError } from '#platform/zod';
@@ -36,6 +36,22 @@ export const orderMessageSchema = z.object({
 });
 export type OrderMessage = z.infer<typeof orderMessageSchema>;
 
+/**
+ * The rest of a run's finalize, which ran out of time in the invocation that started it: the
+ * reserves of the run's products after `after` (the claim and the position are on the run item;
+ * `after` names the message for its deduplication and the logs).
+ */
+export const finalizeMessageSchema = z.object({
+  kind: z.literal('finalize'),
+  planId: z.string().check(z.minLength(1), z.maxLength(64)),
+  runId: z.string().check(z.minLength(1), z.maxLength(64)),
+  after: z.nullable(z.string().check(z.maxLength(512))),
+});
+export type FinalizeMessage = z.infer<typeof finalizeMessageSchema>;
+
+export type OrderQueueMessage = OrderMessage | FinalizeMessage;
+const queueMessageSchema = z.discriminatedUnion('kind', [orderMessageSchema, finalizeMessageSchema]);
+
 export class SyncQueueError extends AppError {
   readonly code = 'SYNC_QUEUE';
   readonly retryable = true;
@@ -46,14 +62,14 @@ export class InvalidOrderMessageError extends AppError {
   readonly retryable = false;
 }
 
-export function parseOrderMessage(body: string): OrderMessage {
+export function parseOrderMessage(body: string): OrderQueueMessage {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
     throw new InvalidOrderMessageError('Invalid order message: body: not JSON');
   }
-  const parsed = orderMessageSchema.safeParse(json);
+  const parsed = queueMessageSchema.safeParse(json);
   if (!parsed.success) throw new InvalidOrderMessageError(`Invalid order message: ${describeZodError(parsed.error, 'message').join('; ')}`);
   return parsed.data;
 }
@@ -73,6 +89,27 @@ export class SqsOrderQueue implements OrderQueue {
     private readonly client: SQSClient,
     private readonly queueUrl: string,
   ) {}
+
+  /**
+   * A finalize continuation: grouped per plan (one run of a plan at a time), deduplicated by the
+   * hand-off that sent it: a continuation that is itself short of time at once hands off again
+   * from the same position, and that second message must not be taken for a copy of the first.
+   */
+  async sendFinalize(message: { planId: string; runId: string; after: string | null; handoff: string }): Promise<void> {
+    const body: FinalizeMessage = { kind: 'finalize', planId: message.planId, runId: message.runId, after: message.after };
+    try {
+      await this.client.send(
+        new SendMessageCommand({
+          QueueUrl: this.queueUrl,
+          MessageBody: JSON.stringify(body),
+          MessageGroupId: `${message.planId}#finalize`,
+          MessageDeduplicationId: createHash('sha256').update(`finalize|${message.runId}|${message.after ?? ''}|${message.handoff}`).digest('hex').slice(0, 64),
+        }),
+      );
+    } catch (error) {
+      throw new SyncQueueError(`Could not queue the finalize of run ${message.runId}: ${(error as Error).name}`, { cause: error, context: { planId: message.planId, runId: message.runId } });
+    }
+  }
 
   async send(orders: readonly QueuedOrder[]): Promise<void> {
     for (let i = 0; i < orders.length; i += 10) {

@@ -9,7 +9,11 @@ import { Big, quantity } from '#core/decimal';
 import type { GoodwixClient } from '#goodwix/client';
 import type { GoodwixIntegrationReserve } from '#goodwix/model';
 import type { OneCTrade } from '#onec/trade';
+import { mapLimited } from '#runs/ports';
 import { orderIdFromStableKey, type AffectedProduct } from './order-sync.ts';
+
+/** Goodwix requests at once while pushing reserves: one product per request, so side by side. */
+export const RESERVE_PUSH_CONCURRENCY = 8;
 
 export interface ReserveRefreshResult {
   /** Goodwix products whose integration reserves were replaced */
@@ -29,7 +33,15 @@ export function decodeProduct(s: string): AffectedProduct {
   return { nomenclature, characteristic: characteristic || null, goodwixProductId: goodwixProductId || null };
 }
 
-export async function refreshReserves(clients: { onec: OneCTrade; goodwix: GoodwixClient }, products: readonly AffectedProduct[], options: { chunk?: number } = {}): Promise<ReserveRefreshResult> {
+/**
+ * Reads 1C's reserves of the products (`chunk` products per request, one request at a time) and
+ * pushes each product's to Goodwix, `concurrency` requests at once.
+ */
+export async function refreshReserves(
+  clients: { onec: OneCTrade; goodwix: GoodwixClient },
+  products: readonly AffectedProduct[],
+  options: { chunk?: number; concurrency?: number } = {},
+): Promise<ReserveRefreshResult> {
   const { onec, goodwix } = clients;
   const wanted = new Map<string, AffectedProduct>();
   for (const p of products) if (p.nomenclature) wanted.set(productKey(p.nomenclature, p.characteristic), p);
@@ -41,12 +53,12 @@ export async function refreshReserves(clients: { onec: OneCTrade; goodwix: Goodw
     const part = all.slice(i, i + chunk);
     const rows = await onec.readReserves({ products: new Set(part.map((p) => p.nomenclature)) });
     const summaries = await onec.readOrderSummaries(new Set(rows.map((r) => r.order?.ref).filter((r): r is string => Boolean(r))));
-    for (const product of part) {
+    await mapLimited(part, options.concurrency ?? RESERVE_PUSH_CONCURRENCY, async (product) => {
       let goodwixId = product.goodwixProductId;
       if (!goodwixId) goodwixId = (await goodwix.findProductByErp(product.nomenclature, product.characteristic))?.id.toString() ?? null;
       if (!goodwixId) {
         unlisted.push(productKey(product.nomenclature, product.characteristic));
-        continue;
+        return;
       }
       const byOrder = new Map<string, Big>();
       for (const r of rows) {
@@ -66,7 +78,7 @@ export async function refreshReserves(clients: { onec: OneCTrade; goodwix: Goodw
       }
       await goodwix.replaceIntegrationReserves(Number(goodwixId), reserves);
       pushed += 1;
-    }
+    });
   }
   return { products: pushed, unlisted };
 }

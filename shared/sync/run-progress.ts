@@ -2,12 +2,17 @@
  * How far a run's orders have got, so that the run closes exactly once, when its last order is
  * done. On the run item: `queued` (orders put on the queue), `done` (orders finished, whatever
  * the outcome), `collected` (the collector finished queuing), `finalizing` (claimed by whoever
- * closes the run), `pendingCursor` (where the Goodwix feed resumes once the run closes) and
- * `products` (whose reserves to refresh). Per order, the `RUNORDER#<runId>#<orderId>` item goes
- * from `queued` to `done` in the same transaction that adds the order's counters, so a
- * redelivered message never counts twice.
+ * closes the run, `handoff` while a continuation message is on its way), `pendingCursor` (where
+ * the Goodwix feed resumes once the run closes), `reservesAfter` / `reservesPushed` (how far the
+ * finalize got through the run's products). Per order, the `RUNORDER#<runId>#<orderId>` item
+ * goes from `queued` to `done` in the same transaction that adds the order's counters, so a
+ * redelivered message never counts twice. The products whose reserves the run refreshes are
+ * items of their own, `RUNPRODUCT#<runId>#<product>`, written before the order counts as done:
+ * the run item stays small however many products a run touches.
  */
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { cutText } from '#platform/limits';
+import { mapLimited } from '#runs/ports';
 import type { StoreContext } from '#store/client';
 import { isConditionFailure, toStoreError } from '#store/errors';
 import { epochSeconds, withConflictRetry } from '#store/items';
@@ -22,7 +27,23 @@ export interface RunProgress {
   readonly finalizingAt: string | null;
   readonly status: string;
   readonly pendingCursor: string | null;
+  /** The last product whose reserves the finalize pushed (products are read in key order) */
+  readonly reservesAfter: string | null;
+  /** Products whose reserves the finalize pushed so far */
+  readonly reservesPushed: number;
+  /** Products a run started before the upgrade recorded in a set on its run item */
+  readonly legacyProducts: readonly string[];
+}
+
+/** `finalizing` while a continuation message carries the finalize on: whoever gets it first takes over. */
+export const FINALIZE_HANDOFF = 'handoff';
+
+/** One page of a run's products, in key order. */
+export interface ProductPage {
   readonly products: readonly string[];
+  /** The page's last product: where the next page starts */
+  readonly last: string | null;
+  readonly more: boolean;
 }
 
 export interface OrderDone {
@@ -59,7 +80,9 @@ export class RunProgressRepository {
         finalizingAt: (Item.finalizingAt as string | undefined) ?? null,
         status: String(Item.status),
         pendingCursor: (Item.pendingCursor as string | undefined) ?? null,
-        products: [...((Item.products as Set<string> | undefined) ?? [])],
+        reservesAfter: (Item.reservesAfter as string | undefined) ?? null,
+        reservesPushed: Number(Item.reservesPushed ?? 0),
+        legacyProducts: [...((Item.products as Set<string> | undefined) ?? [])],
       };
     } catch (error) {
       throw toStoreError(error, 'get run progress', { planId, runId });
@@ -113,10 +136,107 @@ export class RunProgressRepository {
   }
 
   /**
+   * Records products whose reserves the run refreshes: one item each, idempotent (a product
+   * two orders touched, or a redelivered message, writes the same item again).
+   */
+  async recordProducts(planId: string, runId: string, products: readonly string[], now: Date): Promise<void> {
+    const ttl = epochSeconds(now) + this.#retentionS;
+    const unique = [...new Set(products)];
+    const batches: string[][] = [];
+    for (let i = 0; i < unique.length; i += 25) batches.push(unique.slice(i, i + 25));
+    // A few batches at once: an order of a thousand products is 40 of them.
+    await mapLimited(batches, 4, async (batch) => {
+      let requests: Record<string, unknown>[] = batch.map((product) => ({ PutRequest: { Item: { pk: keys.planPk(planId), sk: keys.runProductSk(runId, product), ttl } } }));
+      for (let attempt = 1; requests.length > 0; attempt += 1) {
+        try {
+          const result = await this.store.client.send(new BatchWriteCommand({ RequestItems: { [this.store.tableName]: requests as never } }));
+          requests = (result.UnprocessedItems?.[this.store.tableName] as Record<string, unknown>[] | undefined) ?? [];
+        } catch (error) {
+          throw toStoreError(error, 'record run products', { planId, runId });
+        }
+        if (requests.length > 0) {
+          if (attempt >= 8) throw toStoreError(new Error(`${requests.length} product item(s) left unprocessed`), 'record run products', { planId, runId });
+          // Throttled writes come back unprocessed: wait a little, then write them again.
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
+        }
+      }
+    });
+  }
+
+  /** A page of the run's products after `after` (from the first when null), in key order. */
+  async productsPage(planId: string, runId: string, after: string | null, limit: number): Promise<ProductPage> {
+    try {
+      const result = await this.store.client.send(
+        new QueryCommand({
+          TableName: this.store.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.planPk(planId), ':prefix': keys.runProductPrefix(runId) },
+          ProjectionExpression: 'sk',
+          ConsistentRead: true,
+          Limit: limit,
+          ...(after !== null ? { ExclusiveStartKey: { pk: keys.planPk(planId), sk: keys.runProductSk(runId, after) } } : {}),
+        }),
+      );
+      const prefix = keys.runProductPrefix(runId);
+      const products = (result.Items ?? []).map((item) => String(item.sk).slice(prefix.length));
+      return { products, last: products.at(-1) ?? null, more: result.LastEvaluatedKey !== undefined };
+    } catch (error) {
+      throw toStoreError(error, 'read run products', { planId, runId });
+    }
+  }
+
+  /**
+   * Records that the finalize pushed the reserves of the products up to `last`: false when the
+   * claim is no longer `claimant`'s (a stale claim taken over), so the finalize stops.
+   */
+  async recordReserves(planId: string, runId: string, claimant: string, last: string, pushed: number, now: Date): Promise<boolean> {
+    try {
+      await this.store.client.send(
+        new UpdateCommand({
+          TableName: this.store.tableName,
+          Key: this.runKey(planId, runId),
+          UpdateExpression: 'SET reservesAfter = :last, finalizingAt = :now ADD reservesPushed :n',
+          ConditionExpression: 'finalizing = :me',
+          ExpressionAttributeValues: { ':last': last, ':now': now.toISOString(), ':n': pushed, ':me': claimant },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw toStoreError(error, 'record run reserves', { planId, runId });
+    }
+  }
+
+  /**
+   * Gives the claim up to a continuation message (`finalizing = handoff`): whoever next calls
+   * the finalize takes it over at once and goes on from `reservesAfter`. False when the claim
+   * was no longer `claimant`'s.
+   */
+  async handOff(planId: string, runId: string, claimant: string, now: Date): Promise<boolean> {
+    try {
+      await this.store.client.send(
+        new UpdateCommand({
+          TableName: this.store.tableName,
+          Key: this.runKey(planId, runId),
+          UpdateExpression: 'SET finalizing = :handoff, finalizingAt = :now ADD finalizeHandoffs :one',
+          ConditionExpression: 'finalizing = :me',
+          ExpressionAttributeValues: { ':handoff': FINALIZE_HANDOFF, ':now': now.toISOString(), ':me': claimant, ':one': 1 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw toStoreError(error, 'hand off run finalize', { planId, runId });
+    }
+  }
+
+  /**
    * Records an order's outcome and counts it, once: false when the order was already done in
-   * this run (a redelivered message), was never registered, or its run is gone.
+   * this run (a redelivered message), was never registered, or its run is gone. Its products are
+   * recorded first, so the run cannot close before they are; its texts are cut to a bound.
    */
   async complete(planId: string, runId: string, done: OrderDone): Promise<boolean> {
+    if (done.products.length) await this.recordProducts(planId, runId, done.products, new Date(done.at));
     const counters = Object.entries(done.counters).filter(([, n]) => (n ?? 0) > 0);
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':one': 1 };
@@ -126,10 +246,8 @@ export class RunProgressRepository {
       values[`:c${i}`] = n;
       adds.push(`counters.#c${i} :c${i}`);
     });
-    if (done.products.length) {
-      adds.push('products :products');
-      values[':products'] = new Set(done.products);
-    }
+    const error = done.error ? { code: done.error.code, message: cutText(done.error.message) } : null;
+    const detail = Object.fromEntries(Object.entries(done.detail ?? {}).map(([k, v]) => [k, typeof v === 'string' ? cutText(v) : v]));
     try {
       await withConflictRetry(() =>
         this.store.client.send(
@@ -142,7 +260,7 @@ export class RunProgressRepository {
                   UpdateExpression: 'SET #state = :done, outcome = :outcome, #at = :at, #error = :error, detail = :detail',
                   ConditionExpression: '#state = :queued',
                   ExpressionAttributeNames: { '#state': 'state', '#at': 'at', '#error': 'error' },
-                  ExpressionAttributeValues: { ':done': 'done', ':queued': 'queued', ':outcome': done.outcome, ':at': done.at, ':error': done.error ?? null, ':detail': done.detail ?? {} },
+                  ExpressionAttributeValues: { ':done': 'done', ':queued': 'queued', ':outcome': done.outcome, ':at': done.at, ':error': error, ':detail': detail },
                 },
               },
               {
@@ -169,7 +287,8 @@ export class RunProgressRepository {
 
   /**
    * Claims the closing of a run whose orders are all done: true for exactly one caller. A claim
-   * older than `staleAfterMs` (its holder crashed while closing) can be taken over.
+   * handed off to a continuation message, or older than `staleAfterMs` (its holder crashed while
+   * closing), can be taken over; the finalize then goes on from `reservesAfter`.
    */
   async claimFinalize(planId: string, runId: string, claimant: string, now: Date, staleAfterMs = 5 * 60_000): Promise<boolean> {
     try {
@@ -179,9 +298,9 @@ export class RunProgressRepository {
           Key: this.runKey(planId, runId),
           UpdateExpression: 'SET finalizing = :who, finalizingAt = :now',
           ConditionExpression:
-            '(attribute_not_exists(finalizing) OR finalizingAt < :stale) AND collected = :t AND #status = :running AND (attribute_not_exists(queued) OR done >= queued)',
+            '(attribute_not_exists(finalizing) OR finalizing = :handoff OR finalizingAt < :stale) AND collected = :t AND #status = :running AND (attribute_not_exists(queued) OR done >= queued)',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':who': claimant, ':t': true, ':running': 'running', ':now': now.toISOString(), ':stale': new Date(now.getTime() - staleAfterMs).toISOString() },
+          ExpressionAttributeValues: { ':who': claimant, ':handoff': FINALIZE_HANDOFF, ':t': true, ':running': 'running', ':now': now.toISOString(), ':stale': new Date(now.getTime() - staleAfterMs).toISOString() },
         }),
       );
       return true;

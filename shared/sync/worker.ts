@@ -9,12 +9,13 @@
  * done, so one stubborn order never keeps its run open.
  */
 import { isRetryable } from '#platform/errors';
+import type { Deadline } from '#platform/limits';
 import type { Plan } from '#plans/plan';
 import type { RunCounters } from '#store/runs';
 import type { LockRepository } from '#store/lock';
 import type { BindingRepository } from './bindings.ts';
 import { finalizeIfDone, type FinalizeDeps } from './finalize.ts';
-import type { OrderMessage } from './order-queue.ts';
+import type { FinalizeMessage, OrderMessage } from './order-queue.ts';
 import { parkOrder, syncOrder, type SyncLogger, type SyncPorts, type SyncRequest, type SyncResult } from './order-sync.ts';
 import { encodeProduct } from './reserves.ts';
 
@@ -42,7 +43,7 @@ export function countersOf(result: SyncResult): Partial<RunCounters> {
   };
 }
 
-export async function processOrderMessage(deps: WorkerDeps, message: OrderMessage, delivery: Delivery): Promise<SyncResult | null> {
+export async function processOrderMessage(deps: WorkerDeps, message: OrderMessage, delivery: Delivery, options: { deadline?: Deadline } = {}): Promise<SyncResult | null> {
   const { planId, runId, orderId } = message;
   const stored = await deps.run.plans.get(planId);
   if (!stored) {
@@ -98,8 +99,17 @@ export async function processOrderMessage(deps: WorkerDeps, message: OrderMessag
     // The run is alive while its orders move: keep its lock from expiring under it.
     await deps.locks.renew(planId, runId, { ttlMs: deps.run.lockTtlMs, now }).catch(() => undefined);
   }
-  await finalizeIfDone(deps, planId, runId, `worker:${orderId}`);
+  await finalizeIfDone(deps, planId, runId, `worker:${orderId}`, options);
   return result;
+}
+
+/**
+ * A finalize continuation: takes the handed-off claim and goes on from where the finalize got
+ * (a copy of the message, or one for a run closed meanwhile, finds nothing to do). It pushes at
+ * least one page before it hands off again, so a chain of continuations always moves on.
+ */
+export async function processFinalizeMessage(deps: WorkerDeps, message: FinalizeMessage, options: { deadline?: Deadline } = {}): Promise<boolean> {
+  return finalizeIfDone(deps, message.planId, message.runId, 'finalize', { ...options, progress: true });
 }
 
 const METRIC_NAMES: Record<keyof RunCounters, string> = {

@@ -20,7 +20,7 @@ import { tableDefinition } from '#store/table';
 import { BUNDLING, type FunctionName } from '../../infra/bundling.ts';
 import { EVENTS_STREAM } from '../../infra/constructs/exchange-functions.ts';
 import { BINDING_ONLY_ATTRIBUTE } from '../../infra/constructs/exchange-table.ts';
-import { actionsOf, allAllowed, allowedOn, buildForTest, logicalId, resourcesOf, roleStatements, type Statement } from './support.ts';
+import { actionsOf, allowedOn, buildForTest, logicalId, resourcesOf, roleStatements, type Statement } from './support.ts';
 
 const built = buildForTest({ stage: 'test', workerMaxConcurrency: '4', alarmEmail: 'ops@example.com' });
 const { data, service, dataTemplate, serviceTemplate } = built;
@@ -113,12 +113,12 @@ describe('least privilege', () => {
     }
   });
 
-  test('table actions are the item actions each function performs, never scans or batch writes', () => {
+  test('table actions are the item actions each function performs, never scans; batch writes only by the worker (a run\'s product items)', () => {
     const expected: Record<FunctionName, string[]> = {
       tick: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'],
       api: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
-      collector: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'],
-      worker: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'],
+      collector: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+      worker: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
       events: [],
     };
     for (const [name, actions] of Object.entries(expected) as [FunctionName, string[]][]) {
@@ -155,10 +155,10 @@ describe('least privilege', () => {
     assert.deepEqual([...tableActions(statementsOf('events'))], [], 'the events function writes no item at all');
   });
 
-  test('runs are queued by the tick and the api only; orders by the collector only; the events DLQ is sent to by the events function only', () => {
+  test('runs are queued by the tick and the api only; orders by the collector, finalize continuations by both; the events DLQ is sent to by the events function only', () => {
     const senders = (queueId: string) => functionNames.filter((n) => allowedOn(statementsOf(n), queueId).has('sqs:SendMessage'));
     assert.deepEqual(senders(ids.runQueue), ['tick', 'api']);
-    assert.deepEqual(senders(ids.orderQueue), ['collector']);
+    assert.deepEqual(senders(ids.orderQueue), ['collector', 'worker']);
     assert.deepEqual(senders(ids.runDlq), []);
     assert.deepEqual(senders(ids.orderDlq), []);
     assert.deepEqual(senders(ids.eventsDlq), ['events']);
@@ -170,7 +170,7 @@ describe('least privilege', () => {
     assert.deepEqual(consumers(ids.orderQueue), ['worker']);
     assert.deepEqual(consumers(ids.eventsDlq), [], 'the events DLQ is read by an operator, not a function');
     assert.ok(allowedOn(statementsOf('worker'), ids.orderQueue).has('sqs:ChangeMessageVisibility'), 'the worker backs off with ChangeMessageVisibility');
-    assert.ok(!allAllowed(statementsOf('worker')).has('sqs:SendMessage'));
+    assert.deepEqual(functionNames.filter((n) => n !== 'worker' && allowedOn(statementsOf(n), ids.orderQueue).has('sqs:ChangeMessageVisibility')), []);
   });
 
   test('secrets are read by the api, the collector and the worker, below the stage prefix only', () => {

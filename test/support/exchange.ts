@@ -36,14 +36,16 @@ export interface World {
 
 let runs = 0;
 
-export function useExchange() {
+/** `extraProducts`: generated products both sandboxes list (`bulkProducts` of #local/demo/supplier), for big orders. */
+export function useExchange(options: { extraProducts?: number } = {}) {
+  const sandboxes = () => Promise.all([startOneCSandbox({ seed: 'demo', extraProducts: options.extraProducts ?? 0 }), startGoodwixSandbox({ seed: 'empty', extraProducts: options.extraProducts ?? 0 })]);
   const dynamo = useDynamoDb();
   let onecSandbox: OneCSandbox | undefined;
   let goodwixSandbox: GoodwixSandbox | undefined;
   const clients: { close(): void }[] = [];
 
   before(async () => {
-    [onecSandbox, goodwixSandbox] = await Promise.all([startOneCSandbox({ seed: 'demo' }), startGoodwixSandbox({ seed: 'empty' })]);
+    [onecSandbox, goodwixSandbox] = await sandboxes();
   });
   after(async () => {
     for (const c of clients) c.close();
@@ -54,7 +56,7 @@ export function useExchange() {
     async world(overrides: { orders?: Partial<PlanInput['orders']>; fresh?: boolean } = {}): Promise<World> {
       if (overrides.fresh) {
         await Promise.all([onecSandbox?.close(), goodwixSandbox?.close()]);
-        [onecSandbox, goodwixSandbox] = await Promise.all([startOneCSandbox({ seed: 'demo' }), startGoodwixSandbox({ seed: 'empty' })]);
+        [onecSandbox, goodwixSandbox] = await sandboxes();
       }
       const store = await dynamo.newStore();
       const onecSb = onecSandbox!;

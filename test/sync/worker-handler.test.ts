@@ -85,4 +85,20 @@ describe('worker handler (SQS FIFO order queue)', () => {
 
     assert.deepEqual(response, { batchItemFailures: [{ itemIdentifier: message.MessageId }] });
   });
+
+  test('starts no record with too little time left: returns it untouched and visible again at once, but starts one on its last delivery', async () => {
+    const { plan, handler, queueUrl, bindings } = await setup();
+    const early = await delivered(queueUrl, { kind: 'order', planId: plan.id, runId: 'run-1', orderId: '100004' }, `${plan.id}#100004`);
+    const last = await delivered(queueUrl, { kind: 'order', planId: plan.id, runId: 'run-1', orderId: '100005' }, `${plan.id}#100005`);
+    const event = { Records: [...eventOf(early, 1, `${plan.id}#100004`).Records, ...eventOf(last, 3, `${plan.id}#100005`).Records] };
+    const shortOfTime = { ...context, getRemainingTimeInMillis: () => 10_000 } as Context;
+
+    const response = await handler(event, shortOfTime);
+
+    assert.deepEqual(response, { batchItemFailures: [{ itemIdentifier: early.MessageId }] });
+    const { Attributes } = await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    assert.equal(Attributes?.ApproximateNumberOfMessages, '1', 'the record not started is back at once, not after a back-off or the visibility timeout');
+    assert.equal(await bindings.get(plan.id, '100004'), null, 'and nothing was done for it');
+    assert.equal((await bindings.get(plan.id, '100005'))?.parked?.code, 'GOODWIX_NETWORK', 'the one on its last delivery was started (and parked), not sent to the DLQ');
+  });
 });
