@@ -1,0 +1,69 @@
+// The process a bundled function runs in (local/runtime/bundled-functions.ts): what Lambda's
+// Node.js runtime does with a deployment package, in plain JavaScript so nothing of the
+// project's tooling (tsx, its loaders, its node_modules) is there to hide a bundle's gap.
+// Loads `$LAMBDA_TASK_ROOT/<module>.mjs` named by `_HANDLER` with import() (ESM, top-level await
+// allowed), takes the named export, then serves one invocation at a time over the IPC channel.
+// Events and answers cross as JSON, as they do in Lambda.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const send = (message) => new Promise((resolve) => process.send(message, () => resolve()));
+const describe = (error) => ({
+  name: error?.name ?? 'Error',
+  message: error?.message ?? String(error),
+  stack: error?.stack,
+  code: error?.code,
+});
+
+// Lambda ends the execution environment on these; so does this process.
+for (const kind of ['uncaughtException', 'unhandledRejection']) {
+  process.on(kind, (error) => {
+    void send({ type: 'crash', kind, error: describe(error) }).finally(() => process.exit(129));
+  });
+}
+
+let handler;
+try {
+  const root = process.env.LAMBDA_TASK_ROOT;
+  const spec = process.env._HANDLER ?? '';
+  const dot = spec.lastIndexOf('.');
+  if (!root || dot <= 0) throw Object.assign(new Error(`Bad handler ${spec}`), { name: 'Runtime.MalformedHandlerName' });
+  const base = spec.slice(0, dot);
+  const exportName = spec.slice(dot + 1);
+  // Lambda's order of extensions for a handler module.
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => join(root, base + ext)).find((f) => existsSync(f));
+  if (!file) throw Object.assign(new Error(`Cannot find module '${base}' in ${root}`), { name: 'Runtime.ImportModuleError' });
+  let module;
+  try {
+    module = await import(pathToFileURL(file).href);
+  } catch (error) {
+    throw Object.assign(new Error(`${error?.message ?? error}`), { name: 'Runtime.ImportModuleError', stack: error?.stack, code: error?.code });
+  }
+  handler = module[exportName];
+  if (typeof handler !== 'function') throw Object.assign(new Error(`${spec} is undefined or not exported`), { name: 'Runtime.HandlerNotFound' });
+} catch (error) {
+  await send({ type: 'init-error', error: describe(error) });
+  process.exit(1);
+}
+
+process.on('message', async (message) => {
+  if (message?.type !== 'invoke') return;
+  const { id, event, context: given, deadlineMs } = message;
+  const context = {
+    callbackWaitsForEmptyEventLoop: true,
+    ...given,
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+  try {
+    const result = await handler(event, context);
+    // Lambda serialises the answer; undefined becomes null.
+    await send({ type: 'result', id, result: result === undefined ? null : JSON.parse(JSON.stringify(result)) });
+  } catch (error) {
+    await send({ type: 'error', id, error: describe(error) });
+  }
+});
+await send({ type: 'ready' });
