@@ -23,33 +23,14 @@ for (const kind of ['uncaughtException', 'unhandledRejection']) {
   });
 }
 
+// Listening from the start keeps the process alive through init, as Lambda's runtime client
+// does: a top-level await that never settles runs into the init timeout instead of exiting.
 let handler;
-try {
-  const root = process.env.LAMBDA_TASK_ROOT;
-  const spec = process.env._HANDLER ?? '';
-  const dot = spec.lastIndexOf('.');
-  if (!root || dot <= 0) throw Object.assign(new Error(`Bad handler ${spec}`), { name: 'Runtime.MalformedHandlerName' });
-  const base = spec.slice(0, dot);
-  const exportName = spec.slice(dot + 1);
-  // Lambda's order of extensions for a handler module.
-  const file = ['.js', '.mjs', '.cjs'].map((ext) => join(root, base + ext)).find((f) => existsSync(f));
-  if (!file) throw Object.assign(new Error(`Cannot find module '${base}' in ${root}`), { name: 'Runtime.ImportModuleError' });
-  let module;
-  try {
-    module = await import(pathToFileURL(file).href);
-  } catch (error) {
-    throw Object.assign(new Error(`${error?.message ?? error}`), { name: 'Runtime.ImportModuleError', stack: error?.stack, code: error?.code });
-  }
-  handler = module[exportName];
-  if (typeof handler !== 'function') throw Object.assign(new Error(`${spec} is undefined or not exported`), { name: 'Runtime.HandlerNotFound' });
-} catch (error) {
-  await send({ type: 'init-error', error: describe(error) });
-  process.exit(1);
-}
+process.on('message', (message) => {
+  if (message?.type === 'invoke' && handler) void invoke(message);
+});
 
-process.on('message', async (message) => {
-  if (message?.type !== 'invoke') return;
-  const { id, event, context: given, deadlineMs } = message;
+async function invoke({ id, event, context: given, deadlineMs }) {
   const context = {
     callbackWaitsForEmptyEventLoop: true,
     ...given,
@@ -65,5 +46,33 @@ process.on('message', async (message) => {
   } catch (error) {
     await send({ type: 'error', id, error: describe(error) });
   }
-});
+}
+
+try {
+  const root = process.env.LAMBDA_TASK_ROOT;
+  const spec = process.env._HANDLER ?? '';
+  const dot = spec.lastIndexOf('.');
+  if (!root || dot <= 0) throw Object.assign(new Error(`Bad handler ${spec}`), { name: 'Runtime.MalformedHandlerName' });
+  const base = spec.slice(0, dot);
+  const exportName = spec.slice(dot + 1);
+  // Lambda's order of extensions for a handler module.
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => join(root, base + ext)).find((f) => existsSync(f));
+  if (!file) throw Object.assign(new Error(`Cannot find module '${base}' in ${root}`), { name: 'Runtime.ImportModuleError' });
+  let module;
+  try {
+    module = await import(pathToFileURL(file).href);
+  } catch (error) {
+    // Lambda's names for a module that cannot be found or parsed; any other error of the
+    // module's own init (a configuration error) is reported as itself.
+    if (error?.code === 'ERR_MODULE_NOT_FOUND') throw Object.assign(error, { name: 'Runtime.ImportModuleError' });
+    if (error instanceof SyntaxError) throw Object.assign(new Error(error.message), { name: 'Runtime.UserCodeSyntaxError', stack: error.stack });
+    throw error;
+  }
+  handler = module[exportName];
+  if (typeof handler !== 'function') throw Object.assign(new Error(`${spec} is undefined or not exported`), { name: 'Runtime.HandlerNotFound' });
+} catch (error) {
+  await send({ type: 'init-error', error: describe(error) });
+  process.exit(1);
+}
+
 await send({ type: 'ready' });
