@@ -23,6 +23,9 @@ for (const kind of ['uncaughtException', 'unhandledRejection']) {
   });
 }
 
+// The host went away (its test ended): so does the environment.
+process.on('disconnect', () => process.exit(0));
+
 // Listening from the start keeps the process alive through init, as Lambda's runtime client
 // does: a top-level await that never settles runs into the init timeout instead of exiting.
 let handler;

@@ -104,8 +104,10 @@ describe('the functions as bundled for Lambda', () => {
         logLevel: 'SILENT',
         print: () => undefined,
         handlers: async (env) => {
-          const started = await Promise.all(FUNCTION_NAMES.map((name) => startFunction(name, env)));
-          for (const f of started) functions[f.name as FunctionName] = f;
+          // Each kept as it starts, so that after() stops them even when another fails its init.
+          const started = await Promise.allSettled(FUNCTION_NAMES.map(async (name) => (functions[name] = await startFunction(name, env))));
+          const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+          if (failed) throw failed.reason;
           const fn = functions as Record<FunctionName, BundledFunction>;
           return {
             api: async (event, context) => (await fn.api.invoke(event, context)) as APIGatewayProxyResult,
