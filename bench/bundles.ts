@@ -179,7 +179,7 @@ export const benchmark: Benchmark = {
         notes: [
           `bundled like the stack: ESM, minified, ${BUNDLING.target}, source maps, AWS SDK bundled except ${BUNDLING.externalModules.length} modules Lambda never loads (credential providers, event-stream serde: infra/bundling.ts)`,
           `init = import() of the bundle with the functions' environment in a fresh process, ${INIT_RUNS} runs each, the budget on the median wall time; CPU = the process's CPU time over the import; Node ${process.version} on ${process.platform}-${process.arch} (Lambda: Node 22, arm64)`,
-          `other work on the machine while measuring init: ${others ?? '?'} % of one core${(others ?? 0) > 50 ? ' — wall times are inflated by it; the CPU column is not: re-run on a quiet machine' : ''}`,
+          `other work on the machine while measuring init: ${others ?? '?'} % of one core${(others ?? 0) > 50 ? ' — wall times (and, less, CPU times) are inflated by it: re-run on a quiet machine' : ''}`,
         ],
         data: reports,
       };
