@@ -26,7 +26,7 @@ import { startGoodwixSandbox, type GoodwixSandbox } from '#local/goodwix/sandbox
 import { startOneCSandbox, type OneCSandbox } from '#local/onec/sandbox';
 import { startAwsEmulators, type AwsEmulators } from '#local/runtime/aws-emulators';
 import { BundledFunctionError, startBundledFunction, type BundledFunction } from '#local/runtime/bundled-functions';
-import { demoSecretRefs, demoSecrets } from '#local/runtime/demo-plan';
+import { DEMO_PLAN_ID, demoPlan, demoSecretRefs, demoSecrets } from '#local/runtime/demo-plan';
 import { startLocalRuntime, type LocalRuntime, type QueueHandler } from '#local/runtime/runtime';
 import { LOCAL_REGION } from '#local/runtime/services';
 import { OneCTrade } from '#onec/trade';
@@ -42,6 +42,8 @@ let stack: Record<FunctionName, StackFunction>;
 let onecSandbox: OneCSandbox;
 let goodwixSandbox: GoodwixSandbox;
 let emulators: AwsEmulators;
+/** The demo's secrets under the names a plan has in AWS: below the stack's SECRETS_PREFIX */
+let secretNames: { goodwixPassword: string; oneCCredentials: string };
 const functions: Partial<Record<FunctionName, BundledFunction>> = {};
 
 before(async () => {
@@ -55,7 +57,17 @@ before(async () => {
   [onecSandbox, goodwixSandbox, emulators] = await Promise.all([
     startOneCSandbox({ seed: 'demo' }),
     startGoodwixSandbox({ seed: 'demo' }),
-    startAwsEmulators({ busName: BUS_NAME, secrets: demoSecrets(), accessKeyId: CREDENTIALS.accessKeyId }),
+    (async () => {
+      const prefix = stack.api.variables['SECRETS_PREFIX'];
+      assert.equal(typeof prefix, 'string', 'the stack gives the api its SECRETS_PREFIX');
+      secretNames = { goodwixPassword: `${prefix}${DEMO_PLAN_ID}/goodwix-password`, oneCCredentials: `${prefix}${DEMO_PLAN_ID}/onec-credentials` };
+      const local = demoSecrets();
+      return startAwsEmulators({
+        busName: BUS_NAME,
+        secrets: { [secretNames.goodwixPassword]: local[demoSecretRefs.goodwixPassword]!, [secretNames.oneCCredentials]: local[demoSecretRefs.oneCCredentials]! },
+        accessKeyId: CREDENTIALS.accessKeyId,
+      });
+    })(),
   ]);
 });
 
@@ -99,7 +111,12 @@ describe('the functions as bundled for Lambda', () => {
     const lines: string[] = [];
     try {
       runtime = await startLocalRuntime({
-        demo: { onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl },
+        // The demo plan as an operator stores it in AWS: its secrets below the stage's prefix.
+        plans: [(() => {
+          const plan = demoPlan({ onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl });
+          return { ...plan, goodwix: { ...plan.goodwix, passwordSecret: secretNames.goodwixPassword }, onec: { ...plan.onec, credentialsSecret: secretNames.oneCCredentials } };
+        })()],
+        secretsPrefix: stack.api.variables['SECRETS_PREFIX'] as string,
         tick: false,
         logLevel: 'SILENT',
         print: () => undefined,
@@ -119,7 +136,11 @@ describe('the functions as bundled for Lambda', () => {
         },
       });
 
-      const { runs, conflictedOrder } = await runDemoRounds(runtime, goodwixSandbox, onec, (line = '') => lines.push(line));
+      const { runs, conflictedOrder } = await runDemoRounds(runtime, goodwixSandbox, onec, (line = '') => lines.push(line)).catch((error: Error) => {
+        // What the demo printed and the functions logged say why.
+        error.message += `\n${lines.join('\n')}\n${output()}`;
+        throw error;
+      });
       const diagnostics = `\n${lines.join('\n')}\n${output()}`;
       const [first, second] = runs;
       assert.equal(first!.status, 'completed', diagnostics);
@@ -150,7 +171,7 @@ describe('the functions as bundled for Lambda', () => {
 
       // The plan's secrets were read from Secrets Manager with the role's credentials from the environment.
       const secretsRead = new Set(emulators.calls.filter((c) => c.operation === 'GetSecretValue' && c.status === 200).map((c) => c.resource));
-      assert.deepEqual([...secretsRead].sort(), [demoSecretRefs.goodwixPassword, demoSecretRefs.oneCCredentials].sort());
+      assert.deepEqual([...secretsRead].sort(), [secretNames.goodwixPassword, secretNames.oneCCredentials].sort());
       assert.deepEqual(emulators.calls.filter((c) => c.status !== 200), [], 'every emulated call answered 200');
 
       // The schedule's tick, too: the demo plan is due every 5 minutes.
