@@ -28,7 +28,7 @@ import { startAwsEmulators, type AwsEmulators } from '#local/runtime/aws-emulato
 import { BundledFunctionError, startBundledFunction, type BundledFunction } from '#local/runtime/bundled-functions';
 import { DEMO_PLAN_ID, demoPlan, demoSecretRefs, demoSecrets } from '#local/runtime/demo-plan';
 import { startLocalRuntime, type LocalRuntime, type QueueHandler } from '#local/runtime/runtime';
-import { LOCAL_REGION } from '#local/runtime/services';
+import { LOCAL_REGION, startDynamoDbLocal, startSqsEmulator, type DynamoDbLocal, type SqsEmulator } from '#local/runtime/services';
 import { OneCTrade } from '#onec/trade';
 import type { TickResult } from '#runs/tick';
 import { localEnvironment, stackFunctions, type StackFunction } from '#test/stack-functions';
@@ -45,13 +45,17 @@ let emulators: AwsEmulators;
 /** The demo's secrets under the names a plan has in AWS: below the stack's SECRETS_PREFIX */
 let secretNames: { goodwixPassword: string; oneCCredentials: string };
 const functions: Partial<Record<FunctionName, BundledFunction>> = {};
+let dynamo: DynamoDbLocal;
+let sqs: SqsEmulator;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gw1c-bundled-'));
-  // esbuild bundles in its own process while this one synthesises the app.
+  // esbuild bundles and DynamoDB Local starts in their own processes while this one synthesises the app.
   const building = Promise.all(FUNCTION_NAMES.map((name) => buildFunctionBundle(name, join(dir, name))));
+  const starting = Promise.all([startDynamoDbLocal(), startSqsEmulator()]);
   await new Promise((resolve) => setImmediate(resolve));
   stack = stackFunctions();
+  [dynamo, sqs] = await starting;
   const built = await building;
   bundles = Object.fromEntries(built.map((b) => [b.name, b])) as Record<FunctionName, FunctionBundle>;
   [onecSandbox, goodwixSandbox, emulators] = await Promise.all([
@@ -73,7 +77,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all(Object.values(functions).map((f) => f.close()));
-  await Promise.all([onecSandbox?.close(), goodwixSandbox?.close(), emulators?.close()]);
+  await Promise.all([onecSandbox?.close(), goodwixSandbox?.close(), emulators?.close(), dynamo?.stop(), sqs?.stop()]);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -117,6 +121,7 @@ describe('the functions as bundled for Lambda', () => {
           return { ...plan, goodwix: { ...plan.goodwix, passwordSecret: secretNames.goodwixPassword }, onec: { ...plan.onec, credentialsSecret: secretNames.oneCCredentials } };
         })()],
         secretsPrefix: stack.api.variables['SECRETS_PREFIX'] as string,
+        services: { dynamodbEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint },
         tick: false,
         logLevel: 'SILENT',
         print: () => undefined,
