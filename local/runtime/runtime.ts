@@ -18,7 +18,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, DynamoDBBatchResponse, DynamoDBStreamEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 import { apiPortsFromConfig, createApiHandler } from '#functions/api/app';
 import { loadApiConfig } from '#functions/api/config';
 import { collectorPortsFromConfig, createCollectorHandler } from '#functions/collector/app';
@@ -121,6 +121,22 @@ export interface LocalRuntimeOptions {
    * sources do with its role): the IAM coverage test checks them against the stack's policies.
    */
   readonly awsCalls?: AwsCallRecorder;
+  /**
+   * Handlers from elsewhere instead of the in-process ones (the bundled-handlers test: each
+   * function's esbuild bundle in its own process), made once the table and queues exist from
+   * the environment the runtime made up (TABLE_NAME, queue URLs, local endpoints, region). A
+   * function not named keeps its in-process handler. The caller stops them after `close()`.
+   */
+  readonly handlers?: (env: Readonly<Record<string, string>>) => Promise<LocalHandlers> | LocalHandlers;
+}
+
+/** Handlers the runtime invokes as AWS would (API front, schedule, queues, table stream). */
+export interface LocalHandlers {
+  readonly api?: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+  readonly tick?: (event: { 'detail-type': string; source: string; time: string }, context: Context) => Promise<TickResult>;
+  readonly collector?: QueueHandler;
+  readonly worker?: QueueHandler;
+  readonly events?: (event: DynamoDBStreamEvent, context?: Context) => Promise<DynamoDBBatchResponse>;
 }
 
 /** An SQS-triggered handler as the runtime's event sources invoke it. */
@@ -415,12 +431,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         }
       : bus;
     const eventsHandler = createEventsHandler(eventsBus, { logger: eventsLogger });
+    const outside = options.handlers ? await options.handlers(env) : {};
+    const handlers = {
+      api: outside.api ?? api,
+      tick: outside.tick ?? tickHandler,
+      collector: outside.collector ?? (collector as QueueHandler),
+      worker: outside.worker ?? (worker as QueueHandler),
+      events: outside.events ?? eventsHandler,
+    };
     // Lambda's stream event source reads the stream with the events function's role.
     const tableStream = await tableStreamSource({
       endpoint: dynamodbEndpoint,
       tableName,
       dynamo: dynamoAdmin,
-      handler: eventsHandler,
+      handler: handlers.events,
       ...(recorder ? { instrument: recorder.instrument('events') } : {}),
     });
     cleanups.push(async () => tableStream.close());
@@ -448,7 +472,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           return;
         }
         const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-        const result = await api(toProxyEvent(req, url, body), lambdaContext('api'));
+        const result = await handlers.api(toProxyEvent(req, url, body), lambdaContext('api'));
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
         res.writeHead(result.statusCode, headers);
@@ -478,7 +502,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const tickNow = async (): Promise<TickResult> => {
       while (ticking) await ticking.catch(() => undefined);
       const event = { 'detail-type': 'Scheduled Event', source: 'aws.events', time: (options.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z') };
-      ticking = tickHandler(event, lambdaContext('tick'));
+      ticking = handlers.tick(event, lambdaContext('tick'));
       try {
         return await ticking;
       } finally {
@@ -538,8 +562,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       };
       return source;
     };
-    const runSource = eventSource('collector', runQueueUrl, collector as SqsHandler, 10);
-    const orderSource = eventSource('worker', orderQueueUrl, worker as SqsHandler, options.workerBatchSize ?? 10);
+    const runSource = eventSource('collector', runQueueUrl, handlers.collector, 10);
+    const orderSource = eventSource('worker', orderQueueUrl, handlers.worker, options.workerBatchSize ?? 10);
     const sources = [runSource, orderSource];
 
     let polling = options.collector !== false;

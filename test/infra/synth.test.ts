@@ -2,6 +2,8 @@
  * The real thing once: `cdk synth` through the CLI, as `cdk.json` runs the app, with esbuild
  * bundling every function, offline and without AWS credentials. Catches bundling breakage (an
  * entry that does not build, a bundle that leaves the SDK out) and runs cdk-nag on the result.
+ * Each asset is byte for byte what `buildFunctionBundle` builds, the bundle the bench measures
+ * and test/infra/bundled-handlers.test.ts runs.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { BUNDLING, ESM_REQUIRE_BANNER, FUNCTION_NAMES, PROJECT_ROOT } from '../../infra/bundling.ts';
+import { BUNDLING, ESM_REQUIRE_BANNER, FUNCTION_NAMES, PROJECT_ROOT, buildFunctionBundle, type FunctionName } from '../../infra/bundling.ts';
 import { stackNames } from '../../infra/exchange-app.ts';
 import { tempOutdir } from './support.ts';
 
@@ -39,6 +41,7 @@ describe('cdk synth with bundling', () => {
     assert.ok(existsSync(join(out, `${names.data}.template.json`)));
     const functions = Object.entries(service.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
     assert.equal(functions.length, FUNCTION_NAMES.length);
+    const ours = tempOutdir();
     for (const [id, fn] of functions) {
       const key = JSON.stringify(fn.Properties.Code.S3Key ?? '');
       const asset = readdirSync(out).find((d) => d.startsWith('asset.') && key.includes(d.slice('asset.'.length)));
@@ -53,6 +56,10 @@ describe('cdk synth with bundling', () => {
         assert.equal(anywhere, dynamic, `${id}: ${external} is only ever loaded by dynamic import()`);
       }
       assert.ok(code.length < 2 * 1024 * 1024, `${id}: ${code.length} bytes — something big slipped into the bundle`);
+      const name = FUNCTION_NAMES.find((n) => id.startsWith(`ExchangeFunctions${n.charAt(0).toUpperCase()}${n.slice(1)}Function`)) as FunctionName | undefined;
+      assert.ok(name, `${id}: which function?`);
+      const bundle = await buildFunctionBundle(name, join(ours, name));
+      assert.ok(readFileSync(bundle.file).equals(readFileSync(join(out, asset, 'index.mjs'))), `${name}: the CDK's asset differs from buildFunctionBundle's (${readFileSync(join(out, asset, 'index.mjs')).length} vs ${bundle.bytes} bytes)`);
     }
     assert.ok(seconds < 120, `synth took ${seconds.toFixed(1)} s`);
   });
