@@ -55,6 +55,10 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   PLAN_VERSION_CONFLICT: 412,
   PLAN_EXISTS: 412,
   BODY_TOO_LARGE: 413,
+  // The plan's 1C refused its login, or its 1C secret is missing or malformed (choices: 1C read live).
+  ONEC_AUTH: 502,
+  SECRET_NOT_FOUND: 502,
+  SECRET_INVALID: 502,
 };
 
 export function errorResponse(error: unknown): { response: APIGatewayProxyResult; unexpected: boolean } {

@@ -15,6 +15,8 @@ import {
   getOrderRecord,
   getPlan,
   getRun,
+  CHOICE_FIELDS,
+  listOneCChoices,
   listPlans,
   listRuns,
   requestResync,
@@ -54,6 +56,22 @@ function pageQuery(request: ApiRequest): { limit?: number; cursor?: string } {
   const result = pageQuerySchema.safeParse(request.query);
   if (!result.success) throw new BadRequestError('INVALID_QUERY', describeZodError(result.error, 'query'));
   return { ...(result.data.limit !== undefined ? { limit: result.data.limit } : {}), ...(result.data.cursor ? { cursor: result.data.cursor } : {}) };
+}
+
+const choicesQuerySchema = z.object({
+  field: z.enum(CHOICE_FIELDS, { error: `expected one of ${CHOICE_FIELDS.join(', ')}` }),
+  q: z.optional(z.string().check(z.maxLength(100, 'expected at most 100 characters'))),
+  limit: z._default(
+    z.pipe(z.pipe(z.string().check(z.regex(/^\d+$/, 'expected a whole number')), z.transform(Number)), z.int().check(z.gte(1), z.lte(100))),
+    20,
+  ),
+});
+
+/** `GET /plans/{id}/onec/choices?field=warehouse&q=осн&limit=20` */
+function choicesQuery(request: ApiRequest): z.output<typeof choicesQuerySchema> {
+  const result = choicesQuerySchema.safeParse(request.query);
+  if (!result.success) throw new BadRequestError('INVALID_QUERY', describeZodError(result.error, 'query'));
+  return result.data;
 }
 
 /** `If-Match: "3"` (or W/"3", or 3) → 3; `*` or absent → undefined. */
@@ -110,6 +128,12 @@ const routes: readonly Route[] = [
         const fieldMapping = request.query['fieldMap'] === 'true';
         return json(200, await checkPlanById(ports, planId!, { fieldMapping }));
       },
+    },
+  },
+  {
+    pattern: ['plans', ':planId', 'onec', 'choices'],
+    methods: {
+      GET: async (ports, { planId }, request) => json(200, await listOneCChoices(ports, planId!, choicesQuery(request))),
     },
   },
   {

@@ -15,7 +15,7 @@ import {
   orderSpec, orderVersionFields, reserveRegisterSpec, shipmentRowSetSpec, shipmentSpec,
   type CatalogItem, type CatalogName, type EntitySpec, type Field, type OrderStatus,
 } from './fields.ts';
-import { and, cast, eq, type Filter, guid, isGuid, or } from './filter.ts';
+import { and, cast, eq, type Filter, guid, isGuid, or, substringof } from './filter.ts';
 import type { MappingProblem, MappingTarget } from './metadata.ts';
 import type { Decimal } from '#core/decimal';
 import type { OneCLink } from './values.ts';
@@ -89,6 +89,21 @@ function fieldOf(spec: { fields: Readonly<Record<string, Field>> }, name: string
   const field = spec.fields[name];
   if (!field) throw new Error(`field map has no ${name}`);
   return field.odata;
+}
+
+/** The catalogs a plan's references point into, as their choice lists show them. */
+export type ChoiceCatalog = 'organizations' | 'warehouses' | 'users' | 'agreements' | 'cancelReasons';
+
+/** UT 11 catalogs with a `Code` (Пользователи have none) and with folders (Склады). */
+const CODED_CATALOGS: ReadonlySet<ChoiceCatalog> = new Set(['organizations', 'warehouses', 'agreements', 'cancelReasons']);
+const FOLDERED_CATALOGS: ReadonlySet<ChoiceCatalog> = new Set(['warehouses']);
+
+export interface CatalogChoice {
+  readonly ref: string;
+  readonly name: string;
+  /** The item's code, null when the catalog has none */
+  readonly code: string | null;
+  readonly deletionMark: boolean;
 }
 
 export class OneCTrade {
@@ -397,6 +412,35 @@ export class OneCTrade {
       if (error instanceof OneCNotFoundError) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Items of a catalog as its choice list shows them (Description, Code where the catalog has
+   * one, the deletion mark), by exact name or by a piece of the name, at most `limit` of them
+   * (one more tells the caller the list was cut). Folders are left out.
+   */
+  async findCatalogChoices(catalog: ChoiceCatalog, query: { name?: string; contains?: string; limit: number }): Promise<CatalogChoice[]> {
+    const spec = catalogSpecs[catalog] as EntitySpec;
+    const coded = CODED_CATALOGS.has(catalog);
+    const filters: Filter[] = [];
+    if (query.name !== undefined) filters.push(eq('Description', query.name));
+    if (query.contains) filters.push(substringof(query.contains, 'Description'));
+    if (FOLDERED_CATALOGS.has(catalog)) filters.push(eq('IsFolder', false));
+    const page = await this.client.list(spec.entitySet, {
+      ...(filters.length ? { filter: filters.length === 1 ? filters[0]! : and(...filters) } : {}),
+      select: ['Ref_Key', 'Description', 'DeletionMark', ...(coded ? ['Code'] : [])],
+      orderby: ['Description', 'Ref_Key'],
+      top: query.limit + 1,
+    });
+    return page.value.map((raw) => {
+      const item = raw as Record<string, unknown>;
+      return {
+        ref: String(item['Ref_Key']),
+        name: typeof item['Description'] === 'string' ? item['Description'] : '',
+        code: coded && typeof item['Code'] === 'string' ? item['Code'].trim() || null : null,
+        deletionMark: item['DeletionMark'] === true,
+      };
+    });
   }
 
   /** Every item of a catalog matching a filter on our property names' OData fields, page by page. */

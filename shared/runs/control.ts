@@ -9,20 +9,22 @@
  */
 import { planAccessIssues } from '#plans/access';
 import { PlanNotFoundError, PlanValidationError } from '#plans/errors';
-import { isPlanId, PLAN_ID_RULE, safeParsePlan } from '#plans/plan';
+import { isPlanId, PLAN_ID_RULE, PLAN_ONEC_REFS, safeParsePlan, type PlanOneCRef } from '#plans/plan';
+import { secretScope } from '#plans/access';
+import { getOneCCredentials } from '#secrets/secrets';
 import { nextSlot } from '#plans/schedule';
 import { AppError } from '#platform/errors';
 import type { Page, PageRequest } from '#store/paging';
-import type { PlanPage, StoredPlan } from '#store/plans';
+import type { PlanCheckRecord, PlanPage, StoredPlan } from '#store/plans';
 import type { RunOrderEntry, RunRecord } from '#store/runs';
 import { checkPlan, type CheckOptions, type PlanCheckResult } from './check-plan.ts';
 import { RunNotFoundError } from './errors.ts';
 import { isRunId } from './run-id.ts';
 import { startRun } from './lifecycle.ts';
-import { clock, type ControlPorts } from './ports.ts';
+import { clock, log, type ControlPorts } from './ports.ts';
 
 /** Fields the API adds to a plan when showing it; accepted back and ignored (except `version`). */
-const VIEW_FIELDS = ['version', 'createdAt', 'updatedAt', 'scheduleState'] as const;
+const VIEW_FIELDS = ['version', 'createdAt', 'updatedAt', 'scheduleState', 'check'] as const;
 
 /** A Goodwix order id, as the order queue takes it (`#sync/order-queue`): anything else would start a run that never ends. */
 export const ORDER_ID_PATTERN = /^[0-9]{1,18}$/;
@@ -57,6 +59,8 @@ export interface PlanView extends Record<string, unknown> {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly scheduleState: { readonly lastSlot: string | null; readonly nextSlot: string | null };
+  /** The last plan check (null: never checked); the tick runs the plan only once a check passed */
+  readonly check: (PlanCheckRecord & { readonly passedOnceAt: string | null }) | null;
 }
 
 /** The plan as the API shows it: the plan (references to secrets only), its version and schedule state. */
@@ -68,6 +72,7 @@ export function planView(stored: StoredPlan, now: Date): PlanView {
     createdAt: stored.createdAt,
     updatedAt: stored.updatedAt,
     scheduleState: { lastSlot: stored.lastSlot ?? null, nextSlot: next?.slot ?? null },
+    check: stored.check ? { ...stored.check, passedOnceAt: stored.checkPassedAt ?? null } : null,
   };
 }
 
@@ -87,6 +92,7 @@ export interface SavePlanOptions {
 export async function savePlan(ports: ControlPorts, planId: string, body: unknown, options: SavePlanOptions = {}): Promise<{ plan: PlanView; created: boolean }> {
   // The path names the plan to create, so a bad id there is the plan's fault (400), not 404.
   if (!isPlanId(planId)) throw new PlanValidationError([`plan.id: ${PLAN_ID_RULE}`]);
+  const now = clock(ports);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new PlanValidationError(['plan: expected a JSON object']);
   const fields: Record<string, unknown> = { ...(body as Record<string, unknown>) };
   let expectedVersion = options.expectedVersion;
@@ -100,15 +106,20 @@ export async function savePlan(ports: ControlPorts, planId: string, body: unknow
   else if (fields['id'] !== planId) throw new PlanValidationError([`plan.id: must equal the id in the path (${planId})`]);
   const parsed = safeParsePlan(fields);
   if (!parsed.ok) throw new PlanValidationError(parsed.issues);
+  if (parsed.plan.orders.exportFrom === undefined) {
+    // No exportFrom: the plan's creation time, so a new plan never copies the order history.
+    const existing = await ports.plans.get(planId);
+    parsed.plan.orders.exportFrom = existing ? (existing.plan.orders.exportFrom ?? existing.createdAt) : now.toISOString();
+  }
   // The deployment's rules: this plan's own secrets only, https, allowed hosts (#plans/access).
   const refused = planAccessIssues(parsed.plan, ports.access);
   if (refused.length) throw new PlanValidationError(refused);
   const { stored, created } = await ports.plans.put(parsed.plan, {
     ...(expectedVersion === undefined ? {} : { expectedVersion }),
     ...(options.createOnly ? { createOnly: true } : {}),
-    now: clock(ports),
+    now,
   });
-  return { plan: planView(stored, clock(ports)), created };
+  return { plan: planView(stored, now), created };
 }
 
 export async function getPlan(ports: ControlPorts, planId: string): Promise<PlanView> {
@@ -129,10 +140,73 @@ export async function deletePlan(ports: ControlPorts, planId: string, options: {
   if (!deleted) throw new PlanNotFoundError(planId);
 }
 
+/**
+ * The plan check as the API runs it: names of 1C references are resolved, and what resolved to
+ * one item is stored on the plan with its Ref_Key (`{ name, ref }`, a new version of the plan,
+ * only if nobody replaced it meanwhile). The outcome is kept on the plan item (`check`): the
+ * tick runs a plan only once a check passed.
+ */
 export async function checkPlanById(ports: ControlPorts, planId: string, options: CheckOptions = { fieldMapping: false }): Promise<PlanCheckResult> {
   const stored = await ports.plans.get(planIdOf(planId));
   if (!stored) throw new PlanNotFoundError(planId);
-  return checkPlan(ports, stored.plan, options);
+  const result = await checkPlan(ports, stored.plan, { ...options, resolveNames: true });
+  let version = stored.version;
+  if (result.resolved.length) {
+    const orders = { ...stored.plan.orders };
+    for (const r of result.resolved) orders[r.field] = { name: r.name, ref: r.ref };
+    try {
+      version = (await ports.plans.put({ ...stored.plan, orders }, { expectedVersion: stored.version, now: clock(ports) })).stored.version;
+    } catch (error) {
+      // Replaced while we checked: the new version is unchecked, its names resolved by its own check.
+      if (error instanceof AppError && error.code === 'PLAN_VERSION_CONFLICT') {
+        log(ports).warn('plan replaced during its check: resolved names not stored', { planId });
+        return result;
+      }
+      throw error;
+    }
+  }
+  await ports.plans.recordCheck(planId, { checkedAt: result.checkedAt, ok: result.ok, version, problems: result.problems });
+  return result;
+}
+
+/** The plan fields `GET /plans/{id}/onec/choices` lists candidates for. */
+export const CHOICE_FIELDS = PLAN_ONEC_REFS.map((r) => r.field);
+export type ChoiceField = PlanOneCRef['field'];
+
+export interface OneCChoices {
+  readonly field: ChoiceField;
+  /** The 1C catalog, as people know it: "Склад" */
+  readonly label: string;
+  readonly items: { name: string; ref: string; code: string | null; deletionMark: boolean }[];
+  /** More items match than `limit`: narrow `q` */
+  readonly truncated: boolean;
+}
+
+/**
+ * The choice list of one of the plan's 1C references, read from the plan's 1C base with its
+ * credentials: items whose name contains `q` (any case), by name, at most `limit`.
+ */
+export async function listOneCChoices(ports: ControlPorts, planId: string, query: { field: ChoiceField; q?: string; limit: number }): Promise<OneCChoices> {
+  const stored = await ports.plans.get(planIdOf(planId));
+  if (!stored) throw new PlanNotFoundError(planId);
+  const spec = PLAN_ONEC_REFS.find((r) => r.field === query.field)!;
+  // The plan's rules first: a plan breaking them is never connected to (as in the check).
+  const refused = planAccessIssues(stored.plan, ports.access);
+  if (refused.length) throw new PlanValidationError(refused);
+  const credentials = await getOneCCredentials(ports.secrets, stored.plan.onec.credentialsSecret, secretScope(ports.access, planId));
+  const oneC = ports.connectors.oneC(stored.plan, credentials);
+  try {
+    if (!oneC.choices) throw new Error('this 1C connection cannot list choices');
+    const found = await oneC.choices(spec.catalog, { ...(query.q ? { contains: query.q } : {}), limit: query.limit });
+    return {
+      field: query.field,
+      label: spec.label,
+      items: found.slice(0, query.limit).map((c) => ({ name: c.name, ref: c.ref, code: c.code, deletionMark: c.deletionMark })),
+      truncated: found.length > query.limit,
+    };
+  } finally {
+    oneC.close?.();
+  }
 }
 
 /** "Выполнить обмен": starts a manual run; RunInProgressError (409) while one runs. */

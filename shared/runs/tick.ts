@@ -4,6 +4,10 @@
  * before the run starts, so a replayed or concurrent tick cannot start a second run for it; a
  * plan that is still running is skipped, not an error. If starting fails for another reason,
  * the claim is given back so a retried tick can start the slot.
+ *
+ * A plan whose check never passed is not run (`unchecked`), enabled or not: enabling a plan
+ * nobody checked must not reach either system on its own. Its slot is not claimed, so once
+ * the check passes the slot in progress is due.
  */
 import { AppError, isRetryable } from '#platform/errors';
 import { PlanNotFoundError } from '#plans/errors';
@@ -18,8 +22,8 @@ export interface TickResult {
   /** Plans looked at */
   readonly evaluated: number;
   readonly started: { planId: string; runId: string; slot: string }[];
-  /** Due plans that did not start, and why: slot-taken, running, deleted */
-  readonly skipped: { planId: string; slot: string; reason: 'slot-taken' | 'running' | 'deleted' }[];
+  /** Due plans that did not start, and why: slot-taken, running, deleted, unchecked (no plan check passed yet) */
+  readonly skipped: { planId: string; slot: string; reason: 'slot-taken' | 'running' | 'deleted' | 'unchecked' }[];
   readonly failed: { planId: string; code: string; message: string; retryable: boolean }[];
 }
 
@@ -35,7 +39,8 @@ export async function tick(ports: StartPorts, now: Date = clock(ports)): Promise
       continue;
     }
     const decision = isDue(entry.plan.schedule, now, entry.lastSlot);
-    if (decision.due) due.push({ stored: entry, slot: decision.slot });
+    if (decision.due && entry.checkPassedAt === undefined) result.skipped.push({ planId: entry.plan.id, slot: decision.slot, reason: 'unchecked' });
+    else if (decision.due) due.push({ stored: entry, slot: decision.slot });
     else if (decision.reason === 'slot-taken' && decision.slot) result.skipped.push({ planId: entry.plan.id, slot: decision.slot, reason: 'slot-taken' });
   }
 

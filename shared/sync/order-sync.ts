@@ -23,10 +23,10 @@ import type { OneCOrder, OneCShipment } from '#onec/documents';
 import { OneCPostingRefusedError } from '#onec/errors';
 import type { OneCTrade } from '#onec/trade';
 import { AppError, isRetryable } from '#platform/errors';
-import type { Plan } from '#plans/plan';
+import { PLAN_ONEC_REFS, refKey, refLabel, type Plan } from '#plans/plan';
 import { offsetAt } from '#plans/zoned-time';
 import { newBinding, withEntry, type Binding, type BindingRepository, type ParkedState, type SyncEntry, type SyncOutcome } from './bindings.ts';
-import { DuplicateOneCOrderError, InvalidOrderError, OneCOrderMissingError, StaleOneCReadError, UnmappedProductError } from './errors.ts';
+import { DuplicateOneCOrderError, InvalidOrderError, OneCOrderMissingError, StaleOneCReadError, UnmappedProductError, UnresolvedPlanRefError } from './errors.ts';
 import { canonicalFromGoodwix, checkGoodwixOrder, erpLineId, goodwixUpdate, splitGoodwixUpdate } from './goodwix-mapper.ts';
 import { canonicalFromOneC, documentAmount, linkWrittenRows, rowsForOneC, type RowDefaults } from './onec-mapper.ts';
 import type { OneCReferences } from './references.ts';
@@ -136,6 +136,13 @@ export async function parkOrder(ports: SyncPorts, request: SyncRequest, error: u
 
 // ---- Goodwix → 1C: export ------------------------------------------------------------------------
 
+/** Whether the order was confirmed before `exportFrom`: a date in the plan's time zone, or an instant. */
+function confirmedBefore(order: GoodwixOrder, exportFrom: string, timeZone: string): boolean {
+  const confirmed = new Date(order.confirmedAt ?? order.createdAt);
+  if (exportFrom.length === 10) return oneCLocalTime(confirmed, timeZone).slice(0, 10) < exportFrom;
+  return confirmed.getTime() < Date.parse(exportFrom);
+}
+
 async function exportOrder(ports: SyncPorts, request: SyncRequest, order: GoodwixOrder, binding: Binding | null): Promise<SyncResult> {
   const { plan, onec, refs } = ports;
   const now = clock(ports);
@@ -143,7 +150,7 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
   const notForOneC =
     !['confirmed', 'in_progress', 'ready_to_ship'].includes(order.status)
       ? `${order.status} in Goodwix before it reached 1C`
-      : plan.orders.exportFrom && oneCLocalTime(new Date(order.confirmedAt ?? order.createdAt), plan.schedule.timeZone).slice(0, 10) < plan.orders.exportFrom
+      : plan.orders.exportFrom && confirmedBefore(order, plan.orders.exportFrom, plan.schedule.timeZone)
         ? `confirmed before the plan's exportFrom (${plan.orders.exportFrom})`
         : null;
   if (notForOneC) {
@@ -228,8 +235,27 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
   };
 }
 
+type PlanRefField = (typeof PLAN_ONEC_REFS)[number]['field'];
+
+/**
+ * The plan's 1C references as Ref_Keys: a reference given by name counts only once the plan
+ * check resolved it (its stored `ref`); the sync never resolves a name itself.
+ */
+export function planRefs(plan: Plan): Record<PlanRefField, string> {
+  const out = {} as Record<PlanRefField, string>;
+  for (const { field, label } of PLAN_ONEC_REFS) {
+    const setting = plan.orders[field];
+    const ref = refKey(setting);
+    if (ref === null) {
+      throw new UnresolvedPlanRefError(`plan ${plan.id}: ${label} ${refLabel(setting)} is not resolved to a Ref_Key yet: run the plan check`, { context: { planId: plan.id, field } });
+    }
+    out[field] = ref;
+  }
+  return out;
+}
+
 async function rowDefaults(ports: SyncPorts): Promise<RowDefaults> {
-  const settings = ports.plan.orders;
+  const settings = { ...ports.plan.orders, ...planRefs(ports.plan) };
   const agreement = await ports.refs.agreement(settings.agreement);
   return { warehouse: settings.warehouse, provision: settings.reservation, priceType: agreement?.priceType ?? null, cancelReason: settings.cancelReason };
 }
@@ -237,7 +263,7 @@ async function rowDefaults(ports: SyncPorts): Promise<RowDefaults> {
 /** Every header field 1C's form would have filled from the plan, the buyer and the agreement. */
 async function orderInput(ports: SyncPorts, order: GoodwixOrder, key: string, items: Awaited<ReturnType<typeof rowsForOneC>>['items'], now: Date) {
   const { plan, refs } = ports;
-  const settings = plan.orders;
+  const settings = { ...plan.orders, ...planRefs(plan) };
   const zone = plan.schedule.timeZone;
   const agreement = await refs.agreement(settings.agreement);
   if (!agreement || agreement.deletionMark) {
