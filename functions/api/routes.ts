@@ -133,7 +133,7 @@ const routes: readonly Route[] = [
   {
     pattern: ['plans', ':planId', 'onec', 'choices'],
     methods: {
-      GET: async (ports, { planId }, request) => json(200, await listOneCChoices(ports, planId!, choicesQuery(request))),
+      GET: async (ports, { planId }, request) => json(200, await listOneCChoices(ports, planId!, () => choicesQuery(request))),
     },
   },
   {

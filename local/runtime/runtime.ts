@@ -30,6 +30,7 @@ import { createWorkerHandler, workerFromConfig, type WorkerWiring } from '#funct
 import { loadWorkerConfig } from '#functions/worker/config';
 import type { ClientTuning } from '#sync/plan-clients';
 import { parsePlan, type PlanInput } from '#plans/plan';
+import { isDue } from '#plans/schedule';
 import type { PlanConnectors } from '#runs/check-plan';
 import { clientConnectorsWith } from '#runs/connectors';
 import type { CollectBody, CollectorPorts } from '#runs/collector';
@@ -449,8 +450,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     cleanups.push(async () => tableStream.close());
 
+    const storedAt = options.now?.() ?? new Date();
     for (const input of [...(options.demo ? [demoPlan(options.demo)] : []), ...(options.plans ?? [])]) {
-      await apiPorts.plans.put(parsePlan(input));
+      const plan = parsePlan(input);
+      await apiPorts.plans.put(plan, { now: storedAt });
+      // The schedule starts from now: the slot in progress was not asked for, the next one is.
+      const slot = isDue(plan.schedule, storedAt, undefined);
+      if (slot.due) await apiPorts.plans.claimSlot(plan.id, slot.slot, storedAt);
     }
 
     // ---- the API front ---------------------------------------------------------------------
@@ -631,14 +637,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       return handled;
     };
 
-    print(
-      [
-        'Local runtime of goodwix-1c-exchange',
-        `  API:      ${apiUrl}  (Authorization: Bearer ${token})`,
-        `  DynamoDB: ${dynamodbEndpoint}  table ${tableName}`,
-        `  SQS:      ${sqsEndpoint}  run queue ${runQueueUrl}, order queue ${orderQueueUrl}`,
-      ].join('\n'),
-    );
+    // One line per thing, each naming what it is: the table's name alone reads like a Goodwix address.
+    for (const line of [
+      'Local runtime of goodwix-1c-exchange (all on this machine):',
+      `  control API of the exchange:  ${apiUrl}  (send Authorization: Bearer ${token})`,
+      `  DynamoDB Local, the exchange's state:  ${dynamodbEndpoint}  (table ${tableName})`,
+      `  SQS emulator, the exchange's run and order queues:  ${sqsEndpoint}  (${runQueueUrl}, ${orderQueueUrl})`,
+    ]) print(line);
 
     const callApi = async (method: string, path: string, body?: unknown, callOptions: { token?: string | null } = {}): Promise<ApiAnswer> => {
       const bearer = callOptions.token === undefined ? token : callOptions.token;

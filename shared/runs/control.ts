@@ -92,7 +92,6 @@ export interface SavePlanOptions {
 export async function savePlan(ports: ControlPorts, planId: string, body: unknown, options: SavePlanOptions = {}): Promise<{ plan: PlanView; created: boolean }> {
   // The path names the plan to create, so a bad id there is the plan's fault (400), not 404.
   if (!isPlanId(planId)) throw new PlanValidationError([`plan.id: ${PLAN_ID_RULE}`]);
-  const now = clock(ports);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new PlanValidationError(['plan: expected a JSON object']);
   const fields: Record<string, unknown> = { ...(body as Record<string, unknown>) };
   let expectedVersion = options.expectedVersion;
@@ -106,14 +105,15 @@ export async function savePlan(ports: ControlPorts, planId: string, body: unknow
   else if (fields['id'] !== planId) throw new PlanValidationError([`plan.id: must equal the id in the path (${planId})`]);
   const parsed = safeParsePlan(fields);
   if (!parsed.ok) throw new PlanValidationError(parsed.issues);
+  // The deployment's rules: this plan's own secrets only, https, allowed hosts (#plans/access).
+  const refused = planAccessIssues(parsed.plan, ports.access);
+  if (refused.length) throw new PlanValidationError(refused);
+  const now = clock(ports);
   if (parsed.plan.orders.exportFrom === undefined) {
     // No exportFrom: the plan's creation time, so a new plan never copies the order history.
     const existing = await ports.plans.get(planId);
     parsed.plan.orders.exportFrom = existing ? (existing.plan.orders.exportFrom ?? existing.createdAt) : now.toISOString();
   }
-  // The deployment's rules: this plan's own secrets only, https, allowed hosts (#plans/access).
-  const refused = planAccessIssues(parsed.plan, ports.access);
-  if (refused.length) throw new PlanValidationError(refused);
   const { stored, created } = await ports.plans.put(parsed.plan, {
     ...(expectedVersion === undefined ? {} : { expectedVersion }),
     ...(options.createOnly ? { createOnly: true } : {}),
@@ -182,13 +182,17 @@ export interface OneCChoices {
   readonly truncated: boolean;
 }
 
+export type ChoicesQuery = { field: ChoiceField; q?: string | undefined; limit: number };
+
 /**
  * The choice list of one of the plan's 1C references, read from the plan's 1C base with its
- * credentials: items whose name contains `q` (any case), by name, at most `limit`.
+ * credentials: items whose name contains `q` (any case), by name, at most `limit`. The query is
+ * read after the plan: an unknown plan is 404 whatever the query says.
  */
-export async function listOneCChoices(ports: ControlPorts, planId: string, query: { field: ChoiceField; q?: string; limit: number }): Promise<OneCChoices> {
+export async function listOneCChoices(ports: ControlPorts, planId: string, readQuery: () => ChoicesQuery): Promise<OneCChoices> {
   const stored = await ports.plans.get(planIdOf(planId));
   if (!stored) throw new PlanNotFoundError(planId);
+  const query = readQuery();
   const spec = PLAN_ONEC_REFS.find((r) => r.field === query.field)!;
   // The plan's rules first: a plan breaking them is never connected to (as in the check).
   const refused = planAccessIssues(stored.plan, ports.access);
