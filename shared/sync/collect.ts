@@ -13,7 +13,7 @@
  * here: it moves when the run closes, past orders that all reached their target or are parked.
  */
 import { checkPlan } from '#runs/check-plan';
-import type { CollectBody, CollectContext, CollectOutcome } from '#runs/collector';
+import { recordRunCheck, type CollectBody, type CollectContext, type CollectOutcome } from '#runs/collector';
 import type { CursorRepository } from '#store/cursors';
 import type { BindingRepository, OpenBinding } from './bindings.ts';
 import { GOODWIX_CURSOR, finalizeIfDone, type FinalizeDeps } from './finalize.ts';
@@ -71,6 +71,7 @@ export function orderCollector(deps: CollectDeps): CollectBody {
     // First the plan check: a reference deleted in 1C would otherwise be written as a broken link.
     const planKey = JSON.stringify(plan);
     const check = await checkPlan(ctx.ports, plan, { fieldMapping: !metadataChecked.has(planKey) });
+    await recordRunCheck(ctx, check);
     if (!check.ok) return { status: 'done', problems: check.problems, summary: `plan check found ${check.problems.length} problem(s); no orders exchanged` };
     metadataChecked.add(planKey);
 

@@ -288,6 +288,20 @@ describe('the tick', () => {
     assert.deepEqual((await queued()).map((m) => m.planId), [unchecked.id]);
   });
 
+  test("a manual run's check counts: after one that passed the tick runs the plan, and the check is kept on the plan", async () => {
+    const { ports, queued } = await setup();
+    const plan = await storedPlan(ports, utc('09:00', '18:00'), false);
+    await startRun(ports, { planId: plan.id, trigger: 'manual' });
+    const [message] = await queued();
+    await processRunMessage(ports, message!);
+
+    const result = await tick(ports, NOW);
+
+    assert.deepEqual(result.started.map((s) => s.planId), [plan.id]);
+    const stored = await ports.plans.get(plan.id);
+    assert.deepEqual([stored?.check?.ok, stored?.check?.version, typeof stored?.checkPassedAt], [true, 1, 'string']);
+  });
+
   test('starts a slot once, even when the tick is replayed after the run ended', async () => {
     const { ports, queued } = await setup();
     const plan = await storedPlan(ports, utc('09:00', '18:00'));
