@@ -91,7 +91,7 @@ const oneCRefSetting = z.union([
     name: z.string().check(z.trim(), z.minLength(1, 'expected the 1C name of the item'), z.maxLength(150)),
     ref: z.optional(oneCRef),
   }),
-]);
+], { error: 'expected a 1C reference (Ref_Key guid) or { "name": "<the name in 1C>" }' });
 export type OneCRefSetting = z.output<typeof oneCRefSetting>;
 
 /** The Ref_Key a reference setting holds: the guid, or the one the check resolved its name to (null: not yet). */
@@ -224,7 +224,7 @@ const ordersSchema = z.pipe(
      * never created in 1C: connecting an account with a history must not copy years of orders
      * (often entered by hand already). The API fills in the plan's creation time when absent.
      */
-    exportFrom: z.optional(z.union([isoDate, z.iso.datetime({ offset: true, error: 'expected a date as YYYY-MM-DD or an ISO 8601 instant' })])),
+    exportFrom: z.optional(z.union([isoDate, z.iso.datetime({ offset: true })], { error: 'expected a date as YYYY-MM-DD or an ISO 8601 instant' })),
   }),
   z.transform((orders) => ({ ...orders, reservation: orders.reservation ?? defaultReservation(orders.newOrderStatus) })),
 );

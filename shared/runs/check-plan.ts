@@ -122,6 +122,11 @@ export interface CheckOptions {
 /** How many candidates a "not found" or "ambiguous" answer lists. */
 const CANDIDATES_SHOWN = 5;
 
+/** Names as 1C compares them in queries: case and surrounding spaces do not count. */
+function sameName(a: string, b: string): boolean {
+  return a.trim().toLocaleLowerCase('ru') === b.trim().toLocaleLowerCase('ru');
+}
+
 function describeChoice(c: CatalogChoice): string {
   return `«${c.name}» ${c.ref}${c.code ? ` code ${c.code}` : ''}${c.deletionMark ? ' (marked for deletion)' : ''}`;
 }
@@ -220,7 +225,7 @@ async function checkOneC(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fail, 
         fail(r.rank, subject, 'ONEC_REF_DELETED', `marked for deletion in 1C${named}`);
         return { kind: 'failed' };
       }
-      if (typeof setting !== 'string' && entry.name !== null && entry.name !== setting.name) {
+      if (typeof setting !== 'string' && entry.name !== null && !sameName(entry.name, setting.name)) {
         // A name edited next to a stored Ref_Key, or the item renamed in 1C: which one is meant is not ours to guess.
         fail(r.rank, subject, 'ONEC_REF_NAME_MISMATCH', `its Ref_Key ${ref} is «${entry.name}» in 1C: correct the name, or leave out "ref" to resolve the name again`);
         return { kind: 'failed' };
@@ -245,7 +250,8 @@ async function checkOneC(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fail, 
     const exact = await oneC.choices(r.catalog, { name, limit: CANDIDATES_SHOWN });
     const live = exact.filter((c) => !c.deletionMark);
     if (live.length === 1) {
-      resolved.push({ field: r.field, name, ref: live[0]!.ref });
+      // 1C's own spelling is stored: 1C compares names without regard to case, people may write them so.
+      resolved.push({ field: r.field, name: live[0]!.name || name, ref: live[0]!.ref });
       pass(r.rank, subject, `ok (${live[0]!.ref})`);
       return { kind: 'ok' };
     }

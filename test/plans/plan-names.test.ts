@@ -141,6 +141,16 @@ describe('1C references by name', () => {
       ['ONEC_REF_UNRESOLVED', 'Склад «Основной склад»: not resolved to a Ref_Key yet: run the plan check (POST /plans/{id}/check)'],
     ]);
   });
+
+  test('a stored name and Ref_Key that no longer agree are a problem, not a guess', async () => {
+    const plan = parsePlan({ ...sandboxPlan({ warehouse: { name: 'Склад Север', ref: demoOneC.warehouses.main.ref }, manager: { name: 'иванова мария сергеевна', ref: demoOneC.manager.ref } }) });
+
+    const result = await checkPlan({ secrets: new DemoSecretsOfAnyPlan(), connectors: clientConnectors, access: localAccess }, plan, { fieldMapping: false });
+
+    assert.deepEqual(result.problems.map((p) => [p.code, p.message]), [
+      ['ONEC_REF_NAME_MISMATCH', `Склад «Склад Север»: its Ref_Key ${demoOneC.warehouses.main.ref} is «Основной склад» in 1C: correct the name, or leave out "ref" to resolve the name again`],
+    ], 'a name differing in case only is the same name, as 1C compares them');
+  });
 });
 
 describe('the choice list of a 1C reference', () => {
