@@ -30,6 +30,8 @@ export interface StoredPlan {
   readonly updatedAt: string;
   /** Slot (ISO instant) that started the last scheduled run, if any */
   readonly lastSlot?: string;
+  /** Orders whose resync was asked while a run held the plan: the tick starts them once it is free */
+  readonly resyncRequests?: readonly string[];
 }
 
 export interface PutPlanOptions {
@@ -59,6 +61,7 @@ function fromItem(item: Record<string, unknown>): StoredPlan {
     createdAt: String(item['createdAt']),
     updatedAt: String(item['updatedAt']),
     ...(typeof item['lastSlot'] === 'string' ? { lastSlot: item['lastSlot'] } : {}),
+    ...(item['resyncRequests'] instanceof Set && item['resyncRequests'].size > 0 ? { resyncRequests: [...(item['resyncRequests'] as Set<string>)].sort() } : {}),
   };
 }
 
@@ -211,6 +214,37 @@ export class PlanRepository {
     await this.deleteByPrefix(pk, 'CURSOR#');
     await this.deleteExpiredLock(pk, nowMs);
     return true;
+  }
+
+  /**
+   * Records a resync of `orderId` asked while a run held the plan (a string set on the plan
+   * item: asking twice is asking once). False without the plan.
+   */
+  async requestResync(planId: string, orderId: string): Promise<boolean> {
+    return this.resyncSet(planId, 'ADD', orderId, 'request resync');
+  }
+
+  /** Takes a requested resync off the plan once its run started. */
+  async clearResync(planId: string, orderId: string): Promise<boolean> {
+    return this.resyncSet(planId, 'DELETE', orderId, 'clear resync');
+  }
+
+  private async resyncSet(planId: string, action: 'ADD' | 'DELETE', orderId: string, operation: string): Promise<boolean> {
+    try {
+      await this.store.client.send(
+        new UpdateCommand({
+          TableName: this.store.tableName,
+          Key: { pk: keys.planPk(planId), sk: keys.planSk },
+          UpdateExpression: `${action} resyncRequests :order`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':order': new Set([orderId]) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw toStoreError(error, operation, { planId, orderId });
+    }
   }
 
   /** Records that `slot` started (or is starting) a scheduled run; false when that slot or a later one was taken already. */

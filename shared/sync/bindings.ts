@@ -36,6 +36,13 @@ export interface ParkedState {
   readonly runId: string | null;
 }
 
+/** Set aside by a person (`POST /plans/{id}/orders/{orderId}/dismiss`): no run retries the order until a resync. */
+export interface DismissedState {
+  /** The caller identity of the request (an IAM ARN, or the local runtime's user) */
+  readonly by: string;
+  readonly at: string;
+}
+
 export type SyncOutcome = 'exported' | 'adopted' | 'updated' | 'unchanged' | 'skipped' | 'parked';
 
 /** One exchange of the order, as the sync record shows it. */
@@ -74,6 +81,8 @@ export interface Binding {
   /** Still exchanged: false once closed, shipped, rejected or cancelled on both sides */
   readonly open: boolean;
   readonly parked: ParkedState | null;
+  /** Set aside by a person: not retried, out of the open index, until a resync brings it back */
+  readonly dismissed?: DismissedState | null;
   /** The last conflicts 1C won, newest first */
   readonly conflicts: readonly (Conflict & { readonly at: string })[];
   readonly history: readonly SyncEntry[];
@@ -246,7 +255,8 @@ function toItem(b: Binding): Record<string, unknown> {
   return {
     pk: keys.planPk(b.planId),
     sk: keys.bindingSk(b.orderId),
-    ...(b.open ? { gsi2pk: keys.openBindingsPk(b.planId), gsi2sk: b.orderId } : {}),
+    ...(b.open && !b.dismissed ? { gsi2pk: keys.openBindingsPk(b.planId), gsi2sk: b.orderId } : {}),
+    ...stuckKeys(b),
     ...rest,
     history,
     // What a redelivery needs of the newest entry: compressed, a few dozen bytes a product.
@@ -261,6 +271,13 @@ function toItem(b: Binding): Record<string, unknown> {
   };
 }
 
+/** The stuck-orders index keys of a binding: dismissed (since when it was), or parked (since when), or none. */
+export function stuckKeys(b: Pick<Binding, 'planId' | 'orderId' | 'parked' | 'dismissed'>): { gsi3pk?: string; gsi3sk?: string } {
+  if (b.dismissed) return { gsi3pk: keys.stuckOrdersPk(b.planId), gsi3sk: keys.stuckOrderSk('dismissed', b.dismissed.at, b.orderId) };
+  if (b.parked) return { gsi3pk: keys.stuckOrdersPk(b.planId), gsi3sk: keys.stuckOrderSk('parked', b.parked.since, b.orderId) };
+  return {};
+}
+
 function fromItem(item: Record<string, unknown>): Binding {
   const { onecRef: _r, onecNumber: _n, parkedCode: _p, base, newestProducts, history: stored, ...rest } = withoutKeys(item);
   // Items written before products moved out of the entries still carry them there.
@@ -270,6 +287,7 @@ function fromItem(item: Record<string, unknown>): Binding {
   return {
     ...(rest as Omit<Binding, 'base' | 'history'>),
     history,
+    dismissed: (rest['dismissed'] as DismissedState | undefined) ?? null,
     base: base ? (JSON.parse(gunzipSync(Buffer.from(base as Uint8Array)).toString('utf8')) as CanonicalOrder) : null,
   };
 }
