@@ -18,7 +18,7 @@ import type { StoreContext } from '#store/client';
 import { isConditionFailure, toStoreError } from '#store/errors';
 import { withoutKeys } from '#store/items';
 import { decodeCursor, encodeCursor, type Page } from '#store/paging';
-import { keys, OPEN_BINDINGS_INDEX } from '#store/table';
+import { keys, OPEN_BINDINGS_INDEX, STUCK_ORDERS_INDEX } from '#store/table';
 import { BindingRaceLostError } from './errors.ts';
 
 export interface OneCDocumentRef {
@@ -229,6 +229,37 @@ export class BindingRepository {
       return { items, ...(nextCursor ? { nextCursor } : {}) };
     } catch (error) {
       throw toStoreError(error, 'list open bindings', { planId });
+    }
+  }
+
+  /**
+   * How many of the plan's orders are parked (dismissed ones not counted) and since when the
+   * oldest is: from the sparse stuck-orders index, sorted by since, so the oldest is one item.
+   */
+  async parkedSummary(planId: string): Promise<{ parked: number; oldestSince: string | null }> {
+    const query = (extra: Record<string, unknown>) =>
+      new QueryCommand({
+        TableName: this.store.tableName,
+        IndexName: STUCK_ORDERS_INDEX.name,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :parked)',
+        ExpressionAttributeNames: { '#pk': STUCK_ORDERS_INDEX.partitionKey, '#sk': STUCK_ORDERS_INDEX.sortKey },
+        ExpressionAttributeValues: { ':pk': keys.stuckOrdersPk(planId), ':parked': 'parked#' },
+        ...extra,
+      });
+    try {
+      const oldest = await this.store.client.send(query({ Limit: 1 }));
+      const first = oldest.Items?.[0];
+      if (!first) return { parked: 0, oldestSince: null };
+      let parked = 0;
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.store.client.send(query({ Select: 'COUNT', ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
+        parked += page.Count ?? 0;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return { parked, oldestSince: (first['parked'] as ParkedState | undefined)?.since ?? null };
+    } catch (error) {
+      throw toStoreError(error, 'count parked orders', { planId });
     }
   }
 
