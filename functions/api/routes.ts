@@ -147,6 +147,15 @@ const routes: readonly Route[] = [
     },
   },
   {
+    pattern: ['plans', ':planId', 'orders'],
+    methods: {
+      GET: async (ports, { planId }, request) => {
+        const { state, page } = orderListQuery(request);
+        return json(200, await listOrders(ports, planId!, state, page));
+      },
+    },
+  },
+  {
     pattern: ['plans', ':planId', 'orders', ':orderId'],
     methods: {
       GET: async (ports, { planId, orderId }) => json(200, await getOrderRecord(ports, planId!, orderId!)),
@@ -161,15 +170,6 @@ const routes: readonly Route[] = [
         // A run holds the plan: the resync waits for it (the tick starts it right after).
         const location = `/plans/${encodeURIComponent(planId!)}/orders/${encodeURIComponent(orderId!)}`;
         return json(202, { ...outcome, location }, { location });
-      },
-    },
-  },
-  {
-    pattern: ['plans', ':planId', 'orders'],
-    methods: {
-      GET: async (ports, { planId }, request) => {
-        const { state, page } = orderListQuery(request);
-        return json(200, await listOrders(ports, planId!, state, page));
       },
     },
   },
