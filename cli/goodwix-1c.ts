@@ -60,8 +60,8 @@ Groups:
 Connection:
   AWS (default)  --url <API URL> (or GOODWIX_1C_API_URL), signed with SigV4 from the AWS
                  credential chain; --profile <name>, --region <region> (or AWS_REGION)
-  --local        npm start -- --serve: --url (GOODWIX_1C_URL, default http://127.0.0.1:3000)
-                 and --token (GOODWIX_1C_TOKEN), as printed at start
+  --local        npm start -- --serve: --url (GOODWIX_1C_URL) and --token
+                 (GOODWIX_1C_TOKEN), both printed at start
 
 Output: a table; --json prints the API's answer as JSON.
 Exit codes: 0 ok, 2 usage, 3 not found, 4 conflict, 5 invalid, 6 not authorised,
@@ -129,7 +129,7 @@ function parseArgs(argv: readonly string[]): { words: string[]; options: Options
     options: {
       json: flags['json'] === true,
       local,
-      url: text('url') ?? (local ? (env['GOODWIX_1C_URL'] ?? 'http://127.0.0.1:3000') : env['GOODWIX_1C_API_URL']),
+      url: text('url') ?? (local ? env['GOODWIX_1C_URL'] : env['GOODWIX_1C_API_URL']),
       token: text('token') ?? env['GOODWIX_1C_TOKEN'],
       region: text('region') ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'],
       profile: text('profile'),
@@ -199,7 +199,7 @@ async function signedHeaders(options: Options, method: string, url: URL, body: s
 }
 
 async function call(options: Options, method: string, path: string, payload?: unknown): Promise<Answer> {
-  if (!options.url) throw new UsageError(options.local ? 'no URL: pass --url' : 'no API URL: pass --url or set GOODWIX_1C_API_URL (the stack output ApiUrl)');
+  if (!options.url) throw new UsageError(options.local ? 'no URL: pass --url or set GOODWIX_1C_URL (printed by npm start -- --serve)' : 'no API URL: pass --url or set GOODWIX_1C_API_URL (the stack output ApiUrl)');
   const base = options.url.replace(/\/+$/, '');
   const url = new URL(`${base}${path}`);
   const body = payload === undefined ? undefined : JSON.stringify(payload);

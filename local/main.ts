@@ -65,6 +65,8 @@ async function serve(): Promise<void> {
   out(`1C sandbox:      ${onecSandbox.baseUrl}  (login ${onecSandbox.login} / ${onecSandbox.password})`);
   out(`Goodwix sandbox: ${goodwixSandbox.baseUrl}  (supplier ${goodwixSandbox.supplier.email} / ${goodwixSandbox.supplier.password}; buyer actions under /_sandbox/…)`);
   out(`Try:  curl -H "Authorization: Bearer ${runtime.token}" -X POST ${runtime.apiUrl}/plans/${DEMO_PLAN_ID}/runs`);
+  out(`CLI:  export GOODWIX_1C_URL=${runtime.apiUrl} GOODWIX_1C_TOKEN=${runtime.token}`);
+  out(`      npx goodwix-1c --local runs start ${DEMO_PLAN_ID}; npx goodwix-1c --local orders list ${DEMO_PLAN_ID}`);
   out('The demo plan also runs on its schedule (every 5 minutes). Ctrl+C stops everything.');
   await waitForSignal();
   await runtime.close();
