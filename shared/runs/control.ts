@@ -167,8 +167,8 @@ export interface ResyncRequested {
  * queue would refuse its message and the run would never end, holding the plan.
  */
 export async function requestResync(ports: ControlPorts, planId: string, orderId: string): Promise<RunRecord | ResyncRequested> {
-  planIdOf(planId);
-  orderIdOf(planId, orderId);
+  orderIdOf(planIdOf(planId), orderId);
+  await requirePlan(ports, planId);
   await ports.orderRecords.undismiss?.(planId, orderId, clock(ports));
   try {
     return await startRun(ports, { planId, trigger: 'resync', orderId });

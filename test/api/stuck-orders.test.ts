@@ -141,4 +141,18 @@ describe('stuck orders: seen and handled', () => {
     assert.equal(record.parked, null);
     assert.ok(record.onec?.number, 'exported to 1C');
   });
+
+  test('a run whose orders went through but whose reserves could not be pushed to Goodwix ends `attention`, saying why', async () => {
+    goodwixSandbox.actions.placeOrder({ buyerId: headOffice!.goodwixId, lines: [{ productId: drill.goodwixId, quantity: 2 }] });
+    goodwixSandbox.faults.set({ errorRate: 1, match: { method: 'PUT', pathIncludes: '/reserves' } });
+    try {
+      const run = await exchange();
+      assert.equal(run.counters.exported, 1);
+      assert.equal(run.counters.failed, 0);
+      assert.equal(run.status, 'attention');
+      assert.match(run.errors.map((e: { message: string }) => e.message).join('\n'), /reserves: not refreshed/);
+    } finally {
+      goodwixSandbox.faults.set({ errorRate: 0, match: null });
+    }
+  });
 });
