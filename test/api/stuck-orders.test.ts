@@ -109,6 +109,15 @@ describe('stuck orders: seen and handled', () => {
     const run = await exchange();
     assert.equal(run.status, 'completed', JSON.stringify(run.errors));
     assert.ok(!run.orders.items.some((o: { orderId: string }) => o.orderId === String(stuck)), 'not tried again');
+
+    // Changed in Goodwix, it comes through the change feed: the worker passes over it.
+    const line = goodwixSandbox.actions.order(stuck).lines[0]!;
+    goodwixSandbox.actions.editLine(stuck, line.id, { price: '1.00' });
+    const fed = await exchange();
+    const entry = fed.orders.items.find((o: { orderId: string }) => o.orderId === String(stuck));
+    assert.equal(entry?.outcome, 'skipped', JSON.stringify(fed.orders.items));
+    assert.match(entry.detail.message, /dismissed by arn:aws:iam::000000000000:user\/local/);
+    assert.equal(fed.status, 'completed');
     assert.equal((await api('POST', `${plan}/orders/${good}/dismiss`)).status, 409, 'only a parked order can be dismissed');
   });
 
