@@ -71,6 +71,8 @@ async function serve(): Promise<void> {
   const next = plan.scheduleState?.nextSlot as string | null;
   out(`Schedule of the demo plan: every ${plan.schedule.everyMinutes} minutes from now${next ? `, first at ${new Intl.DateTimeFormat('en-GB', { timeZone: plan.schedule.timeZone, hour: '2-digit', minute: '2-digit' }).format(new Date(next))} (${plan.schedule.timeZone})` : ''}; nothing runs before unless you start it.`);
   out(`Start a run now:  curl -H "Authorization: Bearer ${runtime.token}" -X POST ${runtime.apiUrl}/plans/${DEMO_PLAN_ID}/runs`);
+  out(`CLI:  export GOODWIX_1C_URL=${runtime.apiUrl} GOODWIX_1C_TOKEN=${runtime.token}`);
+  out(`      npx goodwix-1c --local runs start ${DEMO_PLAN_ID}; npx goodwix-1c --local orders list ${DEMO_PLAN_ID}`);
   out('Ctrl+C stops everything.');
   await waitForSignal();
   await runtime.close();

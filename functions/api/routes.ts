@@ -12,11 +12,13 @@ import { describeZodError } from '#platform/zod';
 import {
   checkPlanById,
   deletePlan,
+  dismissOrder,
   getOrderRecord,
   getPlan,
   getRun,
   CHOICE_FIELDS,
   listOneCChoices,
+  listOrders,
   listPlans,
   listRuns,
   requestResync,
@@ -36,6 +38,8 @@ export interface ApiRequest {
   readonly hasBody: boolean;
   /** The parsed JSON body (undefined when there was none) */
   readonly body: () => unknown;
+  /** Who is asking: the request's caller identity (IAM user or role ARN; the local runtime's user) */
+  readonly caller?: string;
 }
 
 type RouteHandler = (ports: ControlPorts, params: Record<string, string>, request: ApiRequest) => Promise<APIGatewayProxyResult>;
@@ -72,6 +76,23 @@ function choicesQuery(request: ApiRequest): z.output<typeof choicesQuerySchema> 
   const result = choicesQuerySchema.safeParse(request.query);
   if (!result.success) throw new BadRequestError('INVALID_QUERY', describeZodError(result.error, 'query'));
   return result.data;
+}
+
+const ORDER_STATES_QUERY = ['parked', 'open', 'dismissed', 'all'] as const;
+
+/** `?state=` of the orders list (default parked: what a person has to look at). */
+function orderState(request: ApiRequest): (typeof ORDER_STATES_QUERY)[number] {
+  const state = request.query['state'] ?? 'parked';
+  if (!(ORDER_STATES_QUERY as readonly string[]).includes(state)) {
+    throw new BadRequestError('INVALID_QUERY', [`query.state: expected one of ${ORDER_STATES_QUERY.join(', ')}`]);
+  }
+  return state as (typeof ORDER_STATES_QUERY)[number];
+}
+
+/** The orders list's query: its state and the page (the page check alone would refuse `state`). */
+function orderListQuery(request: ApiRequest) {
+  const { state: _state, ...rest } = request.query;
+  return { state: orderState(request), page: pageQuery({ ...request, query: rest }) };
 }
 
 /** `If-Match: "3"` (or W/"3", or 3) → 3; `*` or absent → undefined. */
@@ -150,6 +171,15 @@ const routes: readonly Route[] = [
     },
   },
   {
+    pattern: ['plans', ':planId', 'orders'],
+    methods: {
+      GET: async (ports, { planId }, request) => {
+        const { state, page } = orderListQuery(request);
+        return json(200, await listOrders(ports, planId!, state, page));
+      },
+    },
+  },
+  {
     pattern: ['plans', ':planId', 'orders', ':orderId'],
     methods: {
       GET: async (ports, { planId, orderId }) => json(200, await getOrderRecord(ports, planId!, orderId!)),
@@ -158,7 +188,19 @@ const routes: readonly Route[] = [
   {
     pattern: ['plans', ':planId', 'orders', ':orderId', 'resync'],
     methods: {
-      POST: async (ports, { planId, orderId }) => accepted(planId!, await requestResync(ports, planId!, orderId!)),
+      POST: async (ports, { planId, orderId }) => {
+        const outcome = await requestResync(ports, planId!, orderId!);
+        if ('runId' in outcome) return accepted(planId!, outcome);
+        // A run holds the plan: the resync waits for it (the tick starts it right after).
+        const location = `/plans/${encodeURIComponent(planId!)}/orders/${encodeURIComponent(orderId!)}`;
+        return json(202, { ...outcome, location }, { location });
+      },
+    },
+  },
+  {
+    pattern: ['plans', ':planId', 'orders', ':orderId', 'dismiss'],
+    methods: {
+      POST: async (ports, { planId, orderId }, request) => json(200, await dismissOrder(ports, planId!, orderId!, request.caller ?? 'unknown')),
     },
   },
 ];

@@ -6,12 +6,13 @@
  * Sources:
  * * EMF metrics of the functions (namespace `Goodwix1CExchange`), per plan (dimensions
  *   `service`, `planId`): OrdersExported, OrdersUpdatedInOneC, OrdersUpdatedInGoodwix,
- *   ConflictsWonByOneC, OrdersParked, OrderRetries, RunsCompleted, RunsFailed, RunDuration,
+ *   ConflictsWonByOneC, OrdersParked, OrderRetries, RunsCompleted, RunsAttention, RunsFailed,
+ *   RunDuration, ParkedOrders and OldestParkedAge (also per service: the alarms' gauges),
  *   OneCLatency, OneCErrors, GoodwixLatency, GoodwixErrors; per service (dimension `service`):
  *   RunsFinished, RunsContinuing, RunMessagesIgnored, RunsStartedBySchedule,
  *   ScheduledStartFailures, ApiResponses, ApiErrors, RunEventsPublished, RunEventsRetried,
  *   RunEventRecordsUnreadable.
- * * Run events (`run.started|completed|failed`, `order.conflict`, put on the bus by the events
+ * * Run events (`run.started|completed|attention|failed`, `order.conflict`, put on the bus by the events
  *   function from the table's stream) → log group → metric filters with a `PlanId` dimension
  *   (namespace `Goodwix1CExchange/<stage>/Runs`): runs and their outcome per plan.
  * * AWS metrics of SQS, Lambda (with the events function's stream `IteratorAge`) and API
@@ -56,6 +57,8 @@ export interface MonitoringProps {
   readonly orderQueueMaxAge?: Duration;
   /** Alarm when the events function's stream iterator age (maximum) is above this. Default 5 minutes. */
   readonly eventsMaxIteratorAge?: Duration;
+  /** Alarm when an order stays parked longer than this. Default 1 day. */
+  readonly parkedMaxAge?: Duration;
 }
 
 const PERIOD = Duration.minutes(5);
@@ -64,6 +67,7 @@ const PERIOD = Duration.minutes(5);
 export const RUN_EVENT_METRICS = {
   'run.started': 'RunsStarted',
   'run.completed': 'RunsCompleted',
+  'run.attention': 'RunsAttention',
   'run.failed': 'RunsFailed',
   'order.conflict': 'OrderConflicts',
 } as const;
@@ -120,14 +124,21 @@ export class Monitoring extends Construct {
     const iteratorAge = props.functions.events.metric('IteratorAge', { statistic: 'Maximum', period: PERIOD, label: 'iterator age (max, ms)' });
 
     // ── alarms ─────────────────────────────────────────────────────────────────────────────
-    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number, comparison = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD) => {
+    const alarm = (
+      id: string,
+      description: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      comparison = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      missing = cloudwatch.TreatMissingData.NOT_BREACHING,
+    ) => {
       const a = new cloudwatch.Alarm(this, id, {
         alarmDescription: `${props.stage}: ${description}`,
         metric,
         threshold,
         evaluationPeriods: 1,
         comparisonOperator: comparison,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        treatMissingData: missing,
       });
       a.addAlarmAction(new actions.SnsAction(this.alarmTopic));
       a.addOkAction(new actions.SnsAction(this.alarmTopic));
@@ -168,6 +179,27 @@ export class Monitoring extends Construct {
       1,
     );
     alarm('ApiServerErrors', 'control API answered 5xx', props.api.metricServerError({ statistic: 'Sum', period: PERIOD }), 5);
+    // Gauges the collector reports each run (the largest of any plan): between runs there is no
+    // data, and the alarm keeps its state instead of flapping back to OK.
+    const gauge = (metricName: string, label: string) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic: 'Maximum', period: PERIOD, label });
+    const parkedMaxAge = props.parkedMaxAge ?? Duration.days(1);
+    alarm(
+      'OrdersParked',
+      'orders are parked: a run could not exchange them (GET /plans/{id}/orders?state=parked; fix, resync or dismiss)',
+      gauge('ParkedOrders', 'parked orders (max per plan)'),
+      1,
+      cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      cloudwatch.TreatMissingData.IGNORE,
+    );
+    alarm(
+      'OrderParkedTooLong',
+      `an order has been parked longer than ${parkedMaxAge.toHours()} h (GET /plans/{id}/orders?state=parked: the oldest first)`,
+      gauge('OldestParkedAge', 'oldest parked order (s)'),
+      parkedMaxAge.toSeconds(),
+      cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      cloudwatch.TreatMissingData.IGNORE,
+    );
 
     // ── dashboard ──────────────────────────────────────────────────────────────────────────
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8, extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
@@ -183,8 +215,13 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Runs completed per plan', [perPlan(RUN_EVENT_METRICS['run.completed'], '')]),
+      graph('Runs needing attention per plan (parked orders, reserves not refreshed)', [perPlan(RUN_EVENT_METRICS['run.attention'], '')]),
       graph('Runs failed per plan', [perPlan(RUN_EVENT_METRICS['run.failed'], '')]),
+    );
+    this.dashboard.addWidgets(
       graph('Conflicts won by 1C per plan', [perPlan(RUN_EVENT_METRICS['order.conflict'], '')]),
+      graph('Orders parked now per plan', [emfPerPlan('ParkedOrders', 'Maximum')]),
+      graph('Oldest parked order per plan (s)', [emfPerPlan('OldestParkedAge', 'Maximum')]),
     );
     this.dashboard.addWidgets(
       graph('Orders exported to 1C per plan', [emfPerPlan('OrdersExported')]),

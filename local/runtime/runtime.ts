@@ -140,6 +140,35 @@ export interface LocalHandlers {
   readonly events?: (event: DynamoDBStreamEvent, context?: Context) => Promise<DynamoDBBatchResponse>;
 }
 
+/** The local runtime's own route for writing a plan's secret (`PUT /local/secrets/<name>`, body `{ "value": … }`). */
+export const LOCAL_SECRETS_PATH = '/local/secrets/';
+
+function putLocalSecret(secrets: LocalSecretsProvider, prefix: string, method: string, rawName: string, body: string): { status: number; body: string } {
+  const refuse = (status: number, code: string, message: string) => ({ status, body: JSON.stringify({ error: { code, message } }) });
+  if (method !== 'PUT') return refuse(405, 'METHOD_NOT_ALLOWED', `${method.slice(0, 32)} is not allowed here; allowed: PUT`);
+  let name: string;
+  try {
+    name = decodeURIComponent(rawName);
+  } catch {
+    return refuse(400, 'INVALID_PATH', 'path: malformed percent-encoding');
+  }
+  // The same rule as for plans: a secret lies below `<prefix><planId>/`.
+  if (!name.startsWith(prefix) || !/^[a-z0-9][a-z0-9-]*\/[\w./-]+$/.test(name.slice(prefix.length))) {
+    return refuse(400, 'INVALID_SECRET_NAME', `secret name: expected ${prefix}<planId>/<name>`);
+  }
+  let value: unknown;
+  try {
+    value = (JSON.parse(body) as { value?: unknown }).value;
+  } catch {
+    return refuse(400, 'INVALID_JSON', 'body: not valid JSON');
+  }
+  if (!(typeof value === 'string' && value.length > 0) && !(typeof value === 'object' && value !== null && !Array.isArray(value))) {
+    return refuse(400, 'INVALID_SECRET', 'body.value: expected a non-empty string or an object');
+  }
+  secrets.set(name, value as string | object);
+  return { status: 200, body: JSON.stringify({ name, stored: true }) };
+}
+
 /** An SQS-triggered handler as the runtime's event sources invoke it. */
 export type QueueHandler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: { itemIdentifier: string }[] } | void>;
 
@@ -373,6 +402,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const collectorConfig = loadCollectorConfig(env);
     const workerConfig = loadWorkerConfig(env);
 
+    const localSecretsPrefix = env['SECRETS_PREFIX']!;
     const secrets =
       options.secrets instanceof LocalSecretsProvider
         ? options.secrets
@@ -478,6 +508,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           return;
         }
         const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+        // Local only (no such route in AWS, where secrets go to Secrets Manager): `goodwix-1c
+        // secrets put --local` writes a plan's secret into this runtime's memory.
+        if (url.pathname.startsWith(LOCAL_SECRETS_PATH)) {
+          const answer = putLocalSecret(secrets, localSecretsPrefix, req.method ?? 'GET', url.pathname.slice(LOCAL_SECRETS_PATH.length), body);
+          send(answer.status, answer.body);
+          return;
+        }
         const result = await handlers.api(toProxyEvent(req, url, body), lambdaContext('api'));
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);

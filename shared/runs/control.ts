@@ -14,11 +14,12 @@ import { secretScope } from '#plans/access';
 import { getOneCCredentials } from '#secrets/secrets';
 import { nextSlot } from '#plans/schedule';
 import { AppError } from '#platform/errors';
+import type { OrderState, OrderSummary } from '#store/order-records';
 import type { Page, PageRequest } from '#store/paging';
 import type { PlanCheckRecord, PlanPage, StoredPlan } from '#store/plans';
 import type { RunOrderEntry, RunRecord } from '#store/runs';
 import { checkPlan, type CheckOptions, type PlanCheckResult } from './check-plan.ts';
-import { RunNotFoundError } from './errors.ts';
+import { RunInProgressError, RunNotFoundError } from './errors.ts';
 import { isRunId } from './run-id.ts';
 import { startRun } from './lifecycle.ts';
 import { clock, log, type ControlPorts } from './ports.ts';
@@ -34,6 +35,14 @@ export class OrderRecordNotFoundError extends AppError {
   readonly retryable = false;
   constructor(planId: string, orderId: string, why = `has no sync record in plan ${planId}`) {
     super(`Order ${orderId} ${why}`, { context: { planId, orderId } });
+  }
+}
+
+export class OrderNotParkedError extends AppError {
+  readonly code = 'ORDER_NOT_PARKED';
+  readonly retryable = false;
+  constructor(planId: string, orderId: string) {
+    super(`Order ${orderId} of plan ${planId} is not parked: only a parked order can be dismissed`, { context: { planId, orderId } });
   }
 }
 
@@ -218,14 +227,59 @@ export async function startManualRun(ports: ControlPorts, planId: string): Promi
   return startRun(ports, { planId: planIdOf(planId), trigger: 'manual' });
 }
 
+/** A resync asked while a run held the plan: recorded on the plan, started by the tick once that run is over. */
+export interface ResyncRequested {
+  readonly planId: string;
+  readonly orderId: string;
+  readonly trigger: 'resync';
+  readonly status: 'requested';
+  /** The run that held the plan when it was asked */
+  readonly afterRunId: string | null;
+}
+
 /**
- * Starts a run for one order (trigger `resync`); RunInProgressError while a run holds the plan.
+ * Starts a run for one order (trigger `resync`). While a run holds the plan the resync is not
+ * refused: it is recorded on the plan and the tick starts it as soon as the plan is free (the
+ * next minute after that run). A dismissed order is brought back first, so the run tries it.
  * An id that is not a Goodwix order id is ORDER_NOT_FOUND before any run starts: the order
  * queue would refuse its message and the run would never end, holding the plan.
  */
-export async function requestResync(ports: ControlPorts, planId: string, orderId: string): Promise<RunRecord> {
+export async function requestResync(ports: ControlPorts, planId: string, orderId: string): Promise<RunRecord | ResyncRequested> {
+  orderIdOf(planIdOf(planId), orderId);
+  await requirePlan(ports, planId);
+  await ports.orderRecords.undismiss?.(planId, orderId, clock(ports));
+  try {
+    return await startRun(ports, { planId, trigger: 'resync', orderId });
+  } catch (error) {
+    if (!(error instanceof RunInProgressError)) throw error;
+    if (!(await ports.plans.requestResync(planId, orderId))) throw new PlanNotFoundError(planId);
+    log(ports).info('resync requested while a run holds the plan', { planId, orderId, runId: error.runningRunId });
+    return { planId, orderId, trigger: 'resync', status: 'requested', afterRunId: error.runningRunId };
+  }
+}
+
+/** A page of the plan's orders in a state (parked, open, dismissed, all), each with its reason, since when and attempts. */
+export async function listOrders(ports: ControlPorts, planId: string, state: OrderState, request: PageRequest): Promise<Page<OrderSummary>> {
+  await requirePlan(ports, planId);
+  if (!ports.orderRecords.list) return { items: [] };
+  return ports.orderRecords.list(planId, state, request);
+}
+
+/**
+ * Sets a parked order aside: no run retries it until a resync brings it back. Who (the caller
+ * identity of the request) and when are kept on its record. Dismissing twice answers the
+ * record as it is; an order that is not parked is ORDER_NOT_PARKED (409).
+ */
+export async function dismissOrder(ports: ControlPorts, planId: string, orderId: string, caller: string): Promise<Record<string, unknown>> {
   planIdOf(planId);
-  return startRun(ports, { planId, trigger: 'resync', orderId: orderIdOf(planId, orderId) });
+  orderIdOf(planId, orderId);
+  await requirePlan(ports, planId);
+  if (!ports.orderRecords.dismiss) throw new OrderRecordNotFoundError(planId, orderId);
+  const outcome = await ports.orderRecords.dismiss(planId, orderId, caller, clock(ports));
+  if (outcome.result === 'missing') throw new OrderRecordNotFoundError(planId, orderId);
+  if (outcome.result === 'not-parked') throw new OrderNotParkedError(planId, orderId);
+  log(ports).info('order dismissed', { planId, orderId, by: caller });
+  return outcome.record;
 }
 
 /**

@@ -2,7 +2,7 @@
  * A run's life: `startRun` takes the plan's lock, writes the run and sends the "collect"
  * message; `finishRun` records counters and problems, closes the run and releases the lock.
  * Both are used by the collector, the tick, the API and the sync's finalizer. Their events
- * (`run.started`, `run.completed`, `run.failed`) are not put from here: they are derived from
+ * (`run.started`, `run.completed`, `run.attention`, `run.failed`) are not put from here: they are derived from
  * the run item's changes on the table's stream (`#runs/events`), so none is lost.
  */
 import { PlanNotFoundError } from '#plans/errors';

@@ -15,6 +15,7 @@ import { isDue } from '#plans/schedule';
 import type { StoredPlan } from '#store/plans';
 import { RunInProgressError } from './errors.ts';
 import { startRun } from './lifecycle.ts';
+import { startRequestedResync, type ResyncStart } from './resync-requests.ts';
 import { clock, log, mapLimited, type StartPorts } from './ports.ts';
 
 export interface TickResult {
@@ -25,6 +26,8 @@ export interface TickResult {
   /** Due plans that did not start, and why: slot-taken, running, deleted, unchecked (no plan check passed yet) */
   readonly skipped: { planId: string; slot: string; reason: 'slot-taken' | 'running' | 'deleted' | 'unchecked' }[];
   readonly failed: { planId: string; code: string; message: string; retryable: boolean }[];
+  /** Resyncs asked while a run held their plan, started now that it is free */
+  readonly resyncs?: ResyncStart[];
 }
 
 const TICK_CONCURRENCY = 8;
@@ -32,12 +35,14 @@ const TICK_CONCURRENCY = 8;
 export async function tick(ports: StartPorts, now: Date = clock(ports)): Promise<TickResult> {
   const result: { -readonly [K in keyof TickResult]: TickResult[K] } = { at: now.toISOString(), evaluated: 0, started: [], skipped: [], failed: [] };
   const due: { stored: StoredPlan; slot: string }[] = [];
+  const resyncsWaiting: StoredPlan[] = [];
   for await (const entry of ports.plans.all()) {
     result.evaluated += 1;
     if (!('plan' in entry)) {
       result.failed.push({ planId: entry.planId, code: 'STORE_CORRUPT_ITEM', message: entry.issues.join('; '), retryable: false });
       continue;
     }
+    if (entry.resyncRequests?.length) resyncsWaiting.push(entry);
     const decision = isDue(entry.plan.schedule, now, entry.lastSlot);
     if (decision.due && entry.checkPassedAt === undefined) result.skipped.push({ planId: entry.plan.id, slot: decision.slot, reason: 'unchecked' });
     else if (decision.due) due.push({ stored: entry, slot: decision.slot });
@@ -72,5 +77,8 @@ export async function tick(ports: StartPorts, now: Date = clock(ports)): Promise
       });
     }
   });
+  // After the scheduled runs: a plan whose slot just started keeps its resyncs for the next tick.
+  const resyncs = (await mapLimited(resyncsWaiting, TICK_CONCURRENCY, (stored) => startRequestedResync(ports, stored))).filter((r) => r !== null);
+  if (resyncs.length) result.resyncs = resyncs;
   return result;
 }

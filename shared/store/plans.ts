@@ -35,6 +35,8 @@ export interface StoredPlan {
   readonly check?: PlanCheckRecord;
   /** When a check last passed, if one ever did */
   readonly checkPassedAt?: string;
+  /** Orders whose resync was asked while a run held the plan: the tick starts them once it is free */
+  readonly resyncRequests?: readonly string[];
 }
 
 /** A plan check's outcome as kept on the plan item, next to the plan (not part of it). */
@@ -75,6 +77,7 @@ function fromItem(item: Record<string, unknown>): StoredPlan {
     ...(typeof item['lastSlot'] === 'string' ? { lastSlot: item['lastSlot'] } : {}),
     ...(isCheckRecord(item['lastCheck']) ? { check: item['lastCheck'] } : {}),
     ...(typeof item['checkPassedAt'] === 'string' ? { checkPassedAt: item['checkPassedAt'] } : {}),
+    ...(item['resyncRequests'] instanceof Set && item['resyncRequests'].size > 0 ? { resyncRequests: [...(item['resyncRequests'] as Set<string>)].sort() } : {}),
   };
 }
 
@@ -239,20 +242,49 @@ export class PlanRepository {
    * in the plan: no new version. False when the plan is gone.
    */
   async recordCheck(planId: string, check: PlanCheckRecord): Promise<boolean> {
+    return this.updatePlanItem(planId, {
+      UpdateExpression: check.ok ? 'SET lastCheck = :check, checkPassedAt = :at' : 'SET lastCheck = :check',
+      ExpressionAttributeValues: { ':check': check, ...(check.ok ? { ':at': check.checkedAt } : {}) },
+    }, 'record plan check', { planId });
+  }
+
+  /**
+   * Records a resync of `orderId` asked while a run held the plan (a string set on the plan
+   * item: asking twice is asking once). False without the plan.
+   */
+  async requestResync(planId: string, orderId: string): Promise<boolean> {
+    return this.resyncSet(planId, 'ADD', orderId, 'request resync');
+  }
+
+  /** Takes a requested resync off the plan once its run started. */
+  async clearResync(planId: string, orderId: string): Promise<boolean> {
+    return this.resyncSet(planId, 'DELETE', orderId, 'clear resync');
+  }
+
+  private async resyncSet(planId: string, action: 'ADD' | 'DELETE', orderId: string, operation: string): Promise<boolean> {
+    return this.updatePlanItem(planId, { UpdateExpression: `${action} resyncRequests :order`, ExpressionAttributeValues: { ':order': new Set([orderId]) } }, operation, { planId, orderId });
+  }
+
+  /** An update of the plan item's bookkeeping (not the plan): false when the plan is gone. */
+  private async updatePlanItem(
+    planId: string,
+    update: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+    operation: string,
+    context: Record<string, string>,
+  ): Promise<boolean> {
     try {
       await this.store.client.send(
         new UpdateCommand({
           TableName: this.store.tableName,
           Key: { pk: keys.planPk(planId), sk: keys.planSk },
-          UpdateExpression: check.ok ? 'SET lastCheck = :check, checkPassedAt = :at' : 'SET lastCheck = :check',
+          ...update,
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':check': check, ...(check.ok ? { ':at': check.checkedAt } : {}) },
         }),
       );
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
-      throw toStoreError(error, 'record plan check', { planId });
+      throw toStoreError(error, operation, context);
     }
   }
 

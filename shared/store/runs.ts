@@ -16,7 +16,12 @@ import { keys } from './table.ts';
 export const RUN_TRIGGERS = ['schedule', 'manual', 'resync'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
-export const RUN_STATUSES = ['running', 'completed', 'failed'] as const;
+/**
+ * `completed`: every order went through and the reserves were refreshed; `attention`: the run
+ * ended but left work for a person (orders parked, reserves not refreshed); `failed`: the run
+ * itself could not be done (plan check, collection, queue, abandoned).
+ */
+export const RUN_STATUSES = ['running', 'completed', 'attention', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export type RunEndStatus = Exclude<RunStatus, 'running'>;
 

@@ -18,7 +18,7 @@ import type { StoreContext } from '#store/client';
 import { isConditionFailure, toStoreError } from '#store/errors';
 import { withoutKeys } from '#store/items';
 import { decodeCursor, encodeCursor, type Page } from '#store/paging';
-import { keys, OPEN_BINDINGS_INDEX } from '#store/table';
+import { keys, OPEN_BINDINGS_INDEX, STUCK_ORDERS_INDEX } from '#store/table';
 import { BindingRaceLostError } from './errors.ts';
 
 export interface OneCDocumentRef {
@@ -34,6 +34,13 @@ export interface ParkedState {
   readonly since: string;
   readonly attempts: number;
   readonly runId: string | null;
+}
+
+/** Set aside by a person (`POST /plans/{id}/orders/{orderId}/dismiss`): no run retries the order until a resync. */
+export interface DismissedState {
+  /** The caller identity of the request (an IAM ARN, or the local runtime's user) */
+  readonly by: string;
+  readonly at: string;
 }
 
 export type SyncOutcome = 'exported' | 'adopted' | 'updated' | 'unchanged' | 'skipped' | 'parked';
@@ -74,6 +81,8 @@ export interface Binding {
   /** Still exchanged: false once closed, shipped, rejected or cancelled on both sides */
   readonly open: boolean;
   readonly parked: ParkedState | null;
+  /** Set aside by a person: not retried, out of the open index, until a resync brings it back */
+  readonly dismissed?: DismissedState | null;
   /** The last conflicts 1C won, newest first */
   readonly conflicts: readonly (Conflict & { readonly at: string })[];
   readonly history: readonly SyncEntry[];
@@ -223,6 +232,37 @@ export class BindingRepository {
     }
   }
 
+  /**
+   * How many of the plan's orders are parked (dismissed ones not counted) and since when the
+   * oldest is: from the sparse stuck-orders index, sorted by since, so the oldest is one item.
+   */
+  async parkedSummary(planId: string): Promise<{ parked: number; oldestSince: string | null }> {
+    const query = (extra: Record<string, unknown>) =>
+      new QueryCommand({
+        TableName: this.store.tableName,
+        IndexName: STUCK_ORDERS_INDEX.name,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :parked)',
+        ExpressionAttributeNames: { '#pk': STUCK_ORDERS_INDEX.partitionKey, '#sk': STUCK_ORDERS_INDEX.sortKey },
+        ExpressionAttributeValues: { ':pk': keys.stuckOrdersPk(planId), ':parked': 'parked#' },
+        ...extra,
+      });
+    try {
+      const oldest = await this.store.client.send(query({ Limit: 1 }));
+      const first = oldest.Items?.[0];
+      if (!first) return { parked: 0, oldestSince: null };
+      let parked = 0;
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.store.client.send(query({ Select: 'COUNT', ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
+        parked += page.Count ?? 0;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return { parked, oldestSince: (first['parked'] as ParkedState | undefined)?.since ?? null };
+    } catch (error) {
+      throw toStoreError(error, 'count parked orders', { planId });
+    }
+  }
+
   /** Every open binding of the plan, page by page. */
   async *allOpen(planId: string): AsyncGenerator<OpenBinding> {
     let cursor: string | undefined;
@@ -246,7 +286,8 @@ function toItem(b: Binding): Record<string, unknown> {
   return {
     pk: keys.planPk(b.planId),
     sk: keys.bindingSk(b.orderId),
-    ...(b.open ? { gsi2pk: keys.openBindingsPk(b.planId), gsi2sk: b.orderId } : {}),
+    ...(b.open && !b.dismissed ? { gsi2pk: keys.openBindingsPk(b.planId), gsi2sk: b.orderId } : {}),
+    ...stuckKeys(b),
     ...rest,
     history,
     // What a redelivery needs of the newest entry: compressed, a few dozen bytes a product.
@@ -261,6 +302,13 @@ function toItem(b: Binding): Record<string, unknown> {
   };
 }
 
+/** The stuck-orders index keys of a binding: dismissed (since when it was), or parked (since when), or none. */
+export function stuckKeys(b: Pick<Binding, 'planId' | 'orderId' | 'parked' | 'dismissed'>): { gsi3pk?: string; gsi3sk?: string } {
+  if (b.dismissed) return { gsi3pk: keys.stuckOrdersPk(b.planId), gsi3sk: keys.stuckOrderSk('dismissed', b.dismissed.at, b.orderId) };
+  if (b.parked) return { gsi3pk: keys.stuckOrdersPk(b.planId), gsi3sk: keys.stuckOrderSk('parked', b.parked.since, b.orderId) };
+  return {};
+}
+
 function fromItem(item: Record<string, unknown>): Binding {
   const { onecRef: _r, onecNumber: _n, parkedCode: _p, base, newestProducts, history: stored, ...rest } = withoutKeys(item);
   // Items written before products moved out of the entries still carry them there.
@@ -270,6 +318,7 @@ function fromItem(item: Record<string, unknown>): Binding {
   return {
     ...(rest as Omit<Binding, 'base' | 'history'>),
     history,
+    dismissed: (rest['dismissed'] as DismissedState | undefined) ?? null,
     base: base ? (JSON.parse(gunzipSync(Buffer.from(base as Uint8Array)).toString('utf8')) as CanonicalOrder) : null,
   };
 }

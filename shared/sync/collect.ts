@@ -28,6 +28,8 @@ export interface CollectDeps extends FinalizeDeps {
   readonly orderQueue: OrderQueue;
   /** Open bindings probed per batch (1C requests stay short and few) */
   readonly probeBatch?: number;
+  /** Where the plan's parked orders are reported each run: how many, the oldest's age (the alarms' gauges) */
+  readonly stuckMetrics?: (planId: string, parked: number, oldestAgeSeconds: number) => void;
 }
 
 /**
@@ -132,6 +134,12 @@ export function orderCollector(deps: CollectDeps): CollectBody {
     }
 
     await out.flush();
+    if (deps.stuckMetrics) {
+      // One item and a count from the sparse index: what the alarms on parked orders read.
+      const { parked, oldestSince } = await deps.bindings.parkedSummary(plan.id);
+      const now = deps.run.now?.() ?? new Date();
+      deps.stuckMetrics(plan.id, parked, oldestSince ? Math.max(0, (now.getTime() - Date.parse(oldestSince)) / 1000) : 0);
+    }
     await deps.progress.markCollected(plan.id, run.runId, pendingCursor);
     // Nothing queued, or every queued order already done while we were still collecting. The
     // collection may have used most of the collector's time: reserves, if any, go on in a

@@ -38,6 +38,9 @@ export const FINALIZE_PAGE = 200;
  */
 export const FINALIZE_MARGIN_MS = 60_000;
 
+/** The metric counting runs that closed with this status. */
+const RUN_STATUS_METRICS: Readonly<Record<string, string>> = { completed: 'RunsCompleted', attention: 'RunsAttention', failed: 'RunsFailed' };
+
 /** Metrics the sync emits, per plan (a port: Powertools EMF in Lambda, nothing in tests). */
 export interface SyncMetrics {
   count(name: string, value: number, planId: string): void;
@@ -148,10 +151,13 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
   if (progress.pendingCursor) {
     await deps.cursors.advance(planId, GOODWIX_CURSOR, { position: runId, value: progress.pendingCursor }, now());
   }
-  // Unlisted products are worth reading but do not fail a run whose orders all went through.
-  const closed = await finishRun(deps.run, { planId, runId, summary, status: reservesFailed ? 'failed' : 'completed' });
+  // The run went through but left work for a person: parked orders, reserves not refreshed
+  // (`attention`). Unlisted products are worth reading but leave the run `completed`.
+  const parked = (await deps.run.runs.get(planId, runId))?.counters.failed ?? 0;
+  const status = reservesFailed || parked > 0 ? 'attention' : 'completed';
+  const closed = await finishRun(deps.run, { planId, runId, summary, status });
   if (closed) {
-    deps.metrics?.count(closed.status === 'completed' ? 'RunsCompleted' : 'RunsFailed', 1, planId);
+    deps.metrics?.count(RUN_STATUS_METRICS[closed.status] ?? 'RunsFailed', 1, planId);
     deps.metrics?.seconds('RunDuration', (Date.parse(closed.endedAt ?? now().toISOString()) - Date.parse(closed.startedAt)) / 1000, planId);
   }
   return true;

@@ -100,6 +100,8 @@ const clock = (ports: SyncPorts) => ports.now?.() ?? new Date();
 
 export async function syncOrder(ports: SyncPorts, request: SyncRequest): Promise<SyncResult> {
   const binding = await ports.bindings.get(request.planId, request.orderId);
+  // Set aside by a person: no run tries it again until a resync brings it back (the API clears it).
+  if (binding?.dismissed) return skipped(request, `dismissed by ${binding.dismissed.by} at ${binding.dismissed.at}`);
   try {
     const order = await ports.goodwix.order(Number(request.orderId));
     if (!binding?.onec) return await exportOrder(ports, request, order, binding);
