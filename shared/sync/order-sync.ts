@@ -140,6 +140,19 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
   const { plan, onec, refs } = ports;
   const now = clock(ports);
   if (order.status === 'new') return skipped(request, 'not confirmed in Goodwix yet');
+
+  // The key first, before any "not for 1C" shortcut: an earlier attempt may have created the
+  // order (its answer lost, or the worker killed before the binding was saved), and a document
+  // left unbound would stay in 1C, posted and holding its reserve, with no run ever visiting it.
+  const key = stableKey(request.orderId);
+  const found = await onec.findOrdersByClientNumber(key);
+  if (found.length > 1) {
+    throw new DuplicateOneCOrderError(`Goodwix order ${order.number}: ${found.length} 1C orders carry its key ${key} (${found.map((o) => o.number).join(', ')}); keep one and clear the key in the others`, {
+      context: { orderId: order.id, key },
+    });
+  }
+  if (found.length === 1) return adoptOrder(ports, request, order, binding, found[0]!);
+
   const notForOneC =
     !['confirmed', 'in_progress', 'ready_to_ship'].includes(order.status)
       ? `${order.status} in Goodwix before it reached 1C`
@@ -157,29 +170,13 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
   if (order.lines.length === 0) throw new InvalidOrderError(`Goodwix order ${order.number} has no lines`, { context: { orderId: order.id } });
   checkGoodwixOrder(order, request.orderId);
 
-  const key = stableKey(request.orderId);
   const goodwix = canonicalFromGoodwix(order, { base: null, toOneC: plan.orders.statusMap.toOneC });
-  const found = await onec.findOrdersByClientNumber(key);
-  if (found.length > 1) {
-    throw new DuplicateOneCOrderError(`Goodwix order ${order.number}: ${found.length} 1C orders carry its key ${key} (${found.map((o) => o.number).join(', ')}); keep one and clear the key in the others`, {
-      context: { orderId: order.id, key },
-    });
-  }
-
   await refs.checkProducts(order.lines);
   const defaults = await rowDefaults(ports);
   const rows = await rowsForOneC({ lines: goodwix.lines, current: [], currentLines: [], pricesIncludeVat: order.pricesIncludeVat, defaults, refs });
 
-  let doc: OneCOrder;
-  let outcome: SyncOutcome;
-  if (found.length === 1) {
-    // Created by an earlier attempt whose answer was lost, or before a crash: adopt it.
-    doc = found[0]!;
-    outcome = 'adopted';
-  } else {
-    doc = await onec.createOrder(await orderInput(ports, order, key, rows.items, now));
-    outcome = 'exported';
-  }
+  const outcome: SyncOutcome = 'exported';
+  let doc = await onec.createOrder(await orderInput(ports, order, key, rows.items, now));
 
   let needsPosting = false;
   let postingError: OneCPostingRefusedError | null = null;
@@ -212,7 +209,7 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
   };
   // Bound before Goodwix hears of it: from here on a retry updates this document, never creates one.
   let saved = await ports.bindings.save(bound, binding);
-  ports.logger?.info(outcome === 'exported' ? 'order exported to 1C' : 'order found in 1C by its key', { planId: request.planId, orderId: request.orderId, onecNumber: doc.number });
+  ports.logger?.info('order exported to 1C', { planId: request.planId, orderId: request.orderId, onecNumber: doc.number });
 
   const pushed = await pushToGoodwix(ports, order, onecView, doc);
   const products = productsOf(onecView.lines);
@@ -226,6 +223,40 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
     onecNumber: doc.number,
     ...(postingError ? { message: postingError.message, error: { code: postingError.code, message: `1C refused to post order ${doc.number}: ${postingError.message}` } } : {}),
   };
+}
+
+/**
+ * A 1C order an earlier attempt created (its answer lost, or the worker killed before the
+ * binding was saved) is bound, then exchanged like any bound order: a three-way merge against
+ * what that attempt sent, so whatever changed on either side since (a cancellation in
+ * Goodwix, a manager's edit in 1C) reaches the other side, and an order cancelled in Goodwix
+ * meanwhile is cancelled in 1C, its reserve released.
+ */
+async function adoptOrder(ports: SyncPorts, request: SyncRequest, order: GoodwixOrder, binding: Binding | null, doc: OneCOrder): Promise<SyncResult> {
+  const { plan, refs } = ports;
+  const now = clock(ports);
+  checkGoodwixOrder(order, request.orderId);
+  // What was sent, as well as it can be told: Goodwix's lines before any ending, tied to the
+  // document's rows in the order they were written.
+  const sent = canonicalFromGoodwix({ ...order, status: 'confirmed' }, { base: null, toOneC: plan.orders.statusMap.toOneC });
+  const rows = await rowsForOneC({ lines: sent.lines, current: [], currentLines: [], pricesIncludeVat: order.pricesIncludeVat, defaults: await rowDefaults(ports), refs });
+  const base: CanonicalOrder = { ...sent, lines: doc.items.length === rows.plan.length ? linkWrittenRows(sent.lines, rows.plan, doc.items) : sent.lines };
+  const bound: Binding = {
+    ...(binding ?? newBinding(request.planId, request.orderId, now)),
+    onec: { ref: doc.ref, number: doc.number, date: doc.date },
+    base,
+    onecDataVersion: doc.dataVersion,
+    onecShipments: shipmentsFingerprint([]),
+    goodwixVersion: null,
+    status: order.status === 'new' ? null : order.status,
+    needsPosting: !doc.posted && !doc.deletionMark,
+    open: true,
+    parked: null,
+    updatedAt: now.toISOString(),
+  };
+  const saved = await ports.bindings.save(bound, binding);
+  ports.logger?.info('order found in 1C by its key', { planId: request.planId, orderId: request.orderId, onecNumber: doc.number });
+  return syncBound(ports, request, order, saved, 'adopted');
 }
 
 async function rowDefaults(ports: SyncPorts): Promise<RowDefaults> {
@@ -273,7 +304,7 @@ async function orderInput(ports: SyncPorts, order: GoodwixOrder, key: string, it
 
 // ---- both directions for a bound order --------------------------------------------------------------
 
-async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixOrder, binding: Binding): Promise<SyncResult> {
+async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixOrder, binding: Binding, adopting?: 'adopted'): Promise<SyncResult> {
   const { plan, onec, refs } = ports;
   const now = clock(ports);
   checkGoodwixOrder(order, request.orderId);
@@ -329,11 +360,11 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
 
   const pushed = await pushToGoodwix(ports, order, target, written);
   const conflicts = merged.conflicts;
-  const outcome: SyncOutcome = changesFor1C || pushed.changes > 0 || binding.needsPosting ? 'updated' : 'unchanged';
+  const outcome: SyncOutcome = adopting ?? (changesFor1C || pushed.changes > 0 || binding.needsPosting ? 'updated' : 'unchanged');
   const products = productsOf([...base.lines, ...pushed.base.lines]);
   const entry: SyncEntry = {
     at: now.toISOString(), runId: request.runId, outcome, toOneC: merged.fromGoodwix.length, toGoodwix: pushed.changes, conflicts: conflicts.length,
-    ...(outcome === 'updated' ? { products } : {}),
+    ...(outcome !== 'unchanged' ? { products } : {}),
     ...(postingError ? { message: `1C refused to post: ${postingError.message}` } : {}),
   };
   const next: Binding = withEntry(

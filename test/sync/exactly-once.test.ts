@@ -1,0 +1,76 @@
+/**
+ * Exactly once and 1C wins under interleavings of lost answers, crashes and edits (issue 14):
+ * each test plays one interleaving against both sandboxes and DynamoDB Local and checks what
+ * 1C, Goodwix and the binding hold afterwards.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Big } from '#core/decimal';
+import { demoBuyers, demoProducts } from '#local/demo/supplier';
+import { stableKey, syncOrder, type SyncPorts } from '#sync/order-sync';
+import { useExchange, type World } from '#test/exchange';
+
+const exchange = useExchange();
+const drill = demoProducts[0]!;
+const screws = demoProducts[2]!;
+const buyer = demoBuyers[0]!;
+
+class Killed extends Error {
+  override readonly name = 'Killed';
+}
+
+/**
+ * The ports of a worker killed right after `step` (e.g. `onec.postOrder`) settled: that call
+ * reached its system, and every later call of 1C, Goodwix or the bindings throws, as nothing
+ * of a killed Lambda reaches anything any more.
+ */
+function killedAfter(ports: SyncPorts, step: string): SyncPorts {
+  let dead = false;
+  const wrap = <T extends object>(name: string, target: T): T =>
+    new Proxy(target, {
+      get(obj, prop, receiver) {
+        const value = Reflect.get(obj, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          if (dead) throw new Killed(`killed: ${name}.${String(prop)} never ran`);
+          const out = await (value as (...a: unknown[]) => Promise<unknown>).apply(obj, args);
+          if (`${name}.${String(prop)}` === step) {
+            dead = true;
+            throw new Killed(`killed after ${step}`);
+          }
+          return out;
+        };
+      },
+    });
+  return { ...ports, onec: wrap('onec', ports.onec), goodwix: wrap('goodwix', ports.goodwix), bindings: wrap('bindings', ports.bindings) };
+}
+
+async function reservedBy(w: World, orderRef: string, products: readonly string[]): Promise<string> {
+  const rows = await w.onec.readReserves({ products });
+  return rows.filter((r) => r.order?.ref === orderRef).reduce((sum, r) => sum.plus(r.reserved).plus(r.toShip), new Big(0)).toString();
+}
+
+describe('defect 1: a worker killed after posting the new order, then the buyer cancels', () => {
+  test('the 1C order is found by its key, cancelled row by row with the plan\'s reason, its reserve released, and bound', async (t) => {
+    // Prepare
+    const w = await exchange.world();
+    const placed = w.goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: [{ productId: drill.goodwixId, quantity: 1 }, { productId: screws.goodwixId, quantity: 2 }] });
+    await assert.rejects(syncOrder(killedAfter(w.ports(), 'onec.postOrder'), w.request(placed.id)), Killed);
+    const [orphan] = await w.onec.findOrdersByClientNumber(stableKey(String(placed.id)));
+    assert.ok(orphan?.posted, 'the killed worker did create and post the order');
+    assert.notEqual(await reservedBy(w, orphan.ref, [drill.ref, screws.ref]), '0');
+    w.goodwixSandbox.actions.cancelOrder(placed.id, 'передумал');
+    // Act
+    const result = await syncOrder(w.ports(), w.request(placed.id));
+    // Assess
+    const docs = await w.onec.findOrdersByClientNumber(stableKey(String(placed.id)));
+    assert.equal(docs.length, 1, 'no second order');
+    const doc = docs[0]!;
+    assert.deepEqual(doc.items.map((r) => [r.cancelled, r.cancelReason]), doc.items.map(() => [true, w.plan.orders.cancelReason]));
+    assert.equal(await reservedBy(w, doc.ref, [drill.ref, screws.ref]), '0');
+    const binding = await w.bindings.get(w.plan.id, String(placed.id));
+    assert.equal(binding?.onec?.ref, doc.ref);
+    assert.equal(result.outcome, 'adopted');
+    assert.equal(w.goodwixSandbox.actions.order(placed.id).status, 'cancelled');
+  });
+});
