@@ -14,7 +14,8 @@
  * Permanent failures park the order with a message naming the culprit; retryable ones throw.
  */
 import { createHash } from 'node:crypto';
-import type { CanonicalLine, CanonicalOrder } from '#core/canonical';
+import { LINE_INPUT_FIELDS, type CanonicalLine, type CanonicalOrder } from '#core/canonical';
+import { decEquals } from '#core/decimal';
 import { mergeOrder, type Conflict } from '#core/merge';
 import { advanceStatus, isTerminal } from '#core/status';
 import type { GoodwixClient } from '#goodwix/client';
@@ -25,7 +26,7 @@ import type { OneCTrade } from '#onec/trade';
 import { AppError, isRetryable } from '#platform/errors';
 import type { Plan } from '#plans/plan';
 import { offsetAt } from '#plans/zoned-time';
-import { newBinding, withEntry, type Binding, type BindingRepository, type ParkedState, type SyncEntry, type SyncOutcome } from './bindings.ts';
+import { newBinding, withConflicts, withEntry, type Binding, type OneCIntent, type BindingRepository, type ParkedState, type SyncEntry, type SyncOutcome } from './bindings.ts';
 import { DuplicateOneCOrderError, InvalidOrderError, OneCOrderMissingError, StaleOneCReadError, UnmappedProductError } from './errors.ts';
 import { canonicalFromGoodwix, checkGoodwixOrder, erpLineId, goodwixUpdate, splitGoodwixUpdate } from './goodwix-mapper.ts';
 import { canonicalFromOneC, documentAmount, linkWrittenRows, rowsForOneC, type RowDefaults } from './onec-mapper.ts';
@@ -316,7 +317,7 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
   const shipments = await onec.listShipmentsForOrders([ref]);
   const fingerprint = shipmentsFingerprint(shipments);
   const upToDate =
-    order.version === binding.goodwixVersion && doc.dataVersion === binding.onecDataVersion && fingerprint === binding.onecShipments;
+    !binding.intent && order.version === binding.goodwixVersion && doc.dataVersion === binding.onecDataVersion && fingerprint === binding.onecShipments;
   if (upToDate && !request.force && !binding.needsPosting && !binding.parked) {
     // This run's message again, after the attempt that did the work died before the run recorded
     // it (a killed Lambda): nothing to write, but the reserves that attempt moved are still this
@@ -326,9 +327,13 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
     return { orderId: request.orderId, outcome: 'unchanged', toOneC: 0, toGoodwix: 0, conflicts: [], products, onecNumber: doc.number };
   }
 
-  const base = binding.base!;
   const statusMap = plan.orders.statusMap;
-  const onecNow = await canonicalFromOneC({ doc, shipments, known: base.lines, refs, statusMap: statusMap.toGoodwix });
+  const intent = binding.intent ?? null;
+  // A write whose outcome was never recorded: 1C's rows are tied to lines by the codes it was
+  // sent with, and the base is what 1C shows of that write (what landed is agreed, what did not
+  // is still to do).
+  const onecNow = await canonicalFromOneC({ doc, shipments, known: intent ? intent.sent : binding.base!.lines, refs, statusMap: statusMap.toGoodwix });
+  const base = intent ? resolveIntent(binding.base ?? intent.base, intent, onecNow) : binding.base!;
   const goodwixNow = canonicalFromGoodwix(order, { base, toOneC: statusMap.toOneC });
   const merged = mergeOrder({ base, goodwix: goodwixNow, onec: onecNow });
 
@@ -336,16 +341,29 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
   let target: CanonicalOrder = { ...onecNow, lines: merged.lines };
   let postingError: OneCPostingRefusedError | null = null;
   const changesFor1C = linesDiffer(merged.lines, onecNow.lines);
+  let current = binding;
   if (changesFor1C || binding.needsPosting) {
-    // No optimistic locking in 1C: make sure nobody changed the order since we read it.
-    const probe = (await onec.readDataVersions([ref])).get(ref);
-    if (probe?.dataVersion !== doc.dataVersion) throw new StaleOneCReadError(request.orderId, { onecRef: ref });
     if (changesFor1C) {
       const added = order.lines.filter((l) => merged.lines.some((m) => m.goodwixLineId === l.id && !m.onecRows));
       if (added.length) await refs.checkProducts(added);
       const rows = await rowsForOneC({ lines: merged.lines, current: doc.items, currentLines: onecNow.lines, pricesIncludeVat: doc.priceIncludesVat, defaults: await rowDefaults(ports), refs });
-      written = await onec.updateOrder(ref, { items: rows.items, amount: documentAmount(rows.items) });
+      const items = numberNewRows(rows.items, doc.items);
+      const sent = linkWrittenRows(merged.lines, rows.plan, items);
+      // What is about to be written, before it is: a retry after a lost answer or a kill tells
+      // from 1C's rows what landed. The conflicts 1C won are recorded now, once.
+      const pending: OneCIntent = { at: now.toISOString(), ref, date: null, partner: null, base: agreedBase(goodwixNow, sent, base), sent };
+      current = await ports.bindings.save(
+        withConflicts({ ...binding, base, intent: pending, goodwixVersion: null, updatedAt: now.toISOString() }, merged.conflicts, now.toISOString()),
+        binding,
+      );
+      // No optimistic locking in 1C: the re-read the update makes anyway checks the version, so
+      // a manager's save is lost only if it lands between that read and the PATCH.
+      written = await onec.updateOrder(ref, { items, amount: documentAmount(items) }, { expectedDataVersion: doc.dataVersion });
       target = { ...onecNow, lines: linkWrittenRows(merged.lines, rows.plan, written.items) };
+    } else {
+      // Only a post to repeat: make sure nobody changed the order since it was read.
+      const probe = (await onec.readDataVersions([ref])).get(ref);
+      if (probe?.dataVersion !== doc.dataVersion) throw new StaleOneCReadError(request.orderId, { onecRef: ref });
     }
     if ((doc.posted || binding.needsPosting) && !written.deletionMark) {
       try {
@@ -356,6 +374,12 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
       }
     }
     target = await canonicalFromOneC({ doc: written, shipments, known: target.lines, refs, statusMap: statusMap.toGoodwix });
+  }
+
+  if (changesFor1C) {
+    // Saved before Goodwix is written: a version conflict there, or a kill, must not leave the
+    // base behind 1C, or the retry would take the exchange's own 1C write for a manager's edit.
+    current = await ports.bindings.save(writtenToOneC(current, { base, goodwixNow, target, written, fingerprint, postingError, request, now }), current);
   }
 
   const pushed = await pushToGoodwix(ports, order, target, written);
@@ -369,7 +393,7 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
   };
   const next: Binding = withEntry(
     {
-      ...binding,
+      ...current,
       onec: { ref, number: written.number, date: written.date },
       base: pushed.base,
       onecDataVersion: written.dataVersion,
@@ -379,12 +403,13 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
       needsPosting: postingError !== null,
       parked: postingError ? parkedFrom(postingError, binding.parked, request, now) : null,
       open: !isTerminal(pushed.base.status),
+      intent: null,
       updatedAt: now.toISOString(),
     },
     entry,
-    conflicts,
+    changesFor1C ? [] : conflicts,
   );
-  await ports.bindings.save(next, binding);
+  await ports.bindings.save(next, current);
   if (conflicts.length) {
     ports.logger?.warn('conflict resolved in favour of 1C', { planId: request.planId, orderId: request.orderId, conflicts: conflicts.length, fields: conflicts.map((c) => `${c.lineKey}.${c.field}`).join(', ') });
   }
@@ -393,6 +418,93 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
     products,
     ...(postingError ? { message: postingError.message, error: { code: postingError.code, message: `1C refused to post order ${written.number}: ${postingError.message}` } } : {}),
   };
+}
+
+/**
+ * The base once 1C holds `written` and Goodwix has not been told yet: what Goodwix showed (the
+ * merge's Goodwix side) tied to 1C's rows. What Goodwix sent is now in 1C too, so a retry sees no
+ * change there; what 1C has that Goodwix lacks still differs from it on 1C's side only, so a
+ * retry pushes it. The agreed status stays: a cancellation made in Goodwix reads the same again.
+ */
+function agreedBase(goodwixNow: CanonicalOrder, withRows: readonly CanonicalLine[], base: CanonicalOrder): CanonicalOrder {
+  const rowsOf = new Map(withRows.map((l) => [l.key, l.onecRows]));
+  const before = new Map(base.lines.map((l) => [l.key, l.onecRows]));
+  return { ...goodwixNow, status: base.status, lines: goodwixNow.lines.map((l) => ({ ...l, onecRows: rowsOf.get(l.key) ?? before.get(l.key) ?? {} })) };
+}
+
+/**
+ * The binding once 1C holds the merge and Goodwix has not been told yet: the base of
+ * `agreedBase`, 1C's new version, the intent done. Goodwix's version is forgotten, so the order
+ * never looks up to date until Goodwix is told.
+ */
+function writtenToOneC(
+  binding: Binding,
+  s: {
+    base: CanonicalOrder; goodwixNow: CanonicalOrder; target: CanonicalOrder; written: OneCOrder; fingerprint: string;
+    postingError: OneCPostingRefusedError | null; request: SyncRequest; now: Date;
+  },
+): Binding {
+  return {
+    ...binding,
+    onec: { ref: s.written.ref, number: s.written.number, date: s.written.date },
+    base: agreedBase(s.goodwixNow, s.target.lines, s.base),
+    onecDataVersion: s.written.dataVersion,
+    onecShipments: s.fingerprint,
+    goodwixVersion: null,
+    needsPosting: s.postingError !== null,
+    parked: s.postingError ? parkedFrom(s.postingError, binding.parked, s.request, s.now) : binding.parked,
+    intent: null,
+    updatedAt: s.now.toISOString(),
+  };
+}
+
+/**
+ * The base after a write into 1C whose outcome was never recorded, field by field: where 1C
+ * holds what was sent, the write landed and the intent's base is agreed; elsewhere (not landed,
+ * or a manager changed it since) the old base stays, so the merge sees who changed what. A line
+ * the write added is in the base only if 1C has its row; a line it removed keeps the old base,
+ * which tells both outcomes right.
+ */
+export function resolveIntent(old: CanonicalOrder, intent: OneCIntent, onecNow: CanonicalOrder): CanonicalOrder {
+  const sentBy = new Map(intent.sent.map((l) => [l.key, l]));
+  const nowBy = new Map(onecNow.lines.map((l) => [l.key, l]));
+  const oldBy = new Map(old.lines.map((l) => [l.key, l]));
+  const lines: CanonicalLine[] = [];
+  for (const ib of intent.base.lines) {
+    const ob = oldBy.get(ib.key);
+    const sent = sentBy.get(ib.key);
+    const c = nowBy.get(ib.key);
+    if (!ob) {
+      if (c) lines.push(ib);
+      continue;
+    }
+    const landed = (field: (typeof MERGED_LINE_FIELDS)[number]): boolean => sent !== undefined && c !== undefined && sameField(c, sent, field);
+    const line: Record<string, unknown> = { ...ob, onecRows: c && sent ? sent.onecRows : ob.onecRows };
+    for (const field of MERGED_LINE_FIELDS) line[field] = landed(field) ? ib[field] : ob[field];
+    lines.push(line as unknown as CanonicalLine);
+  }
+  const inIntent = new Set(intent.base.lines.map((l) => l.key));
+  for (const ob of old.lines) if (!inIntent.has(ob.key)) lines.push(ob);
+  return { ...old, lines };
+}
+
+const MERGED_LINE_FIELDS = ['product', ...LINE_INPUT_FIELDS] as const;
+
+function sameField(a: CanonicalLine, b: CanonicalLine, field: (typeof MERGED_LINE_FIELDS)[number]): boolean {
+  if (field === 'product') return a.product.nomenclature === b.product.nomenclature && a.product.characteristic === b.product.characteristic;
+  if (field === 'cancelReason') return a.cancelReason === b.cancelReason;
+  return decEquals(a[field], b[field]);
+}
+
+/**
+ * КодСтроки for the rows 1C has not numbered yet, after the highest the order holds: every row
+ * is tied to its line before the write, so a retry after a lost answer finds it by its code
+ * (1C keeps the КодСтроки it is sent).
+ */
+function numberNewRows<T extends { readonly lineCode?: number | null }>(items: readonly T[], existing: readonly { readonly lineCode: number }[]): T[] {
+  let max = 0;
+  for (const r of [...existing, ...items]) if (r.lineCode && r.lineCode > max) max = r.lineCode;
+  return items.map((r) => (r.lineCode ? r : { ...r, lineCode: ++max }));
 }
 
 /**

@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Big } from '#core/decimal';
 import { demoBuyers, demoProducts } from '#local/demo/supplier';
+import { OneCManager } from '#local/onec/manager';
 import { stableKey, syncOrder, type SyncPorts } from '#sync/order-sync';
 import { useExchange, type World } from '#test/exchange';
 
@@ -45,6 +46,45 @@ function killedAfter(ports: SyncPorts, step: string): SyncPorts {
   return { ...ports, onec: wrap('onec', ports.onec), goodwix: wrap('goodwix', ports.goodwix), bindings: wrap('bindings', ports.bindings) };
 }
 
+/** The ports with `act` run once just before `step` (e.g. a supplier's edit before `goodwix.updateOrder`). */
+function before(ports: SyncPorts, step: string, act: () => void | Promise<void>): SyncPorts {
+  let done = false;
+  const wrap = <T extends object>(name: string, target: T): T =>
+    new Proxy(target, {
+      get(obj, prop, receiver) {
+        const value = Reflect.get(obj, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          if (!done && `${name}.${String(prop)}` === step) {
+            done = true;
+            await act();
+          }
+          return (value as (...a: unknown[]) => Promise<unknown>).apply(obj, args);
+        };
+      },
+    });
+  return { ...ports, onec: wrap('onec', ports.onec), goodwix: wrap('goodwix', ports.goodwix), bindings: wrap('bindings', ports.bindings) };
+}
+
+/** A bound order of two lines (drill × 1, screws × 2), exported and agreed on both sides. */
+async function boundOrder(w: World) {
+  const placed = w.goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: [{ productId: drill.goodwixId, quantity: 1 }, { productId: screws.goodwixId, quantity: 2 }] });
+  const exported = await syncOrder(w.ports(), w.request(placed.id));
+  assert.equal(exported.outcome, 'exported');
+  const order = w.goodwixSandbox.actions.order(placed.id);
+  const drillLine = order.lines.find((l) => l.productId === drill.goodwixId)!;
+  return { id: placed.id, drillLine: drillLine.id };
+}
+
+async function onecQuantity(w: World, orderId: number, product: string): Promise<string> {
+  const [doc] = await w.onec.findOrdersByClientNumber(stableKey(String(orderId)));
+  return doc!.items.filter((r) => r.product === product && !r.cancelled).reduce((sum, r) => sum.plus(r.quantity), new Big(0)).toString();
+}
+
+function goodwixQuantity(w: World, orderId: number, lineId: string): string {
+  return new Big(w.goodwixSandbox.actions.order(orderId).lines.find((l) => l.id === lineId)!.quantity).toString();
+}
+
 async function reservedBy(w: World, orderRef: string, products: readonly string[]): Promise<string> {
   const rows = await w.onec.readReserves({ products });
   return rows.filter((r) => r.order?.ref === orderRef).reduce((sum, r) => sum.plus(r.reserved).plus(r.toShip), new Big(0)).toString();
@@ -72,5 +112,61 @@ describe('defect 1: a worker killed after posting the new order, then the buyer 
     assert.equal(binding?.onec?.ref, doc.ref);
     assert.equal(result.outcome, 'adopted');
     assert.equal(w.goodwixSandbox.actions.order(placed.id).status, 'cancelled');
+  });
+});
+
+describe('defect 3: the exchange\'s own 1C write is never taken for a manager\'s edit', () => {
+  test('a Goodwix version conflict after the 1C write: the supplier\'s newer value wins, no conflict is recorded', async () => {
+    // Prepare
+    const w = await exchange.world();
+    const { id, drillLine } = await boundOrder(w);
+    w.goodwixSandbox.actions.editLine(id, drillLine, { quantity: '3' });
+    // A manager's price on the other line: the exchange has something to tell Goodwix.
+    const [doc] = await w.onec.findOrdersByClientNumber(stableKey(String(id)));
+    await new OneCManager(w.onec).editRows(doc!.ref, (rows) => rows.map((r) => (r.product === screws.ref ? { ...r, price: '77' } : r)));
+    const editedMeanwhile = before(w.ports(), 'goodwix.updateOrder', () => {
+      w.goodwixSandbox.actions.editLine(id, drillLine, { quantity: '5' });
+    });
+    await assert.rejects(syncOrder(editedMeanwhile, w.request(id)), { name: 'GoodwixVersionConflictError' });
+    assert.equal(await onecQuantity(w, id, drill.ref), '3', 'the first edit reached 1C before the conflict');
+    // Act
+    const retry = await syncOrder(w.ports(), w.request(id));
+    // Assess
+    assert.deepEqual(retry.conflicts, []);
+    assert.equal(await onecQuantity(w, id, drill.ref), '5');
+    assert.equal(goodwixQuantity(w, id, drillLine), '5');
+    assert.deepEqual((await w.bindings.get(w.plan.id, String(id)))?.conflicts, []);
+    assert.equal(new Big(w.goodwixSandbox.actions.order(id).lines.find((l) => l.productId === screws.goodwixId)!.price).toString(), '77', 'the manager\'s price reached Goodwix');
+  });
+
+  test('a worker killed after the 1C write, then the supplier edits again: the newer value wins, no conflict', async () => {
+    // Prepare
+    const w = await exchange.world();
+    const { id, drillLine } = await boundOrder(w);
+    w.goodwixSandbox.actions.editLine(id, drillLine, { quantity: '3' });
+    await assert.rejects(syncOrder(killedAfter(w.ports(), 'onec.postOrder'), w.request(id)), Killed);
+    w.goodwixSandbox.actions.editLine(id, drillLine, { quantity: '4' });
+    // Act
+    const retry = await syncOrder(w.ports(), w.request(id));
+    // Assess
+    assert.deepEqual(retry.conflicts, []);
+    assert.equal(await onecQuantity(w, id, drill.ref), '4');
+    assert.equal(goodwixQuantity(w, id, drillLine), '4');
+  });
+
+  test('a worker killed after the 1C write, nothing else changes: the retry tells Goodwix, no conflict', async () => {
+    // Prepare
+    const w = await exchange.world();
+    const { id, drillLine } = await boundOrder(w);
+    w.goodwixSandbox.actions.editLine(id, drillLine, { quantity: '3' });
+    await assert.rejects(syncOrder(killedAfter(w.ports(), 'onec.postOrder'), w.request(id)), Killed);
+    // Act
+    const retry = await syncOrder(w.ports(), w.request(id));
+    const again = await syncOrder(w.ports(), w.request(id));
+    // Assess
+    assert.deepEqual(retry.conflicts, []);
+    assert.equal(await onecQuantity(w, id, drill.ref), '3');
+    assert.equal(goodwixQuantity(w, id, drillLine), '3');
+    assert.equal(again.outcome, 'unchanged');
   });
 });
