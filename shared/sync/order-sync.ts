@@ -13,7 +13,7 @@
  *
  * Permanent failures park the order with a message naming the culprit; retryable ones throw.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { LINE_INPUT_FIELDS, type CanonicalLine, type CanonicalOrder } from '#core/canonical';
 import { decEquals } from '#core/decimal';
 import { mergeOrder, type Conflict } from '#core/merge';
@@ -146,7 +146,8 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
   // order (its answer lost, or the worker killed before the binding was saved), and a document
   // left unbound would stay in 1C, posted and holding its reserve, with no run ever visiting it.
   const key = stableKey(request.orderId);
-  const found = await onec.findOrdersByClientNumber(key);
+  let found = await onec.findOrdersByClientNumber(key);
+  if (found.length === 0 && binding?.intent) found = await findByIntent(ports, binding.intent, key);
   if (found.length > 1) {
     throw new DuplicateOneCOrderError(`Goodwix order ${order.number}: ${found.length} 1C orders carry its key ${key} (${found.map((o) => o.number).join(', ')}); keep one and clear the key in the others`, {
       context: { orderId: order.id, key },
@@ -177,7 +178,15 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
   const rows = await rowsForOneC({ lines: goodwix.lines, current: [], currentLines: [], pricesIncludeVat: order.pricesIncludeVat, defaults, refs });
 
   const outcome: SyncOutcome = 'exported';
-  let doc = await onec.createOrder(await orderInput(ports, order, key, rows.items, now));
+  // The rows numbered and the Ref_Key chosen here, and recorded before the POST: a retry after
+  // a lost answer finds the order by them even if a manager changed its key or its rows, and
+  // merges three-way against what was sent.
+  const items = numberNewRows(rows.items, []);
+  const sent = linkWrittenRows(goodwix.lines, rows.plan, items);
+  const input = await orderInput(ports, order, key, items, now);
+  const intent: OneCIntent = { at: now.toISOString(), ref: randomUUID(), date: input.date, partner: input.partner, base: { ...goodwix, lines: sent }, sent };
+  const before = await ports.bindings.save({ ...(binding ?? newBinding(request.planId, request.orderId, now)), intent, updatedAt: now.toISOString() }, binding);
+  let doc = await onec.createOrder(input, { ref: intent.ref });
 
   let needsPosting = false;
   let postingError: OneCPostingRefusedError | null = null;
@@ -195,7 +204,8 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
   const written = doc.items.length === rows.plan.length ? linkWrittenRows(goodwix.lines, rows.plan, doc.items) : goodwix.lines;
   const onecView = await canonicalFromOneC({ doc, shipments: [], known: written, refs, statusMap: plan.orders.statusMap.toGoodwix });
   const bound: Binding = {
-    ...(binding ?? newBinding(request.planId, request.orderId, now)),
+    ...before,
+    intent: null,
     onec: { ref: doc.ref, number: doc.number, date: doc.date },
     base: onecView,
     onecDataVersion: doc.dataVersion,
@@ -209,7 +219,7 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
     updatedAt: now.toISOString(),
   };
   // Bound before Goodwix hears of it: from here on a retry updates this document, never creates one.
-  let saved = await ports.bindings.save(bound, binding);
+  let saved = await ports.bindings.save(bound, before);
   ports.logger?.info('order exported to 1C', { planId: request.planId, orderId: request.orderId, onecNumber: doc.number });
 
   const pushed = await pushToGoodwix(ports, order, onecView, doc);
@@ -237,13 +247,22 @@ async function adoptOrder(ports: SyncPorts, request: SyncRequest, order: Goodwix
   const { plan, refs } = ports;
   const now = clock(ports);
   checkGoodwixOrder(order, request.orderId);
-  // What was sent, as well as it can be told: Goodwix's lines before any ending, tied to the
-  // document's rows in the order they were written.
-  const sent = canonicalFromGoodwix({ ...order, status: 'confirmed' }, { base: null, toOneC: plan.orders.statusMap.toOneC });
-  const rows = await rowsForOneC({ lines: sent.lines, current: [], currentLines: [], pricesIncludeVat: order.pricesIncludeVat, defaults: await rowDefaults(ports), refs });
-  const base: CanonicalOrder = { ...sent, lines: doc.items.length === rows.plan.length ? linkWrittenRows(sent.lines, rows.plan, doc.items) : sent.lines };
+  const intent = binding?.intent?.ref === doc.ref ? binding.intent : null;
+  let base: CanonicalOrder;
+  if (intent) {
+    // What the create sent, its rows tied by the codes it sent them with.
+    base = intent.base;
+  } else {
+    // Created before intents were recorded: what was sent, as well as it can be told (Goodwix's
+    // lines before any ending, tied to the rows in the order they were written).
+    const sent = canonicalFromGoodwix({ ...order, status: 'confirmed' }, { base: null, toOneC: plan.orders.statusMap.toOneC });
+    const rows = await rowsForOneC({ lines: sent.lines, current: [], currentLines: [], pricesIncludeVat: order.pricesIncludeVat, defaults: await rowDefaults(ports), refs });
+    base = { ...sent, lines: doc.items.length === rows.plan.length ? linkWrittenRows(sent.lines, rows.plan, doc.items) : sent.lines };
+  }
   const bound: Binding = {
     ...(binding ?? newBinding(request.planId, request.orderId, now)),
+    // Kept until the first exchange settles it: the rows are tied by the codes it sent.
+    intent,
     onec: { ref: doc.ref, number: doc.number, date: doc.date },
     base,
     onecDataVersion: doc.dataVersion,
@@ -301,6 +320,19 @@ async function orderInput(ports: SyncPorts, order: GoodwixOrder, key: string, it
     comment,
     items,
   };
+}
+
+/**
+ * The order a create recorded in `intent` made, when its key no longer finds it (a manager put
+ * the buyer's PO number there): by the Ref_Key the exchange chose, then by its document date and
+ * partner among orders that carry no other Goodwix order's key.
+ */
+async function findByIntent(ports: SyncPorts, intent: OneCIntent, key: string): Promise<OneCOrder[]> {
+  const byRef = await ports.onec.findOrder(intent.ref);
+  if (byRef) return [byRef];
+  if (!intent.date || !intent.partner) return [];
+  const candidates = await ports.onec.findOrdersByDateAndPartner(intent.date, intent.partner);
+  return candidates.filter((o) => o.clientNumber === key || orderIdFromStableKey(o.clientNumber ?? '') === null);
 }
 
 // ---- both directions for a bound order --------------------------------------------------------------

@@ -3,10 +3,10 @@
  * each test plays one interleaving against both sandboxes and DynamoDB Local and checks what
  * 1C, Goodwix and the binding hold afterwards.
  */
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Big } from '#core/decimal';
-import { demoBuyers, demoProducts } from '#local/demo/supplier';
+import { demoBuyers, demoOneC, demoProducts } from '#local/demo/supplier';
 import { OneCManager } from '#local/onec/manager';
 import { stableKey, syncOrder, type SyncPorts } from '#sync/order-sync';
 import { useExchange, type World } from '#test/exchange';
@@ -15,6 +15,14 @@ const exchange = useExchange();
 const drill = demoProducts[0]!;
 const screws = demoProducts[2]!;
 const buyer = demoBuyers[0]!;
+
+const ORDERS = 'Document_ЗаказКлиента';
+
+/** The next create's answer is lost: 1C creates the order, the exchange never hears of it. */
+function loseNextCreate(t: TestContext, w: World): void {
+  w.onecSandbox.faults.set({ loseNextResponses: 1, match: { method: 'POST', entitySet: ORDERS } });
+  t.after(() => w.onecSandbox.faults.reset());
+}
 
 class Killed extends Error {
   override readonly name = 'Killed';
@@ -168,5 +176,110 @@ describe('defect 3: the exchange\'s own 1C write is never taken for a manager\'s
     assert.equal(await onecQuantity(w, id, drill.ref), '3');
     assert.equal(goodwixQuantity(w, id, drillLine), '3');
     assert.equal(again.outcome, 'unchanged');
+  });
+});
+
+describe('defect 2: adoption after a lost create is a three-way merge against what was sent', () => {
+  test('the supplier\'s edit made between the lost answer and the retry reaches 1C, and no conflict is recorded', async (t) => {
+    // Prepare
+    const w = await exchange.world();
+    const placed = w.goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: [{ productId: drill.goodwixId, quantity: 1 }, { productId: screws.goodwixId, quantity: 2 }] });
+    const drillLine = placed.lines.find((l) => l.productId === drill.goodwixId)!.id;
+    loseNextCreate(t, w);
+    await assert.rejects(syncOrder(w.ports(), w.request(placed.id)), { code: 'ONEC_OUTCOME_UNKNOWN' });
+    w.onecSandbox.faults.reset();
+    w.goodwixSandbox.actions.editLine(placed.id, drillLine, { quantity: '4' });
+    // Act
+    const retry = await syncOrder(w.ports(), w.request(placed.id));
+    // Assess
+    assert.equal(retry.outcome, 'adopted');
+    assert.deepEqual(retry.conflicts, []);
+    assert.equal(await onecQuantity(w, placed.id, drill.ref), '4');
+    assert.equal(goodwixQuantity(w, placed.id, drillLine), '4');
+    assert.equal((await w.onec.findOrdersByClientNumber(stableKey(String(placed.id)))).length, 1);
+  });
+
+  test('a manager\'s edit in 1C and a supplier\'s edit in Goodwix, on different lines, both arrive', async (t) => {
+    // Prepare
+    const w = await exchange.world();
+    const placed = w.goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: [{ productId: drill.goodwixId, quantity: 1 }, { productId: screws.goodwixId, quantity: 2 }] });
+    const drillLine = placed.lines.find((l) => l.productId === drill.goodwixId)!.id;
+    const screwLine = placed.lines.find((l) => l.productId === screws.goodwixId)!.id;
+    loseNextCreate(t, w);
+    await assert.rejects(syncOrder(w.ports(), w.request(placed.id)), { code: 'ONEC_OUTCOME_UNKNOWN' });
+    w.onecSandbox.faults.reset();
+    const [doc] = await w.onec.findOrdersByClientNumber(stableKey(String(placed.id)));
+    await new OneCManager(w.onec).editRows(doc!.ref, (rows) => rows.map((r) => (r.product === screws.ref ? { ...r, quantity: '7', packageQuantity: '7' } : r)));
+    w.goodwixSandbox.actions.editLine(placed.id, drillLine, { quantity: '4' });
+    // Act
+    const retry = await syncOrder(w.ports(), w.request(placed.id));
+    // Assess
+    assert.deepEqual(retry.conflicts, []);
+    assert.equal(await onecQuantity(w, placed.id, drill.ref), '4');
+    assert.equal(goodwixQuantity(w, placed.id, drillLine), '4');
+    assert.equal(await onecQuantity(w, placed.id, screws.ref), '7');
+    assert.equal(goodwixQuantity(w, placed.id, screwLine), '7');
+  });
+});
+
+describe('defect 4: adoption after a manager edited the order', () => {
+  const lostCreate = async (t: TestContext, w: World) => {
+    const placed = w.goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: [{ productId: drill.goodwixId, quantity: 3 }, { productId: screws.goodwixId, quantity: 2 }] });
+    loseNextCreate(t, w);
+    await assert.rejects(syncOrder(w.ports(), w.request(placed.id)), { code: 'ONEC_OUTCOME_UNKNOWN' });
+    w.onecSandbox.faults.reset();
+    const [doc] = await w.onec.findOrdersByClientNumber(stableKey(String(placed.id)));
+    return { placed, doc: doc! };
+  };
+
+  test('the stable key replaced by the buyer\'s PO number: the retry finds the order by what it recorded, no second order', async (t) => {
+    // Prepare
+    const w = await exchange.world();
+    const { placed, doc } = await lostCreate(t, w);
+    await w.onec.updateOrder(doc.ref, { clientNumber: 'PO-4711' });
+    // Act
+    const retry = await syncOrder(w.ports(), w.request(placed.id));
+    // Assess
+    const orders = (await w.onec.findOrdersByDateAndPartner(doc.date!, doc.partner!)).filter((o) => o.ref === doc.ref || o.clientNumber === stableKey(String(placed.id)));
+    assert.deepEqual(orders.map((o) => o.ref), [doc.ref], 'one order');
+    assert.equal(retry.outcome, 'adopted');
+    assert.equal((await w.bindings.get(w.plan.id, String(placed.id)))?.onec?.ref, doc.ref);
+    assert.equal(w.goodwixSandbox.actions.order(placed.id).erp?.orderId, doc.ref);
+  });
+
+  test('a row split by a partial rejection: Goodwix keeps one line with the cancelled part, not two', async (t) => {
+    // Prepare
+    const w = await exchange.world();
+    const { placed, doc } = await lostCreate(t, w);
+    const drillLine = placed.lines.find((l) => l.productId === drill.goodwixId)!;
+    const drillRow = doc.items.find((r) => r.product === drill.ref)!;
+    await new OneCManager(w.onec).rejectPartOfRow(doc.ref, drillRow.lineCode, 1, demoOneC.cancelReasons.outOfStock.ref);
+    // Act
+    const retry = await syncOrder(w.ports(), w.request(placed.id));
+    // Assess
+    const lines = w.goodwixSandbox.actions.order(placed.id).lines;
+    assert.deepEqual(retry.conflicts, []);
+    assert.equal(lines.length, 2);
+    const drillNow = lines.find((l) => l.productId === drill.goodwixId)!;
+    assert.equal(drillNow.id, drillLine.id, 'the same Goodwix line');
+    assert.equal(new Big(drillNow.quantity).toString(), '3');
+    assert.equal(new Big(drillNow.cancelledQuantity).toString(), '1');
+  });
+
+  test('rows reordered and one added by a manager: the Goodwix lines stay, the new one is added', async (t) => {
+    // Prepare
+    const w = await exchange.world();
+    const { placed, doc } = await lostCreate(t, w);
+    const manager = new OneCManager(w.onec);
+    await manager.editRows(doc.ref, (rows) => [...rows].reverse());
+    await manager.addRow(doc.ref, { product: demoProducts[3]!.ref, quantity: 5, price: 189.9, vatRate: demoOneC.vatRates.vat20.ref });
+    // Act
+    await syncOrder(w.ports(), w.request(placed.id));
+    // Assess
+    const lines = w.goodwixSandbox.actions.order(placed.id).lines;
+    assert.deepEqual(placed.lines.map((l) => l.id).filter((id) => lines.some((l) => l.id === id)), placed.lines.map((l) => l.id), 'no line deleted and recreated');
+    assert.equal(lines.length, 3);
+    assert.equal(new Big(lines.find((l) => l.productId === drill.goodwixId)!.quantity).toString(), '3');
+    assert.equal(new Big(lines.find((l) => l.productId === screws.goodwixId)!.quantity).toString(), '2');
   });
 });
