@@ -283,3 +283,26 @@ describe('defect 4: adoption after a manager edited the order', () => {
     assert.equal(new Big(lines.find((l) => l.productId === screws.goodwixId)!.quantity).toString(), '2');
   });
 });
+
+describe('defect 5: a manager\'s save just before the exchange\'s PATCH is not lost', () => {
+  test('a save landing after every read the merge made, before the update\'s own re-read, is merged again, not overwritten', async () => {
+    // Prepare
+    const w = await exchange.world();
+    const { id, drillLine } = await boundOrder(w);
+    const [doc] = await w.onec.findOrdersByClientNumber(stableKey(String(id)));
+    const screwRow = doc!.items.find((r) => r.product === screws.ref)!;
+    w.goodwixSandbox.actions.editLine(id, drillLine, { quantity: '3' });
+    const managerSaves = before(w.ports(), 'onec.updateOrder', async () => {
+      await new OneCManager(w.onec).setQuantity(doc!.ref, screwRow.lineCode, 6);
+    });
+    // Act
+    const first = await syncOrder(managerSaves, w.request(id)).then(() => 'done', (e: Error & { code?: string }) => e.code ?? e.name);
+    await syncOrder(w.ports(), w.request(id));
+    // Assess
+    assert.equal(await onecQuantity(w, id, screws.ref), '6', 'the manager\'s quantity is kept');
+    assert.equal(first, 'ONEC_STALE_VERSION', 'the update saw the save and did not write');
+    assert.equal(await onecQuantity(w, id, drill.ref), '3');
+    const screwLine = w.goodwixSandbox.actions.order(id).lines.find((l) => l.productId === screws.goodwixId)!;
+    assert.equal(new Big(screwLine.quantity).toString(), '6');
+  });
+});
