@@ -31,7 +31,7 @@ import { ChaosClock, Killer } from '#test/chaos-kill';
 import { Random } from '#test/chaos-random';
 import { compareOrder, compareReserves, type OneCCatalogs } from './compare.ts';
 import {
-  chaosProducts, compareWithModel, Demand, expectedStatus, isFinal, liveLines, planEdits, planMidRunEdit, resolve,
+  chaosProducts, compareWithModel, Demand, expectedStatus, isFinal, liveLines, otherPrice, otherQuantity, planEdits, planMidRunEdit, resolve,
   type ChaosProduct, type GoodwixEdit, type ModelOrder, type OneCEdit, type PlannedEdits,
 } from './model.ts';
 
@@ -194,8 +194,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const edits = { onec: {} as Record<string, number>, goodwix: {} as Record<string, number>, scenarios: {} as Record<string, number>, conflictsPlanned: 0, midRun: 0, interleaved: {} as Record<string, number>, verified: { '1c': 0, goodwix: 0 } };
   /** Products of each order that both sides edited in one round: the only lines where a conflict may be recorded */
   const editedOnBothSides = new Map<number, Set<string>>();
-  /** Orders whose 1C side a manager edited in the current round */
-  const onecEditedThisRound = new Set<number>();
+  /** Products of each order a manager edited in 1C in the current round ('*': the whole order) */
+  const onecEditedThisRound = new Map<number, Set<string>>();
+  /** The Goodwix edits of each order in the current round, in order */
+  const goodwixEditsThisRound = new Map<number, GoodwixEdit[]>();
   /** Edits made to each order (`<id>|1c`, `<id>|goodwix`) not yet seen on both sides */
   const unverified: Record<string, number> = {};
   const runs: RunFigures[] = [];
@@ -345,7 +347,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const rowOf = (doc: OneCOrder, product: string) => doc.items.find((r) => r.product === product && !r.cancelled);
     const applyOneC = async (o: ModelOrder, e: OneCEdit, docRef?: string) => {
       const ref = docRef ?? gw.actions.order(o.id).erp.orderId!;
-      onecEditedThisRound.add(o.id);
+      const touched = 'product' in e ? (typeof e.product === 'string' ? e.product : e.product.ref) : '*';
+      onecEditedThisRound.set(o.id, new Set([...(onecEditedThisRound.get(o.id) ?? []), touched]));
       await asTest(async () => {
         const doc = await trade.readOrder(ref);
         const code = (product: string) => {
@@ -384,6 +387,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       bump(unverified, `${o.id}|1c`);
     };
     const applyGoodwix = (o: ModelOrder, e: GoodwixEdit) => {
+      goodwixEditsThisRound.set(o.id, [...(goodwixEditsThisRound.get(o.id) ?? []), e]);
       const lineId = (product: string) => {
         const line = gw.actions.order(o.id).lines.find((l) => l.product.erp.nomenclatureId === product);
         if (!line) throw new Error(`order ${o.id}: no Goodwix line of ${product}`);
@@ -438,17 +442,33 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const refToOrder = new Map<string, number>();
     const interleaveRng = rng.fork('interleave');
     let interleaving = false;
-    const goodwixEditInFlight = (o: ModelOrder, what: string): boolean => {
-      const planned = !o.cancelledInGoodwix && expectedStatus(o) === 'in_progress' && interleaveRng.chance(0.25)
-        ? { orderId: o.id, scenario: 'goodwix, in flight', onec: [], goodwix: [{ kind: 'cancelOrder' } as const], conflicts: [] }
-        : planMidRunEdit(interleaveRng, o, demand);
-      if (!planned) return false;
+    /** The field the supplier changed this round, changed again: the exchange just wrote the first value to 1C. */
+    const sameFieldAgain = (o: ModelOrder, avoid: ReadonlySet<string> = new Set()): PlannedEdits | null => {
+      const last = [...(goodwixEditsThisRound.get(o.id) ?? [])].reverse().find((e) => (e.kind === 'price' || e.kind === 'quantity') && !avoid.has(e.product));
+      const l = last && 'product' in last ? liveLines(o).find((x) => x.product === last.product && x.shipped === 0) : undefined;
+      if (!last || !l) return null;
+      let edit: GoodwixEdit | null = null;
+      if (last.kind === 'price') edit = { kind: 'price', product: l.product, price: otherPrice(interleaveRng, l.price, [l.price]) };
+      else if (l.cancelled === 0) {
+        const q = otherQuantity(interleaveRng, l.quantity, demand.room(l.product), []);
+        if (q !== null) edit = { kind: 'quantity', product: l.product, quantity: q };
+      }
+      return edit ? { orderId: o.id, scenario: 'goodwix, in flight', onec: [], goodwix: [edit], conflicts: [] } : null;
+    };
+    const applyInFlight = (o: ModelOrder, planned: PlannedEdits, what: string): void => {
       note(o.id, `${phase}, ${what}: ${describeEdits(planned)}`);
       for (const e of planned.goodwix) applyGoodwix(o, e);
       resolve(o, planned, demand);
       demand.recount(model.values());
       o.settled = false;
       bump(edits.interleaved, `${what}: goodwix ${planned.goodwix[0]!.kind}`);
+    };
+    const goodwixEditInFlight = (o: ModelOrder, what: string): boolean => {
+      const planned = !o.cancelledInGoodwix && expectedStatus(o) === 'in_progress' && interleaveRng.chance(0.25)
+        ? { orderId: o.id, scenario: 'goodwix, in flight', onec: [], goodwix: [{ kind: 'cancelOrder' } as const], conflicts: [] }
+        : planMidRunEdit(interleaveRng, o, demand);
+      if (!planned) return false;
+      applyInFlight(o, planned, what);
       return true;
     };
     const onecEditInFlight = async (o: ModelOrder, ref: string, what: string): Promise<boolean> => {
@@ -489,8 +509,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           // The exchange wrote 1C; the supplier edits before its Goodwix write (a version conflict).
           const id = refToOrder.get(String(args[0]));
           const o = id === undefined ? undefined : model.get(id);
-          if (!o || broken.has(o.id) || onecEditedThisRound.has(o.id) || isFinal(o) || o.cancelledInGoodwix) return;
-          goodwixEditInFlight(o, 'after the 1C write');
+          if (!o || broken.has(o.id) || isFinal(o) || o.cancelledInGoodwix) return;
+          // Only where the outcome does not depend on timing: a line 1C left alone this round.
+          const inOneC = onecEditedThisRound.get(o.id) ?? new Set<string>();
+          if (inOneC.has('*')) return;
+          const planned = sameFieldAgain(o, inOneC);
+          if (planned) applyInFlight(o, planned, 'after the 1C write');
+          else if (inOneC.size === 0) goodwixEditInFlight(o, 'after the 1C write');
         }
       } catch (error) {
         problem(`${phase}: the suite could not interleave an edit at ${step}: ${(error as Error).message}`);
@@ -628,6 +653,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
       const editedThisRound = new Set<number>();
       onecEditedThisRound.clear();
+      goodwixEditsThisRound.clear();
       if (round > 0) {
         const candidates = editRng.shuffle(eligible());
         const take = Math.round(candidates.length * options.editShare);
