@@ -55,7 +55,7 @@ export interface ChaosOptions {
    * its retry; the supplier editing an order between the exchange's 1C write and its Goodwix
    * write (so that write meets a version conflict).
    */
-  readonly interleave: { readonly afterLostCreate: number; readonly afterOneCWrite: number };
+  readonly interleave: { readonly afterLostCreate: number; readonly afterOneCWrite: number; readonly lostCreatesPerRun: number };
   /** 1C sandbox faults during the runs (rates; latency and cold start apply to every request) */
   readonly onecFaults: Partial<Pick<OneCFaults, 'latencyMs' | 'errorRate' | 'hangRate' | 'lostResponseRate'>>;
   /** 1C cold start: its length, and every how many runs 1C is left idle long enough for one */
@@ -84,7 +84,7 @@ export const FAST: Omit<ChaosOptions, 'seed'> = {
   unconfirmedShare: 0.08,
   editShare: 0.45,
   midRunEdits: 3,
-  interleave: { afterLostCreate: 0.7, afterOneCWrite: 0.25 },
+  interleave: { afterLostCreate: 0.7, afterOneCWrite: 0.25, lostCreatesPerRun: 1 },
   onecFaults: { latencyMs: 1, errorRate: 0.03, hangRate: 0.002, lostResponseRate: 0.02 },
   coldStart: { ms: 600, idleMs: 1_500, everyRuns: 3 },
   goodwixFaults: { latencyMs: 0, errorRate: 0.03, rateLimitRate: 0.02, retryAfterSeconds: 0, lostResponseRate: 0.02, tokenTtlSeconds: 30 },
@@ -103,7 +103,7 @@ export const FULL: Omit<ChaosOptions, 'seed'> = {
   unconfirmedShare: 0.05,
   editShare: 0.3,
   midRunEdits: 15,
-  interleave: { afterLostCreate: 0.6, afterOneCWrite: 0.1 },
+  interleave: { afterLostCreate: 0.6, afterOneCWrite: 0.1, lostCreatesPerRun: 3 },
   onecFaults: { latencyMs: 2, errorRate: 0.03, hangRate: 0.002, lostResponseRate: 0.03 },
   coldStart: { ms: 1_500, idleMs: 3_000, everyRuns: 3 },
   goodwixFaults: { latencyMs: 1, errorRate: 0.03, rateLimitRate: 0.03, retryAfterSeconds: 1, lostResponseRate: 0.03, tokenTtlSeconds: 60 },
@@ -280,10 +280,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const faultsOn = () => {
       onec.faults.set({
         ...options.onecFaults,
-        match: () => {
+        match: (r) => {
           if (exempt > 0) return false;
           onecExchangeRequests += 1;
-          return true;
+          // A lost create is due (the suite edits the order before the retry): it waits for the
+          // next create, the other requests go unfaulted meanwhile.
+          const isCreate = r.method === 'POST' && r.entitySet === 'Document_ЗаказКлиента' && r.action === undefined;
+          return isCreate || onec.faults.current.loseNextResponses === 0;
         },
         seed: faultRng.seed31(),
       });
@@ -560,6 +563,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           }),
         );
       }
+      if (options.interleave.lostCreatesPerRun > 0) onec.faults.set({ loseNextResponses: options.interleave.lostCreatesPerRun });
       if (faultRng.chance(options.tokenExpiryChance)) {
         actions.push(sleep(faultRng.int(0, 1_500)).then(() => {
           gw.faults.expireTokens();
