@@ -4,12 +4,16 @@
  *
  *   skip → up-to-date check → map → merge → write 1C → write Goodwix → bind
  *
- * An order without a 1C document is exported: looked up by its stable key first (a retry after
- * a crash or a lost POST response finds the document instead of creating a second one),
- * created, posted, bound, then Goodwix is told the 1C number. A bound order is merged three-way
- * against its base; 1C wins conflicts; 1C is re-read right before it is written (it has no
- * optimistic locking), and the binding is written on condition that nobody moved it since it
- * was read, so a merge from stale data is redone rather than applied.
+ * An order without a 1C document is exported: looked up by its stable key first, before any
+ * "not for 1C" shortcut (a retry after a crash or a lost POST response finds the document
+ * instead of creating a second one, or leaving it orphaned), then by the intent the earlier
+ * attempt recorded (its Ref_Key, its date and partner); otherwise the intent is recorded,
+ * the order created, posted, bound, then Goodwix is told the 1C number. A found order is
+ * adopted: bound with the intent as its base and exchanged three-way. A bound order is merged
+ * three-way against its base; 1C wins conflicts; the intent of every 1C write is recorded
+ * before it, its version checked in the update's own re-read (1C has no optimistic locking),
+ * and the new base saved right after it, before Goodwix is written; every binding write is
+ * conditional on nobody having moved it since it was read, so a merge from stale data is redone.
  *
  * Permanent failures park the order with a message naming the culprit; retryable ones throw.
  */
@@ -497,7 +501,7 @@ function writtenToOneC(
  * the write added is in the base only if 1C has its row; a line it removed keeps the old base,
  * which tells both outcomes right.
  */
-export function resolveIntent(old: CanonicalOrder, intent: OneCIntent, onecNow: CanonicalOrder): CanonicalOrder {
+function resolveIntent(old: CanonicalOrder, intent: OneCIntent, onecNow: CanonicalOrder): CanonicalOrder {
   const sentBy = new Map(intent.sent.map((l) => [l.key, l]));
   const nowBy = new Map(onecNow.lines.map((l) => [l.key, l]));
   const oldBy = new Map(old.lines.map((l) => [l.key, l]));
