@@ -468,8 +468,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       o.settled = false;
       bump(edits.interleaved, `${what}: goodwix ${planned.goodwix[0]!.kind}`);
     };
-    const goodwixEditInFlight = (o: ModelOrder, what: string): boolean => {
-      const planned = !o.cancelledInGoodwix && expectedStatus(o) === 'in_progress' && interleaveRng.chance(0.25)
+    const goodwixEditInFlight = (o: ModelOrder, what: string, mayCancel = true): boolean => {
+      const planned = mayCancel && !o.cancelledInGoodwix && expectedStatus(o) === 'in_progress' && interleaveRng.chance(0.25)
         ? { orderId: o.id, scenario: 'goodwix, in flight', onec: [], goodwix: [{ kind: 'cancelOrder' } as const], conflicts: [] }
         : planMidRunEdit(interleaveRng, o, demand);
       if (!planned) return false;
@@ -514,7 +514,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             note(id, `${phase}, after a lost create: 1C key replaced by PO-${id}`);
             bump(edits.interleaved, 'after a lost create: 1C key replaced');
           } else if (doc && interleaveRng.chance(0.4)) await onecEditInFlight(o, doc.ref, 'after a lost create');
-          else goodwixEditInFlight(o, 'after a lost create');
+          // A create 1C refused made nothing: a cancellation now would leave the order out of 1C for good.
+          else goodwixEditInFlight(o, 'after a lost create', doc !== undefined);
         }
         if (step === 'onec.updateOrder' && outcome.value !== undefined && interleaveRng.chance(options.interleave.afterOneCWrite)) {
           // The exchange wrote 1C; the supplier edits before its Goodwix write (a version conflict).
