@@ -9,13 +9,13 @@ import {
   decodeEntity, encodeEntity, selectFor,
   type OneCOrder, type OneCOrderInput, type OneCOrderPatch, type OneCShipment, type OneCShipmentInput,
 } from './documents.ts';
-import { OneCInvalidArgumentError, OneCNotFoundError } from './errors.ts';
+import { OneCInvalidArgumentError, OneCNotFoundError, OneCStaleVersionError } from './errors.ts';
 import {
   catalogSpecs, dimensionName, EntitySets, exchangeEntities, exchangeFunctions, exchangeRegisters,
   orderSpec, orderVersionFields, reserveRegisterSpec, shipmentRowSetSpec, shipmentSpec,
   type CatalogItem, type CatalogName, type EntitySpec, type Field, type OrderStatus,
 } from './fields.ts';
-import { and, cast, eq, type Filter, guid, isGuid, or, substringof } from './filter.ts';
+import { and, cast, datetime, eq, type Filter, guid, isGuid, or, substringof } from './filter.ts';
 import type { MappingProblem, MappingTarget } from './metadata.ts';
 import type { Decimal } from '#core/decimal';
 import type { OneCLink } from './values.ts';
@@ -156,12 +156,27 @@ export class OneCTrade {
    * `findOrdersByClientNumber(input.clientNumber)`, never by calling this again blindly.
    * `operation` defaults to `РеализацияКлиенту`.
    */
-  async createOrder(input: OneCOrderInput): Promise<OneCOrder> {
+  async createOrder(input: OneCOrderInput, options: { ref?: string } = {}): Promise<OneCOrder> {
     this.assertClientNumber(input.clientNumber);
     if (!input.partner) throw new OneCInvalidArgumentError('an order needs a partner (Партнер_Key)', { context: { field: 'Партнер_Key' } });
-    const body = encodeEntity(orderSpec, { operation: 'РеализацияКлиенту', ...input });
+    if (options.ref !== undefined && !isGuid(options.ref)) throw new OneCInvalidArgumentError(`Ref_Key ${JSON.stringify(options.ref)} is not a guid`, { context: { field: 'Ref_Key' } });
+    // A Ref_Key chosen by the caller (recorded before the POST) finds the order after a lost
+    // answer even when its key was edited meanwhile.
+    const body = { ...encodeEntity(orderSpec, { operation: 'РеализацияКлиенту', ...input }), ...(options.ref ? { Ref_Key: options.ref } : {}) };
     const created = await this.client.create(orderSpec.entitySet, body);
     return decodeEntity(orderSpec, created);
+  }
+
+  /**
+   * Orders of `partner` dated exactly `date` (1C local time, as the exchange wrote it): how a
+   * create with an unknown outcome is found when a manager changed its key meanwhile.
+   */
+  async findOrdersByDateAndPartner(date: string, partner: string): Promise<OneCOrder[]> {
+    const page = await this.client.list(orderSpec.entitySet, {
+      filter: and(eq(fieldOf(orderSpec, 'date'), datetime(date)), eq(fieldOf(orderSpec, 'partner'), guid(partner))),
+      select: selectFor(orderSpec),
+    });
+    return page.value.map((raw) => decodeEntity(orderSpec, raw)).filter((o) => o.date === date && o.partner === partner);
   }
 
   /** The order with its `Товары`; OneCNotFoundError when there is none. */
@@ -187,12 +202,21 @@ export class OneCTrade {
    * of existing rows the field map does not know (series, row ids, discount links) are read from
    * 1C just before and sent back unchanged, so the replacement loses nothing.
    */
-  async updateOrder(ref: string, patch: OneCOrderPatch): Promise<OneCOrder> {
+  async updateOrder(ref: string, patch: OneCOrderPatch, options: { expectedDataVersion?: string } = {}): Promise<OneCOrder> {
     if (patch.clientNumber !== undefined) this.assertClientNumber(patch.clientNumber);
     let bases = {};
-    if (patch.items !== undefined) {
+    const expected = options.expectedDataVersion;
+    if (patch.items !== undefined || expected !== undefined) {
       const section = orderSpec.sections.items;
-      const current = await this.client.getByKey(orderSpec.entitySet, ref, { select: [section.odata] });
+      // The rows' unknown fields and, when asked, the version in one read right before the PATCH:
+      // the only window in which another write is lost (1C has no optimistic locking).
+      const select = [...(patch.items !== undefined ? [section.odata] : []), ...(expected !== undefined ? [orderSpec.fields.dataVersion.odata] : [])];
+      const current = await this.client.getByKey(orderSpec.entitySet, ref, { select });
+      if (expected !== undefined && current[orderSpec.fields.dataVersion.odata] !== expected) {
+        throw new OneCStaleVersionError(`1C order ${ref} is at DataVersion ${String(current[orderSpec.fields.dataVersion.odata])}, not ${expected}: it changed since it was read`, {
+          context: { onecRef: ref, expectedDataVersion: expected },
+        });
+      }
       const rows = Array.isArray(current[section.odata]) ? (current[section.odata] as Record<string, unknown>[]) : [];
       const byCode = new Map<number, Record<string, unknown>>();
       for (const row of rows) {

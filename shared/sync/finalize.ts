@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { cutText, NO_DEADLINE, type Deadline } from '#platform/limits';
 import { AppError } from '#platform/errors';
 import type { Plan } from '#plans/plan';
-import { finishRun } from '#runs/lifecycle';
+import { finishRun, RUN_CLOSE_BOUND_MS } from '#runs/lifecycle';
 import type { RunPorts } from '#runs/ports';
 import type { CursorRepository } from '#store/cursors';
 import type { RunProblem } from '#store/runs';
@@ -90,6 +90,8 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
   }
   if (!progress || !progress.collected || progress.done < progress.queued) return false;
   const now = () => deps.run.now?.() ?? new Date();
+  // Only the close is left: if whoever claims it dies, the plan is free again within the bound.
+  await deps.run.locks.cap(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => false);
   // Unique per call: two copies of a continuation message must not both believe they hold it.
   const me = `${claimant}#${randomUUID().slice(0, 8)}`;
   if (!(await deps.progress.claimFinalize(planId, runId, me, now()))) return false;
@@ -135,6 +137,8 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
         // Problems are a bounded list with a total on the run item; a page done twice after a crash may count its problems twice.
         if (problems.length) await deps.run.runs.addErrors(planId, runId, problems);
         if (!(await deps.progress.recordReserves(planId, runId, me, page.last!, result.products, now()))) return false;
+        // The close moves on: the plan stays this run's for another bound, no longer.
+        await deps.run.locks.renew(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => undefined);
       } catch (error) {
         // The orders are done; a reserve push that failed is retried by the next run that touches them.
         reservesFailed = true;
