@@ -120,14 +120,20 @@ export class Monitoring extends Construct {
     const iteratorAge = props.functions.events.metric('IteratorAge', { statistic: 'Maximum', period: PERIOD, label: 'iterator age (max, ms)' });
 
     // ── alarms ─────────────────────────────────────────────────────────────────────────────
-    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number, comparison = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD) => {
+    // No alarmName: a physical name would be one more name to keep unique per account and
+    // region, and CloudFormation cannot replace a named resource in place. The generated name
+    // carries the stack and the construct id (`Goodwix1CExchange-prod-Service-MonitoringRunDeadLetters…`),
+    // so the ids stay as they are; the description, which the notification e-mail shows, starts
+    // with the stage and the id and ends with the runbook entry (docs/deploy.md, "Alarms: runbook").
+    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number, comparison = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, evaluation: AlarmEvaluation = {}) => {
       const a = new cloudwatch.Alarm(this, id, {
-        alarmDescription: `${props.stage}: ${description}`,
+        alarmDescription: `Goodwix-1C ${props.stage} ${id}: ${description}. Runbook: docs/deploy.md#${runbookAnchor(evaluation.runbook ?? id)}`,
         metric,
         threshold,
-        evaluationPeriods: 1,
+        evaluationPeriods: evaluation.evaluationPeriods ?? 1,
+        ...(evaluation.datapointsToAlarm ? { datapointsToAlarm: evaluation.datapointsToAlarm } : {}),
         comparisonOperator: comparison,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        treatMissingData: evaluation.treatMissingData ?? cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       a.addAlarmAction(new actions.SnsAction(this.alarmTopic));
       a.addOkAction(new actions.SnsAction(this.alarmTopic));
@@ -156,10 +162,26 @@ export class Monitoring extends Construct {
         period: PERIOD,
       }),
       1,
+      cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // A 1C that is down fails every run of its plans: one failed run in the last hour keeps the
+      // alarm up, so it fires once and recovers after an hour without failures, rather than going
+      // off and back with each run of a schedule of up to 60 minutes.
+      RUN_FAILURES_EVALUATION,
+    );
+    // The tick puts RunsStartedBySchedule (0 included) on every invocation, once a minute: no
+    // datapoint for 15 minutes means no plan is being started at all (schedule rule disabled or
+    // deleted, tick failing before its metrics, account throttling), which no other alarm sees.
+    alarm(
+      'TickHeartbeat',
+      'the tick has not reported for 15 min: no scheduled run is being started',
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'RunsStartedBySchedule', dimensionsMap: { service: SERVICE_NAME }, statistic: 'SampleCount', period: PERIOD }),
+      1,
+      cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      TICK_HEARTBEAT_EVALUATION,
     );
     for (const [name, fn] of fns) {
-      alarm(`${cap(name)}Errors`, `${name} function errors (unhandled, timeouts, crashes)`, fn.metricErrors({ statistic: 'Sum', period: PERIOD }), 1);
-      alarm(`${cap(name)}Throttles`, `${name} function throttled (account or function concurrency)`, fn.metricThrottles({ statistic: 'Sum', period: PERIOD }), 1);
+      alarm(`${cap(name)}Errors`, `${name} function errors (unhandled, timeouts, crashes)`, fn.metricErrors({ statistic: 'Sum', period: PERIOD }), 1, undefined, { runbook: 'FunctionErrors' });
+      alarm(`${cap(name)}Throttles`, `${name} function throttled (account or function concurrency)`, fn.metricThrottles({ statistic: 'Sum', period: PERIOD }), 1, undefined, { runbook: 'FunctionThrottles' });
     }
     alarm(
       'RunEventLogDeliveryFailures',
@@ -305,6 +327,26 @@ export class Monitoring extends Construct {
     }
     return { logGroup, rule };
   }
+}
+
+/** How an alarm evaluates, where it differs from one 5-minute period with missing data as OK. */
+export interface AlarmEvaluation {
+  readonly evaluationPeriods?: number;
+  readonly datapointsToAlarm?: number;
+  readonly treatMissingData?: cloudwatch.TreatMissingData;
+  /** The runbook entry, when several alarms share one (the functions' errors). Default: the alarm's id. */
+  readonly runbook?: string;
+}
+
+/** RunFailures: one failed run within the last 12 periods (an hour). */
+export const RUN_FAILURES_EVALUATION = { evaluationPeriods: 12, datapointsToAlarm: 1 } as const satisfies AlarmEvaluation;
+
+/** TickHeartbeat: three periods (15 min) without the tick's datapoint; no data is the failure itself. */
+export const TICK_HEARTBEAT_EVALUATION = { evaluationPeriods: 3, treatMissingData: cloudwatch.TreatMissingData.BREACHING } as const satisfies AlarmEvaluation;
+
+/** The runbook entry of an alarm in docs/deploy.md: `alarm-rundeadletters`. */
+export function runbookAnchor(id: string): string {
+  return `alarm-${id.toLowerCase()}`;
 }
 
 function cap(name: string): string {
