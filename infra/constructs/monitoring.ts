@@ -9,7 +9,7 @@
  *   ConflictsWonByOneC, OrdersParked, OrderRetries, RunsCompleted, RunsFailed, RunDuration,
  *   OneCLatency, OneCErrors, GoodwixLatency, GoodwixErrors; per service (dimension `service`):
  *   RunsFinished, RunsContinuing, RunMessagesIgnored, RunsStartedBySchedule,
- *   ScheduledStartFailures, ApiResponses, ApiErrors, RunEventsPublished, RunEventsRetried,
+ *   ScheduledStartFailures, PlansOverdue, ApiResponses, ApiErrors, RunEventsPublished, RunEventsRetried,
  *   RunEventRecordsUnreadable.
  * * Run events (`run.started|completed|failed`, `order.conflict`, put on the bus by the events
  *   function from the table's stream) → log group → metric filters with a `PlanId` dimension
@@ -30,6 +30,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '#runs/events';
+import { OVERDUE_AFTER_SLOTS } from '#runs/heartbeat';
 import type { FunctionName } from '../bundling.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './exchange-function.ts';
 import type { QueuePair } from './work-queues.ts';
@@ -179,6 +180,14 @@ export class Monitoring extends Construct {
       cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       TICK_HEARTBEAT_EVALUATION,
     );
+    // Each plan's heartbeat, counted by the tick in the plan's own schedule (#runs/heartbeat):
+    // one metric for the deployment, the plans by name in the tick's log.
+    alarm(
+      'PlansOverdue',
+      `an enabled plan has had no run go through for ${OVERDUE_AFTER_SLOTS} of its schedule's slots (the plans are in the tick's log)`,
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'PlansOverdue', dimensionsMap: { service: SERVICE_NAME }, statistic: 'Maximum', period: PERIOD }),
+      1,
+    );
     for (const [name, fn] of fns) {
       alarm(`${cap(name)}Errors`, `${name} function errors (unhandled, timeouts, crashes)`, fn.metricErrors({ statistic: 'Sum', period: PERIOD }), 1, undefined, { runbook: 'FunctionErrors' });
       alarm(`${cap(name)}Throttles`, `${name} function throttled (account or function concurrency)`, fn.metricThrottles({ statistic: 'Sum', period: PERIOD }), 1, undefined, { runbook: 'FunctionThrottles' });
@@ -226,7 +235,7 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       graph('Goodwix errors per plan', [emfPerPlan('GoodwixErrors')]),
       graph('Run duration per plan (max, s)', [emfPerPlan('RunDuration', 'Maximum')]),
-      graph('Runs', [emf('RunsStartedBySchedule', 'started by schedule'), emf('RunsFinished', 'finished by collector'), emf('ScheduledStartFailures', 'start failures'), emf('RunFailedEvents', 'failed')]),
+      graph('Runs', [emf('RunsStartedBySchedule', 'started by schedule'), emf('RunsFinished', 'finished by collector'), emf('ScheduledStartFailures', 'start failures'), emf('RunFailedEvents', 'failed'), new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'PlansOverdue', dimensionsMap: { service: SERVICE_NAME }, statistic: 'Maximum', period: PERIOD, label: 'plans overdue (max)' })]),
     );
     this.dashboard.addWidgets(
       graph('Queue age (oldest message, s)', [queueMetric(props.runQueue, 'queue', 'age', 'run queue'), queueMetric(props.orderQueue, 'queue', 'age', 'order queue')]),

@@ -3,13 +3,15 @@
  * due now, in the plan's time zone. Each due slot is claimed on the plan item with a condition
  * before the run starts, so a replayed or concurrent tick cannot start a second run for it; a
  * plan that is still running is skipped, not an error. If starting fails for another reason,
- * the claim is given back so a retried tick can start the slot.
+ * the claim is given back so a retried tick can start the slot. Then it takes each enabled
+ * plan's heartbeat (`#runs/heartbeat`): the plans overdue are in the result.
  */
 import { AppError, isRetryable } from '#platform/errors';
 import { PlanNotFoundError } from '#plans/errors';
 import { isDue } from '#plans/schedule';
 import type { StoredPlan } from '#store/plans';
 import { RunInProgressError } from './errors.ts';
+import { overduePlans, type OverduePlan } from './heartbeat.ts';
 import { startRun } from './lifecycle.ts';
 import { clock, log, mapLimited, type StartPorts } from './ports.ts';
 
@@ -21,19 +23,23 @@ export interface TickResult {
   /** Due plans that did not start, and why: slot-taken, running, deleted */
   readonly skipped: { planId: string; slot: string; reason: 'slot-taken' | 'running' | 'deleted' }[];
   readonly failed: { planId: string; code: string; message: string; retryable: boolean }[];
+  /** Enabled plans without a run gone through for `OVERDUE_AFTER_SLOTS` of their slots */
+  readonly overdue: OverduePlan[];
 }
 
 const TICK_CONCURRENCY = 8;
 
 export async function tick(ports: StartPorts, now: Date = clock(ports)): Promise<TickResult> {
-  const result: { -readonly [K in keyof TickResult]: TickResult[K] } = { at: now.toISOString(), evaluated: 0, started: [], skipped: [], failed: [] };
+  const result: { -readonly [K in keyof TickResult]: TickResult[K] } = { at: now.toISOString(), evaluated: 0, started: [], skipped: [], failed: [], overdue: [] };
   const due: { stored: StoredPlan; slot: string }[] = [];
+  const readable: StoredPlan[] = [];
   for await (const entry of ports.plans.all()) {
     result.evaluated += 1;
     if (!('plan' in entry)) {
       result.failed.push({ planId: entry.planId, code: 'STORE_CORRUPT_ITEM', message: entry.issues.join('; '), retryable: false });
       continue;
     }
+    readable.push(entry);
     const decision = isDue(entry.plan.schedule, now, entry.lastSlot);
     if (decision.due) due.push({ stored: entry, slot: decision.slot });
     else if (decision.reason === 'slot-taken' && decision.slot) result.skipped.push({ planId: entry.plan.id, slot: decision.slot, reason: 'slot-taken' });
@@ -67,5 +73,6 @@ export async function tick(ports: StartPorts, now: Date = clock(ports)): Promise
       });
     }
   });
+  result.overdue = await overduePlans(ports, readable, now);
   return result;
 }

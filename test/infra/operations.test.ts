@@ -54,6 +54,12 @@ describe('alarms an operator can act on', () => {
     assert.equal(TICK_HEARTBEAT_EVALUATION.evaluationPeriods, 3);
   });
 
+  test("each plan's heartbeat: the tick's count of overdue plans, at the first one", () => {
+    const p = alarmProps('PlansOverdue');
+    assert.deepEqual([p['MetricName'], p['Statistic'], p['Threshold'], p['ComparisonOperator'], p['EvaluationPeriods']], ['PlansOverdue', 'Maximum', 1, 'GreaterThanOrEqualToThreshold', 1]);
+    assert.match(p['AlarmDescription'] as string, /no run go through for 3 of its schedule's slots/);
+  });
+
   test('the other alarms fire on one 5-minute period with missing data as OK', () => {
     for (const alarm of service.monitoring.alarms) {
       if (alarm.node.id === 'RunFailures' || alarm.node.id === 'TickHeartbeat') continue;
