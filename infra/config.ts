@@ -68,7 +68,7 @@ export interface ExistingNetwork extends VpcNetworkBase {
 export type NetworkConfig = PublicNetwork | NatNetwork | ExistingNetwork;
 
 export interface ExchangeConfig {
-  /** Deployment stage; part of the stack names and of the secrets prefix. Default `dev`. */
+  /** Deployment stage; part of the stack names and of the secrets prefix. Required by the CDK app (`deploymentContext`); `dev` when built without it (tests). */
   readonly stage: string;
   /** Account to pin the stacks to; default: the CLI's (`CDK_DEFAULT_ACCOUNT`), or none (env-agnostic). */
   readonly account?: string;
