@@ -8,12 +8,16 @@
  * A plan whose check never passed is not run (`unchecked`), enabled or not: enabling a plan
  * nobody checked must not reach either system on its own. Its slot is not claimed, so once
  * the check passes the slot in progress is due.
+ *
+ * Then it starts the resyncs asked while a run held their plan, and takes each enabled plan's
+ * heartbeat (`#runs/heartbeat`): the plans overdue are in the result.
  */
 import { AppError, isRetryable } from '#platform/errors';
 import { PlanNotFoundError } from '#plans/errors';
 import { isDue } from '#plans/schedule';
 import type { StoredPlan } from '#store/plans';
 import { RunInProgressError } from './errors.ts';
+import { overduePlans, type OverduePlan } from './heartbeat.ts';
 import { startRun } from './lifecycle.ts';
 import { startRequestedResync, type ResyncStart } from './resync-requests.ts';
 import { clock, log, mapLimited, type StartPorts } from './ports.ts';
@@ -28,14 +32,17 @@ export interface TickResult {
   readonly failed: { planId: string; code: string; message: string; retryable: boolean }[];
   /** Resyncs asked while a run held their plan, started now that it is free */
   readonly resyncs?: ResyncStart[];
+  /** Enabled plans without a run gone through for `OVERDUE_AFTER_SLOTS` of their slots */
+  readonly overdue: OverduePlan[];
 }
 
 const TICK_CONCURRENCY = 8;
 
 export async function tick(ports: StartPorts, now: Date = clock(ports)): Promise<TickResult> {
-  const result: { -readonly [K in keyof TickResult]: TickResult[K] } = { at: now.toISOString(), evaluated: 0, started: [], skipped: [], failed: [] };
+  const result: { -readonly [K in keyof TickResult]: TickResult[K] } = { at: now.toISOString(), evaluated: 0, started: [], skipped: [], failed: [], overdue: [] };
   const due: { stored: StoredPlan; slot: string }[] = [];
   const resyncsWaiting: StoredPlan[] = [];
+  const readable: StoredPlan[] = [];
   for await (const entry of ports.plans.all()) {
     result.evaluated += 1;
     if (!('plan' in entry)) {
@@ -43,6 +50,7 @@ export async function tick(ports: StartPorts, now: Date = clock(ports)): Promise
       continue;
     }
     if (entry.resyncRequests?.length) resyncsWaiting.push(entry);
+    readable.push(entry);
     const decision = isDue(entry.plan.schedule, now, entry.lastSlot);
     if (decision.due && entry.checkPassedAt === undefined) result.skipped.push({ planId: entry.plan.id, slot: decision.slot, reason: 'unchecked' });
     else if (decision.due) due.push({ stored: entry, slot: decision.slot });
@@ -80,5 +88,6 @@ export async function tick(ports: StartPorts, now: Date = clock(ports)): Promise
   // After the scheduled runs: a plan whose slot just started keeps its resyncs for the next tick.
   const resyncs = (await mapLimited(resyncsWaiting, TICK_CONCURRENCY, (stored) => startRequestedResync(ports, stored))).filter((r) => r !== null);
   if (resyncs.length) result.resyncs = resyncs;
+  result.overdue = await overduePlans(ports, readable, now);
   return result;
 }

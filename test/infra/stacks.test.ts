@@ -115,7 +115,7 @@ describe('least privilege', () => {
 
   test('table actions are the item actions each function performs, never scans; batch writes only by the worker (a run\'s product items)', () => {
     const expected: Record<FunctionName, string[]> = {
-      tick: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'],
+      tick: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], // Query: each plan's latest runs (heartbeat)
       api: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
       collector: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
       worker: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
