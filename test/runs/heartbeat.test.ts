@@ -31,7 +31,12 @@ async function setup() {
   const { queueUrl } = await sqs.newRunQueue();
   const ports: StartPorts = { plans: new PlanRepository(store), locks: new LockRepository(store), runs: new RunRepository(store), queue: new SqsRunQueue(sqs.client, queueUrl), lockTtlMs: 60_000 };
   /** A plan saved at `savedAt`. */
-  const plan = async (savedAt: string, overrides: Partial<PlanInput> = hourly()): Promise<StoredPlan> => (await ports.plans.put(aPlan(overrides), { now: at(savedAt) })).stored;
+  // A plan whose check passed when it was saved: the tick runs no unchecked plan.
+  const plan = async (savedAt: string, overrides: Partial<PlanInput> = hourly()): Promise<StoredPlan> => {
+    const { stored } = await ports.plans.put(aPlan(overrides), { now: at(savedAt) });
+    await ports.plans.recordCheck(stored.plan.id, { checkedAt: savedAt, ok: true, version: stored.version, problems: [] });
+    return { ...stored, checkPassedAt: savedAt };
+  };
   /** A run of the plan that started and ended (or is still running) at these times. */
   const run = async (planId: string, startedAt: string, end?: { status: RunEndStatus; at: string }) => {
     const runId = newRunId(at(startedAt));
