@@ -159,4 +159,18 @@ describe('the watch after the last shipment', () => {
     assert.deepEqual(await listed(new Date(now + 11 * DAY)), [], '31 days after the shipment: no longer probed');
     assert.equal((await w.bindings.get(w.plan.id, String(o.id)))?.open, false, 'and its binding says so');
   });
+
+  test('the plan\'s watchDaysAfterShipment sets the watch; a shipment older than it ends the watch at once', async () => {
+    const w = await exchange.world({ orders: { watchDaysAfterShipment: 2 } });
+    const o = await exported(w, [{ productId: gloves.goodwixId, quantity: 1 }]);
+    await o.manager.ship(o.ref, undefined, { date: oneCLocalTime(new Date(Date.now() - 3 * DAY), w.plan.schedule.timeZone) });
+    await syncOrder(w.ports(), w.request(o.id));
+
+    const binding = await w.bindings.get(w.plan.id, String(o.id));
+    assert.equal((await w.goodwix.order(o.id)).status, 'shipped');
+    assert.equal(binding?.open, false, 'shipped 3 days ago, watched 2');
+    const ids: string[] = [];
+    for await (const b of w.bindings.allOpen(w.plan.id)) ids.push(b.orderId);
+    assert.deepEqual(ids, []);
+  });
 });
