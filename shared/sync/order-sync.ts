@@ -18,11 +18,10 @@
  * Permanent failures park the order with a message naming the culprit; retryable ones throw.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { LINE_INPUT_FIELDS, type CanonicalLine, type CanonicalOrder } from '#core/canonical';
+import { LINE_INPUT_FIELDS, type CanonicalLine, type CanonicalOrder, type OrderStatus } from '#core/canonical';
 import { decEquals } from '#core/decimal';
 import { mergeOrder, type Conflict } from '#core/merge';
 import { isEnded, statusToShow } from '#core/status';
-import type { OrderStatus } from '#core/canonical';
 import type { GoodwixClient } from '#goodwix/client';
 import type { GoodwixOrder } from '#goodwix/model';
 import type { OneCOrder, OneCShipment } from '#onec/documents';
@@ -114,7 +113,9 @@ const DAY_MS = 86_400_000;
 export function watchOf(status: OrderStatus, shipments: readonly Pick<OneCShipment, 'date'>[], plan: Plan, now: Date): { open: boolean; watchUntil: string | null } {
   if (isEnded(status)) return { open: false, watchUntil: null };
   if (status !== 'shipped') return { open: true, watchUntil: null };
-  const last = Math.max(...shipments.map((s) => (s.date ? instantOfOneCTime(s.date, plan.schedule.timeZone).getTime() : now.getTime())), 0) || now.getTime();
+  // A shipment without a date (none in UT, but the field may be empty) counts as made now.
+  const dates = shipments.map((s) => (s.date ? instantOfOneCTime(s.date, plan.schedule.timeZone).getTime() : now.getTime()));
+  const last = dates.length ? Math.max(...dates) : now.getTime();
   const until = new Date(last + plan.orders.watchDaysAfterShipment * DAY_MS);
   return { open: until.getTime() > now.getTime(), watchUntil: until.toISOString() };
 }
@@ -601,8 +602,9 @@ function numberNewRows<T extends { readonly lineCode?: number | null }>(items: r
 }
 
 /**
- * Makes the Goodwix order hold `target` (lines, 1C number and date, the status `statusToShow`
- * picks from 1C's and Goodwix's, `agreedOneC` being 1C's when both last agreed) in one versioned update (in parts of at most 1,000 lines each, the most Goodwix takes); lines
+ * Makes the Goodwix order hold `target` (lines, 1C number and date, and the status
+ * `statusToShow` picks; `agreedOneC` is 1C's status when both sides last agreed) in one
+ * versioned update (in parts of at most 1,000 lines each, the most Goodwix takes); lines
  * Goodwix numbers anew are re-keyed by their ERP line id.
  */
 async function pushToGoodwix(
