@@ -30,7 +30,7 @@ import { ChaosClock, Killer } from '#test/chaos-kill';
 import { Random } from '#test/chaos-random';
 import { compareOrder, compareReserves, type OneCCatalogs } from './compare.ts';
 import {
-  chaosProducts, compareWithModel, Demand, expectedStatus, isFinal, liveLines, otherPrice, otherQuantity, planEdits, planMidRunEdit, resolve,
+  chaosProducts, compareWithModel, Demand, expectedStatus, isFinal, isWatched, liveLines, otherPrice, otherQuantity, planEdits, planMidRunEdit, resolve,
   type ChaosProduct, type GoodwixEdit, type ModelOrder, type OneCEdit, type PlannedEdits,
 } from './model.ts';
 
@@ -793,7 +793,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         parked += 1;
         problem(`order ${o.id}: parked: ${record.body.parked.code}: ${record.body.parked.message}`, o.id);
       }
-      if (record.body.open !== !isFinal(o)) problem(`order ${o.id}: sync record open=${record.body.open}, expected ${!isFinal(o)} (status ${expectedStatus(o)})`, o.id);
+      if (record.body.open !== isWatched(o)) problem(`order ${o.id}: sync record open=${record.body.open}, expected ${isWatched(o)} (status ${expectedStatus(o)})`, o.id);
     }
 
     // Reserves: every product an order that reached 1C holds or held, Goodwix's integration
