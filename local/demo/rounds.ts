@@ -1,7 +1,8 @@
 /**
- * The demo's two exchanges (`npm start`, local/main.ts), on a running local runtime and the two
+ * The demo's three exchanges (`npm start`, local/main.ts), on a running local runtime and the two
  * sandboxes seeded with the demo supplier: round 1 exports the confirmed orders to 1C; round 2
- * brings a manager's work in 1C back to Goodwix, with a price conflict that 1C wins. Printed
+ * brings a manager's work in 1C back to Goodwix, with a price conflict that 1C wins; round 3
+ * shows what managers do in 1C alone reaching Goodwix (the shipped order closed). Printed
  * through `out`; the runs and the conflict are answered for tests (the bundled-handlers test
  * runs the same rounds on the bundled functions).
  */
@@ -16,7 +17,7 @@ import { demoOneC, demoProducts } from './supplier.ts';
 export type Print = (line?: string) => void;
 
 export interface DemoRounds {
-  /** The run journal of each round (GET /plans/demo/runs/<id>) */
+  /** The run journal of each round, three (GET /plans/demo/runs/<id>) */
   readonly runs: readonly Record<string, any>[];
   /** The sync record of the conflicted order (GET /plans/demo/orders/100001) */
   readonly conflictedOrder: Record<string, any>;
@@ -63,7 +64,14 @@ async function printOrders(out: Print, goodwix: GoodwixSandbox, onec: OneCTrade,
   }
 }
 
-/** Both rounds of the demo on the demo plan. */
+/** What a manager does in 1C alone in round 3: said, then done; the orders it shows afterwards. */
+export interface ManagerStep {
+  readonly says: string;
+  readonly act: () => Promise<unknown>;
+  readonly orderIds: readonly number[];
+}
+
+/** The three rounds of the demo on the demo plan. */
 export async function runDemoRounds(runtime: LocalRuntime, goodwixSandbox: GoodwixSandbox, onec: OneCTrade, out: Print): Promise<DemoRounds> {
   const runs: Record<string, any>[] = [];
 
@@ -98,5 +106,18 @@ export async function runDemoRounds(runtime: LocalRuntime, goodwixSandbox: Goodw
   await printOrders(out, goodwixSandbox, onec, [autoConfirmed, byHand]);
   const conflictedOrder = await api(runtime, 'GET', `/plans/${DEMO_PLAN_ID}/orders/${autoConfirmed}`);
   for (const c of conflictedOrder.conflicts ?? []) out(`  conflict on order ${autoConfirmed}, ${c.field}: Goodwix had ${c.goodwix}, 1C had ${c.onec} — 1C's value kept`);
+  out();
+
+  // Round 3: 1C is the system of record — what managers do there alone reaches Goodwix. A step
+  // is one line here (said, done, its orders shown after the run).
+  const round3: ManagerStep[] = [
+    { says: `closes the shipped order ${byHand} (Закрыт)`, act: () => manager.setStatus(second!.ref, 'Закрыт'), orderIds: [byHand] },
+  ];
+  for (const step of round3) await step.act();
+  out(`== Round 3: in 1C the manager ${round3.map((s) => s.says).join('; ')}`);
+  runs.push(await exchange(runtime, DEMO_PLAN_ID));
+  printRun(out, runs[2]!);
+  out();
+  await printOrders(out, goodwixSandbox, onec, [...new Set(round3.flatMap((s) => s.orderIds))]);
   return { runs, conflictedOrder };
 }

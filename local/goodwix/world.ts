@@ -166,16 +166,6 @@ export interface SupplierView extends BuyerView {
 const FIRST_ORDER_ID = 100001;
 const CURRENCY = 'RUB';
 
-/** Statuses along the way of a confirmed order; the ERP moves orders only forward on it. */
-const progressRank: Partial<Record<OrderStatus, number>> = {
-  confirmed: 1,
-  in_progress: 2,
-  ready_to_ship: 3,
-  partially_shipped: 4,
-  shipped: 5,
-  closed: 6,
-};
-
 export class GoodwixWorld {
   readonly catalogId = demoGoodwix.catalogId;
   readonly catalogName = 'Инструмент и крепеж — Торговый дом Альфа';
@@ -830,24 +820,15 @@ function assertFits(value: string, p: Precision, field: string): void {
 }
 
 /**
- * What the ERP may do to a status: move it forward along
- * confirmed → in_progress → ready_to_ship → partially_shipped → shipped → closed; reject an order that has not
- * started shipping; override a buyer's cancellation (the ERP's data wins when both changed).
- * `rejected` and `closed` are final; `new` and `cancelled` are never set by the ERP.
+ * What the ERP may do to a status: set any status but `new` (the state before the supplier
+ * confirms), from any status — the ERP is the system of record of an order's progress, so it
+ * closes a shipped order, moves one back to `confirmed`, or back from `shipped` when a shipment
+ * is undone. The buyer's and the supplier's own transitions (confirm, reject, cancel) are theirs.
  */
 function assertErpTransition(from: OrderStatus, to: OrderStatus): void {
-  const problem = (why: string): ApiProblem => unprocessable('invalid_status_transition', `Cannot change status from ${from} to ${to}: ${why}`, 'status', { from, to });
-  if (to === 'new') throw problem('new is the state before confirmation');
-  if (to === 'cancelled') throw problem('cancelled is the buyer\'s decision; the ERP rejects orders instead');
-  if (from === 'rejected' || from === 'closed') throw problem(`${from} is final`);
-  if (from === 'cancelled') return;
-  if (to === 'rejected') {
-    if (from === 'confirmed' || from === 'in_progress' || from === 'ready_to_ship') return;
-    throw problem('goods have been shipped');
+  if (to === 'new') {
+    throw unprocessable('invalid_status_transition', `Cannot change status from ${from} to ${to}: new is the state before confirmation`, 'status', { from, to });
   }
-  const a = progressRank[from];
-  const b = progressRank[to];
-  if (a === undefined || b === undefined || b < a) throw problem('statuses only move forward');
 }
 
 function lastAtMost(sorted: readonly number[], bound: number): number {

@@ -132,13 +132,13 @@ export class OneCManager {
    * Ships the order (all open quantities, or the given ones per row) with a posted
    * РеализацияТоваровУслуг whose rows carry the order's КодСтроки, filled from the order as UT
    * fills it (client, counterparty, agreement, currency, warehouse): UT posts it only then, and
-   * only while the order is posted.
+   * only while the order is posted. `date`: the shipment's document date (default: the order's).
    */
-  async ship(ref: string, quantities?: Readonly<Record<number, number>>): Promise<OneCShipment> {
+  async ship(ref: string, quantities?: Readonly<Record<number, number>>, options: { date?: string } = {}): Promise<OneCShipment> {
     const order = await this.onec.readOrder(ref);
     const rows = order.items.filter((r) => !r.cancelled && (quantities === undefined || quantities[r.lineCode] !== undefined));
     const shipment = await this.onec.createShipment({
-      date: order.date,
+      date: options.date ?? order.date,
       order: { ref, type: 'Document_ЗаказКлиента' },
       organization: order.organization,
       partner: order.partner,

@@ -1,7 +1,8 @@
 /**
  * The status Goodwix should show, derived from what 1C holds. UT 11 has no "shipped" status
  * (shipment is a separate document) and no header-level cancellation, so the status is read
- * from the whole picture: deletion mark, cancelled rows, shipped quantities, then 1C's Статус.
+ * from the whole picture: deletion mark, cancelled rows, `Закрыт` (a manager closed the order,
+ * shipped or not), shipped quantities, then 1C's other Статус values.
  */
 import { Big } from './decimal.ts';
 import type { CanonicalLine, OrderStatus } from './canonical.ts';
@@ -36,6 +37,7 @@ export function deriveStatus(state: OneCOrderState, map: StatusMap = DEFAULT_STA
   if (state.deleted) return map.deleted;
   const deliverable = state.lines.map((l) => new Big(l.quantity).minus(l.cancelledQuantity));
   if (state.lines.length > 0 && deliverable.every((d) => d.lte(0))) return map.allLinesCancelled;
+  if (state.oneCStatus === 'Закрыт' && map.byOneCStatus['Закрыт']) return map.byOneCStatus['Закрыт'];
   const shipped = state.lines.reduce((sum, l) => sum.plus(l.shippedQuantity), new Big(0));
   if (shipped.gt(0)) {
     const fully = state.lines.every((l, i) => new Big(l.shippedQuantity).gte(deliverable[i]!));

@@ -7,7 +7,7 @@
  * one side is removed unless the other side edited it — then 1C's state of the line wins.
  *
  * Pure: no I/O, no clock. Status is not merged here: it is derived from 1C's state afterwards
- * and only ever moves forward (`#core/status`).
+ * and shown by the rule of `#core/status` (1C is the system of record).
  */
 import { computeAmounts } from './amounts.ts';
 import { Big, decEquals, quantity as toQuantity, type Decimal } from './decimal.ts';

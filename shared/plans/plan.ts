@@ -224,6 +224,11 @@ const ordersSchema = z.pipe(
      * never created in 1C: connecting an account with a history must not copy years of orders
      * (often entered by hand already). The API fills in the plan's creation time when absent.
      */
+    /**
+     * A fully shipped order stays watched this many days after its last shipment (a shipment
+     * unposted, deleted or corrected still reaches Goodwix), unless it is closed in 1C first.
+     */
+    watchDaysAfterShipment: z._default(positiveInt(3650), 30),
     exportFrom: z.optional(z.union([isoDate, z.iso.datetime({ offset: true })], { error: 'expected a date as YYYY-MM-DD or an ISO 8601 instant' })),
   }),
   z.transform((orders) => ({ ...orders, reservation: orders.reservation ?? defaultReservation(orders.newOrderStatus) })),

@@ -9,7 +9,7 @@
  * and on the 1C version the merge was computed from: a merge made from stale data loses.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CanonicalLine, CanonicalOrder, OrderStatus } from '#core/canonical';
 import { cutText } from '#platform/limits';
 import type { Conflict } from '#core/merge';
@@ -94,9 +94,19 @@ export interface Binding {
   readonly goodwixVersion: number | null;
   /** The status Goodwix shows, as the exchange last set or saw it */
   readonly status: OrderStatus | null;
+  /**
+   * The status 1C's state gave when both sides last agreed (absent on older items): whether 1C
+   * moved since, which decides between a Goodwix decision and 1C's state (`#core/status`).
+   */
+  readonly onecStatus?: OrderStatus | null;
+  /**
+   * A fully shipped order: watched until this instant (its last shipment plus the plan's
+   * `watchDaysAfterShipment`), then closed by the listing of open bindings.
+   */
+  readonly watchUntil?: string | null;
   /** 1C created the document but refused to post it: the next exchange posts it again */
   readonly needsPosting: boolean;
-  /** Still exchanged: false once closed, shipped, rejected or cancelled on both sides */
+  /** Still exchanged: false once closed, rejected or cancelled, or shipped and past its watch (`watchUntil`) */
   readonly open: boolean;
   readonly parked: ParkedState | null;
   /** Set aside by a person: not retried, out of the open index, until a resync brings it back */
@@ -134,6 +144,8 @@ export function newBinding(planId: string, orderId: string, now: Date): Binding 
     onecShipments: null,
     goodwixVersion: null,
     status: null,
+    onecStatus: null,
+    watchUntil: null,
     needsPosting: false,
     open: true,
     parked: null,
@@ -226,8 +238,12 @@ export class BindingRepository {
     return out;
   }
 
-  /** Open bindings of a plan, a page at a time, from the index (no snapshots read). */
-  async listOpen(planId: string, request: { cursor?: string; limit?: number } = {}): Promise<Page<OpenBinding>> {
+  /**
+   * Open bindings of a plan, a page at a time, from the index (no snapshots read). A shipped
+   * order whose watch ended by `at` (default: now) is closed here and left out: whether a
+   * binding is probed is decided by the binding, whoever lists them.
+   */
+  async listOpen(planId: string, request: { cursor?: string; limit?: number; at?: Date } = {}): Promise<Page<OpenBinding>> {
     const pk = keys.openBindingsPk(planId);
     try {
       const startKey = decodeCursor(request.cursor, OPEN_BINDINGS_INDEX.partitionKey, pk);
@@ -242,14 +258,17 @@ export class BindingRepository {
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
-      const items = (result.Items ?? []).map((item) => ({
+      const all = (result.Items ?? []).map((item) => ({
         orderId: String(item.orderId),
         onecRef: (item.onecRef as string | undefined) ?? null,
         onecDataVersion: (item.onecDataVersion as string | undefined) ?? null,
         onecShipments: (item.onecShipments as string | undefined) ?? null,
         goodwixVersion: (item.goodwixVersion as number | undefined) ?? null,
         parked: Boolean(item.parkedCode),
+        shipped: item.status === 'shipped',
       }));
+      const ended = await this.closeEndedWatches(planId, all.filter((b) => b.shipped).map((b) => b.orderId), request.at ?? new Date());
+      const items = all.filter((b) => !ended.has(b.orderId)).map(({ shipped: _shipped, ...b }) => b);
       const nextCursor = encodeCursor(result.LastEvaluatedKey);
       return { items, ...(nextCursor ? { nextCursor } : {}) };
     } catch (error) {
@@ -288,11 +307,63 @@ export class BindingRepository {
     }
   }
 
-  /** Every open binding of the plan, page by page. */
-  async *allOpen(planId: string): AsyncGenerator<OpenBinding> {
+  /**
+   * Of these shipped orders' bindings, closes those whose watch ended by `at`: out of the
+   * open-bindings index, `open` false, on condition nobody wrote the binding since it was read
+   * (an exchange that just saw a new shipment keeps it watched). The watch's end is not in the
+   * index (its projection is fixed once deployed), so it is read for the shipped ones only.
+   */
+  private async closeEndedWatches(planId: string, orderIds: readonly string[], at: Date): Promise<Set<string>> {
+    const ended = new Set<string>();
+    if (orderIds.length === 0) return ended;
+    const items: Record<string, unknown>[] = [];
+    for (let i = 0; i < orderIds.length; i += 100) {
+      let keysLeft: Record<string, unknown>[] = orderIds.slice(i, i + 100).map((id) => ({ pk: keys.planPk(planId), sk: keys.bindingSk(id) }));
+      for (let attempt = 1; keysLeft.length > 0; attempt += 1) {
+        try {
+          const result = await this.store.client.send(
+            new BatchGetCommand({
+              RequestItems: { [this.store.tableName]: { Keys: keysLeft, ConsistentRead: true, ProjectionExpression: 'orderId, watchUntil, revision, #open', ExpressionAttributeNames: { '#open': 'open' } } },
+            }),
+          );
+          items.push(...(result.Responses?.[this.store.tableName] ?? []));
+          keysLeft = (result.UnprocessedKeys?.[this.store.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+        } catch (error) {
+          throw toStoreError(error, 'read watch ends', { planId });
+        }
+        if (keysLeft.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
+      }
+    }
+    for (const item of items) {
+      const until = item.watchUntil as string | null | undefined;
+      if (!until || Date.parse(until) > at.getTime()) continue;
+      const orderId = String(item.orderId);
+      try {
+        await this.store.client.send(
+          new UpdateCommand({
+            TableName: this.store.tableName,
+            Key: { pk: keys.planPk(planId), sk: keys.bindingSk(orderId) },
+            UpdateExpression: 'SET #open = :false, #revision = :next REMOVE gsi2pk, gsi2sk',
+            ConditionExpression: '#revision = :revision AND #until = :until',
+            ExpressionAttributeNames: { '#open': 'open', '#revision': 'revision', '#until': 'watchUntil' },
+            ExpressionAttributeValues: { ':false': false, ':revision': item.revision, ':next': Number(item.revision) + 1, ':until': until },
+          }),
+        );
+        ended.add(orderId);
+      } catch (error) {
+        // Written meanwhile: the exchange that wrote it decided; this run still probes it.
+        if (isConditionFailure(error)) continue;
+        throw toStoreError(error, 'close ended watch', { planId, orderId });
+      }
+    }
+    return ended;
+  }
+
+  /** Every open binding of the plan, page by page (`at`: when watches are judged ended, default now). */
+  async *allOpen(planId: string, options: { at?: Date } = {}): AsyncGenerator<OpenBinding> {
     let cursor: string | undefined;
     do {
-      const page = await this.listOpen(planId, cursor ? { cursor } : {});
+      const page = await this.listOpen(planId, { ...(cursor ? { cursor } : {}), ...(options.at ? { at: options.at } : {}) });
       yield* page.items;
       cursor = page.nextCursor;
     } while (cursor);

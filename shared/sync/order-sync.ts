@@ -18,10 +18,10 @@
  * Permanent failures park the order with a message naming the culprit; retryable ones throw.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { LINE_INPUT_FIELDS, type CanonicalLine, type CanonicalOrder } from '#core/canonical';
+import { LINE_INPUT_FIELDS, type CanonicalLine, type CanonicalOrder, type OrderStatus } from '#core/canonical';
 import { decEquals } from '#core/decimal';
 import { mergeOrder, type Conflict } from '#core/merge';
-import { advanceStatus, isTerminal } from '#core/status';
+import { isEnded, statusToShow } from '#core/status';
 import type { GoodwixClient } from '#goodwix/client';
 import type { GoodwixOrder } from '#goodwix/model';
 import type { OneCOrder, OneCShipment } from '#onec/documents';
@@ -93,6 +93,31 @@ export function orderIdFromStableKey(key: string): string | null {
 export function oneCLocalTime(instant: Date, timeZone: string): string {
   const ms = instant.getTime();
   return new Date(ms + offsetAt(ms, timeZone)).toISOString().slice(0, 19);
+}
+
+/** The instant a 1C date (the wall clock of the plan's time zone, no zone of its own) stands for. */
+export function instantOfOneCTime(local: string, timeZone: string): Date {
+  const asUtc = Date.parse(`${local.slice(0, 19)}Z`);
+  // The zone's offset at the instant near that wall time: exact except in the hour a clock moves.
+  return new Date(asUtc - offsetAt(asUtc - offsetAt(asUtc, timeZone), timeZone));
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Whether the order is still watched (probed by every run) once Goodwix shows `status`: not
+ * once closed, rejected or cancelled; a fully shipped order for the plan's days after its last
+ * posted shipment (`watchUntil`, which the listing of open bindings honours), so a shipment
+ * unposted, deleted or corrected meanwhile still reaches Goodwix; any other order, always.
+ */
+export function watchOf(status: OrderStatus, shipments: readonly Pick<OneCShipment, 'date'>[], plan: Plan, now: Date): { open: boolean; watchUntil: string | null } {
+  if (isEnded(status)) return { open: false, watchUntil: null };
+  if (status !== 'shipped') return { open: true, watchUntil: null };
+  // A shipment without a date (none in UT, but the field may be empty) counts as made now.
+  const dates = shipments.map((s) => (s.date ? instantOfOneCTime(s.date, plan.schedule.timeZone).getTime() : now.getTime()));
+  const last = dates.length ? Math.max(...dates) : now.getTime();
+  const until = new Date(last + plan.orders.watchDaysAfterShipment * DAY_MS);
+  return { open: until.getTime() > now.getTime(), watchUntil: until.toISOString() };
 }
 
 /** Shipments do not move the order's DataVersion: their own versions are part of the probe. */
@@ -235,13 +260,16 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
   let saved = await ports.bindings.save(bound, before);
   ports.logger?.info('order exported to 1C', { planId: request.planId, orderId: request.orderId, onecNumber: doc.number });
 
-  const pushed = await pushToGoodwix(ports, order, onecView, doc);
+  const pushed = await pushToGoodwix(ports, order, onecView, doc, null);
   const products = productsOf(onecView.lines);
   const entry: SyncEntry = {
     at: now.toISOString(), runId: request.runId, outcome, toOneC: goodwix.lines.length, toGoodwix: pushed.changes, conflicts: 0, products,
     ...(postingError ? { message: `1C refused to post: ${postingError.message}` } : {}),
   };
-  saved = await ports.bindings.save(withEntry({ ...saved, base: pushed.base, goodwixVersion: pushed.version, status: pushed.base.status, open: !isTerminal(pushed.base.status), updatedAt: now.toISOString() }, entry), saved);
+  saved = await ports.bindings.save(
+    withEntry({ ...saved, base: pushed.base, goodwixVersion: pushed.version, status: pushed.base.status, onecStatus: onecView.status, ...watchOf(pushed.base.status, [], plan, now), updatedAt: now.toISOString() }, entry),
+    saved,
+  );
   return {
     orderId: request.orderId, outcome, toOneC: goodwix.lines.length, toGoodwix: pushed.changes, conflicts: [], products,
     onecNumber: doc.number,
@@ -446,7 +474,8 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
     current = await ports.bindings.save(writtenToOneC(current, { base, goodwixNow, target, written, fingerprint, postingError, request, now }), current);
   }
 
-  const pushed = await pushToGoodwix(ports, order, target, written);
+  // What 1C's state said when both sides last agreed: unknown (an older binding) counts as unmoved.
+  const pushed = await pushToGoodwix(ports, order, target, written, binding.onecStatus ?? null);
   const conflicts = merged.conflicts;
   const outcome: SyncOutcome = adopting ?? (changesFor1C || pushed.changes > 0 || binding.needsPosting ? 'updated' : 'unchanged');
   const products = productsOf([...base.lines, ...pushed.base.lines]);
@@ -464,9 +493,10 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
       onecShipments: fingerprint,
       goodwixVersion: pushed.version,
       status: pushed.base.status,
+      onecStatus: target.status,
       needsPosting: postingError !== null,
       parked: postingError ? parkedFrom(postingError, binding.parked, request, now) : null,
-      open: !isTerminal(pushed.base.status),
+      ...watchOf(pushed.base.status, shipments, plan, now),
       intent: null,
       updatedAt: now.toISOString(),
     },
@@ -572,12 +602,15 @@ function numberNewRows<T extends { readonly lineCode?: number | null }>(items: r
 }
 
 /**
- * Makes the Goodwix order hold `target` (lines, 1C number and date, status moved forward only)
- * in one versioned update (in parts of at most 1,000 lines each, the most Goodwix takes); lines
+ * Makes the Goodwix order hold `target` (lines, 1C number and date, and the status
+ * `statusToShow` picks; `agreedOneC` is 1C's status when both sides last agreed) in one
+ * versioned update (in parts of at most 1,000 lines each, the most Goodwix takes); lines
  * Goodwix numbers anew are re-keyed by their ERP line id.
  */
-async function pushToGoodwix(ports: SyncPorts, order: GoodwixOrder, target: CanonicalOrder, doc: OneCOrder): Promise<{ base: CanonicalOrder; version: number; changes: number }> {
-  const status = advanceStatus(order.status === 'new' ? null : order.status, target.status);
+async function pushToGoodwix(
+  ports: SyncPorts, order: GoodwixOrder, target: CanonicalOrder, doc: OneCOrder, agreedOneC: OrderStatus | null,
+): Promise<{ base: CanonicalOrder; version: number; changes: number }> {
+  const status = statusToShow({ goodwix: order.status === 'new' ? null : order.status, onec: target.status, agreedOneC });
   const lines = await withGoodwixProducts(ports, target.lines, doc);
   const update = goodwixUpdate(order, { lines, status, erp: { orderId: doc.ref, number: doc.number, date: doc.date } });
   if (!update) return { base: { ...target, status }, version: order.version, changes: 0 };

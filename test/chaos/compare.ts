@@ -38,10 +38,11 @@ export function shippedByProduct(doc: OneCOrder, shipments: readonly OneCShipmen
   return out;
 }
 
-/** The Goodwix status the 1C document stands for (before "statuses only move forward"). */
+/** The Goodwix status the 1C document stands for (the default status map, `#core/derive-status`). */
 export function derivedStatus(doc: OneCOrder, shipments: readonly OneCShipment[]): string {
   if (doc.deletionMark) return 'rejected';
   if (doc.items.length > 0 && doc.items.every((r) => r.cancelled)) return 'rejected';
+  if (doc.status === 'Закрыт') return 'closed';
   const shipped = shippedByProduct(doc, shipments);
   const total = [...shipped.values()].reduce((s, q) => s.plus(q), new Big(0));
   if (total.gt(0)) {

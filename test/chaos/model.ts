@@ -118,6 +118,15 @@ export function isFinal(o: ModelOrder): boolean {
   return ['shipped', 'rejected', 'cancelled', 'closed'].includes(expectedStatus(o));
 }
 
+/**
+ * Whether the exchange still watches the order (its binding open): until it is rejected,
+ * cancelled or closed; a shipped one for the plan's days after its last shipment, which in a
+ * chaos run (shipments dated today, 30 days by default) has not passed.
+ */
+export function isWatched(o: ModelOrder): boolean {
+  return !['rejected', 'cancelled', 'closed'].includes(expectedStatus(o));
+}
+
 /** Units of each product the model's orders hold (ordered minus cancelled; shipped ones too). */
 export class Demand {
   private readonly used = new Map<string, number>();

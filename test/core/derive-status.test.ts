@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deriveStatus } from '#core/derive-status';
-import { advanceStatus } from '#core/status';
+import { statusToShow } from '#core/status';
 
 const line = (quantity: string, cancelledQuantity = '0.000', shippedQuantity = '0.000') => ({ quantity, cancelledQuantity, shippedQuantity });
 
@@ -21,10 +21,20 @@ test('maps 1C statuses through the plan map', () => {
   assert.equal(deriveStatus({ oneCStatus: 'Закрыт', deleted: false, lines: [line('1.000')] }), 'closed');
 });
 
-test('never moves a status backwards or out of a terminal one', () => {
-  assert.equal(advanceStatus('shipped', 'confirmed'), 'shipped');
-  assert.equal(advanceStatus('partially_shipped', 'in_progress'), 'partially_shipped');
-  assert.equal(advanceStatus('rejected', 'in_progress'), 'rejected');
-  assert.equal(advanceStatus('in_progress', 'partially_shipped'), 'partially_shipped');
-  assert.equal(advanceStatus(null, 'confirmed'), 'confirmed');
+test('Закрыт wins over shipped quantities: a manager closed the shipped order', () => {
+  assert.equal(deriveStatus({ oneCStatus: 'Закрыт', deleted: false, lines: [line('5.000', '0.000', '5.000')] }), 'closed');
+  assert.equal(deriveStatus({ oneCStatus: 'Закрыт', deleted: false, lines: [line('5.000', '5.000')] }), 'rejected', 'every row cancelled still reads rejected');
+});
+
+test('1C\'s status is shown, backwards too; a buyer\'s or supplier\'s decision in Goodwix stands until 1C moves', () => {
+  assert.equal(statusToShow({ goodwix: 'shipped', onec: 'closed', agreedOneC: 'shipped' }), 'closed');
+  assert.equal(statusToShow({ goodwix: 'shipped', onec: 'in_progress', agreedOneC: 'shipped' }), 'in_progress');
+  assert.equal(statusToShow({ goodwix: 'in_progress', onec: 'confirmed', agreedOneC: 'in_progress' }), 'confirmed');
+  assert.equal(statusToShow({ goodwix: null, onec: 'in_progress', agreedOneC: null }), 'in_progress');
+  // Goodwix's decisions
+  assert.equal(statusToShow({ goodwix: 'cancelled', onec: 'in_progress', agreedOneC: 'in_progress' }), 'cancelled');
+  assert.equal(statusToShow({ goodwix: 'cancelled', onec: 'rejected', agreedOneC: 'in_progress' }), 'cancelled', 'both ended it: Goodwix\'s word stays');
+  assert.equal(statusToShow({ goodwix: 'cancelled', onec: 'partially_shipped', agreedOneC: 'in_progress' }), 'partially_shipped', '1C moved: it wins');
+  // A status only the exchange sets, left by a stalled worker: put back to 1C's
+  assert.equal(statusToShow({ goodwix: 'ready_to_ship', onec: 'in_progress', agreedOneC: 'in_progress' }), 'in_progress');
 });

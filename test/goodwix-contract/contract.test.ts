@@ -110,7 +110,7 @@ describe('the Goodwix sandbox speaks the documented contract', () => {
     const stale = await raw.api('PATCH', orderPath, { expectedVersion: placed.version, status: 'shipped' });
     const malformed = await raw.api('PATCH', orderPath, { expectedVersion: updated.body.version, lines: { update: [{ id: 'x', price: 12 }] } });
     const unknownLine = await raw.api('PATCH', orderPath, { expectedVersion: updated.body.version, lines: { update: [{ id: 'ln-none', price: '1' }] } });
-    const backwards = await raw.api('PATCH', orderPath, { expectedVersion: updated.body.version, status: 'confirmed' });
+    const backwards = await raw.api('PATCH', orderPath, { expectedVersion: updated.body.version, status: 'new' });
     const notConfirmed = await raw.api('PATCH', `${raw.catalog}/orders/${fresh.id}`, { expectedVersion: 1, status: 'in_progress' });
 
     // Assess

@@ -189,7 +189,7 @@ describe('Goodwix sandbox: orders', () => {
     assert.equal(sandbox.actions.order(placed.id).status, 'confirmed');
   });
 
-  test('statuses move forward only; the ERP may override a buyer cancellation', async () => {
+  test('the ERP sets any status but new, backwards and out of closed too', async () => {
     // Prepare
     const a = sandbox.actions.placeOrder({ buyerId: 3001, lines: [{ productId: 10101, quantity: 1 }] });
     const b = sandbox.actions.placeOrder({ buyerId: 3001, lines: [{ productId: 10101, quantity: 1 }] });
@@ -197,11 +197,14 @@ describe('Goodwix sandbox: orders', () => {
     // Act
     const shipped = await raw.api('PATCH', `${raw.catalog}/orders/${a.id}`, { expectedVersion: 1, status: 'shipped' });
     const back = await raw.api('PATCH', `${raw.catalog}/orders/${a.id}`, { expectedVersion: 2, status: 'in_progress' });
-    const reject = await raw.api('PATCH', `${raw.catalog}/orders/${a.id}`, { expectedVersion: 2, status: 'rejected' });
+    const closed = await raw.api('PATCH', `${raw.catalog}/orders/${a.id}`, { expectedVersion: 3, status: 'closed' });
+    const reopened = await raw.api('PATCH', `${raw.catalog}/orders/${a.id}`, { expectedVersion: 4, status: 'confirmed' });
+    const toNew = await raw.api('PATCH', `${raw.catalog}/orders/${a.id}`, { expectedVersion: 5, status: 'new' });
     const override = await raw.api('PATCH', `${raw.catalog}/orders/${b.id}`, { expectedVersion: 2, status: 'shipped' });
     // Assess
-    assert.deepEqual([shipped.status, back.status, reject.status, override.status], [200, 422, 422, 200]);
-    assert.equal(back.body.error.code, 'invalid_status_transition');
+    assert.deepEqual([shipped.status, back.status, closed.status, reopened.status, toNew.status, override.status], [200, 200, 200, 200, 422, 200]);
+    assert.equal(toNew.body.error.code, 'invalid_status_transition');
+    assert.equal(sandbox.actions.order(a.id).status, 'confirmed');
   });
 
   test('a repeated update with the same Idempotency-Key replays the first answer', async () => {

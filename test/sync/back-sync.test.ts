@@ -99,7 +99,7 @@ describe('1C → Goodwix', () => {
     assert.equal((await w.goodwix.order(o.id)).lines.length, 1, 'Goodwix was not half-updated');
   });
 
-  test('partial then full shipment read from posted РеализацияТоваровУслуг: "partially_shipped", then "shipped" and closed', async () => {
+  test('partial then full shipment read from posted РеализацияТоваровУслуг: "partially_shipped", then "shipped", still watched', async () => {
     const w = await exchange.world();
     const o = await exported(w, [{ productId: gloves.goodwixId, quantity: 10 }, { productId: screws.goodwixId, quantity: 2 }]);
     const [gloveRow, screwRow] = o.doc.items;
@@ -115,10 +115,12 @@ describe('1C → Goodwix', () => {
     order = await w.goodwix.order(o.id);
     assert.equal(order.status, 'shipped', '"Отгружен"');
     assert.deepEqual(order.lines.map((l) => l.shippedQuantity).sort(), ['10.000', '2.000'].sort());
-    assert.equal((await w.bindings.get(w.plan.id, String(o.id)))?.open, false, 'a shipped order is no longer probed');
+    const binding = await w.bindings.get(w.plan.id, String(o.id));
+    assert.equal(binding?.open, true, 'a shipped order is watched until closed in 1C or its watch ends');
+    assert.ok(binding?.watchUntil, 'with the end of its watch');
   });
 
-  test('an unposted shipment stops counting', async () => {
+  test('an unposted shipment stops counting, and the status follows 1C back', async () => {
     const w = await exchange.world();
     const o = await exported(w, [{ productId: gloves.goodwixId, quantity: 5 }]);
     const shipment = await o.manager.ship(o.ref, { [o.doc.items[0]!.lineCode]: 2 });
@@ -129,7 +131,7 @@ describe('1C → Goodwix', () => {
     await syncOrder(w.ports(), w.request(o.id));
 
     assert.equal((await w.goodwix.order(o.id)).lines[0]!.shippedQuantity, '0.000');
-    assert.equal((await w.goodwix.order(o.id)).status, 'partially_shipped', 'the status never moves back');
+    assert.equal((await w.goodwix.order(o.id)).status, 'in_progress', 'nothing shipped any more: "В работе" again');
   });
 
   test('the whole order cancelled in 1C reads "rejected" in Goodwix with every line cancelled', async () => {
