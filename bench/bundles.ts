@@ -201,7 +201,7 @@ export const benchmark: Benchmark = {
           `bundled like the stack: ESM, minified, ${BUNDLING.target}, source maps, AWS SDK bundled except ${BUNDLING.externalModules.length} modules Lambda never loads (credential providers, event-stream serde: infra/bundling.ts)`,
           `init = import() of the bundle with the functions' environment in a fresh process, ${INIT_RUNS} runs each; CPU = the process's CPU time over the import (all its threads); Node ${process.version} on ${process.platform}-${process.arch} (Lambda: Node 22, arm64)`,
           `budget ${INIT_BUDGET_MS} ms on the median CPU time, and on the median wall time when the rest of the machine used ≤ ${QUIET_OTHER_LOAD_PERCENT} % of a core`,
-          `other work on the machine while measuring init: ${others ?? '?'} % of one core${wallJudged ? '' : ' — wall times not judged (they measure the wait for a core); CPU times are inflated a little by it too (shared caches)'}`,
+          `other work on the machine while measuring init: ${others ?? '?'} % of one core${wallJudged ? '' : ' — wall times not judged (they measure the wait for a core); CPU times are inflated by it too (shared caches and cores), re-run on a quiet machine before reading a CPU FAIL as a regression'}`,
         ],
         data: reports,
       };
