@@ -2,9 +2,11 @@
  * Lambda bundles: each function bundled as the stack packages it (`buildFunctionBundle`,
  * `infra/bundling.ts`), its minified size against the 512 KiB budget, gzip and source-map sizes, the biggest packages
  * in it, and its module init time: the `import()` of the bundle in a fresh Node process with the
- * environment the stack sets (median of several runs, this machine's Node; Lambda runs Node 22
- * on ARM64) against the 60 ms budget. Fails on a bundle over either budget, or on a static
- * import of a module left out of the bundle.
+ * environment the stack sets (this machine's Node; Lambda runs Node 22 on ARM64) against the
+ * 60 ms budget. The budget is held by the CPU time of the import (median of `INIT_RUNS`), which
+ * other work on the machine barely moves, and by its wall time when the machine was quiet
+ * enough to measure one (`QUIET_OTHER_LOAD_PERCENT`). Fails on a bundle over a budget, or on a
+ * static import of a module left out of the bundle.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -19,7 +21,14 @@ import { median, type Benchmark, type BenchmarkResult } from './lib/benchmark.ts
 import { machineBusySeconds } from './lib/cpu.ts';
 
 const run = promisify(execFile);
-const INIT_RUNS = 11;
+/** Fresh-process imports per bundle; the median of 21 is steady even when a few runs are hit by load. */
+const INIT_RUNS = 21;
+/**
+ * Other work on the machine (% of one core, besides the bench) under which wall times are judged
+ * against the budget. Above it the probes wait for a core: wall time measures the queue, not the
+ * bundle, and only the CPU time is judged (the table still shows both).
+ */
+const QUIET_OTHER_LOAD_PERCENT = 50;
 const KiB = 1024;
 
 /** A plausible Lambda environment: every variable any function's config reads. */
@@ -46,16 +55,20 @@ export const BENCH_ENVIRONMENT: Readonly<Record<string, string>> = {
 };
 
 /**
- * Wall time of the import, and CPU time of the process over it (all its threads: compile, GC).
+ * Wall time of the import, CPU time of the process over it (all its threads: compile, GC), and,
+ * on Linux, how long its main thread was ready to run but waited for a core (the third figure of
+ * /proc/thread-self/schedstat): what other work on the machine added to the wall time.
  * Node's ESM loader is warmed first with an empty module: Lambda's runtime client is itself an ES
  * module, so its loader is up before it imports the handler, and that one-time cost is not the
  * bundle's.
  */
-const INIT_PROBE = `await import('data:text/javascript,export default 1'); const t0 = performance.now(); const c0 = process.cpuUsage(); await import(process.argv[1]); const c = process.cpuUsage(c0); process.stdout.write(JSON.stringify({ ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 }));`;
+const INIT_PROBE = `const { readFileSync } = await import('node:fs'); const waited = () => { try { return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]) / 1e6; } catch { return NaN; } }; await import('data:text/javascript,export default 1'); const w0 = waited(); const t0 = performance.now(); const c0 = process.cpuUsage(); await import(process.argv[1]); const c = process.cpuUsage(c0); const ms = performance.now() - t0; const w = waited() - w0; process.stdout.write(JSON.stringify({ ms, cpuMs: (c.user + c.system) / 1000, waitMs: Number.isFinite(w) ? w : null }));`;
 
 interface InitSample {
   readonly ms: number;
   readonly cpuMs: number;
+  /** Main thread runnable but not running (Linux); null elsewhere */
+  readonly waitMs: number | null;
 }
 
 async function initOnce(bundle: string): Promise<InitSample> {
@@ -114,6 +127,7 @@ interface BundleReport {
   readonly mapBytes: number;
   initMs: number[];
   initCpuMs: number[];
+  initWaitMs: number[];
   readonly file: string;
   readonly topPackages: { package: string; bytes: number }[];
   readonly staticExternals: string[];
@@ -135,6 +149,7 @@ async function measure(name: FunctionName, dir: string): Promise<BundleReport> {
     mapBytes: (await stat(`${outfile}.map`)).size,
     initMs: [],
     initCpuMs: [],
+    initWaitMs: [],
     file: outfile,
     topPackages: [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([p, bytes]) => ({ package: p, bytes })),
     staticExternals: output.imports.filter((i) => i.external && externals.has(i.path) && i.kind !== 'dynamic-import').map((i) => `${i.path} (${i.kind})`),
@@ -155,31 +170,38 @@ export const benchmark: Benchmark = {
       for (const [k, r] of reports.entries()) {
         r.initMs = samples[k]!.map((x) => x.ms);
         r.initCpuMs = samples[k]!.map((x) => x.cpuMs);
+        r.initWaitMs = samples[k]!.flatMap((x) => (x.waitMs === null ? [] : [x.waitMs]));
       }
       const failures: string[] = [];
+      const wallJudged = others !== null && others <= QUIET_OTHER_LOAD_PERCENT;
+      const overInit = (r: BundleReport) => median(r.initCpuMs) > INIT_BUDGET_MS || (wallJudged && median(r.initMs) > INIT_BUDGET_MS);
       for (const r of reports) {
         if (r.bytes > BUNDLE_BUDGET_BYTES) failures.push(`${r.name}: ${(r.bytes / KiB).toFixed(1)} KiB minified, over the ${BUNDLE_BUDGET_BYTES / KiB} KiB budget by ${((r.bytes - BUNDLE_BUDGET_BYTES) / KiB).toFixed(1)} KiB`);
-        if (median(r.initMs) > INIT_BUDGET_MS) failures.push(`${r.name}: module init ${median(r.initMs).toFixed(1)} ms (median of ${r.initMs.length}), over the ${INIT_BUDGET_MS} ms budget`);
+        if (median(r.initCpuMs) > INIT_BUDGET_MS) failures.push(`${r.name}: module init ${median(r.initCpuMs).toFixed(1)} ms of CPU (median of ${r.initCpuMs.length}), over the ${INIT_BUDGET_MS} ms budget`);
+        if (wallJudged && median(r.initMs) > INIT_BUDGET_MS) failures.push(`${r.name}: module init ${median(r.initMs).toFixed(1)} ms wall (median of ${r.initMs.length}, machine quiet), over the ${INIT_BUDGET_MS} ms budget`);
         if (r.staticExternals.length) failures.push(`${r.name}: imports statically what the bundle leaves out: ${r.staticExternals.join(', ')}`);
       }
       return {
-        columns: ['function', 'minified KiB', 'budget', 'gzip KiB', 'map KiB', 'init ms (median)', 'init ms (min)', 'init CPU ms (median)', 'largest packages (KiB)'],
+        columns: ['function', 'minified KiB', 'budget', 'gzip KiB', 'map KiB', 'init CPU ms (median)', 'init CPU ms (min)', 'init ms (median)', 'init ms (min)', 'waited for a core ms (median)', 'largest packages (KiB)'],
         rows: reports.map((r) => ({
           function: r.name,
           'minified KiB': (r.bytes / KiB).toFixed(1),
-          budget: r.bytes > BUNDLE_BUDGET_BYTES || median(r.initMs) > INIT_BUDGET_MS ? 'OVER' : 'ok',
+          budget: r.bytes > BUNDLE_BUDGET_BYTES || overInit(r) ? 'OVER' : 'ok',
           'gzip KiB': (r.gzipBytes / KiB).toFixed(1),
           'map KiB': (r.mapBytes / KiB).toFixed(1),
+          'init CPU ms (median)': median(r.initCpuMs).toFixed(1),
+          'init CPU ms (min)': Math.min(...r.initCpuMs).toFixed(1),
           'init ms (median)': median(r.initMs).toFixed(1),
           'init ms (min)': Math.min(...r.initMs).toFixed(1),
-          'init CPU ms (median)': median(r.initCpuMs).toFixed(1),
+          'waited for a core ms (median)': r.initWaitMs.length ? median(r.initWaitMs).toFixed(1) : '?',
           'largest packages (KiB)': r.topPackages.slice(0, 4).map((p) => `${p.package} ${(p.bytes / KiB).toFixed(0)}`).join(', '),
         })),
         failures,
         notes: [
           `bundled like the stack: ESM, minified, ${BUNDLING.target}, source maps, AWS SDK bundled except ${BUNDLING.externalModules.length} modules Lambda never loads (credential providers, event-stream serde: infra/bundling.ts)`,
-          `init = import() of the bundle with the functions' environment in a fresh process, ${INIT_RUNS} runs each, the budget on the median wall time; CPU = the process's CPU time over the import; Node ${process.version} on ${process.platform}-${process.arch} (Lambda: Node 22, arm64)`,
-          `other work on the machine while measuring init: ${others ?? '?'} % of one core${(others ?? 0) > 50 ? ' — wall times (and, less, CPU times) are inflated by it: re-run on a quiet machine' : ''}`,
+          `init = import() of the bundle with the functions' environment in a fresh process, ${INIT_RUNS} runs each; CPU = the process's CPU time over the import (all its threads); Node ${process.version} on ${process.platform}-${process.arch} (Lambda: Node 22, arm64)`,
+          `budget ${INIT_BUDGET_MS} ms on the median CPU time, and on the median wall time when the rest of the machine used ≤ ${QUIET_OTHER_LOAD_PERCENT} % of a core`,
+          `other work on the machine while measuring init: ${others ?? '?'} % of one core${wallJudged ? '' : ' — wall times not judged (they measure the wait for a core); CPU times are inflated by it too (shared caches and cores), re-run on a quiet machine before reading a CPU FAIL as a regression'}`,
         ],
         data: reports,
       };

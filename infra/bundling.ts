@@ -83,7 +83,7 @@ export const NODE_OPTIONS = '--enable-source-maps';
 /** Bundle size budget per function (minified JavaScript with the SDK bundled, without the source map). */
 export const BUNDLE_BUDGET_BYTES = 512 * 1024;
 
-/** Module init budget per function: `import()` of the bundle in a fresh Node process, median (bench/bundles.ts). */
+/** Module init budget per function: `import()` of the bundle in a fresh Node process, median CPU time (and wall time on a quiet machine), bench/bundles.ts. */
 export const INIT_BUDGET_MS = 60;
 
 /** The file NodejsFunction writes for an ESM bundle (and Lambda loads for handler `index.handler`). */

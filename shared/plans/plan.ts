@@ -116,7 +116,9 @@ const timeZone = z.string().check(
   z.refine(isValidTimeZone, 'unknown time zone (expected an IANA name such as Europe/Moscow)'),
 );
 
-const goodwixSchema = z.strictObject({
+// The object schemas are built on first parse (`z.lazy`), not at module load: a cold start
+// whose first requests read no plan skips their construction (`docs/performance.md`, "Bundles").
+const goodwixSchema = z.lazy(() => z.strictObject({
   baseUrl: z._default(
     z.pipe(httpUrl, z.transform((url) => url.replace(/\/+$/, ''))),
     DEFAULT_GOODWIX_BASE_URL,
@@ -125,9 +127,9 @@ const goodwixSchema = z.strictObject({
   email: z.email('expected an e-mail address'),
   /** Secret holding the supplier's Goodwix password (the secret string is the password). */
   passwordSecret: secretRef,
-});
+}));
 
-const oneCSchema = z.strictObject({
+const oneCSchema = z.lazy(() => z.strictObject({
   baseUrl: z.pipe(
     httpUrl.check(
       z.refine(
@@ -146,9 +148,9 @@ const oneCSchema = z.strictObject({
   caBundle: z.optional(caBundleSchema),
 }).check(
   z.refine((onec) => onec.caBundle === undefined || onec.baseUrl.startsWith('https:'), { message: 'a CA bundle applies to an https baseUrl only', path: ['caBundle'] }),
-);
+));
 
-const scheduleSchema = z
+const scheduleSchema = z.lazy(() => z
   .strictObject({
     enabled: z._default(z.boolean(), false),
     timeZone: z._default(timeZone, DEFAULT_TIME_ZONE),
@@ -170,7 +172,7 @@ const scheduleSchema = z
       message: 'must not be before firstDate',
       path: ['lastDate'],
     }),
-  );
+  ));
 
 const goodwixStatus = (fallback: OrderStatus) => z._default(z.enum(GOODWIX_ORDER_STATUSES), fallback);
 
@@ -179,7 +181,7 @@ const goodwixStatus = (fallback: OrderStatus) => z._default(z.enum(GOODWIX_ORDER
  * (`#core/derive-status`): the status Goodwix shows is derived from the deletion mark, then
  * every row cancelled, then shipments, then 1C's `Статус`.
  */
-const statusMapSchema = z.strictObject({
+const statusMapSchema = z.lazy(() => z.strictObject({
   toGoodwix: z.prefault(
     z.strictObject({
       byOneCStatus: z.prefault(
@@ -206,9 +208,9 @@ const statusMapSchema = z.strictObject({
     }),
     {},
   ),
-});
+}));
 
-const ordersSchema = z.pipe(
+const ordersSchema = z.lazy(() => z.pipe(
   z.strictObject({
     organization: oneCRefSetting,
     warehouse: oneCRefSetting,
@@ -232,16 +234,16 @@ const ordersSchema = z.pipe(
     exportFrom: z.optional(z.union([isoDate, z.iso.datetime({ offset: true })], { error: 'expected a date as YYYY-MM-DD or an ISO 8601 instant' })),
   }),
   z.transform((orders) => ({ ...orders, reservation: orders.reservation ?? defaultReservation(orders.newOrderStatus) })),
-);
+));
 
-export const planSchema = z.strictObject({
+export const planSchema = z.lazy(() => z.strictObject({
   id: slug,
   name: z.string().check(z.trim(), z.minLength(1, 'expected a name'), z.maxLength(200)),
   goodwix: goodwixSchema,
   onec: oneCSchema,
   schedule: z.prefault(scheduleSchema, {}),
   orders: ordersSchema,
-});
+}));
 
 export type PlanInput = z.input<typeof planSchema>;
 export type Plan = z.output<typeof planSchema>;

@@ -6,7 +6,7 @@
  * swaps the secrets for local ones. None of them puts events (`#runs/events`).
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { ClientInstrument } from '#platform/aws-clients';
+import { lazyClient, type ClientInstrument } from '#platform/aws-clients';
 import type { SecretsProvider } from '#secrets/secrets';
 import { createStoreContext, type StoreContext } from '#store/client';
 import { CursorRepository } from '#store/cursors';
@@ -55,13 +55,18 @@ export function createRepositories(config: StoreConfig): Repositories {
   };
 }
 
-/** An SQS client: the function's own region and role in AWS, the emulator when `sqsEndpoint` is given. */
+/**
+ * An SQS client: the function's own region and role in AWS, the emulator when `sqsEndpoint` is
+ * given. Built on its first call (`lazyClient`), not at module init.
+ */
 export function createSqsClient(config: { sqsEndpoint?: string; region?: string; instrument?: ClientInstrument | undefined }): SQSClient {
-  const client = new SQSClient(
-    config.sqsEndpoint ? { endpoint: config.sqsEndpoint, region: config.region ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {},
-  );
-  config.instrument?.(client);
-  return client;
+  return lazyClient(() => {
+    const client = new SQSClient(
+      config.sqsEndpoint ? { endpoint: config.sqsEndpoint, region: config.region ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {},
+    );
+    config.instrument?.(client);
+    return client;
+  });
 }
 
 export function createRunQueue(config: { runQueueUrl: string; sqsEndpoint?: string; region?: string; instrument?: ClientInstrument | undefined }): RunQueue {

@@ -14,12 +14,18 @@ export interface AwsSecretsOptions {
 }
 
 export class AwsSecretsProvider implements SecretsProvider {
-  readonly #provider: PowertoolsSecretsProvider;
+  readonly #client: SecretsManagerClient | undefined;
+  #powertools: PowertoolsSecretsProvider | undefined;
   readonly #maxAge: number;
 
   constructor(options: AwsSecretsOptions = {}) {
-    this.#provider = new PowertoolsSecretsProvider({ awsSdkV3Client: options.client ?? new SecretsManagerClient({}) });
+    this.#client = options.client;
     this.#maxAge = options.maxAgeSeconds ?? 300;
+  }
+
+  /** Built on the first read, not at module init: a function may serve many requests that read no secret. */
+  get #provider(): PowertoolsSecretsProvider {
+    return (this.#powertools ??= new PowertoolsSecretsProvider({ awsSdkV3Client: this.#client ?? new SecretsManagerClient({}) }));
   }
 
   async getSecret(ref: string, options: ReadOptions = {}): Promise<string> {

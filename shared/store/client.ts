@@ -5,7 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ClientInstrument } from '#platform/aws-clients';
+import { lazyClient, type ClientInstrument } from '#platform/aws-clients';
 
 export interface StoreContext {
   readonly client: DynamoDBDocumentClient;
@@ -37,6 +37,7 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
   });
 }
 
+/** The client is built on the first call (`lazyClient`), not at module init. */
 export function createStoreContext(tableName: string, options: DocumentClientOptions = {}): StoreContext {
-  return { client: createDocumentClient(options), tableName };
+  return { client: lazyClient(() => createDocumentClient(options)), tableName };
 }
