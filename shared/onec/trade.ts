@@ -15,7 +15,7 @@ import {
   orderSpec, orderVersionFields, reserveRegisterSpec, shipmentRowSetSpec, shipmentSpec,
   type CatalogItem, type CatalogName, type EntitySpec, type Field, type OrderStatus,
 } from './fields.ts';
-import { and, cast, eq, type Filter, gt, guid, isGuid, or } from './filter.ts';
+import { and, cast, datetime, eq, type Filter, ge, gt, guid, isGuid, ne, or, substringof } from './filter.ts';
 import type { MappingProblem, MappingTarget } from './metadata.ts';
 import type { Decimal } from '#core/decimal';
 import type { OneCLink } from './values.ts';
@@ -233,6 +233,27 @@ export class OneCTrade {
   }
 
   /**
+   * The change probe of the orders the exchange made, set-wise: `DataVersion`, `Posted`,
+   * `DeletionMark`, `Статус` and `Date` of every order whose stable key contains `keyPrefix`
+   * and whose status is not `Закрыт`, as pages of one filtered list (`substringof`, which the
+   * standard interface has; the prefix itself is checked here). What it costs follows the
+   * orders not yet closed in 1C, not the number asked about, and no key list goes in a URL.
+   * An order it leaves out (closed, deleted, its key edited) is read by key by the caller.
+   */
+  async readOpenOrderVersions(keyPrefix: string, options: { pageSize?: number } = {}): Promise<Map<string, OneCOrderVersion & { readonly date: string | null }>> {
+    const names = [...orderVersionFields, 'date', 'clientNumber'] as const;
+    const filter = and(substringof(keyPrefix, fieldOf(orderSpec, 'clientNumber')), ne(fieldOf(orderSpec, 'status'), 'Закрыт'));
+    const out = new Map<string, OneCOrderVersion & { readonly date: string | null }>();
+    const rows = this.client.iterate(orderSpec.entitySet, { filter, select: selectFor(orderSpec, names), orderby: [fieldOf(orderSpec, 'ref')] }, { pageSize: options.pageSize ?? 5000 });
+    for await (const raw of rows) {
+      const v = decodeEntity(orderSpec, raw, names) as unknown as OneCOrderVersion & { date: string | null; clientNumber: string };
+      if (!v.clientNumber.startsWith(keyPrefix)) continue;
+      out.set(v.ref, { ref: v.ref, dataVersion: v.dataVersion, posted: v.posted, deletionMark: v.deletionMark, status: v.status, date: v.date });
+    }
+    return out;
+  }
+
+  /**
    * Number, date and stable key of many orders in few requests: how reserves held by orders
    * (bound or made directly in 1C) are named for Goodwix. Orders 1C does not have are absent.
    */
@@ -324,6 +345,39 @@ export class OneCTrade {
     for (const [shipment, orders] of forOrders) {
       const version = versions.get(shipment);
       if (!version) continue; // not posted
+      for (const order of orders) if (asked.has(order)) out.set(order, [...(out.get(order) ?? []), version]);
+    }
+    return out;
+  }
+
+  /**
+   * `probeShipments` set-wise: every posted shipment dated `since` or later (one paged list with
+   * each shipment's header order and its rows' orders, `Товары/ЗаказКлиента`), kept for the
+   * orders asked. Exact for orders dated `since` or later, as long as a shipment is never dated
+   * before the order it ships (UT's own rule for shipments by orders); a shipment unposted or
+   * deleted drops out of the list, so it changes the order's result as `probeShipments`' does.
+   */
+  async probeShipmentsSince(since: string, orderRefs: Iterable<string>, options: { pageSize?: number } = {}): Promise<Map<string, OneCShipmentVersion[]>> {
+    const asked = new Set(uniqueRefs(orderRefs, 'order ref'));
+    const out = new Map<string, OneCShipmentVersion[]>();
+    if (asked.size === 0) return out;
+    const names = ['ref', 'dataVersion', 'posted', 'deletionMark', 'order'] as const;
+    const section = shipmentSpec.sections.items;
+    const rowOrder = section.fields.order.odata;
+    const select = [...selectFor(shipmentSpec, names), `${section.odata}/${rowOrder}`, `${section.odata}/${rowOrder}_Type`];
+    const filter = and(eq(fieldOf(shipmentSpec, 'posted'), true), ge(fieldOf(shipmentSpec, 'date'), datetime(since)));
+    const rowSpec: EntitySpec = { entitySet: shipmentRowSetSpec.entitySet, fields: { order: shipmentRowSetSpec.fields.order } };
+    const rows = this.client.iterate(shipmentSpec.entitySet, { filter, select, orderby: [fieldOf(shipmentSpec, 'ref')] }, { pageSize: options.pageSize ?? 2000 });
+    for await (const raw of rows) {
+      const s = decodeEntity(shipmentSpec, raw, names) as unknown as OneCShipmentVersion & { order: OneCLink | null };
+      const orders = new Set<string>();
+      if (s.order) orders.add(s.order.ref);
+      const items = (raw as Record<string, unknown>)[section.odata];
+      for (const row of Array.isArray(items) ? items : []) {
+        const order = (decodeEntity(rowSpec, row, ['order']) as unknown as { order: OneCLink | null }).order;
+        if (order) orders.add(order.ref);
+      }
+      const version = { ref: s.ref, dataVersion: s.dataVersion, posted: s.posted, deletionMark: s.deletionMark };
       for (const order of orders) if (asked.has(order)) out.set(order, [...(out.get(order) ?? []), version]);
     }
     return out;
