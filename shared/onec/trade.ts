@@ -76,6 +76,9 @@ export interface OneCTradeOptions {
   readonly clientNumberMaxLength?: number;
 }
 
+/** Each request of a warehouse's whole reserve balance (`readWarehouseReserves`) may take this long. */
+export const WAREHOUSE_BALANCE_TIMEOUT_MS = 60_000;
+
 /** The balance's rows as the field map decodes them: resources named `<Resource>Balance`. */
 const reserveBalanceSpec: EntitySpec = {
   entitySet: `${reserveRegisterSpec.entitySet}/${reserveRegisterSpec.function}`,
@@ -438,9 +441,12 @@ export class OneCTrade {
    * Every reserve held on a warehouse, whatever the product: the same balance as `readReserves`
    * conditioned on `Склад` alone (1C sums only that warehouse's records, not the whole register),
    * with `$filter` keeping the rows that hold something, paged in dimension order (`pageSize`
-   * rows a request; 1C has no server paging, so a page is as large as asked).
+   * rows a request; 1C has no server paging, so a page is as large as asked). 1C sums the
+   * warehouse's records for each page, which on a live base may take as long as an unconditioned
+   * balance (12–25 s) when one warehouse holds most of them: each request gets
+   * `timeoutMs` (default WAREHOUSE_BALANCE_TIMEOUT_MS), not the plan's budget for quick reads.
    */
-  async *readWarehouseReserves(warehouse: string, options: { pageSize?: number } = {}): AsyncGenerator<OneCReserve> {
+  async *readWarehouseReserves(warehouse: string, options: { pageSize?: number; timeoutMs?: number } = {}): AsyncGenerator<OneCReserve> {
     const [ref] = uniqueRefs([warehouse], 'warehouse ref');
     const spec = reserveRegisterSpec;
     const dimensions = Object.values(spec.dimensions).map(dimensionName);
@@ -450,7 +456,7 @@ export class OneCTrade {
       dimensions,
       filter: or(gt(resource(spec.resources.reserved), 0), gt(resource(spec.resources.toShip), 0)),
       orderby: [spec.dimensions.product.odata, spec.dimensions.characteristic.odata, spec.dimensions.order.odata, spec.dimensions.recipient.odata],
-    }, { pageSize: options.pageSize ?? 5000 });
+    }, { pageSize: options.pageSize ?? 5000, timeoutMs: options.timeoutMs ?? WAREHOUSE_BALANCE_TIMEOUT_MS });
     for await (const raw of rows) {
       const r = decodeEntity(reserveBalanceSpec, raw) as unknown as OneCReserve;
       if (Number(r.reserved) !== 0 || Number(r.toShip) !== 0) yield r;

@@ -102,5 +102,7 @@ describe('reserves reconciled with 1C every run, whatever touched them', () => {
     assert.equal(run.status, 'completed', JSON.stringify(run.errors));
     assert.deepEqual(goodwixWrites(), []);
     assert.equal(onecSandbox.stats.requests.filter((r) => r.method !== 'GET').length, 0);
+    const balances = onecSandbox.stats.requests.filter((r) => r.path.includes('/Balance('));
+    assert.equal(balances.length, 1, `one read of the warehouse's reserves: ${JSON.stringify(onecSandbox.stats.requests.map((r) => r.path))}`);
   });
 });
