@@ -78,12 +78,15 @@ export class ReserveStateRepository {
 
   /**
    * Applies `changes` (null: the product has no reserves any more) to `state` and writes the
-   * shards they fall in, whole. Only the run's finalizer writes (it holds the plan's lock and the
+   * shards where something changed, whole. Only the run's finalizer writes (it holds the plan's lock and the
    * run's finalize claim), so a read-modify-write of whole shards is safe.
    */
   async save(planId: string, state: ReserveState, changes: ReadonlyMap<string, ReserveStateEntry | null>, now: Date): Promise<void> {
     const touched = new Set<number>();
     for (const [product, entry] of changes) {
+      const before = state.get(product);
+      // Only a real change costs a write (the run's products mostly hold no reserves).
+      if (entry ? before?.hash === entry.hash && before.goodwixId === entry.goodwixId : before === undefined) continue;
       if (entry) state.set(product, entry);
       else state.delete(product);
       touched.add(shardOf(product));
