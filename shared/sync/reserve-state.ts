@@ -100,10 +100,15 @@ export class ReserveStateRepository {
       list.push(`${product}\t${entry.hash}\t${entry.goodwixId}`);
       lines.set(shard, list);
     }
+    // Every shard checked before any is written: a refused save leaves the stored state as it was.
+    const texts = new Map<number, string>();
     for (const shard of touched) {
       const entries = (lines.get(shard) ?? []).sort().join('\n');
       const bytes = Buffer.byteLength(entries);
       if (bytes > SHARD_BUDGET_BYTES) throw new ReserveStateTooLargeError(`reserve state of plan ${planId}: shard ${shard} would take ${bytes} bytes (budget ${SHARD_BUDGET_BYTES})`, { context: { planId, shard, bytes } });
+      texts.set(shard, entries);
+    }
+    for (const [shard, entries] of texts) {
       try {
         await this.store.client.send(new PutCommand({
           TableName: this.store.tableName,
