@@ -1,7 +1,9 @@
 /**
- * The demo's two exchanges (`npm start`, local/main.ts), on a running local runtime and the two
+ * The demo's three exchanges (`npm start`, local/main.ts), on a running local runtime and the two
  * sandboxes seeded with the demo supplier: round 1 exports the confirmed orders to 1C; round 2
- * brings a manager's work in 1C back to Goodwix, with a price conflict that 1C wins. Printed
+ * brings a manager's work in 1C back to Goodwix, with a price conflict that 1C wins; round 3 shows
+ * a reserve a manager made in 1C alone, on a product no Goodwix order holds, reaching Goodwix as
+ * `Integration` (every run reconciles the warehouse's reserves). Printed
  * through `out`; the runs and the conflict are answered for tests (the bundled-handlers test
  * runs the same rounds on the bundled functions).
  */
@@ -20,6 +22,8 @@ export interface DemoRounds {
   readonly runs: readonly Record<string, any>[];
   /** The sync record of the conflicted order (GET /plans/demo/orders/100001) */
   readonly conflictedOrder: Record<string, any>;
+  /** Round 3: the manager's own 1C order and what Goodwix shows of it as `Integration` */
+  readonly managersReserve: { readonly number: string; readonly goodwixProductId: number; readonly integration: string | null };
 }
 
 /** A control API call that must succeed; answers the body. */
@@ -63,7 +67,7 @@ async function printOrders(out: Print, goodwix: GoodwixSandbox, onec: OneCTrade,
   }
 }
 
-/** Both rounds of the demo on the demo plan. */
+/** The demo's rounds on the demo plan. */
 export async function runDemoRounds(runtime: LocalRuntime, goodwixSandbox: GoodwixSandbox, onec: OneCTrade, out: Print): Promise<DemoRounds> {
   const runs: Record<string, any>[] = [];
 
@@ -98,5 +102,23 @@ export async function runDemoRounds(runtime: LocalRuntime, goodwixSandbox: Goodw
   await printOrders(out, goodwixSandbox, onec, [autoConfirmed, byHand]);
   const conflictedOrder = await api(runtime, 'GET', `/plans/${DEMO_PLAN_ID}/orders/${autoConfirmed}`);
   for (const c of conflictedOrder.conflicts ?? []) out(`  conflict on order ${autoConfirmed}, ${c.field}: Goodwix had ${c.goodwix}, 1C had ${c.onec} — 1C's value kept`);
-  return { runs, conflictedOrder };
+  out();
+
+  // Round 3: a manager's own order in 1C, for a product no Goodwix order holds.
+  const gloves = demoProducts.find((p) => p.sku === 'PRC-HB')!;
+  const buyer = first!;
+  const own = await onec.createOrder({
+    clientNumber: 'ТЕЛЕФОН-17', partner: buyer.partner!, counterparty: buyer.counterparty, organization: buyer.organization,
+    agreement: buyer.agreement, warehouse: demoOneC.warehouses.main.ref, manager: demoOneC.manager.ref, currency: buyer.currency,
+    priceIncludesVat: true, vatTaxation: buyer.vatTaxation, settlement: buyer.settlement, status: 'КОбеспечению', comment: 'принят по телефону',
+    items: [{ ...buyer.items.find((r) => !r.cancelled)!, lineCode: null, product: gloves.ref, characteristic: null, quantity: '40', packageQuantity: '40', price: gloves.price,
+      amount: '1400.00', vatAmount: '233.33', amountWithVat: '1400.00', manualDiscountPercent: '0.00', manualDiscountAmount: '0.00', cancelled: false, cancelReason: null, provision: 'СоСклада' }],
+  });
+  const posted = await onec.postOrder(own.ref);
+  out(`== Round 3: a manager takes an order by phone in 1C (${posted.number}, 40 × ${gloves.name}), reserved from stock; no Goodwix order holds the gloves`);
+  runs.push(await exchange(runtime, DEMO_PLAN_ID));
+  printRun(out, runs[2]!);
+  const shown = goodwixSandbox.actions.reserves(gloves.goodwixId).reserves.filter((r) => r.source === 'integration' && r.erp?.number === posted.number);
+  out(`Goodwix, ${gloves.name}: ${shown.length ? shown.map((r) => `Integration ${num(r.quantity)} (1C № ${r.erp?.number})`).join(', ') : 'no Integration reserve'}`);
+  return { runs, conflictedOrder, managersReserve: { number: posted.number, goodwixProductId: gloves.goodwixId, integration: shown[0]?.quantity ?? null } };
 }
