@@ -1,9 +1,12 @@
 /**
- * Deployment configuration: CDK context values (`cdk deploy -c stage=prod -c alarmEmail=…`), each
- * with a documented default. Context given on the command line arrives as strings; this module
- * parses and checks every value and refuses to synthesise naming each bad one.
- * docs/deploy.md lists the keys.
+ * Deployment configuration: a stage's file `config/<stage>.json`, chosen by `-c stage=<stage>`,
+ * with CDK context values (`-c key=value`, cdk.json) over it, each with a documented default.
+ * Context given on the command line arrives as strings; this module parses and checks every
+ * value, refuses keys it does not know (a misspelled key would otherwise fall back to its
+ * default unseen), and refuses to synthesise naming each bad one. docs/deploy.md lists the keys.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
@@ -65,7 +68,7 @@ export interface ExistingNetwork extends VpcNetworkBase {
 export type NetworkConfig = PublicNetwork | NatNetwork | ExistingNetwork;
 
 export interface ExchangeConfig {
-  /** Deployment stage; part of the stack names and of the secrets prefix. Default `dev`. */
+  /** Deployment stage; part of the stack names and of the secrets prefix. Required by the CDK app (`deploymentContext`); `dev` when built without it (tests). */
   readonly stage: string;
   /** Account to pin the stacks to; default: the CLI's (`CDK_DEFAULT_ACCOUNT`), or none (env-agnostic). */
   readonly account?: string;
@@ -306,6 +309,114 @@ export function contextOf(node: { tryGetContext(key: string): unknown }): Partia
   for (const key of CONTEXT_KEYS) {
     const value = node.tryGetContext(key);
     if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Context keys CDK and its CLI own that are not namespaced with `:` or `@` (feature flags are
+ * `@aws-cdk/…`, the CLI's own `aws:cdk:…`, cached lookups `availability-zones:account=…`).
+ */
+const CDK_PLAIN_KEYS: readonly string[] = ['acknowledged-issue-numbers'];
+
+/** Whether a context key is one of ours by its shape: CDK's keys carry a namespace. */
+function looksOurs(key: string): boolean {
+  return !/[:@/]/.test(key) && !CDK_PLAIN_KEYS.includes(key);
+}
+
+/** The known key a misspelled one most likely meant (case, dashes, one or two letters off). */
+function nearestKey(key: string): ContextKey | undefined {
+  const norm = (k: string) => k.toLowerCase().replace(/[-_.\s]/g, '');
+  const distance = (a: string, b: string) => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i += 1) {
+      let prev = row[0]!;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j += 1) {
+        const here = row[j]!;
+        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = here;
+      }
+    }
+    return row[b.length]!;
+  };
+  let best: { key: ContextKey; d: number } | undefined;
+  for (const known of CONTEXT_KEYS) {
+    const d = distance(norm(key), norm(known));
+    if (d <= 2 && (!best || d < best.d)) best = { key: known, d };
+  }
+  return best?.key;
+}
+
+function unknownKeyIssue(key: string, where: string): string {
+  const hint = nearestKey(key);
+  return `${key}: unknown key${where}${hint ? ` (did you mean ${hint}?)` : ''}; known keys: docs/deploy.md, "Configuration"`;
+}
+
+/** Where a stage's configuration file lives: `<dir>/<stage>.json`. */
+export function stageConfigPath(configDir: string, stage: string): string {
+  return join(configDir, `${stage}.json`);
+}
+
+export interface DeploymentContextOptions {
+  /** The folder of the stages' files (`config/` of the repository for the CDK app). */
+  readonly configDir: string;
+}
+
+/**
+ * The context the app is configured with, for `cdk synth/deploy`: `-c stage=<stage>` is
+ * required and picks `config/<stage>.json`, which must exist (a mistyped stage is refused
+ * rather than deployed as a new one); the file's values, then the context's (`-c`, cdk.json)
+ * over them. Unknown keys are refused, in the file and in the context, naming each; CDK's own
+ * context keys (namespaced: `aws:cdk:…`, `@aws-cdk/…`, lookups) pass.
+ *
+ * No default stage: a deploy without `-c stage` cannot be told apart from one that forgot
+ * `-c stage=prod`, and a default would create a second stage from it (docs/deploy.md).
+ */
+export function deploymentContext(node: { getAllContext(): Record<string, unknown> }, options: DeploymentContextOptions): Partial<Record<ContextKey, unknown>> {
+  const all = node.getAllContext();
+  const issues: string[] = [];
+  for (const key of Object.keys(all)) {
+    if (looksOurs(key) && !(CONTEXT_KEYS as readonly string[]).includes(key)) issues.push(unknownKeyIssue(key, ' in the context (-c or cdk.json)'));
+  }
+  const stage = all['stage'];
+  if (stage === undefined || stage === '') {
+    issues.push(`stage: required: -c stage=<stage> picks the stage's file ${stageConfigPath(options.configDir, '<stage>')} (e.g. -c stage=dev)`);
+    throw new ConfigError(issues);
+  }
+  if (typeof stage !== 'string' || !/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
+    issues.push('stage: expected 1–20 of a-z, 0-9 and -, starting with a letter');
+    throw new ConfigError(issues);
+  }
+  const file = stageConfigPath(options.configDir, stage);
+  const fromFile = readStageFile(file, issues);
+  if (issues.length) throw new ConfigError(issues);
+  const fromContext = contextOf({ tryGetContext: (key) => all[key] });
+  return { ...fromFile, ...fromContext };
+}
+
+/** A stage's file: a JSON object of known keys other than `stage` (the file's name is the stage). */
+function readStageFile(file: string, issues: string[]): Partial<Record<ContextKey, unknown>> {
+  if (!existsSync(file)) {
+    issues.push(`stage: no file ${file}: create it (\`{}\` takes every default) or check the stage's spelling`);
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    issues.push(`${file}: not JSON (${(error as Error).message})`);
+    return {};
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    issues.push(`${file}: expected a JSON object of configuration keys`);
+    return {};
+  }
+  const out: Partial<Record<ContextKey, unknown>> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (key === 'stage') issues.push(`stage: not in ${file}: the file's name is the stage`);
+    else if ((CONTEXT_KEYS as readonly string[]).includes(key)) out[key as ContextKey] = value;
+    else issues.push(unknownKeyIssue(key, ` in ${file}`));
   }
   return out;
 }

@@ -4,7 +4,7 @@
  */
 import { App, type AppProps, type Environment } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { contextOf, parseConfig, type ExchangeConfig } from './config.ts';
+import { contextOf, deploymentContext, parseConfig, type ExchangeConfig } from './config.ts';
 import { addNag } from './nag.ts';
 import { DataStack } from './stacks/data-stack.ts';
 import { ServiceStack } from './stacks/service-stack.ts';
@@ -21,6 +21,12 @@ export interface BuildOptions {
   readonly nag?: boolean;
   /** Environment for account/region defaults. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The folder of the stages' files (`config/<stage>.json`). Given (as `infra/app.ts` does for
+   * `cdk synth/deploy`), `-c stage` is required, the stage's file is read and unknown keys are
+   * refused (`deploymentContext`); absent, only the app's context configures it (tests).
+   */
+  readonly configDir?: string;
 }
 
 /** Stack names: `Goodwix1CExchange-<stage>-Data` and `Goodwix1CExchange-<stage>-Service`. */
@@ -39,7 +45,8 @@ export const APP_CONTEXT_DEFAULTS = {
 
 export function buildExchangeApp(appProps: AppProps = {}, options: BuildOptions = {}): ExchangeApp {
   const app = new App({ ...appProps, context: { ...APP_CONTEXT_DEFAULTS, ...appProps.context } });
-  const config = parseConfig(contextOf(app.node), options.env ?? process.env);
+  const context = options.configDir ? deploymentContext(app.node, { configDir: options.configDir }) : contextOf(app.node);
+  const config = parseConfig(context, options.env ?? process.env);
   const env: Environment = { ...(config.account ? { account: config.account } : {}), ...(config.region ? { region: config.region } : {}) };
   const names = stackNames(config.stage);
   const tags = { project: 'goodwix-1c-exchange', stage: config.stage };

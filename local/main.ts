@@ -62,17 +62,27 @@ async function demo(): Promise<void> {
 async function serve(): Promise<void> {
   const [onecSandbox, goodwixSandbox] = await Promise.all([startOneCSandbox({ seed: 'demo' }), startGoodwixSandbox({ seed: 'demo' })]);
   const runtime = await startLocalRuntime({ demo: { onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl }, logLevel });
-  out(`1C sandbox:      ${onecSandbox.baseUrl}  (login ${onecSandbox.login} / ${onecSandbox.password})`);
-  out(`Goodwix sandbox: ${goodwixSandbox.baseUrl}  (supplier ${goodwixSandbox.supplier.email} / ${goodwixSandbox.supplier.password}; buyer actions under /_sandbox/…)`);
-  out(`Try:  curl -H "Authorization: Bearer ${runtime.token}" -X POST ${runtime.apiUrl}/plans/${DEMO_PLAN_ID}/runs`);
-  out('The demo plan also runs on its schedule (every 5 minutes). Ctrl+C stops everything.');
+  out(`1C sandbox, a stand-in for the supplier's 1C:UT 11 (OData):  ${onecSandbox.baseUrl}  (login ${onecSandbox.login} / ${onecSandbox.password})`);
+  out(`Goodwix sandbox, a stand-in for the Goodwix portal:  ${goodwixSandbox.baseUrl}  (supplier ${goodwixSandbox.supplier.email} / ${goodwixSandbox.supplier.password}; buyer actions under /_sandbox/…)`);
+  // The documented order: check, then the schedule may run the plan (the tick runs no unchecked plan).
+  const check = await api(runtime, 'POST', `/plans/${DEMO_PLAN_ID}/check`);
+  out(`Plan check of the demo plan: ${check.ok ? 'passed' : `${check.problems.length} problem(s): ${check.problems.map((p: { message: string }) => p.message).join('; ')}`}`);
+  const plan = await api(runtime, 'GET', `/plans/${DEMO_PLAN_ID}`);
+  const next = plan.scheduleState?.nextSlot as string | null;
+  out(`Schedule of the demo plan: every ${plan.schedule.everyMinutes} minutes from now${next ? `, first at ${new Intl.DateTimeFormat('en-GB', { timeZone: plan.schedule.timeZone, hour: '2-digit', minute: '2-digit' }).format(new Date(next))} (${plan.schedule.timeZone})` : ''}; nothing runs before unless you start it.`);
+  out(`Start a run now:  curl -H "Authorization: Bearer ${runtime.token}" -X POST ${runtime.apiUrl}/plans/${DEMO_PLAN_ID}/runs`);
+  out(`CLI:  export GOODWIX_1C_URL=${runtime.apiUrl} GOODWIX_1C_TOKEN=${runtime.token}`);
+  out(`      npx goodwix-1c --local runs start ${DEMO_PLAN_ID}; npx goodwix-1c --local orders list ${DEMO_PLAN_ID}`);
+  out('Ctrl+C stops everything.');
   await waitForSignal();
   await runtime.close();
   await Promise.all([onecSandbox.close(), goodwixSandbox.close()]);
 }
 
 async function real(planFile: string, secretsFile: string | undefined, keepServing: boolean): Promise<void> {
-  const plan = JSON.parse(await readFile(planFile, 'utf8')) as { id: string };
+  const plan = JSON.parse(await readFile(planFile, 'utf8')) as { id: string; orders?: { exportFrom?: string } };
+  // As PUT /plans does: no exportFrom means from now on, never the account's whole order history.
+  if (plan.orders && plan.orders.exportFrom === undefined) plan.orders.exportFrom = new Date().toISOString();
   const secrets = secretsFile ? await LocalSecretsProvider.fromFile(secretsFile) : new LocalSecretsProvider();
   const runtime = await startLocalRuntime({ plans: [plan as never], secrets, tick: keepServing, logLevel });
   try {

@@ -108,7 +108,7 @@ export function createApiHandler(ports: ControlPorts, options: ApiHandlerOptions
       return answer(problem(401, 'UNAUTHENTICATED', 'Requests must be signed (IAM) or carry the local bearer token'));
     }
     try {
-      const request = toRequest(parsed.data);
+      const request = { ...toRequest(parsed.data), caller: identity.userArn ?? identity.caller ?? 'unknown' };
       logger.appendKeys({ route: `${request.method.slice(0, 32)} /${request.segments.map((s, i) => (i % 2 === 1 ? '{}' : s.slice(0, 64))).join('/')}` });
       if (request.segments[1]) logger.appendKeys({ planId: request.segments[1].slice(0, 128) });
       const response = await dispatch({ ...ports, logger }, request);

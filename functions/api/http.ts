@@ -51,10 +51,15 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   RUN_NOT_FOUND: 404,
   ORDER_NOT_FOUND: 404,
   RUN_IN_PROGRESS: 409,
+  ORDER_NOT_PARKED: 409,
   PLAN_RUNNING: 409,
   PLAN_VERSION_CONFLICT: 412,
   PLAN_EXISTS: 412,
   BODY_TOO_LARGE: 413,
+  // The plan's 1C refused its login, or its 1C secret is missing or malformed (choices: 1C read live).
+  ONEC_AUTH: 502,
+  SECRET_NOT_FOUND: 502,
+  SECRET_INVALID: 502,
 };
 
 export function errorResponse(error: unknown): { response: APIGatewayProxyResult; unexpected: boolean } {

@@ -12,9 +12,13 @@ import { describeZodError } from '#platform/zod';
 import {
   checkPlanById,
   deletePlan,
+  dismissOrder,
   getOrderRecord,
   getPlan,
   getRun,
+  CHOICE_FIELDS,
+  listOneCChoices,
+  listOrders,
   listPlans,
   listRuns,
   requestResync,
@@ -34,6 +38,8 @@ export interface ApiRequest {
   readonly hasBody: boolean;
   /** The parsed JSON body (undefined when there was none) */
   readonly body: () => unknown;
+  /** Who is asking: the request's caller identity (IAM user or role ARN; the local runtime's user) */
+  readonly caller?: string;
 }
 
 type RouteHandler = (ports: ControlPorts, params: Record<string, string>, request: ApiRequest) => Promise<APIGatewayProxyResult>;
@@ -54,6 +60,39 @@ function pageQuery(request: ApiRequest): { limit?: number; cursor?: string } {
   const result = pageQuerySchema.safeParse(request.query);
   if (!result.success) throw new BadRequestError('INVALID_QUERY', describeZodError(result.error, 'query'));
   return { ...(result.data.limit !== undefined ? { limit: result.data.limit } : {}), ...(result.data.cursor ? { cursor: result.data.cursor } : {}) };
+}
+
+const choicesQuerySchema = z.object({
+  field: z.enum(CHOICE_FIELDS, { error: `expected one of ${CHOICE_FIELDS.join(', ')}` }),
+  q: z.optional(z.string().check(z.maxLength(100, 'expected at most 100 characters'))),
+  limit: z._default(
+    z.pipe(z.pipe(z.string().check(z.regex(/^\d+$/, 'expected a whole number')), z.transform(Number)), z.int().check(z.gte(1), z.lte(100))),
+    20,
+  ),
+});
+
+/** `GET /plans/{id}/onec/choices?field=warehouse&q=осн&limit=20` */
+function choicesQuery(request: ApiRequest): z.output<typeof choicesQuerySchema> {
+  const result = choicesQuerySchema.safeParse(request.query);
+  if (!result.success) throw new BadRequestError('INVALID_QUERY', describeZodError(result.error, 'query'));
+  return result.data;
+}
+
+const ORDER_STATES_QUERY = ['parked', 'open', 'dismissed', 'all'] as const;
+
+/** `?state=` of the orders list (default parked: what a person has to look at). */
+function orderState(request: ApiRequest): (typeof ORDER_STATES_QUERY)[number] {
+  const state = request.query['state'] ?? 'parked';
+  if (!(ORDER_STATES_QUERY as readonly string[]).includes(state)) {
+    throw new BadRequestError('INVALID_QUERY', [`query.state: expected one of ${ORDER_STATES_QUERY.join(', ')}`]);
+  }
+  return state as (typeof ORDER_STATES_QUERY)[number];
+}
+
+/** The orders list's query: its state and the page (the page check alone would refuse `state`). */
+function orderListQuery(request: ApiRequest) {
+  const { state: _state, ...rest } = request.query;
+  return { state: orderState(request), page: pageQuery({ ...request, query: rest }) };
 }
 
 /** `If-Match: "3"` (or W/"3", or 3) → 3; `*` or absent → undefined. */
@@ -113,6 +152,12 @@ const routes: readonly Route[] = [
     },
   },
   {
+    pattern: ['plans', ':planId', 'onec', 'choices'],
+    methods: {
+      GET: async (ports, { planId }, request) => json(200, await listOneCChoices(ports, planId!, () => choicesQuery(request))),
+    },
+  },
+  {
     pattern: ['plans', ':planId', 'runs'],
     methods: {
       GET: async (ports, { planId }, request) => json(200, await listRuns(ports, planId!, pageQuery(request))),
@@ -126,6 +171,15 @@ const routes: readonly Route[] = [
     },
   },
   {
+    pattern: ['plans', ':planId', 'orders'],
+    methods: {
+      GET: async (ports, { planId }, request) => {
+        const { state, page } = orderListQuery(request);
+        return json(200, await listOrders(ports, planId!, state, page));
+      },
+    },
+  },
+  {
     pattern: ['plans', ':planId', 'orders', ':orderId'],
     methods: {
       GET: async (ports, { planId, orderId }) => json(200, await getOrderRecord(ports, planId!, orderId!)),
@@ -134,7 +188,19 @@ const routes: readonly Route[] = [
   {
     pattern: ['plans', ':planId', 'orders', ':orderId', 'resync'],
     methods: {
-      POST: async (ports, { planId, orderId }) => accepted(planId!, await requestResync(ports, planId!, orderId!)),
+      POST: async (ports, { planId, orderId }) => {
+        const outcome = await requestResync(ports, planId!, orderId!);
+        if ('runId' in outcome) return accepted(planId!, outcome);
+        // A run holds the plan: the resync waits for it (the tick starts it right after).
+        const location = `/plans/${encodeURIComponent(planId!)}/orders/${encodeURIComponent(orderId!)}`;
+        return json(202, { ...outcome, location }, { location });
+      },
+    },
+  },
+  {
+    pattern: ['plans', ':planId', 'orders', ':orderId', 'dismiss'],
+    methods: {
+      POST: async (ports, { planId, orderId }, request) => json(200, await dismissOrder(ports, planId!, orderId!, request.caller ?? 'unknown')),
     },
   },
 ];

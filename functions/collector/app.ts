@@ -19,7 +19,7 @@ import type { CollectBody } from '#runs/collector';
 import { BindingRepository } from '#sync/bindings';
 import { orderCollector } from '#sync/collect';
 import { SqsOrderQueue } from '#sync/order-queue';
-import { clientMetrics, syncMetrics } from '#sync/client-metrics';
+import { clientMetrics, stuckOrderMetrics, syncMetrics } from '#sync/client-metrics';
 import { PlanClientCache, type ClientTuning } from '#sync/plan-clients';
 import { RunProgressRepository } from '#sync/run-progress';
 import type { CollectorConfig } from './config.ts';
@@ -49,6 +49,7 @@ export function collectorPortsFromConfig(config: CollectorConfig, overrides: Por
       orderQueue,
       finalizeQueue: orderQueue,
       metrics: syncMetrics,
+      stuckMetrics: stuckOrderMetrics,
     });
   return {
     ...run,

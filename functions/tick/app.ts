@@ -44,8 +44,10 @@ export function createTickHandler(ports: StartPorts, options: TickHandlerOptions
     const result = await tick({ ...ports, logger });
     metrics?.addMetric('RunsStartedBySchedule', MetricUnit.Count, result.started.length);
     if (result.failed.length) metrics?.addMetric('ScheduledStartFailures', MetricUnit.Count, result.failed.length);
-    const level = result.failed.length ? 'error' : 'info';
-    logger[level]('tick', { evaluated: result.evaluated, started: result.started, skipped: result.skipped, failed: result.failed });
+    // Every tick, 0 included: the PlansOverdue alarm reads the latest count.
+    metrics?.addMetric('PlansOverdue', MetricUnit.Count, result.overdue.length);
+    const level = result.failed.length ? 'error' : result.overdue.length ? 'warn' : 'info';
+    logger[level]('tick', { evaluated: result.evaluated, started: result.started, skipped: result.skipped, failed: result.failed, overdue: result.overdue });
     return result;
   }
 

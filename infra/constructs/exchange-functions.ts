@@ -4,7 +4,7 @@
  *
  * | function  | table (items)                            | queries               | table stream | queues                                | bus       | secrets |
  * |-----------|------------------------------------------|-----------------------|--------------|---------------------------------------|-----------|---------|
- * | tick      | Get, Put, Update, Delete, ConditionCheck | `plans` index         | —            | send → run queue                      | —         | —       |
+ * | tick      | Get, Put, Update, Delete, ConditionCheck | table, `plans` index  | —            | send → run queue                      | —         | —       |
  * | api       | Get, Put, Update, Delete, ConditionCheck | table, `plans` index  | —            | send → run queue                      | —         | read    |
  * | collector | Get, BatchGet, Put, Update, Delete       | `open-bindings` index | —            | consume run queue, send → order queue | —         | read    |
  * | worker    | Get, BatchGet, Put, Update, Delete       | —                     | —            | consume order queue (+ visibility)    | —         | read    |
@@ -136,11 +136,12 @@ export class ExchangeFunctions extends Construct {
     this.events = fn('events', 'Table stream consumer: puts the run events (started, completed, failed, conflicts) on the bus', EVENTS_TIMEOUT_SECONDS, { EVENT_BUS_NAME: bus.eventBusName }, 256);
 
     // DynamoDB: the item actions and queries each one performs.
-    table.grantAccess(this.tick.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'], queryIndexes: ['plans'] });
-    table.grantAccess(this.api.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'], queryTable: true, queryIndexes: ['plans'] });
+    // Query on the table: a plan's latest runs, for its heartbeat (#runs/heartbeat).
+    table.grantAccess(this.tick.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'], queryTable: true, queryIndexes: ['plans'] });
+    table.grantAccess(this.api.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'], queryTable: true, queryIndexes: ['plans', 'stuck-orders'] });
     // The collector reads a feed page's bindings in one BatchGetItem (#sync/bindings, getMany).
     // Query on the table: a run's product items (the finalize; the collector only looks whether there are any before handing off).
-    table.grantAccess(this.collector.role, { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], queryTable: true, queryIndexes: ['open-bindings'] });
+    table.grantAccess(this.collector.role, { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], queryTable: true, queryIndexes: ['open-bindings', 'stuck-orders'] });
     // The worker writes a run's product items in batches (#sync/run-progress, recordProducts), and
     // its finalize reads a plan's reserve state in one BatchGetItem (#sync/reserve-state, load).
     table.grantAccess(this.worker.role, { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'], queryTable: true });

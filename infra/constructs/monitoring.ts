@@ -6,12 +6,13 @@
  * Sources:
  * * EMF metrics of the functions (namespace `Goodwix1CExchange`), per plan (dimensions
  *   `service`, `planId`): OrdersExported, OrdersUpdatedInOneC, OrdersUpdatedInGoodwix,
- *   ConflictsWonByOneC, OrdersParked, OrderRetries, RunsCompleted, RunsFailed, RunDuration,
+ *   ConflictsWonByOneC, OrdersParked, OrderRetries, RunsCompleted, RunsAttention, RunsFailed,
+ *   RunDuration, ParkedOrders and OldestParkedAge (also per service: the alarms' gauges),
  *   OneCLatency, OneCErrors, GoodwixLatency, GoodwixErrors; per service (dimension `service`):
  *   RunsFinished, RunsContinuing, RunMessagesIgnored, RunsStartedBySchedule,
- *   ScheduledStartFailures, ApiResponses, ApiErrors, RunEventsPublished, RunEventsRetried,
+ *   ScheduledStartFailures, PlansOverdue, ApiResponses, ApiErrors, RunEventsPublished, RunEventsRetried,
  *   RunEventRecordsUnreadable.
- * * Run events (`run.started|completed|failed`, `order.conflict`, put on the bus by the events
+ * * Run events (`run.started|completed|attention|failed`, `order.conflict`, put on the bus by the events
  *   function from the table's stream) → log group → metric filters with a `PlanId` dimension
  *   (namespace `Goodwix1CExchange/<stage>/Runs`): runs and their outcome per plan.
  * * AWS metrics of SQS, Lambda (with the events function's stream `IteratorAge`) and API
@@ -30,6 +31,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '#runs/events';
+import { OVERDUE_AFTER_SLOTS } from '#runs/heartbeat';
 import type { FunctionName } from '../bundling.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './exchange-function.ts';
 import type { QueuePair } from './work-queues.ts';
@@ -56,6 +58,8 @@ export interface MonitoringProps {
   readonly orderQueueMaxAge?: Duration;
   /** Alarm when the events function's stream iterator age (maximum) is above this. Default 5 minutes. */
   readonly eventsMaxIteratorAge?: Duration;
+  /** Alarm when an order stays parked longer than this. Default 1 day. */
+  readonly parkedMaxAge?: Duration;
 }
 
 const PERIOD = Duration.minutes(5);
@@ -64,6 +68,7 @@ const PERIOD = Duration.minutes(5);
 export const RUN_EVENT_METRICS = {
   'run.started': 'RunsStarted',
   'run.completed': 'RunsCompleted',
+  'run.attention': 'RunsAttention',
   'run.failed': 'RunsFailed',
   'order.conflict': 'OrderConflicts',
 } as const;
@@ -120,14 +125,20 @@ export class Monitoring extends Construct {
     const iteratorAge = props.functions.events.metric('IteratorAge', { statistic: 'Maximum', period: PERIOD, label: 'iterator age (max, ms)' });
 
     // ── alarms ─────────────────────────────────────────────────────────────────────────────
-    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number, comparison = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD) => {
+    // No alarmName: a physical name would be one more name to keep unique per account and
+    // region, and CloudFormation cannot replace a named resource in place. The generated name
+    // carries the stack and the construct id (`Goodwix1CExchange-prod-Service-MonitoringRunDeadLetters…`),
+    // so the ids stay as they are; the description, which the notification e-mail shows, starts
+    // with the stage and the id and ends with the runbook entry (docs/deploy.md, "Alarms: runbook").
+    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number, comparison = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, evaluation: AlarmEvaluation = {}) => {
       const a = new cloudwatch.Alarm(this, id, {
-        alarmDescription: `${props.stage}: ${description}`,
+        alarmDescription: `Goodwix-1C ${props.stage} ${id}: ${description}. Runbook: docs/deploy.md#${runbookAnchor(evaluation.runbook ?? id)}`,
         metric,
         threshold,
-        evaluationPeriods: 1,
+        evaluationPeriods: evaluation.evaluationPeriods ?? 1,
+        ...(evaluation.datapointsToAlarm ? { datapointsToAlarm: evaluation.datapointsToAlarm } : {}),
         comparisonOperator: comparison,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        treatMissingData: evaluation.treatMissingData ?? cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       a.addAlarmAction(new actions.SnsAction(this.alarmTopic));
       a.addOkAction(new actions.SnsAction(this.alarmTopic));
@@ -156,10 +167,34 @@ export class Monitoring extends Construct {
         period: PERIOD,
       }),
       1,
+      cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // A 1C that is down fails every run of its plans: one failed run in the last hour keeps the
+      // alarm up, so it fires once and recovers after an hour without failures, rather than going
+      // off and back with each run of a schedule of up to 60 minutes.
+      RUN_FAILURES_EVALUATION,
+    );
+    // The tick puts RunsStartedBySchedule (0 included) on every invocation, once a minute: no
+    // datapoint for 15 minutes means no plan is being started at all (schedule rule disabled or
+    // deleted, tick failing before its metrics, account throttling), which no other alarm sees.
+    alarm(
+      'TickHeartbeat',
+      'the tick has not reported for 15 min: no scheduled run is being started',
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'RunsStartedBySchedule', dimensionsMap: { service: SERVICE_NAME }, statistic: 'SampleCount', period: PERIOD }),
+      1,
+      cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      TICK_HEARTBEAT_EVALUATION,
+    );
+    // Each plan's heartbeat, counted by the tick in the plan's own schedule (#runs/heartbeat):
+    // one metric for the deployment, the plans by name in the tick's log.
+    alarm(
+      'PlansOverdue',
+      `an enabled plan has had no run go through for ${OVERDUE_AFTER_SLOTS} of its schedule's slots (the plans are in the tick's log)`,
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'PlansOverdue', dimensionsMap: { service: SERVICE_NAME }, statistic: 'Maximum', period: PERIOD }),
+      1,
     );
     for (const [name, fn] of fns) {
-      alarm(`${cap(name)}Errors`, `${name} function errors (unhandled, timeouts, crashes)`, fn.metricErrors({ statistic: 'Sum', period: PERIOD }), 1);
-      alarm(`${cap(name)}Throttles`, `${name} function throttled (account or function concurrency)`, fn.metricThrottles({ statistic: 'Sum', period: PERIOD }), 1);
+      alarm(`${cap(name)}Errors`, `${name} function errors (unhandled, timeouts, crashes)`, fn.metricErrors({ statistic: 'Sum', period: PERIOD }), 1, undefined, { runbook: 'FunctionErrors' });
+      alarm(`${cap(name)}Throttles`, `${name} function throttled (account or function concurrency)`, fn.metricThrottles({ statistic: 'Sum', period: PERIOD }), 1, undefined, { runbook: 'FunctionThrottles' });
     }
     alarm(
       'RunEventLogDeliveryFailures',
@@ -168,6 +203,27 @@ export class Monitoring extends Construct {
       1,
     );
     alarm('ApiServerErrors', 'control API answered 5xx', props.api.metricServerError({ statistic: 'Sum', period: PERIOD }), 5);
+    // Gauges the collector reports each run (the largest of any plan): between runs there is no
+    // data, and the alarm keeps its state instead of flapping back to OK.
+    const gauge = (metricName: string, label: string) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic: 'Maximum', period: PERIOD, label });
+    const parkedMaxAge = props.parkedMaxAge ?? Duration.days(1);
+    alarm(
+      'OrdersParked',
+      'orders are parked: a run could not exchange them (GET /plans/{id}/orders?state=parked; fix, resync or dismiss)',
+      gauge('ParkedOrders', 'parked orders (max per plan)'),
+      1,
+      cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      PARKED_GAUGE_EVALUATION,
+    );
+    alarm(
+      'OrderParkedTooLong',
+      `an order has been parked longer than ${parkedMaxAge.toHours()} h (GET /plans/{id}/orders?state=parked: the oldest first)`,
+      gauge('OldestParkedAge', 'oldest parked order (s)'),
+      parkedMaxAge.toSeconds(),
+      cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      PARKED_GAUGE_EVALUATION,
+    );
 
     // ── dashboard ──────────────────────────────────────────────────────────────────────────
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8, extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
@@ -183,8 +239,13 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Runs completed per plan', [perPlan(RUN_EVENT_METRICS['run.completed'], '')]),
+      graph('Runs needing attention per plan (parked orders, reserves not refreshed)', [perPlan(RUN_EVENT_METRICS['run.attention'], '')]),
       graph('Runs failed per plan', [perPlan(RUN_EVENT_METRICS['run.failed'], '')]),
+    );
+    this.dashboard.addWidgets(
       graph('Conflicts won by 1C per plan', [perPlan(RUN_EVENT_METRICS['order.conflict'], '')]),
+      graph('Orders parked now per plan', [emfPerPlan('ParkedOrders', 'Maximum')]),
+      graph('Oldest parked order per plan (s)', [emfPerPlan('OldestParkedAge', 'Maximum')]),
     );
     this.dashboard.addWidgets(
       graph('Orders exported to 1C per plan', [emfPerPlan('OrdersExported')]),
@@ -204,7 +265,7 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       graph('Goodwix errors per plan', [emfPerPlan('GoodwixErrors')]),
       graph('Run duration per plan (max, s)', [emfPerPlan('RunDuration', 'Maximum')]),
-      graph('Runs', [emf('RunsStartedBySchedule', 'started by schedule'), emf('RunsFinished', 'finished by collector'), emf('ScheduledStartFailures', 'start failures'), emf('RunFailedEvents', 'failed')]),
+      graph('Runs', [emf('RunsStartedBySchedule', 'started by schedule'), emf('RunsFinished', 'finished by collector'), emf('ScheduledStartFailures', 'start failures'), emf('RunFailedEvents', 'failed'), new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'PlansOverdue', dimensionsMap: { service: SERVICE_NAME }, statistic: 'Maximum', period: PERIOD, label: 'plans overdue (max)' })]),
     );
     this.dashboard.addWidgets(
       graph('Queue age (oldest message, s)', [queueMetric(props.runQueue, 'queue', 'age', 'run queue'), queueMetric(props.orderQueue, 'queue', 'age', 'order queue')]),
@@ -305,6 +366,28 @@ export class Monitoring extends Construct {
     }
     return { logGroup, rule };
   }
+}
+
+/** How an alarm evaluates, where it differs from one 5-minute period with missing data as OK. */
+export interface AlarmEvaluation {
+  readonly evaluationPeriods?: number;
+  readonly datapointsToAlarm?: number;
+  readonly treatMissingData?: cloudwatch.TreatMissingData;
+  /** The runbook entry, when several alarms share one (the functions' errors). Default: the alarm's id. */
+  readonly runbook?: string;
+}
+
+/** RunFailures: one failed run within the last 12 periods (an hour). */
+export const RUN_FAILURES_EVALUATION = { evaluationPeriods: 12, datapointsToAlarm: 1 } as const satisfies AlarmEvaluation;
+
+/** TickHeartbeat: three periods (15 min) without the tick's datapoint; no data is the failure itself. */
+/** The parked-order gauges are reported once per run: between runs the alarm keeps its state. */
+export const PARKED_GAUGE_EVALUATION = { treatMissingData: cloudwatch.TreatMissingData.IGNORE } as const satisfies AlarmEvaluation;
+export const TICK_HEARTBEAT_EVALUATION = { evaluationPeriods: 3, treatMissingData: cloudwatch.TreatMissingData.BREACHING } as const satisfies AlarmEvaluation;
+
+/** The runbook entry of an alarm in docs/deploy.md: `alarm-rundeadletters`. */
+export function runbookAnchor(id: string): string {
+  return `alarm-${id.toLowerCase()}`;
 }
 
 function cap(name: string): string {

@@ -71,6 +71,15 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn, description: 'Subscribe to receive alarms' });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
     new CfnOutput(this, 'RunEventLogGroup', { value: this.monitoring.runEvents.logGroupName });
+    new CfnOutput(this, 'ApiId', { value: this.controlApi.api.restApiId, description: 'Control API id: the operators\' IAM policy (execute-api ARNs) and aws apigateway commands' });
+    new CfnOutput(this, 'ApiAccessLogGroup', { value: this.controlApi.accessLogs.logGroupName, description: 'Control API access log' });
+    for (const [name, fn] of Object.entries({ tick: this.functions.tick, api: this.functions.api, collector: this.functions.collector, worker: this.functions.worker, events: this.functions.events })) {
+      new CfnOutput(this, `${cap(name)}LogGroup`, { value: fn.logGroup.logGroupName, description: `Log group of the ${name} function` });
+    }
     new CfnOutput(this, 'SecretsPrefix', { value: prefix, description: 'Create the plans\' secrets under this name prefix (docs/deploy.md)' });
   }
+}
+
+function cap(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
 }

@@ -19,6 +19,8 @@
  * Counters are checked before rates, in the order fail → hang → lose.
  */
 
+import { z } from 'zod';
+
 export interface FaultRequest {
   readonly method: string;
   /** Path below the service root, decoded, e.g. `Document_ЗаказКлиента(guid'…')/Post` */
@@ -132,4 +134,32 @@ export class FaultState {
     if (s.lostResponseRate > 0 && this.rng() < s.lostResponseRate) return 'lost';
     return undefined;
   }
+}
+
+/**
+ * What `PATCH /_sandbox/faults` accepts: the settings `faults.set` takes, as JSON (a `match` is
+ * an object there, never a predicate; `null` clears it). Unknown fields are refused.
+ */
+export const faultsPatch = z.strictObject({
+  latencyMs: z.number().int().min(0).optional(),
+  coldStartMs: z.number().int().min(0).optional(),
+  idleMs: z.number().int().min(0).optional(),
+  errorRate: z.number().min(0).max(1).optional(),
+  failNext: z.number().int().min(0).optional(),
+  hangRate: z.number().min(0).max(1).optional(),
+  hangNext: z.number().int().min(0).optional(),
+  lostResponseRate: z.number().min(0).max(1).optional(),
+  loseNextResponses: z.number().int().min(0).optional(),
+  match: z.strictObject({
+    method: z.string().min(1).optional(),
+    entitySet: z.string().min(1).optional(),
+    action: z.string().min(1).optional(),
+    pathIncludes: z.string().min(1).optional(),
+  }).nullable().optional(),
+  seed: z.number().int().optional(),
+});
+
+/** The settings as JSON: a predicate `match` shows as the text "predicate". */
+export function faultsView(f: OneCFaults): Record<string, unknown> {
+  return { ...f, match: typeof f.match === 'function' ? 'predicate' : (f.match ?? null) };
 }

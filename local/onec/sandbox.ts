@@ -16,7 +16,7 @@ import { demoOneC } from '#local/demo/supplier';
 import { OneCBase } from './base.ts';
 import { Engine, balanceRows } from './engine.ts';
 import { ODataError, badValue, internal, notFound, unknownSegment } from './errors.ts';
-import { FaultState, type FaultRequest, type OneCFaults } from './faults.ts';
+import { FaultState, faultsPatch, faultsView, type FaultRequest, type OneCFaults } from './faults.ts';
 import { compileFilter } from './filter.ts';
 import { buildMetadata } from './metadata.ts';
 import {
@@ -98,6 +98,8 @@ interface Reply {
 }
 
 const JSON_TYPE = 'application/json;charset=utf-8';
+/** The fault control, at the server root beside the publication. */
+const FAULTS_PATH = '/_sandbox/faults';
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
   return { status, headers: { 'Content-Type': JSON_TYPE, DataServiceVersion: '3.0', ...headers }, body: JSON.stringify(body) };
@@ -430,6 +432,13 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
       lastActivity = Date.now();
     };
 
+    if (path === FAULTS_PATH) {
+      // The harness's control, beside the publication: never faulted, delayed or counted.
+      requests.pop();
+      send(await faultsControl(method, req));
+      return;
+    }
+
     await waitColdStartAndLatency();
     if (closed) return;
     if (url.length > maxUrlLength) {
@@ -466,6 +475,33 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
       return;
     }
     send(reply);
+  }
+
+  /** `GET | PATCH | DELETE /_sandbox/faults`: what `faults.current / set / reset` do, over HTTP. */
+  async function faultsControl(method: string, req: IncomingMessage): Promise<Reply> {
+    const problem = (status: number, message: string, field?: string): Reply => json(status, { error: { message, ...(field ? { field } : {}) } });
+    if (method === 'GET') return json(200, faultsView(faults.current));
+    if (method === 'DELETE') {
+      faults.reset();
+      return json(200, faultsView(faults.current));
+    }
+    if (method !== 'PATCH') return { ...problem(405, `${method} is not allowed on ${FAULTS_PATH}: GET, PATCH or DELETE`), headers: { 'Content-Type': JSON_TYPE, Allow: 'GET, PATCH, DELETE' } };
+    let body: unknown;
+    try {
+      body = await readBody(req);
+    } catch {
+      return problem(400, 'the body is not JSON');
+    }
+    const parsed = faultsPatch.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '(body)');
+      return problem(400, `${field}: ${issue.message}`, field);
+    }
+    const { match, ...rest } = parsed.data;
+    const patch: Partial<OneCFaults> = { ...(rest as Partial<OneCFaults>), ...(match !== undefined ? { match: match ?? undefined } : {}) };
+    faults.set(patch);
+    return json(200, faultsView(faults.current));
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {

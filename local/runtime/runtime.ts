@@ -30,6 +30,7 @@ import { createWorkerHandler, workerFromConfig, type WorkerWiring } from '#funct
 import { loadWorkerConfig } from '#functions/worker/config';
 import type { ClientTuning } from '#sync/plan-clients';
 import { parsePlan, type PlanInput } from '#plans/plan';
+import { isDue } from '#plans/schedule';
 import type { PlanConnectors } from '#runs/check-plan';
 import { clientConnectorsWith } from '#runs/connectors';
 import type { CollectBody, CollectorPorts } from '#runs/collector';
@@ -137,6 +138,35 @@ export interface LocalHandlers {
   readonly collector?: QueueHandler;
   readonly worker?: QueueHandler;
   readonly events?: (event: DynamoDBStreamEvent, context?: Context) => Promise<DynamoDBBatchResponse>;
+}
+
+/** The local runtime's own route for writing a plan's secret (`PUT /local/secrets/<name>`, body `{ "value": … }`). */
+export const LOCAL_SECRETS_PATH = '/local/secrets/';
+
+function putLocalSecret(secrets: LocalSecretsProvider, prefix: string, method: string, rawName: string, body: string): { status: number; body: string } {
+  const refuse = (status: number, code: string, message: string) => ({ status, body: JSON.stringify({ error: { code, message } }) });
+  if (method !== 'PUT') return refuse(405, 'METHOD_NOT_ALLOWED', `${method.slice(0, 32)} is not allowed here; allowed: PUT`);
+  let name: string;
+  try {
+    name = decodeURIComponent(rawName);
+  } catch {
+    return refuse(400, 'INVALID_PATH', 'path: malformed percent-encoding');
+  }
+  // The same rule as for plans: a secret lies below `<prefix><planId>/`.
+  if (!name.startsWith(prefix) || !/^[a-z0-9][a-z0-9-]*\/[\w./-]+$/.test(name.slice(prefix.length))) {
+    return refuse(400, 'INVALID_SECRET_NAME', `secret name: expected ${prefix}<planId>/<name>`);
+  }
+  let value: unknown;
+  try {
+    value = (JSON.parse(body) as { value?: unknown }).value;
+  } catch {
+    return refuse(400, 'INVALID_JSON', 'body: not valid JSON');
+  }
+  if (!(typeof value === 'string' && value.length > 0) && !(typeof value === 'object' && value !== null && !Array.isArray(value))) {
+    return refuse(400, 'INVALID_SECRET', 'body.value: expected a non-empty string or an object');
+  }
+  secrets.set(name, value as string | object);
+  return { status: 200, body: JSON.stringify({ name, stored: true }) };
 }
 
 /** An SQS-triggered handler as the runtime's event sources invoke it. */
@@ -372,6 +402,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const collectorConfig = loadCollectorConfig(env);
     const workerConfig = loadWorkerConfig(env);
 
+    const localSecretsPrefix = env['SECRETS_PREFIX']!;
     const secrets =
       options.secrets instanceof LocalSecretsProvider
         ? options.secrets
@@ -449,8 +480,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     cleanups.push(async () => tableStream.close());
 
+    const storedAt = options.now?.() ?? new Date();
     for (const input of [...(options.demo ? [demoPlan(options.demo)] : []), ...(options.plans ?? [])]) {
-      await apiPorts.plans.put(parsePlan(input));
+      const plan = parsePlan(input);
+      await apiPorts.plans.put(plan, { now: storedAt });
+      // The schedule starts from now: the slot in progress was not asked for, the next one is.
+      const slot = isDue(plan.schedule, storedAt, undefined);
+      if (slot.due) await apiPorts.plans.claimSlot(plan.id, slot.slot, storedAt);
     }
 
     // ---- the API front ---------------------------------------------------------------------
@@ -472,6 +508,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           return;
         }
         const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+        // Local only (no such route in AWS, where secrets go to Secrets Manager): `goodwix-1c
+        // secrets put --local` writes a plan's secret into this runtime's memory.
+        if (url.pathname.startsWith(LOCAL_SECRETS_PATH)) {
+          const answer = putLocalSecret(secrets, localSecretsPrefix, req.method ?? 'GET', url.pathname.slice(LOCAL_SECRETS_PATH.length), body);
+          send(answer.status, answer.body);
+          return;
+        }
         const result = await handlers.api(toProxyEvent(req, url, body), lambdaContext('api'));
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
@@ -631,14 +674,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       return handled;
     };
 
-    print(
-      [
-        'Local runtime of goodwix-1c-exchange',
-        `  API:      ${apiUrl}  (Authorization: Bearer ${token})`,
-        `  DynamoDB: ${dynamodbEndpoint}  table ${tableName}`,
-        `  SQS:      ${sqsEndpoint}  run queue ${runQueueUrl}, order queue ${orderQueueUrl}`,
-      ].join('\n'),
-    );
+    // One line per thing, each naming what it is: the table's name alone reads like a Goodwix address.
+    for (const line of [
+      'Local runtime of goodwix-1c-exchange (all on this machine):',
+      `  control API of the exchange:  ${apiUrl}  (send Authorization: Bearer ${token})`,
+      `  DynamoDB Local, the exchange's state:  ${dynamodbEndpoint}  (table ${tableName})`,
+      `  SQS emulator, the exchange's run and order queues:  ${sqsEndpoint}  (${runQueueUrl}, ${orderQueueUrl})`,
+    ]) print(line);
 
     const callApi = async (method: string, path: string, body?: unknown, callOptions: { token?: string | null } = {}): Promise<ApiAnswer> => {
       const bearer = callOptions.token === undefined ? token : callOptions.token;

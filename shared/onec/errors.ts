@@ -15,6 +15,7 @@
  * | OneCNetworkError               | ONEC_NETWORK            | yes       | connection refused / reset / dropped |
  * | OneCCertificateError           | ONEC_CERTIFICATE        | no        | 1C's TLS certificate is not trusted (or not for this host, or expired): nothing was sent |
  * | OneCOutcomeUnknownError        | ONEC_OUTCOME_UNKNOWN    | yes*      | a create whose result was lost: see the class |
+ * | OneCStaleVersionError          | ONEC_STALE_VERSION      | yes       | an update found the order at another DataVersion than the caller merged from |
  * | OneCInvalidResponseError       | ONEC_INVALID_RESPONSE   | 5xx only  | not JSON (a proxy's HTML page, Atom XML, a cut body) |
  * | OneCUnexpectedDataError        | ONEC_UNEXPECTED_DATA    | no        | JSON that does not have the shape the field map expects |
  * | OneCInvalidArgumentError       | ONEC_INVALID_ARGUMENT   | no        | our side passed a bad guid, date, decimal, field name |
@@ -84,6 +85,15 @@ export class OneCPostingRefusedError extends OneCBusinessError {
 /** 1C answered -1 because of a lock conflict or a deadlock: a later attempt normally succeeds. */
 export class OneCLockConflictError extends OneCError {
   readonly code = 'ONEC_LOCK_CONFLICT';
+  readonly retryable = true;
+}
+
+/**
+ * The order was written by someone else since the caller read it (its `DataVersion` moved): 1C
+ * has no optimistic locking, so the client checks it itself, and the caller merges again.
+ */
+export class OneCStaleVersionError extends OneCError {
+  readonly code = 'ONEC_STALE_VERSION';
   readonly retryable = true;
 }
 

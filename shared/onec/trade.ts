@@ -9,7 +9,7 @@ import {
   decodeEntity, encodeEntity, selectFor,
   type OneCOrder, type OneCOrderInput, type OneCOrderPatch, type OneCShipment, type OneCShipmentInput,
 } from './documents.ts';
-import { OneCInvalidArgumentError, OneCNotFoundError } from './errors.ts';
+import { OneCInvalidArgumentError, OneCNotFoundError, OneCStaleVersionError } from './errors.ts';
 import {
   catalogSpecs, dimensionName, EntitySets, exchangeEntities, exchangeFunctions, exchangeRegisters,
   orderSpec, orderVersionFields, reserveRegisterSpec, shipmentRowSetSpec, shipmentSpec,
@@ -103,6 +103,21 @@ function fieldOf(spec: { fields: Readonly<Record<string, Field>> }, name: string
   return field.odata;
 }
 
+/** The catalogs a plan's references point into, as their choice lists show them. */
+export type ChoiceCatalog = 'organizations' | 'warehouses' | 'users' | 'agreements' | 'cancelReasons';
+
+/** UT 11 catalogs with a `Code` (Пользователи have none) and with folders (Склады). */
+const CODED_CATALOGS: ReadonlySet<ChoiceCatalog> = new Set(['organizations', 'warehouses', 'agreements', 'cancelReasons']);
+const FOLDERED_CATALOGS: ReadonlySet<ChoiceCatalog> = new Set(['warehouses']);
+
+export interface CatalogChoice {
+  readonly ref: string;
+  readonly name: string;
+  /** The item's code, null when the catalog has none */
+  readonly code: string | null;
+  readonly deletionMark: boolean;
+}
+
 export class OneCTrade {
   private readonly clientNumberMaxLength: number;
 
@@ -153,12 +168,27 @@ export class OneCTrade {
    * `findOrdersByClientNumber(input.clientNumber)`, never by calling this again blindly.
    * `operation` defaults to `РеализацияКлиенту`.
    */
-  async createOrder(input: OneCOrderInput): Promise<OneCOrder> {
+  async createOrder(input: OneCOrderInput, options: { ref?: string } = {}): Promise<OneCOrder> {
     this.assertClientNumber(input.clientNumber);
     if (!input.partner) throw new OneCInvalidArgumentError('an order needs a partner (Партнер_Key)', { context: { field: 'Партнер_Key' } });
-    const body = encodeEntity(orderSpec, { operation: 'РеализацияКлиенту', ...input });
+    if (options.ref !== undefined && !isGuid(options.ref)) throw new OneCInvalidArgumentError(`Ref_Key ${JSON.stringify(options.ref)} is not a guid`, { context: { field: 'Ref_Key' } });
+    // A Ref_Key chosen by the caller (recorded before the POST) finds the order after a lost
+    // answer even when its key was edited meanwhile.
+    const body = { ...encodeEntity(orderSpec, { operation: 'РеализацияКлиенту', ...input }), ...(options.ref ? { Ref_Key: options.ref } : {}) };
     const created = await this.client.create(orderSpec.entitySet, body);
     return decodeEntity(orderSpec, created);
+  }
+
+  /**
+   * Orders of `partner` dated exactly `date` (1C local time, as the exchange wrote it): how a
+   * create with an unknown outcome is found when a manager changed its key meanwhile.
+   */
+  async findOrdersByDateAndPartner(date: string, partner: string): Promise<OneCOrder[]> {
+    const page = await this.client.list(orderSpec.entitySet, {
+      filter: and(eq(fieldOf(orderSpec, 'date'), datetime(date)), eq(fieldOf(orderSpec, 'partner'), guid(partner))),
+      select: selectFor(orderSpec),
+    });
+    return page.value.map((raw) => decodeEntity(orderSpec, raw)).filter((o) => o.date === date && o.partner === partner);
   }
 
   /** The order with its `Товары`; OneCNotFoundError when there is none. */
@@ -184,12 +214,21 @@ export class OneCTrade {
    * of existing rows the field map does not know (series, row ids, discount links) are read from
    * 1C just before and sent back unchanged, so the replacement loses nothing.
    */
-  async updateOrder(ref: string, patch: OneCOrderPatch): Promise<OneCOrder> {
+  async updateOrder(ref: string, patch: OneCOrderPatch, options: { expectedDataVersion?: string } = {}): Promise<OneCOrder> {
     if (patch.clientNumber !== undefined) this.assertClientNumber(patch.clientNumber);
     let bases = {};
-    if (patch.items !== undefined) {
+    const expected = options.expectedDataVersion;
+    if (patch.items !== undefined || expected !== undefined) {
       const section = orderSpec.sections.items;
-      const current = await this.client.getByKey(orderSpec.entitySet, ref, { select: [section.odata] });
+      // The rows' unknown fields and, when asked, the version in one read right before the PATCH:
+      // the only window in which another write is lost (1C has no optimistic locking).
+      const select = [...(patch.items !== undefined ? [section.odata] : []), ...(expected !== undefined ? [orderSpec.fields.dataVersion.odata] : [])];
+      const current = await this.client.getByKey(orderSpec.entitySet, ref, { select });
+      if (expected !== undefined && current[orderSpec.fields.dataVersion.odata] !== expected) {
+        throw new OneCStaleVersionError(`1C order ${ref} is at DataVersion ${String(current[orderSpec.fields.dataVersion.odata])}, not ${expected}: it changed since it was read`, {
+          context: { onecRef: ref, expectedDataVersion: expected },
+        });
+      }
       const rows = Array.isArray(current[section.odata]) ? (current[section.odata] as Record<string, unknown>[]) : [];
       const byCode = new Map<number, Record<string, unknown>>();
       for (const row of rows) {
@@ -487,6 +526,35 @@ export class OneCTrade {
       if (error instanceof OneCNotFoundError) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Items of a catalog as its choice list shows them (Description, Code where the catalog has
+   * one, the deletion mark), by exact name or by a piece of the name, at most `limit` of them
+   * (one more tells the caller the list was cut). Folders are left out.
+   */
+  async findCatalogChoices(catalog: ChoiceCatalog, query: { name?: string; contains?: string; limit: number }): Promise<CatalogChoice[]> {
+    const spec = catalogSpecs[catalog] as EntitySpec;
+    const coded = CODED_CATALOGS.has(catalog);
+    const filters: Filter[] = [];
+    if (query.name !== undefined) filters.push(eq('Description', query.name));
+    if (query.contains) filters.push(substringof(query.contains, 'Description'));
+    if (FOLDERED_CATALOGS.has(catalog)) filters.push(eq('IsFolder', false));
+    const page = await this.client.list(spec.entitySet, {
+      ...(filters.length ? { filter: filters.length === 1 ? filters[0]! : and(...filters) } : {}),
+      select: ['Ref_Key', 'Description', 'DeletionMark', ...(coded ? ['Code'] : [])],
+      orderby: ['Description', 'Ref_Key'],
+      top: query.limit + 1,
+    });
+    return page.value.map((raw) => {
+      const item = raw as Record<string, unknown>;
+      return {
+        ref: String(item['Ref_Key']),
+        name: typeof item['Description'] === 'string' ? item['Description'] : '',
+        code: coded && typeof item['Code'] === 'string' ? item['Code'].trim() || null : null,
+        deletionMark: item['DeletionMark'] === true,
+      };
+    });
   }
 
   /** Every item of a catalog matching a filter on our property names' OData fields, page by page. */

@@ -80,6 +80,30 @@ const oneCRef = z.guid('expected a 1C reference (Ref_Key guid)').check(
   z.refine((value) => value !== EMPTY_REF, 'must not be the empty reference'),
 );
 
+/**
+ * A 1C reference of the plan: its Ref_Key, or its 1C name (`{ "name": "Основной склад" }`).
+ * The plan check resolves a name to its Ref_Key and stores both (`{ name, ref }`); runs use the
+ * stored `ref` only and never look a name up themselves (docs/plans.md, "1C references").
+ */
+const oneCRefSetting = z.union([
+  oneCRef,
+  z.strictObject({
+    name: z.string().check(z.trim(), z.minLength(1, 'expected the 1C name of the item'), z.maxLength(150)),
+    ref: z.optional(oneCRef),
+  }),
+], { error: 'expected a 1C reference (Ref_Key guid) or { "name": "<the name in 1C>" }' });
+export type OneCRefSetting = z.output<typeof oneCRefSetting>;
+
+/** The Ref_Key a reference setting holds: the guid, or the one the check resolved its name to (null: not yet). */
+export function refKey(setting: OneCRefSetting): string | null {
+  return typeof setting === 'string' ? setting : (setting.ref ?? null);
+}
+
+/** How messages name a reference setting: its Ref_Key, or «its name». */
+export function refLabel(setting: OneCRefSetting): string {
+  return typeof setting === 'string' ? setting : `«${setting.name}»`;
+}
+
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
 const hhmm = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:MM (00:00–23:59)'));
@@ -186,20 +210,21 @@ const statusMapSchema = z.strictObject({
 
 const ordersSchema = z.pipe(
   z.strictObject({
-    organization: oneCRef,
-    warehouse: oneCRef,
-    manager: oneCRef,
-    agreement: oneCRef,
-    cancelReason: oneCRef,
+    organization: oneCRefSetting,
+    warehouse: oneCRefSetting,
+    manager: oneCRefSetting,
+    agreement: oneCRefSetting,
+    cancelReason: oneCRefSetting,
     settlement: z._default(z.enum(SETTLEMENT_ORDERS), 'ПоЗаказам'),
     newOrderStatus: z._default(z.enum(NEW_ORDER_STATUSES), 'КОбеспечению'),
     reservation: z.optional(z.enum(RESERVATION_VARIANTS)),
     statusMap: z.prefault(statusMapSchema, {}),
     /**
-     * Orders confirmed in Goodwix before this date are never created in 1C: connecting an
-     * account with a history must not copy years of orders (often entered by hand already).
+     * Orders confirmed in Goodwix before this date (in the plan's time zone) or instant are
+     * never created in 1C: connecting an account with a history must not copy years of orders
+     * (often entered by hand already). The API fills in the plan's creation time when absent.
      */
-    exportFrom: z.optional(isoDate),
+    exportFrom: z.optional(z.union([isoDate, z.iso.datetime({ offset: true })], { error: 'expected a date as YYYY-MM-DD or an ISO 8601 instant' })),
   }),
   z.transform((orders) => ({ ...orders, reservation: orders.reservation ?? defaultReservation(orders.newOrderStatus) })),
 );

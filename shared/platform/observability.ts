@@ -29,3 +29,9 @@ export function planMetric(name: string, unit: (typeof MetricUnit)[keyof typeof 
   single.addDimension('planId', planId);
   single.addMetric(name, unit, value);
 }
+
+/** A metric of the whole deployment (dimension `service` only): what a per-deployment alarm reads. */
+export function serviceMetric(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): void {
+  const single = metrics.singleMetric();
+  single.addMetric(name, unit, value);
+}

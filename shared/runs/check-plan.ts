@@ -13,6 +13,7 @@
 import { AppError, isRetryable } from '#platform/errors';
 import { planAccessIssues, secretScope, type PlanAccess } from '#plans/access';
 import { PLAN_ONEC_REFS, type Plan, type PlanOneCRef } from '#plans/plan';
+import type { CatalogChoice } from '#onec/trade';
 import { SecretError, getGoodwixPassword, getOneCCredentials, type OneCCredentials, type ReadOptions, type SecretsProvider } from '#secrets/secrets';
 import type { RunProblem } from '#store/runs';
 import { mapLimited } from './ports.ts';
@@ -28,6 +29,11 @@ export interface OneCCatalogEntry {
 export interface OneCCatalogs {
   /** The catalog item with this Ref_Key, or null when 1C has none. Throws on auth, network or server problems. */
   getRef(catalog: OneCCatalogName, ref: string): Promise<OneCCatalogEntry | null>;
+  /**
+   * Items of the catalog by exact name (`name`) or by a piece of it (`contains`), as its choice
+   * list shows them, at most `limit` + 1 (the extra one tells that the list was cut).
+   */
+  choices?(catalog: OneCCatalogName, query: { name?: string; contains?: string; limit: number }): Promise<CatalogChoice[]>;
   /** Problems of the base's `$metadata` against the exchange's field map, one line each (empty: fine). */
   checkFieldMapping?(): Promise<string[]>;
   /** Frees connections when the check is over. */
@@ -70,6 +76,14 @@ export interface PlanCheckResult {
   readonly items: PlanCheckItem[];
   /** The failed items as run problems, in check order */
   readonly problems: RunProblem[];
+  /** References given by name that this check resolved to one item (stored on the plan by the API's check) */
+  readonly resolved: ResolvedRef[];
+}
+
+export interface ResolvedRef {
+  readonly field: PlanOneCRef['field'];
+  readonly name: string;
+  readonly ref: string;
 }
 
 /** A failure's words for people: the error's message, without anything the client did not put there. */
@@ -97,6 +111,24 @@ export interface CheckOptions {
    * `$metadata` is ~17 MB and takes ~20 s: the API's synchronous check leaves it to runs.
    */
   readonly fieldMapping?: boolean;
+  /**
+   * Resolve references given by name (default false). Only the API's check does: a run never
+   * looks a name up, it uses the Ref_Key a check stored, so a name that matches another item
+   * tomorrow cannot change what a run writes.
+   */
+  readonly resolveNames?: boolean;
+}
+
+/** How many candidates a "not found" or "ambiguous" answer lists. */
+const CANDIDATES_SHOWN = 5;
+
+/** Names as 1C compares them in queries: case and surrounding spaces do not count. */
+function sameName(a: string, b: string): boolean {
+  return a.trim().toLocaleLowerCase('ru') === b.trim().toLocaleLowerCase('ru');
+}
+
+function describeChoice(c: CatalogChoice): string {
+  return `«${c.name}» ${c.ref}${c.code ? ` code ${c.code}` : ''}${c.deletionMark ? ' (marked for deletion)' : ''}`;
 }
 
 export async function checkPlan(ports: CheckPorts, plan: Plan, options: CheckOptions = {}): Promise<PlanCheckResult> {
@@ -105,10 +137,11 @@ export async function checkPlan(ports: CheckPorts, plan: Plan, options: CheckOpt
     outcomes.push({ rank, item: { subject, ok: false, message }, problem: { code, subject, message: `${subject}: ${message}` } });
   const pass: Pass = (rank, subject, message = 'ok') => outcomes.push({ rank, item: { subject, ok: true, message } });
 
+  const resolved: ResolvedRef[] = [];
   const refused = planAccessIssues(plan, ports.access);
   // A plan breaking the rules is not connected to at all: no secret is read or sent.
   if (refused.length) refused.forEach((issue, i) => fail(i / 100, issue.slice(0, issue.indexOf(':')), 'PLAN_ACCESS_DENIED', issue.slice(issue.indexOf(':') + 2)));
-  else await Promise.all([checkGoodwix(ports, plan, pass, fail), checkOneC(ports, plan, pass, fail, options.fieldMapping ?? true)]);
+  else await Promise.all([checkGoodwix(ports, plan, pass, fail), checkOneC(ports, plan, pass, fail, options.fieldMapping ?? true, options.resolveNames ? resolved : null)]);
 
   // A stable order for people and tests: Goodwix, then 1C login, then the references in plan order.
   outcomes.sort((a, b) => a.rank - b.rank);
@@ -119,6 +152,7 @@ export async function checkPlan(ports: CheckPorts, plan: Plan, options: CheckOpt
     checkedAt: (ports.now?.() ?? new Date()).toISOString(),
     items: outcomes.map((o) => o.item),
     problems,
+    resolved,
   };
 }
 
@@ -160,7 +194,8 @@ async function checkGoodwix(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fai
   }
 }
 
-async function checkOneC(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fail, fieldMapping: boolean): Promise<void> {
+/** `resolved`: where resolved names go, or null when names are not to be resolved (a run's check). */
+async function checkOneC(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fail, fieldMapping: boolean, resolved: ResolvedRef[] | null): Promise<void> {
   const scope = secretScope(ports.access, plan.id);
   const read = (options: ReadOptions = {}) => getOneCCredentials(ports.secrets, plan.onec.credentialsSecret, scope, options);
   let credentials: OneCCredentials;
@@ -171,15 +206,18 @@ async function checkOneC(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fail, 
     return;
   }
   let oneC = ports.connectors.oneC(plan, credentials);
-  const refs = PLAN_ONEC_REFS.map((r, i) => ({ ...r, ref: plan.orders[r.field], rank: 20 + i }));
+  const refs = PLAN_ONEC_REFS.map((r, i) => ({ ...r, setting: plan.orders[r.field], rank: 20 + i }));
   type Outcome = { kind: 'ok' | 'auth' | 'failed' } | { kind: 'unreachable'; error: unknown };
-  /** Resolves one reference; the first one's "1C does not answer" is reported once, for the login. */
+  /** Checks one reference; the first one's "1C does not answer" is reported once, for the login. */
   const resolve = async (r: (typeof refs)[number], first = false): Promise<Outcome> => {
-    const subject = `${r.label} ${r.ref}`;
+    const setting = r.setting;
+    const subject = typeof setting === 'string' ? `${r.label} ${setting}` : `${r.label} «${setting.name}»`;
     try {
-      const entry = await oneC.getRef(r.catalog, r.ref);
+      if (typeof setting !== 'string' && setting.ref === undefined) return await resolveName(r, setting.name, subject);
+      const ref = typeof setting === 'string' ? setting : setting.ref!;
+      const entry = await oneC.getRef(r.catalog, ref);
       if (!entry) {
-        fail(r.rank, subject, 'ONEC_REF_NOT_FOUND', 'not found in 1C');
+        fail(r.rank, subject, 'ONEC_REF_NOT_FOUND', typeof setting === 'string' ? 'not found in 1C' : `its Ref_Key ${ref} is not in 1C`);
         return { kind: 'failed' };
       }
       const named = entry.name ? ` (${entry.name})` : '';
@@ -187,7 +225,12 @@ async function checkOneC(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fail, 
         fail(r.rank, subject, 'ONEC_REF_DELETED', `marked for deletion in 1C${named}`);
         return { kind: 'failed' };
       }
-      pass(r.rank, subject, `ok${named}`);
+      if (typeof setting !== 'string' && entry.name !== null && !sameName(entry.name, setting.name)) {
+        // A name edited next to a stored Ref_Key, or the item renamed in 1C: which one is meant is not ours to guess.
+        fail(r.rank, subject, 'ONEC_REF_NAME_MISMATCH', `its Ref_Key ${ref} is «${entry.name}» in 1C: correct the name, or leave out "ref" to resolve the name again`);
+        return { kind: 'failed' };
+      }
+      pass(r.rank, subject, typeof setting === 'string' ? `ok${named}` : `ok (${ref})`);
       return { kind: 'ok' };
     } catch (error) {
       if (isAuthFailure(error)) return { kind: 'auth' };
@@ -196,6 +239,33 @@ async function checkOneC(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fail, 
       fail(r.rank, subject, errorCode(error, 'ONEC_UNAVAILABLE'), reason(error));
       return { kind: 'failed' };
     }
+  };
+  /** A reference given by name only: resolved by the API's check, refused by a run's. */
+  const resolveName = async (r: (typeof refs)[number], name: string, subject: string): Promise<Outcome> => {
+    if (resolved === null) {
+      fail(r.rank, subject, 'ONEC_REF_UNRESOLVED', 'not resolved to a Ref_Key yet: run the plan check (POST /plans/{id}/check)');
+      return { kind: 'failed' };
+    }
+    if (!oneC.choices) throw new Error('this 1C connection cannot look names up');
+    const exact = await oneC.choices(r.catalog, { name, limit: CANDIDATES_SHOWN });
+    const live = exact.filter((c) => !c.deletionMark);
+    if (live.length === 1) {
+      // 1C's own spelling is stored: 1C compares names without regard to case, people may write them so.
+      resolved.push({ field: r.field, name: live[0]!.name || name, ref: live[0]!.ref });
+      pass(r.rank, subject, `ok (${live[0]!.ref})`);
+      return { kind: 'ok' };
+    }
+    if (live.length > 1) {
+      const more = exact.length > CANDIDATES_SHOWN ? ', …' : '';
+      fail(r.rank, subject, 'ONEC_REF_AMBIGUOUS', `${live.length}${more ? '+' : ''} items in 1C have this name: ${live.slice(0, CANDIDATES_SHOWN).map(describeChoice).join('; ')}${more}: give the one meant by its Ref_Key ("ref")`);
+      return { kind: 'failed' };
+    }
+    // Not there by its exact name: what the choice list would offer for the name's first word.
+    const word = name.split(/\s+/).find((w) => w.length >= 3) ?? name;
+    const similar = (await oneC.choices(r.catalog, { contains: word, limit: CANDIDATES_SHOWN })).slice(0, CANDIDATES_SHOWN);
+    const deleted = exact.length ? ` (only items marked for deletion have it: ${exact.map(describeChoice).join('; ')})` : '';
+    fail(r.rank, subject, 'ONEC_REF_NOT_FOUND', `not found in 1C${deleted}${similar.length ? `; similar: ${similar.map(describeChoice).join('; ')}` : ''}`);
+    return { kind: 'failed' };
   };
   const loginSubject = `1C login as ${credentials.login}`;
   try {

@@ -8,7 +8,7 @@ import { AppError, isRetryable } from '#platform/errors';
 import type { Plan } from '#plans/plan';
 import { LockLostError } from '#store/errors';
 import type { RunCounters, RunProblem, RunRecord } from '#store/runs';
-import { checkPlan, type CheckPorts } from './check-plan.ts';
+import { checkPlan, type CheckPorts, type PlanCheckResult } from './check-plan.ts';
 import { finishRun } from './lifecycle.ts';
 import { clock, log, type RunPorts } from './ports.ts';
 import type { CollectMessage } from './queue.ts';
@@ -16,6 +16,8 @@ import type { CollectMessage } from './queue.ts';
 export interface CollectContext {
   readonly ports: CollectorPorts;
   readonly plan: Plan;
+  /** The stored plan's version (what a recorded check names) */
+  readonly planVersion: number;
   readonly run: RunRecord;
   readonly message: CollectMessage;
   /** Extends the run's lock; throws LockLostError when the run lost it. Call between long steps. */
@@ -35,9 +37,19 @@ export interface CollectorPorts extends RunPorts, CheckPorts {
   readonly collect?: CollectBody;
 }
 
+/**
+ * Keeps a run's plan check on the plan, as the API's check does: a manual run whose check
+ * passed lets the tick run the plan (the documented first run: check, manual run, enable), and
+ * a check that timed out at API Gateway can be done by a run instead.
+ */
+export async function recordRunCheck(ctx: CollectContext, result: PlanCheckResult): Promise<void> {
+  await ctx.ports.plans.recordCheck(ctx.plan.id, { checkedAt: result.checkedAt, ok: result.ok, version: ctx.planVersion, problems: result.problems });
+}
+
 /** The work of a run. Today: the plan check, whose problems become the run's errors. */
 export async function collectRun(ctx: CollectContext): Promise<CollectOutcome> {
   const result = await checkPlan(ctx.ports, ctx.plan);
+  await recordRunCheck(ctx, result);
   return {
     status: 'done',
     problems: result.problems,
@@ -89,7 +101,7 @@ export async function processRunMessage(ports: CollectorPorts, message: CollectM
 
   let outcome: CollectOutcome;
   try {
-    outcome = await (ports.collect ?? collectRun)({ ports, plan: stored.plan, run, message, renewLock });
+    outcome = await (ports.collect ?? collectRun)({ ports, plan: stored.plan, planVersion: stored.version, run, message, renewLock });
   } catch (error) {
     if (isRetryable(error) && !(error instanceof LockLostError)) {
       log(ports).warn('collect failed, will be retried', { planId, runId, error });

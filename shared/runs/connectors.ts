@@ -16,6 +16,9 @@ export function clientConnectorsWith(tuning: ClientTuning = {}): PlanConnectors 
           const item = await trade.readCatalogItem(catalog, ref);
           return item ? { name: item.description || null, deletionMark: item.deletionMark === true } : null;
         },
+        async choices(catalog, query) {
+          return trade.findCatalogChoices(catalog, query);
+        },
         async checkFieldMapping() {
           return (await trade.checkFieldMapping()).map((problem) => problem.message);
         },

@@ -9,20 +9,23 @@
  */
 import { planAccessIssues } from '#plans/access';
 import { PlanNotFoundError, PlanValidationError } from '#plans/errors';
-import { isPlanId, PLAN_ID_RULE, safeParsePlan } from '#plans/plan';
+import { isPlanId, PLAN_ID_RULE, PLAN_ONEC_REFS, safeParsePlan, type PlanOneCRef } from '#plans/plan';
+import { secretScope } from '#plans/access';
+import { getOneCCredentials } from '#secrets/secrets';
 import { nextSlot } from '#plans/schedule';
 import { AppError } from '#platform/errors';
+import type { OrderState, OrderSummary } from '#store/order-records';
 import type { Page, PageRequest } from '#store/paging';
-import type { PlanPage, StoredPlan } from '#store/plans';
+import type { PlanCheckRecord, PlanPage, StoredPlan } from '#store/plans';
 import type { RunOrderEntry, RunRecord } from '#store/runs';
 import { checkPlan, type CheckOptions, type PlanCheckResult } from './check-plan.ts';
-import { RunNotFoundError } from './errors.ts';
+import { RunInProgressError, RunNotFoundError } from './errors.ts';
 import { isRunId } from './run-id.ts';
 import { startRun } from './lifecycle.ts';
-import { clock, type ControlPorts } from './ports.ts';
+import { clock, log, type ControlPorts } from './ports.ts';
 
 /** Fields the API adds to a plan when showing it; accepted back and ignored (except `version`). */
-const VIEW_FIELDS = ['version', 'createdAt', 'updatedAt', 'scheduleState'] as const;
+const VIEW_FIELDS = ['version', 'createdAt', 'updatedAt', 'scheduleState', 'check'] as const;
 
 /** A Goodwix order id, as the order queue takes it (`#sync/order-queue`): anything else would start a run that never ends. */
 export const ORDER_ID_PATTERN = /^[0-9]{1,18}$/;
@@ -32,6 +35,14 @@ export class OrderRecordNotFoundError extends AppError {
   readonly retryable = false;
   constructor(planId: string, orderId: string, why = `has no sync record in plan ${planId}`) {
     super(`Order ${orderId} ${why}`, { context: { planId, orderId } });
+  }
+}
+
+export class OrderNotParkedError extends AppError {
+  readonly code = 'ORDER_NOT_PARKED';
+  readonly retryable = false;
+  constructor(planId: string, orderId: string) {
+    super(`Order ${orderId} of plan ${planId} is not parked: only a parked order can be dismissed`, { context: { planId, orderId } });
   }
 }
 
@@ -57,6 +68,8 @@ export interface PlanView extends Record<string, unknown> {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly scheduleState: { readonly lastSlot: string | null; readonly nextSlot: string | null };
+  /** The last plan check (null: never checked); the tick runs the plan only once a check passed */
+  readonly check: (PlanCheckRecord & { readonly passedOnceAt: string | null }) | null;
 }
 
 /** The plan as the API shows it: the plan (references to secrets only), its version and schedule state. */
@@ -68,6 +81,7 @@ export function planView(stored: StoredPlan, now: Date): PlanView {
     createdAt: stored.createdAt,
     updatedAt: stored.updatedAt,
     scheduleState: { lastSlot: stored.lastSlot ?? null, nextSlot: next?.slot ?? null },
+    check: stored.check ? { ...stored.check, passedOnceAt: stored.checkPassedAt ?? null } : null,
   };
 }
 
@@ -103,12 +117,18 @@ export async function savePlan(ports: ControlPorts, planId: string, body: unknow
   // The deployment's rules: this plan's own secrets only, https, allowed hosts (#plans/access).
   const refused = planAccessIssues(parsed.plan, ports.access);
   if (refused.length) throw new PlanValidationError(refused);
+  const now = clock(ports);
+  if (parsed.plan.orders.exportFrom === undefined) {
+    // No exportFrom: the plan's creation time, so a new plan never copies the order history.
+    const existing = await ports.plans.get(planId);
+    parsed.plan.orders.exportFrom = existing ? (existing.plan.orders.exportFrom ?? existing.createdAt) : now.toISOString();
+  }
   const { stored, created } = await ports.plans.put(parsed.plan, {
     ...(expectedVersion === undefined ? {} : { expectedVersion }),
     ...(options.createOnly ? { createOnly: true } : {}),
-    now: clock(ports),
+    now,
   });
-  return { plan: planView(stored, clock(ports)), created };
+  return { plan: planView(stored, now), created };
 }
 
 export async function getPlan(ports: ControlPorts, planId: string): Promise<PlanView> {
@@ -129,10 +149,77 @@ export async function deletePlan(ports: ControlPorts, planId: string, options: {
   if (!deleted) throw new PlanNotFoundError(planId);
 }
 
+/**
+ * The plan check as the API runs it: names of 1C references are resolved, and what resolved to
+ * one item is stored on the plan with its Ref_Key (`{ name, ref }`, a new version of the plan,
+ * only if nobody replaced it meanwhile). The outcome is kept on the plan item (`check`): the
+ * tick runs a plan only once a check passed.
+ */
 export async function checkPlanById(ports: ControlPorts, planId: string, options: CheckOptions = { fieldMapping: false }): Promise<PlanCheckResult> {
   const stored = await ports.plans.get(planIdOf(planId));
   if (!stored) throw new PlanNotFoundError(planId);
-  return checkPlan(ports, stored.plan, options);
+  const result = await checkPlan(ports, stored.plan, { ...options, resolveNames: true });
+  let version = stored.version;
+  if (result.resolved.length) {
+    const orders = { ...stored.plan.orders };
+    for (const r of result.resolved) orders[r.field] = { name: r.name, ref: r.ref };
+    try {
+      version = (await ports.plans.put({ ...stored.plan, orders }, { expectedVersion: stored.version, now: clock(ports) })).stored.version;
+    } catch (error) {
+      // Replaced while we checked: the new version is unchecked, its names resolved by its own check.
+      if (error instanceof AppError && error.code === 'PLAN_VERSION_CONFLICT') {
+        log(ports).warn('plan replaced during its check: resolved names not stored', { planId });
+        return result;
+      }
+      throw error;
+    }
+  }
+  await ports.plans.recordCheck(planId, { checkedAt: result.checkedAt, ok: result.ok, version, problems: result.problems });
+  return result;
+}
+
+/** The plan fields `GET /plans/{id}/onec/choices` lists candidates for. */
+export const CHOICE_FIELDS = PLAN_ONEC_REFS.map((r) => r.field);
+export type ChoiceField = PlanOneCRef['field'];
+
+export interface OneCChoices {
+  readonly field: ChoiceField;
+  /** The 1C catalog, as people know it: "Склад" */
+  readonly label: string;
+  readonly items: { name: string; ref: string; code: string | null; deletionMark: boolean }[];
+  /** More items match than `limit`: narrow `q` */
+  readonly truncated: boolean;
+}
+
+export type ChoicesQuery = { field: ChoiceField; q?: string | undefined; limit: number };
+
+/**
+ * The choice list of one of the plan's 1C references, read from the plan's 1C base with its
+ * credentials: items whose name contains `q` (any case), by name, at most `limit`. The query is
+ * read after the plan: an unknown plan is 404 whatever the query says.
+ */
+export async function listOneCChoices(ports: ControlPorts, planId: string, readQuery: () => ChoicesQuery): Promise<OneCChoices> {
+  const stored = await ports.plans.get(planIdOf(planId));
+  if (!stored) throw new PlanNotFoundError(planId);
+  const query = readQuery();
+  const spec = PLAN_ONEC_REFS.find((r) => r.field === query.field)!;
+  // The plan's rules first: a plan breaking them is never connected to (as in the check).
+  const refused = planAccessIssues(stored.plan, ports.access);
+  if (refused.length) throw new PlanValidationError(refused);
+  const credentials = await getOneCCredentials(ports.secrets, stored.plan.onec.credentialsSecret, secretScope(ports.access, planId));
+  const oneC = ports.connectors.oneC(stored.plan, credentials);
+  try {
+    if (!oneC.choices) throw new Error('this 1C connection cannot list choices');
+    const found = await oneC.choices(spec.catalog, { ...(query.q ? { contains: query.q } : {}), limit: query.limit });
+    return {
+      field: query.field,
+      label: spec.label,
+      items: found.slice(0, query.limit).map((c) => ({ name: c.name, ref: c.ref, code: c.code, deletionMark: c.deletionMark })),
+      truncated: found.length > query.limit,
+    };
+  } finally {
+    oneC.close?.();
+  }
 }
 
 /** "Выполнить обмен": starts a manual run; RunInProgressError (409) while one runs. */
@@ -140,14 +227,59 @@ export async function startManualRun(ports: ControlPorts, planId: string): Promi
   return startRun(ports, { planId: planIdOf(planId), trigger: 'manual' });
 }
 
+/** A resync asked while a run held the plan: recorded on the plan, started by the tick once that run is over. */
+export interface ResyncRequested {
+  readonly planId: string;
+  readonly orderId: string;
+  readonly trigger: 'resync';
+  readonly status: 'requested';
+  /** The run that held the plan when it was asked */
+  readonly afterRunId: string | null;
+}
+
 /**
- * Starts a run for one order (trigger `resync`); RunInProgressError while a run holds the plan.
+ * Starts a run for one order (trigger `resync`). While a run holds the plan the resync is not
+ * refused: it is recorded on the plan and the tick starts it as soon as the plan is free (the
+ * next minute after that run). A dismissed order is brought back first, so the run tries it.
  * An id that is not a Goodwix order id is ORDER_NOT_FOUND before any run starts: the order
  * queue would refuse its message and the run would never end, holding the plan.
  */
-export async function requestResync(ports: ControlPorts, planId: string, orderId: string): Promise<RunRecord> {
+export async function requestResync(ports: ControlPorts, planId: string, orderId: string): Promise<RunRecord | ResyncRequested> {
+  orderIdOf(planIdOf(planId), orderId);
+  await requirePlan(ports, planId);
+  await ports.orderRecords.undismiss?.(planId, orderId, clock(ports));
+  try {
+    return await startRun(ports, { planId, trigger: 'resync', orderId });
+  } catch (error) {
+    if (!(error instanceof RunInProgressError)) throw error;
+    if (!(await ports.plans.requestResync(planId, orderId))) throw new PlanNotFoundError(planId);
+    log(ports).info('resync requested while a run holds the plan', { planId, orderId, runId: error.runningRunId });
+    return { planId, orderId, trigger: 'resync', status: 'requested', afterRunId: error.runningRunId };
+  }
+}
+
+/** A page of the plan's orders in a state (parked, open, dismissed, all), each with its reason, since when and attempts. */
+export async function listOrders(ports: ControlPorts, planId: string, state: OrderState, request: PageRequest): Promise<Page<OrderSummary>> {
+  await requirePlan(ports, planId);
+  if (!ports.orderRecords.list) return { items: [] };
+  return ports.orderRecords.list(planId, state, request);
+}
+
+/**
+ * Sets a parked order aside: no run retries it until a resync brings it back. Who (the caller
+ * identity of the request) and when are kept on its record. Dismissing twice answers the
+ * record as it is; an order that is not parked is ORDER_NOT_PARKED (409).
+ */
+export async function dismissOrder(ports: ControlPorts, planId: string, orderId: string, caller: string): Promise<Record<string, unknown>> {
   planIdOf(planId);
-  return startRun(ports, { planId, trigger: 'resync', orderId: orderIdOf(planId, orderId) });
+  orderIdOf(planId, orderId);
+  await requirePlan(ports, planId);
+  if (!ports.orderRecords.dismiss) throw new OrderRecordNotFoundError(planId, orderId);
+  const outcome = await ports.orderRecords.dismiss(planId, orderId, caller, clock(ports));
+  if (outcome.result === 'missing') throw new OrderRecordNotFoundError(planId, orderId);
+  if (outcome.result === 'not-parked') throw new OrderNotParkedError(planId, orderId);
+  log(ports).info('order dismissed', { planId, orderId, by: caller });
+  return outcome.record;
 }
 
 /**

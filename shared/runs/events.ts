@@ -1,7 +1,8 @@
 /**
- * Run events — `run.started`, `run.completed`, `run.failed`, `order.conflict` — derived from
- * the table's own changes instead of being put by the functions that make them: a run item
- * written is `run.started`, a run item leaving `running` is `run.completed` / `run.failed`, a
+ * Run events — `run.started`, `run.completed`, `run.attention`, `run.failed`, `order.conflict` —
+ * derived from the table's own changes instead of being put by the functions that make them: a
+ * run item written is `run.started`, a run item leaving `running` is `run.completed` /
+ * `run.attention` (orders parked, reserves not refreshed) / `run.failed`, a
  * run's order entry turning `done` with conflicts is `order.conflict`. Each of these changes
  * happens exactly once and is committed before it can be seen, so an event can no longer be
  * lost between the state change and the bus (a function killed in between, a bus refusing):
@@ -15,7 +16,7 @@ import { keys } from '#store/table';
 import { EventPublishError } from './errors.ts';
 
 export const EVENT_SOURCE = 'goodwix-1c-exchange';
-export const RUN_EVENT_TYPES = ['run.started', 'run.completed', 'run.failed', 'order.conflict'] as const;
+export const RUN_EVENT_TYPES = ['run.started', 'run.completed', 'run.attention', 'run.failed', 'order.conflict'] as const;
 export type RunEventType = (typeof RUN_EVENT_TYPES)[number];
 
 export type EventDetailValue = string | number | boolean | null;
@@ -69,10 +70,10 @@ export function runEventsOfChange(change: TableChange): RunEvent[] {
       ];
     }
     const status = item['status'];
-    if (change.eventName === 'MODIFY' && change.oldImage?.['status'] === 'running' && (status === 'completed' || status === 'failed')) {
+    if (change.eventName === 'MODIFY' && change.oldImage?.['status'] === 'running' && (status === 'completed' || status === 'attention' || status === 'failed')) {
       const counters = (item['counters'] ?? {}) as Record<string, unknown>;
       return [
-        event(status === 'completed' ? 'run.completed' : 'run.failed', planId, runId, text(item['endedAt']) ?? '', {
+        event(`run.${status}`, planId, runId, text(item['endedAt']) ?? '', {
           trigger: text(item['trigger']) ?? null,
           status,
           errorCount: whole(item['errorCount']),
@@ -115,7 +116,7 @@ export const RUN_EVENT_FILTER_PATTERNS: readonly Record<string, unknown>[] = [
   { eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: [{ prefix: keys.runPrefix }] } }, NewImage: { status: { S: ['running'] } } } },
   {
     eventName: ['MODIFY'],
-    dynamodb: { Keys: { sk: { S: [{ prefix: keys.runPrefix }] } }, OldImage: { status: { S: ['running'] } }, NewImage: { status: { S: ['completed', 'failed'] } } },
+    dynamodb: { Keys: { sk: { S: [{ prefix: keys.runPrefix }] } }, OldImage: { status: { S: ['running'] } }, NewImage: { status: { S: ['completed', 'attention', 'failed'] } } },
   },
   {
     eventName: ['INSERT', 'MODIFY'],

@@ -2,7 +2,7 @@
  * A run's life: `startRun` takes the plan's lock, writes the run and sends the "collect"
  * message; `finishRun` records counters and problems, closes the run and releases the lock.
  * Both are used by the collector, the tick, the API and the sync's finalizer. Their events
- * (`run.started`, `run.completed`, `run.failed`) are not put from here: they are derived from
+ * (`run.started`, `run.completed`, `run.attention`, `run.failed`) are not put from here: they are derived from
  * the run item's changes on the table's stream (`#runs/events`), so none is lost.
  */
 import { PlanNotFoundError } from '#plans/errors';
@@ -11,6 +11,16 @@ import type { RunCounters, RunEndStatus, RunProblem, RunRecord, RunTrigger } fro
 import { RunInProgressError } from './errors.ts';
 import { clock, log, type RunPorts, type StartPorts } from './ports.ts';
 import { newRunId } from './run-id.ts';
+
+/**
+ * The longest a plan stays locked once every order of its run is done: the close (reserves,
+ * cursor, counters) is claimed and finished well within it, or the run is taken for abandoned.
+ * Above the longest invocation that may be closing (the collector's 600 s timeout).
+ */
+export const RUN_CLOSE_BOUND_MS = 12 * 60_000;
+
+/** At most this many of an abandoned run's products go to the next run (the rest: when next touched). */
+const INHERITED_PRODUCTS = 1_000;
 
 export interface StartRunRequest {
   readonly planId: string;
@@ -38,7 +48,9 @@ export async function startRun(ports: StartPorts, request: StartRunRequest): Pro
     if (error instanceof PlanMissingError) throw new PlanNotFoundError(planId);
     throw error;
   }
-  if (previous && previous.runId !== runId) await closeAbandoned(ports, planId, previous.runId, previous.expiresAt);
+  // The abandoned run's work is this run's: its Goodwix changes come again (the cursor did not
+  // move), and the reserves it was to refresh are refreshed when this run closes.
+  const inherited = previous && previous.runId !== runId ? await closeAbandoned(ports, planId, previous.runId, previous.expiresAt) : [];
 
   let run: RunRecord;
   try {
@@ -49,6 +61,7 @@ export async function startRun(ports: StartPorts, request: StartRunRequest): Pro
       startedAt: now,
       ...(request.slot ? { slot: request.slot } : {}),
       ...(request.orderId ? { orderId: request.orderId } : {}),
+      ...(inherited.length ? { products: inherited } : {}),
     });
   } catch (error) {
     // The write may have landed although its answer was lost. A run item left `running` would
@@ -73,16 +86,20 @@ export async function startRun(ports: StartPorts, request: StartRunRequest): Pro
   return run;
 }
 
-async function closeAbandoned(ports: RunPorts, planId: string, runId: string, expiredAt: string): Promise<void> {
+/** Closes a run whose lock expired as failed; answers the products whose reserves it was to refresh. */
+async function closeAbandoned(ports: RunPorts, planId: string, runId: string, expiredAt: string): Promise<string[]> {
   try {
     await ports.runs.addErrors(planId, runId, [
       { code: 'RUN_ABANDONED', subject: 'run', message: `run: abandoned; its lock expired at ${expiredAt} and was taken over` },
     ]);
     await ports.runs.close(planId, runId, { status: 'failed', endedAt: clock(ports), summary: 'abandoned' });
     log(ports).warn('abandoned run closed', { planId, runId });
+    // Kept on the new run's item (a set read like an older run's): bounded, so the item stays small.
+    return await ports.runs.products(planId, runId, INHERITED_PRODUCTS);
   } catch (error) {
     // Closed already (it released its lock late), or gone with its TTL: nothing to do.
     if (!(error instanceof RunNotRunningError) && !(error instanceof RunMissingError)) log(ports).warn('could not close abandoned run', { planId, runId, error });
+    return [];
   }
 }
 

@@ -4,13 +4,22 @@
  * before the run starts, so a replayed or concurrent tick cannot start a second run for it; a
  * plan that is still running is skipped, not an error. If starting fails for another reason,
  * the claim is given back so a retried tick can start the slot.
+ *
+ * A plan whose check never passed is not run (`unchecked`), enabled or not: enabling a plan
+ * nobody checked must not reach either system on its own. Its slot is not claimed, so once
+ * the check passes the slot in progress is due.
+ *
+ * Then it starts the resyncs asked while a run held their plan, and takes each enabled plan's
+ * heartbeat (`#runs/heartbeat`): the plans overdue are in the result.
  */
 import { AppError, isRetryable } from '#platform/errors';
 import { PlanNotFoundError } from '#plans/errors';
 import { isDue } from '#plans/schedule';
 import type { StoredPlan } from '#store/plans';
 import { RunInProgressError } from './errors.ts';
+import { overduePlans, type OverduePlan } from './heartbeat.ts';
 import { startRun } from './lifecycle.ts';
+import { startRequestedResync, type ResyncStart } from './resync-requests.ts';
 import { clock, log, mapLimited, type StartPorts } from './ports.ts';
 
 export interface TickResult {
@@ -18,24 +27,33 @@ export interface TickResult {
   /** Plans looked at */
   readonly evaluated: number;
   readonly started: { planId: string; runId: string; slot: string }[];
-  /** Due plans that did not start, and why: slot-taken, running, deleted */
-  readonly skipped: { planId: string; slot: string; reason: 'slot-taken' | 'running' | 'deleted' }[];
+  /** Due plans that did not start, and why: slot-taken, running, deleted, unchecked (no plan check passed yet) */
+  readonly skipped: { planId: string; slot: string; reason: 'slot-taken' | 'running' | 'deleted' | 'unchecked' }[];
   readonly failed: { planId: string; code: string; message: string; retryable: boolean }[];
+  /** Resyncs asked while a run held their plan, started now that it is free */
+  readonly resyncs?: ResyncStart[];
+  /** Enabled plans without a run gone through for `OVERDUE_AFTER_SLOTS` of their slots */
+  readonly overdue: OverduePlan[];
 }
 
 const TICK_CONCURRENCY = 8;
 
 export async function tick(ports: StartPorts, now: Date = clock(ports)): Promise<TickResult> {
-  const result: { -readonly [K in keyof TickResult]: TickResult[K] } = { at: now.toISOString(), evaluated: 0, started: [], skipped: [], failed: [] };
+  const result: { -readonly [K in keyof TickResult]: TickResult[K] } = { at: now.toISOString(), evaluated: 0, started: [], skipped: [], failed: [], overdue: [] };
   const due: { stored: StoredPlan; slot: string }[] = [];
+  const resyncsWaiting: StoredPlan[] = [];
+  const readable: StoredPlan[] = [];
   for await (const entry of ports.plans.all()) {
     result.evaluated += 1;
     if (!('plan' in entry)) {
       result.failed.push({ planId: entry.planId, code: 'STORE_CORRUPT_ITEM', message: entry.issues.join('; '), retryable: false });
       continue;
     }
+    if (entry.resyncRequests?.length) resyncsWaiting.push(entry);
+    readable.push(entry);
     const decision = isDue(entry.plan.schedule, now, entry.lastSlot);
-    if (decision.due) due.push({ stored: entry, slot: decision.slot });
+    if (decision.due && entry.checkPassedAt === undefined) result.skipped.push({ planId: entry.plan.id, slot: decision.slot, reason: 'unchecked' });
+    else if (decision.due) due.push({ stored: entry, slot: decision.slot });
     else if (decision.reason === 'slot-taken' && decision.slot) result.skipped.push({ planId: entry.plan.id, slot: decision.slot, reason: 'slot-taken' });
   }
 
@@ -67,5 +85,9 @@ export async function tick(ports: StartPorts, now: Date = clock(ports)): Promise
       });
     }
   });
+  // After the scheduled runs: a plan whose slot just started keeps its resyncs for the next tick.
+  const resyncs = (await mapLimited(resyncsWaiting, TICK_CONCURRENCY, (stored) => startRequestedResync(ports, stored))).filter((r) => r !== null);
+  if (resyncs.length) result.resyncs = resyncs;
+  result.overdue = await overduePlans(ports, readable, now);
   return result;
 }

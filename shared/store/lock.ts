@@ -112,6 +112,32 @@ export class LockRepository {
     }
   }
 
+  /**
+   * Brings the holder's lease down to `now + ttlMs` if it ends later (never extends it): a run
+   * whose orders are all done has only its close left, which must not block the plan for a
+   * whole lease if whoever closes it dies. False when `runId` does not hold it or it ends sooner.
+   */
+  async cap(planId: string, runId: string, timing: LockTiming): Promise<boolean> {
+    const now = timing.now ?? new Date();
+    const expires = new Date(now.getTime() + timing.ttlMs);
+    try {
+      await this.store.client.send(
+        new UpdateCommand({
+          TableName: this.store.tableName,
+          Key: { pk: keys.planPk(planId), sk: keys.lockSk },
+          UpdateExpression: 'SET expiresAt = :expires, expiresAtMs = :expiresMs, #ttl = :ttl',
+          ConditionExpression: 'runId = :runId AND expiresAtMs > :expiresMs',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':runId': runId, ':expires': expires.toISOString(), ':expiresMs': expires.getTime(), ':ttl': epochSeconds(expires) + CLEANUP_AFTER_S },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw toStoreError(error, 'cap lock', { planId, runId });
+    }
+  }
+
   /** Releases the lock if `runId` holds it; false when it does not (nothing is touched then). */
   async release(planId: string, runId: string): Promise<boolean> {
     try {

@@ -7,6 +7,7 @@
  */
 import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Plan } from '#plans/plan';
+import type { RunProblem } from './runs.ts';
 import { planSchema } from '#plans/plan';
 import { describeZodError } from '#platform/zod';
 import type { StoreContext } from './client.ts';
@@ -30,6 +31,21 @@ export interface StoredPlan {
   readonly updatedAt: string;
   /** Slot (ISO instant) that started the last scheduled run, if any */
   readonly lastSlot?: string;
+  /** The last plan check through the API, if any (the tick runs only plans whose check passed once) */
+  readonly check?: PlanCheckRecord;
+  /** When a check last passed, if one ever did */
+  readonly checkPassedAt?: string;
+  /** Orders whose resync was asked while a run held the plan: the tick starts them once it is free */
+  readonly resyncRequests?: readonly string[];
+}
+
+/** A plan check's outcome as kept on the plan item, next to the plan (not part of it). */
+export interface PlanCheckRecord {
+  readonly checkedAt: string;
+  readonly ok: boolean;
+  /** The plan version checked */
+  readonly version: number;
+  readonly problems: readonly RunProblem[];
 }
 
 export interface PutPlanOptions {
@@ -59,7 +75,15 @@ function fromItem(item: Record<string, unknown>): StoredPlan {
     createdAt: String(item['createdAt']),
     updatedAt: String(item['updatedAt']),
     ...(typeof item['lastSlot'] === 'string' ? { lastSlot: item['lastSlot'] } : {}),
+    ...(isCheckRecord(item['lastCheck']) ? { check: item['lastCheck'] } : {}),
+    ...(typeof item['checkPassedAt'] === 'string' ? { checkPassedAt: item['checkPassedAt'] } : {}),
+    ...(item['resyncRequests'] instanceof Set && item['resyncRequests'].size > 0 ? { resyncRequests: [...(item['resyncRequests'] as Set<string>)].sort() } : {}),
   };
+}
+
+function isCheckRecord(value: unknown): value is PlanCheckRecord {
+  const v = value as Partial<PlanCheckRecord> | undefined;
+  return typeof v === 'object' && v !== null && typeof v.checkedAt === 'string' && typeof v.ok === 'boolean' && Array.isArray(v.problems);
 }
 
 export class PlanRepository {
@@ -211,6 +235,57 @@ export class PlanRepository {
     await this.deleteByPrefix(pk, 'CURSOR#');
     await this.deleteExpiredLock(pk, nowMs);
     return true;
+  }
+
+  /**
+   * Keeps a check's outcome on the plan item (`lastCheck`; `checkPassedAt` when it passed), not
+   * in the plan: no new version. False when the plan is gone.
+   */
+  async recordCheck(planId: string, check: PlanCheckRecord): Promise<boolean> {
+    return this.updatePlanItem(planId, {
+      UpdateExpression: check.ok ? 'SET lastCheck = :check, checkPassedAt = :at' : 'SET lastCheck = :check',
+      ExpressionAttributeValues: { ':check': check, ...(check.ok ? { ':at': check.checkedAt } : {}) },
+    }, 'record plan check', { planId });
+  }
+
+  /**
+   * Records a resync of `orderId` asked while a run held the plan (a string set on the plan
+   * item: asking twice is asking once). False without the plan.
+   */
+  async requestResync(planId: string, orderId: string): Promise<boolean> {
+    return this.resyncSet(planId, 'ADD', orderId, 'request resync');
+  }
+
+  /** Takes a requested resync off the plan once its run started. */
+  async clearResync(planId: string, orderId: string): Promise<boolean> {
+    return this.resyncSet(planId, 'DELETE', orderId, 'clear resync');
+  }
+
+  private async resyncSet(planId: string, action: 'ADD' | 'DELETE', orderId: string, operation: string): Promise<boolean> {
+    return this.updatePlanItem(planId, { UpdateExpression: `${action} resyncRequests :order`, ExpressionAttributeValues: { ':order': new Set([orderId]) } }, operation, { planId, orderId });
+  }
+
+  /** An update of the plan item's bookkeeping (not the plan): false when the plan is gone. */
+  private async updatePlanItem(
+    planId: string,
+    update: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+    operation: string,
+    context: Record<string, string>,
+  ): Promise<boolean> {
+    try {
+      await this.store.client.send(
+        new UpdateCommand({
+          TableName: this.store.tableName,
+          Key: { pk: keys.planPk(planId), sk: keys.planSk },
+          ...update,
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw toStoreError(error, operation, context);
+    }
   }
 
   /** Records that `slot` started (or is starting) a scheduled run; false when that slot or a later one was taken already. */

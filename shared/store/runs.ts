@@ -16,7 +16,12 @@ import { keys } from './table.ts';
 export const RUN_TRIGGERS = ['schedule', 'manual', 'resync'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
-export const RUN_STATUSES = ['running', 'completed', 'failed'] as const;
+/**
+ * `completed`: every order went through and the reserves were refreshed; `attention`: the run
+ * ended but left work for a person (orders parked, reserves not refreshed); `failed`: the run
+ * itself could not be done (plan check, collection, queue, abandoned).
+ */
+export const RUN_STATUSES = ['running', 'completed', 'attention', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export type RunEndStatus = Exclude<RunStatus, 'running'>;
 
@@ -78,6 +83,8 @@ export interface NewRun {
   readonly startedAt: Date;
   readonly slot?: string;
   readonly orderId?: string;
+  /** Products whose reserves an abandoned run was to refresh: this run refreshes them instead */
+  readonly products?: readonly string[];
 }
 
 export class RunRepository {
@@ -107,13 +114,51 @@ export class RunRepository {
       await this.store.client.send(
         new PutCommand({
           TableName: this.store.tableName,
-          Item: { pk: keys.planPk(run.planId), sk: keys.runSk(run.runId), ...record, ttl: epochSeconds(run.startedAt) + this.#retentionS },
+          Item: {
+            pk: keys.planPk(run.planId), sk: keys.runSk(run.runId), ...record, ttl: epochSeconds(run.startedAt) + this.#retentionS,
+            ...(run.products?.length ? { products: new Set(run.products) } : {}),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
       return record;
     } catch (error) {
       throw toStoreError(error, 'create run', { planId: run.planId, runId: run.runId });
+    }
+  }
+
+  /**
+   * Up to `limit` of the products whose reserves a run was to refresh (its `RUNPRODUCT#` items,
+   * and the set older runs kept on their item): what an abandoned run hands to the next.
+   */
+  async products(planId: string, runId: string, limit: number): Promise<string[]> {
+    const out = new Set<string>();
+    try {
+      const run = await this.store.client.send(
+        new GetCommand({ TableName: this.store.tableName, Key: { pk: keys.planPk(planId), sk: keys.runSk(runId) }, ProjectionExpression: 'products', ConsistentRead: true }),
+      );
+      for (const p of (run.Item?.products as Set<string> | undefined) ?? []) if (out.size < limit) out.add(p);
+      const prefix = keys.runProductPrefix(runId);
+      let start: Record<string, unknown> | undefined;
+      while (out.size < limit) {
+        const page = await this.store.client.send(
+          new QueryCommand({
+            TableName: this.store.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': keys.planPk(planId), ':prefix': prefix },
+            ProjectionExpression: 'sk',
+            ConsistentRead: true,
+            Limit: Math.min(500, limit - out.size),
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        for (const item of page.Items ?? []) out.add(String(item.sk).slice(prefix.length));
+        start = page.LastEvaluatedKey;
+        if (!start) break;
+      }
+      return [...out];
+    } catch (error) {
+      throw toStoreError(error, 'read run products', { planId, runId });
     }
   }
 

@@ -4,7 +4,8 @@
  * cannot drift. docs/data-model.md lists every item and access pattern.
  *
  * Every partition key starts with the plan id (`PLAN#<planId>`); index partition keys are
- * `PLANS` (the catalogue of plans) and `OPEN#<planId>` (a plan's open bindings).
+ * `PLANS` (the catalogue of plans), `OPEN#<planId>` (a plan's open bindings) and
+ * `STUCK#<planId>` (a plan's parked and dismissed orders).
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -41,12 +42,30 @@ export const OPEN_BINDINGS_INDEX: IndexDefinition = {
   nonKeyAttributes: ['orderId', 'onecRef', 'onecNumber', 'onecDataVersion', 'onecShipments', 'goodwixVersion', 'status', 'parkedCode', 'updatedAt'],
 };
 
+/**
+ * Stuck orders of a plan (sparse: a binding carries gsi3pk only while it is parked or
+ * dismissed), sorted by state, then since when (oldest first): `parked#<since>#<orderId>`,
+ * `dismissed#<at>#<orderId>`. What `GET /plans/{id}/orders?state=parked|dismissed` lists
+ * and where the collector reads the age of the oldest parked order (one item) from.
+ */
+export const STUCK_ORDERS_INDEX: IndexDefinition = {
+  name: 'stuck-orders',
+  partitionKey: 'gsi3pk',
+  sortKey: 'gsi3sk',
+  projection: 'INCLUDE',
+  nonKeyAttributes: ['orderId', 'onecNumber', 'status', 'open', 'parked', 'dismissed', 'updatedAt'],
+};
+
+/** The states an order's sync record is listed by (`GET /plans/{id}/orders?state=`). */
+export const STUCK_STATES = ['parked', 'dismissed'] as const;
+export type StuckState = (typeof STUCK_STATES)[number];
+
 export const tableDefinition = {
   partitionKey: { name: PARTITION_KEY, type: 'S' },
   sortKey: { name: SORT_KEY, type: 'S' },
   billingMode: 'PAY_PER_REQUEST',
   timeToLiveAttribute: TTL_ATTRIBUTE,
-  globalSecondaryIndexes: [PLANS_INDEX, OPEN_BINDINGS_INDEX],
+  globalSecondaryIndexes: [PLANS_INDEX, OPEN_BINDINGS_INDEX, STUCK_ORDERS_INDEX],
   /** The run events are read from the stream: a run item's old and new status, an order entry's old and new state. */
   stream: 'NEW_AND_OLD_IMAGES',
 } as const;
@@ -80,10 +99,13 @@ export const keys = {
   bindingSk: (goodwixOrderId: string) => `ORDER#${goodwixOrderId}`,
   plansIndexPk: 'PLANS',
   openBindingsPk: (planId: string) => `OPEN#${planId}`,
+  stuckOrdersPk: (planId: string) => `STUCK#${planId}`,
+  /** Sort key in the stuck-orders index: state, since when, order */
+  stuckOrderSk: (state: StuckState, since: string, orderId: string) => `${state}#${since}#${orderId}`,
 } as const;
 
 /** Attributes every item carries for the table's own use; stripped from what repositories return. */
-export const KEY_ATTRIBUTES = [PARTITION_KEY, SORT_KEY, 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', TTL_ATTRIBUTE] as const;
+export const KEY_ATTRIBUTES = [PARTITION_KEY, SORT_KEY, 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', TTL_ATTRIBUTE] as const;
 
 export function createTableInput(tableName: string): CreateTableCommandInput {
   const indexes = tableDefinition.globalSecondaryIndexes;

@@ -10,7 +10,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { CanonicalOrder, OrderStatus } from '#core/canonical';
+import type { CanonicalLine, CanonicalOrder, OrderStatus } from '#core/canonical';
 import { cutText } from '#platform/limits';
 import type { Conflict } from '#core/merge';
 import type { AffectedProduct } from './order-sync.ts';
@@ -18,7 +18,7 @@ import type { StoreContext } from '#store/client';
 import { isConditionFailure, toStoreError } from '#store/errors';
 import { withoutKeys } from '#store/items';
 import { decodeCursor, encodeCursor, type Page } from '#store/paging';
-import { keys, OPEN_BINDINGS_INDEX } from '#store/table';
+import { keys, OPEN_BINDINGS_INDEX, STUCK_ORDERS_INDEX } from '#store/table';
 import { BindingRaceLostError } from './errors.ts';
 
 export interface OneCDocumentRef {
@@ -34,6 +34,31 @@ export interface ParkedState {
   readonly since: string;
   readonly attempts: number;
   readonly runId: string | null;
+}
+
+/** Set aside by a person (`POST /plans/{id}/orders/{orderId}/dismiss`): no run retries the order until a resync. */
+export interface DismissedState {
+  /** The caller identity of the request (an IAM ARN, or the local runtime's user) */
+  readonly by: string;
+  readonly at: string;
+}
+
+/**
+ * What the exchange is about to write into 1C, recorded before the write (a create's POST, an
+ * update's PATCH): a retry after a lost answer or a kill finds the order by it and merges
+ * three-way against it, whether the write landed or not.
+ */
+export interface OneCIntent {
+  readonly at: string;
+  /** The 1C order written: the Ref_Key the exchange chose before a create, or the bound one */
+  readonly ref: string;
+  /** A create's document date and partner: how the order is found if a manager changed its key */
+  readonly date: string | null;
+  readonly partner: string | null;
+  /** The base once 1C holds the write: what Goodwix showed, tied to the rows as sent */
+  readonly base: CanonicalOrder;
+  /** The lines as sent to 1C, each tied to the КодСтроки it was sent with */
+  readonly sent: readonly CanonicalLine[];
 }
 
 export type SyncOutcome = 'exported' | 'adopted' | 'updated' | 'unchanged' | 'skipped' | 'parked';
@@ -74,6 +99,10 @@ export interface Binding {
   /** Still exchanged: false once closed, shipped, rejected or cancelled on both sides */
   readonly open: boolean;
   readonly parked: ParkedState | null;
+  /** Set aside by a person: not retried, out of the open index, until a resync brings it back */
+  readonly dismissed?: DismissedState | null;
+  /** A write into 1C whose outcome the binding does not know yet (absent on older items) */
+  readonly intent?: OneCIntent | null;
   /** The last conflicts 1C won, newest first */
   readonly conflicts: readonly (Conflict & { readonly at: string })[];
   readonly history: readonly SyncEntry[];
@@ -127,6 +156,11 @@ export function withEntry(binding: Binding, entry: SyncEntry, conflicts: readonl
     history: [entry, ...older],
     conflicts: [...conflicts.map((c) => ({ ...c, at: entry.at })), ...binding.conflicts].slice(0, MAX_CONFLICTS),
   };
+}
+
+/** The binding with the conflicts 1C won recorded (bounded), without a sync entry yet. */
+export function withConflicts(binding: Binding, conflicts: readonly Conflict[], at: string): Binding {
+  return conflicts.length === 0 ? binding : { ...binding, conflicts: [...conflicts.map((c) => ({ ...c, at })), ...binding.conflicts].slice(0, MAX_CONFLICTS) };
 }
 
 export class BindingRepository {
@@ -223,6 +257,37 @@ export class BindingRepository {
     }
   }
 
+  /**
+   * How many of the plan's orders are parked (dismissed ones not counted) and since when the
+   * oldest is: from the sparse stuck-orders index, sorted by since, so the oldest is one item.
+   */
+  async parkedSummary(planId: string): Promise<{ parked: number; oldestSince: string | null }> {
+    const query = (extra: Record<string, unknown>) =>
+      new QueryCommand({
+        TableName: this.store.tableName,
+        IndexName: STUCK_ORDERS_INDEX.name,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :parked)',
+        ExpressionAttributeNames: { '#pk': STUCK_ORDERS_INDEX.partitionKey, '#sk': STUCK_ORDERS_INDEX.sortKey },
+        ExpressionAttributeValues: { ':pk': keys.stuckOrdersPk(planId), ':parked': 'parked#' },
+        ...extra,
+      });
+    try {
+      const oldest = await this.store.client.send(query({ Limit: 1 }));
+      const first = oldest.Items?.[0];
+      if (!first) return { parked: 0, oldestSince: null };
+      let parked = 0;
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.store.client.send(query({ Select: 'COUNT', ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
+        parked += page.Count ?? 0;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return { parked, oldestSince: (first['parked'] as ParkedState | undefined)?.since ?? null };
+    } catch (error) {
+      throw toStoreError(error, 'count parked orders', { planId });
+    }
+  }
+
   /** Every open binding of the plan, page by page. */
   async *allOpen(planId: string): AsyncGenerator<OpenBinding> {
     let cursor: string | undefined;
@@ -238,7 +303,7 @@ export class BindingRepository {
 // ---- items ----------------------------------------------------------------------------------------
 
 function toItem(b: Binding): Record<string, unknown> {
-  const { base, onec, parked: parkedState, history: entries, ...rest } = b;
+  const { base, onec, parked: parkedState, history: entries, intent, ...rest } = b;
   // Texts from 1C and Goodwix (a parked order's error, a refusal to post) can be any size.
   const parked = parkedState ? { ...parkedState, message: cutText(parkedState.message) } : null;
   const history = entries.map(({ products: _products, ...entry }) => (entry.message === undefined ? entry : { ...entry, message: cutText(entry.message) }));
@@ -246,7 +311,8 @@ function toItem(b: Binding): Record<string, unknown> {
   return {
     pk: keys.planPk(b.planId),
     sk: keys.bindingSk(b.orderId),
-    ...(b.open ? { gsi2pk: keys.openBindingsPk(b.planId), gsi2sk: b.orderId } : {}),
+    ...(b.open && !b.dismissed ? { gsi2pk: keys.openBindingsPk(b.planId), gsi2sk: b.orderId } : {}),
+    ...stuckKeys(b),
     ...rest,
     history,
     // What a redelivery needs of the newest entry: compressed, a few dozen bytes a product.
@@ -258,26 +324,37 @@ function toItem(b: Binding): Record<string, unknown> {
     parkedCode: parked?.code,
     // The snapshot can hold thousands of lines: compressed, it stays far below the item limit.
     base: base ? gzipSync(Buffer.from(JSON.stringify(base), 'utf8')) : null,
+    // Two snapshots of the order: compressed like the base.
+    intent: intent ? gzipSync(Buffer.from(JSON.stringify(intent), 'utf8')) : null,
   };
 }
 
+/** The stuck-orders index keys of a binding: dismissed (since when it was), or parked (since when), or none. */
+export function stuckKeys(b: Pick<Binding, 'planId' | 'orderId' | 'parked' | 'dismissed'>): { gsi3pk?: string; gsi3sk?: string } {
+  if (b.dismissed) return { gsi3pk: keys.stuckOrdersPk(b.planId), gsi3sk: keys.stuckOrderSk('dismissed', b.dismissed.at, b.orderId) };
+  if (b.parked) return { gsi3pk: keys.stuckOrdersPk(b.planId), gsi3sk: keys.stuckOrderSk('parked', b.parked.since, b.orderId) };
+  return {};
+}
+
 function fromItem(item: Record<string, unknown>): Binding {
-  const { onecRef: _r, onecNumber: _n, parkedCode: _p, base, newestProducts, history: stored, ...rest } = withoutKeys(item);
+  const { onecRef: _r, onecNumber: _n, parkedCode: _p, base, intent, newestProducts, history: stored, ...rest } = withoutKeys(item);
   // Items written before products moved out of the entries still carry them there.
   const history = ((stored ?? []) as SyncEntry[]).map((entry, i) =>
     i === 0 && newestProducts ? { ...entry, products: JSON.parse(gunzipSync(Buffer.from(newestProducts as Uint8Array)).toString('utf8')) as AffectedProduct[] } : entry,
   );
   return {
-    ...(rest as Omit<Binding, 'base' | 'history'>),
+    ...(rest as Omit<Binding, 'base' | 'history' | 'intent'>),
     history,
+    dismissed: (rest['dismissed'] as DismissedState | undefined) ?? null,
     base: base ? (JSON.parse(gunzipSync(Buffer.from(base as Uint8Array)).toString('utf8')) as CanonicalOrder) : null,
+    intent: intent ? (JSON.parse(gunzipSync(Buffer.from(intent as Uint8Array)).toString('utf8')) as OneCIntent) : null,
   };
 }
 
 /** The order's sync record as the API shows it: the binding without its snapshot's bulk. */
 export function syncRecordView(item: Record<string, unknown>): Record<string, unknown> {
   const binding = fromItem(item);
-  const { base, ...rest } = binding;
+  const { base, intent: _intent, ...rest } = binding;
   return {
     ...rest,
     agreed: base ? { status: base.status, lines: base.lines.map((l) => ({ key: l.key, quantity: l.quantity, cancelledQuantity: l.cancelledQuantity, shippedQuantity: l.shippedQuantity, price: l.price, amount: l.amount })) } : null,

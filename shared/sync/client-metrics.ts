@@ -1,5 +1,5 @@
 /** Latency and errors of every 1C and Goodwix request, per plan, as CloudWatch metrics (EMF). */
-import { MetricUnit, planMetric } from '#platform/observability';
+import { MetricUnit, planMetric, serviceMetric } from '#platform/observability';
 import type { SyncMetrics } from './finalize.ts';
 import type { ClientObserver } from './plan-clients.ts';
 
@@ -19,3 +19,15 @@ export const syncMetrics: SyncMetrics = {
   count: (name, value, planId) => planMetric(name, MetricUnit.Count, value, planId),
   seconds: (name, value, planId) => planMetric(name, MetricUnit.Seconds, value, planId),
 };
+
+/**
+ * Parked orders of a plan, reported by the collector each run: `ParkedOrders` (how many) and
+ * `OldestParkedAge` (seconds), per plan and for the deployment (the alarms read the latter's
+ * maximum: some plan has parked orders, some order is parked longer than a day).
+ */
+export function stuckOrderMetrics(planId: string, parked: number, oldestAgeSeconds: number): void {
+  planMetric('ParkedOrders', MetricUnit.Count, parked, planId);
+  planMetric('OldestParkedAge', MetricUnit.Seconds, oldestAgeSeconds, planId);
+  serviceMetric('ParkedOrders', MetricUnit.Count, parked);
+  serviceMetric('OldestParkedAge', MetricUnit.Seconds, oldestAgeSeconds);
+}

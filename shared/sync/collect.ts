@@ -15,7 +15,7 @@
  * here: it moves when the run closes, past orders that all reached their target or are parked.
  */
 import { checkPlan } from '#runs/check-plan';
-import type { CollectBody, CollectContext, CollectOutcome } from '#runs/collector';
+import { recordRunCheck, type CollectBody, type CollectContext, type CollectOutcome } from '#runs/collector';
 import type { CursorRepository } from '#store/cursors';
 import type { BindingRepository, OpenBinding } from './bindings.ts';
 import { GOODWIX_CURSOR, finalizeIfDone, type FinalizeDeps } from './finalize.ts';
@@ -31,6 +31,8 @@ export interface CollectDeps extends FinalizeDeps {
   readonly orderQueue: OrderQueue;
   /** Open bindings probed per batch (1C requests stay short and few) */
   readonly probeBatch?: number;
+  /** Where the plan's parked orders are reported each run: how many, the oldest's age (the alarms' gauges) */
+  readonly stuckMetrics?: (planId: string, parked: number, oldestAgeSeconds: number) => void;
 }
 
 /**
@@ -74,6 +76,7 @@ export function orderCollector(deps: CollectDeps): CollectBody {
     // First the plan check: a reference deleted in 1C would otherwise be written as a broken link.
     const planKey = JSON.stringify(plan);
     const check = await checkPlan(ctx.ports, plan, { fieldMapping: !metadataChecked.has(planKey) });
+    await recordRunCheck(ctx, check);
     if (!check.ok) return { status: 'done', problems: check.problems, summary: `plan check found ${check.problems.length} problem(s); no orders exchanged` };
     metadataChecked.add(planKey);
 
@@ -149,6 +152,12 @@ export function orderCollector(deps: CollectDeps): CollectBody {
     }
 
     await out.flush();
+    if (deps.stuckMetrics) {
+      // One item and a count from the sparse index: what the alarms on parked orders read.
+      const { parked, oldestSince } = await deps.bindings.parkedSummary(plan.id);
+      const now = deps.run.now?.() ?? new Date();
+      deps.stuckMetrics(plan.id, parked, oldestSince ? Math.max(0, (now.getTime() - Date.parse(oldestSince)) / 1000) : 0);
+    }
     await deps.progress.markCollected(plan.id, run.runId, pendingCursor);
     // Nothing queued, or every queued order already done while we were still collecting. The
     // collection may have used most of the collector's time: reserves, if any, go on in a

@@ -27,6 +27,15 @@ export class MissingContractError extends OrderMappingError {
   readonly code = 'SYNC_NO_CONTRACT';
 }
 
+/**
+ * A 1C reference of the plan given by name that no plan check has resolved to a Ref_Key yet.
+ * Runs never look a name up themselves (a name may match another item tomorrow): the plan
+ * check resolves it and stores the Ref_Key.
+ */
+export class UnresolvedPlanRefError extends OrderMappingError {
+  readonly code = 'ONEC_REF_UNRESOLVED';
+}
+
 export class InvalidOrderError extends OrderMappingError {
   readonly code = 'SYNC_INVALID_ORDER';
 }

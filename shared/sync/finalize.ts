@@ -22,12 +22,13 @@ import { randomUUID } from 'node:crypto';
 import { cutText, NO_DEADLINE, type Deadline } from '#platform/limits';
 import { AppError } from '#platform/errors';
 import type { Plan } from '#plans/plan';
-import { finishRun } from '#runs/lifecycle';
+import { finishRun, RUN_CLOSE_BOUND_MS } from '#runs/lifecycle';
 import type { RunPorts } from '#runs/ports';
 import type { CursorRepository } from '#store/cursors';
 import type { RunProblem } from '#store/runs';
 import type { PlanClientCache } from './plan-clients.ts';
 import { ReserveStateRepository, type ReserveState } from './reserve-state.ts';
+import { planRefs } from './order-sync.ts';
 import { decodeProduct, reconcileReserves, refreshReserves } from './reserves.ts';
 import type { RunProgressRepository } from './run-progress.ts';
 
@@ -43,6 +44,9 @@ export const FINALIZE_PAGE = 200;
  * less than 30 s left).
  */
 export const FINALIZE_MARGIN_MS = 60_000;
+
+/** The metric counting runs that closed with this status. */
+const RUN_STATUS_METRICS: Readonly<Record<string, string>> = { completed: 'RunsCompleted', attention: 'RunsAttention', failed: 'RunsFailed' };
 
 /** Metrics the sync emits, per plan (a port: Powertools EMF in Lambda, nothing in tests). */
 export interface SyncMetrics {
@@ -95,6 +99,8 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
   }
   if (!progress || !progress.collected || progress.done < progress.queued) return false;
   const now = () => deps.run.now?.() ?? new Date();
+  // Only the close is left: if whoever claims it dies, the plan is free again within the bound.
+  await deps.run.locks.cap(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => false);
   // Unique per call: two copies of a continuation message must not both believe they hold it.
   const me = `${claimant}#${randomUUID().slice(0, 8)}`;
   if (!(await deps.progress.claimFinalize(planId, runId, me, now()))) return false;
@@ -118,7 +124,8 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
   };
   if (stored) {
     const plan = stored.plan as Plan;
-    const warehouse = plan.orders.warehouse;
+    // The plan's warehouse as a Ref_Key (a plan may name it; the plan check resolves the name).
+    const warehouse = () => planRefs(plan).warehouse;
     const reserveState = deps.reserveState ?? new ReserveStateRepository(deps.progress.store);
     let state: Promise<ReserveState> | undefined;
     const loadState = () => (state ??= reserveState.load(planId));
@@ -147,7 +154,7 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
       }
       try {
         const result = await refreshReserves(await deps.clients.get(plan), page.products.map(decodeProduct), {
-          warehouse,
+          warehouse: warehouse(),
           ...(deps.finalizeTuning?.concurrency ? { concurrency: deps.finalizeTuning.concurrency } : {}),
         });
         pushed += result.products;
@@ -155,6 +162,8 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
         // What Goodwix was told, so that the reconciliation below finds these products unchanged.
         await reserveState.save(planId, await loadState(), result.told, now());
         if (!(await deps.progress.recordReserves(planId, runId, me, page.last!, result.products, now()))) return false;
+        // The close moves on: the plan stays this run's for another bound, no longer.
+        await deps.run.locks.renew(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => undefined);
       } catch (error) {
         // The orders are done; a reserve push that failed is retried by the next run (its reconciliation).
         reservesFailed = true;
@@ -172,7 +181,7 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
       if (!mayGoOn()) return handOff(after);
       try {
         let lost = false;
-        const result = await reconcileReserves(await deps.clients.get(plan), warehouse, await loadState(), {
+        const result = await reconcileReserves(await deps.clients.get(plan), warehouse(), await loadState(), {
           canGoOn: () => !lost && mayGoOn(),
           record: async (told, n) => {
             await reserveState.save(planId, await loadState(), told, now());
@@ -198,10 +207,13 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
   if (progress.pendingCursor) {
     await deps.cursors.advance(planId, GOODWIX_CURSOR, { position: runId, value: progress.pendingCursor }, now());
   }
-  // Unlisted products are worth reading but do not fail a run whose orders all went through.
-  const closed = await finishRun(deps.run, { planId, runId, summary, status: reservesFailed ? 'failed' : 'completed' });
+  // The run went through but left work for a person: parked orders, reserves not refreshed
+  // (`attention`). Unlisted products are worth reading but leave the run `completed`.
+  const parked = (await deps.run.runs.get(planId, runId))?.counters.failed ?? 0;
+  const status = reservesFailed || parked > 0 ? 'attention' : 'completed';
+  const closed = await finishRun(deps.run, { planId, runId, summary, status });
   if (closed) {
-    deps.metrics?.count(closed.status === 'completed' ? 'RunsCompleted' : 'RunsFailed', 1, planId);
+    deps.metrics?.count(RUN_STATUS_METRICS[closed.status] ?? 'RunsFailed', 1, planId);
     deps.metrics?.seconds('RunDuration', (Date.parse(closed.endedAt ?? now().toISOString()) - Date.parse(closed.startedAt)) / 1000, planId);
   }
   return true;

@@ -294,14 +294,14 @@ function unchanged(before: CanonicalLine, after: CanonicalLine): boolean {
 }
 
 /**
- * The lines as written: each line's rows, read back from 1C, tied to it by position (1C keeps
- * the order of the rows it was sent and numbers new ones).
+ * The lines as written: each line's rows, read back from 1C (or as about to be sent, numbered),
+ * tied to it by position (1C keeps the order of the rows it was sent).
  */
-export function linkWrittenRows(lines: readonly CanonicalLine[], plan: readonly RowPlanEntry[], written: readonly OneCOrderItem[]): CanonicalLine[] {
+export function linkWrittenRows(lines: readonly CanonicalLine[], plan: readonly RowPlanEntry[], written: readonly { readonly lineCode?: number | null }[]): CanonicalLine[] {
   const rows = new Map<string, { active?: number; cancelled?: number }>();
   plan.forEach((entry, i) => {
     const row = written[i];
-    if (!row) return;
+    if (!row?.lineCode) return;
     const r = rows.get(entry.lineKey) ?? {};
     r[entry.part] = row.lineCode;
     rows.set(entry.lineKey, r);

@@ -4,17 +4,22 @@
  *
  *   skip → up-to-date check → map → merge → write 1C → write Goodwix → bind
  *
- * An order without a 1C document is exported: looked up by its stable key first (a retry after
- * a crash or a lost POST response finds the document instead of creating a second one),
- * created, posted, bound, then Goodwix is told the 1C number. A bound order is merged three-way
- * against its base; 1C wins conflicts; 1C is re-read right before it is written (it has no
- * optimistic locking), and the binding is written on condition that nobody moved it since it
- * was read, so a merge from stale data is redone rather than applied.
+ * An order without a 1C document is exported: looked up by its stable key first, before any
+ * "not for 1C" shortcut (a retry after a crash or a lost POST response finds the document
+ * instead of creating a second one, or leaving it orphaned), then by the intent the earlier
+ * attempt recorded (its Ref_Key, its date and partner); otherwise the intent is recorded,
+ * the order created, posted, bound, then Goodwix is told the 1C number. A found order is
+ * adopted: bound with the intent as its base and exchanged three-way. A bound order is merged
+ * three-way against its base; 1C wins conflicts; the intent of every 1C write is recorded
+ * before it, its version checked in the update's own re-read (1C has no optimistic locking),
+ * and the new base saved right after it, before Goodwix is written; every binding write is
+ * conditional on nobody having moved it since it was read, so a merge from stale data is redone.
  *
  * Permanent failures park the order with a message naming the culprit; retryable ones throw.
  */
-import { createHash } from 'node:crypto';
-import type { CanonicalLine, CanonicalOrder } from '#core/canonical';
+import { createHash, randomUUID } from 'node:crypto';
+import { LINE_INPUT_FIELDS, type CanonicalLine, type CanonicalOrder } from '#core/canonical';
+import { decEquals } from '#core/decimal';
 import { mergeOrder, type Conflict } from '#core/merge';
 import { advanceStatus, isTerminal } from '#core/status';
 import type { GoodwixClient } from '#goodwix/client';
@@ -23,10 +28,10 @@ import type { OneCOrder, OneCShipment } from '#onec/documents';
 import { OneCPostingRefusedError } from '#onec/errors';
 import type { OneCTrade } from '#onec/trade';
 import { AppError, isRetryable } from '#platform/errors';
-import type { Plan } from '#plans/plan';
+import { PLAN_ONEC_REFS, refKey, refLabel, type Plan } from '#plans/plan';
 import { offsetAt } from '#plans/zoned-time';
-import { newBinding, withEntry, type Binding, type BindingRepository, type ParkedState, type SyncEntry, type SyncOutcome } from './bindings.ts';
-import { DuplicateOneCOrderError, InvalidOrderError, OneCOrderMissingError, StaleOneCReadError, UnmappedProductError } from './errors.ts';
+import { newBinding, withConflicts, withEntry, type Binding, type OneCIntent, type BindingRepository, type ParkedState, type SyncEntry, type SyncOutcome } from './bindings.ts';
+import { DuplicateOneCOrderError, InvalidOrderError, OneCOrderMissingError, StaleOneCReadError, UnmappedProductError, UnresolvedPlanRefError } from './errors.ts';
 import { canonicalFromGoodwix, checkGoodwixOrder, erpLineId, goodwixUpdate, splitGoodwixUpdate } from './goodwix-mapper.ts';
 import { canonicalFromOneC, documentAmount, linkWrittenRows, rowsForOneC, type RowDefaults } from './onec-mapper.ts';
 import type { OneCReferences } from './references.ts';
@@ -100,6 +105,8 @@ const clock = (ports: SyncPorts) => ports.now?.() ?? new Date();
 
 export async function syncOrder(ports: SyncPorts, request: SyncRequest): Promise<SyncResult> {
   const binding = await ports.bindings.get(request.planId, request.orderId);
+  // Set aside by a person: no run tries it again until a resync brings it back (the API clears it).
+  if (binding?.dismissed) return skipped(request, `dismissed by ${binding.dismissed.by} at ${binding.dismissed.at}`);
   try {
     const order = await ports.goodwix.order(Number(request.orderId));
     if (!binding?.onec) return await exportOrder(ports, request, order, binding);
@@ -136,14 +143,35 @@ export async function parkOrder(ports: SyncPorts, request: SyncRequest, error: u
 
 // ---- Goodwix → 1C: export ------------------------------------------------------------------------
 
+/** Whether the order was confirmed before `exportFrom`: a date in the plan's time zone, or an instant. */
+function confirmedBefore(order: GoodwixOrder, exportFrom: string, timeZone: string): boolean {
+  const confirmed = new Date(order.confirmedAt ?? order.createdAt);
+  if (exportFrom.length === 10) return oneCLocalTime(confirmed, timeZone).slice(0, 10) < exportFrom;
+  return confirmed.getTime() < Date.parse(exportFrom);
+}
+
 async function exportOrder(ports: SyncPorts, request: SyncRequest, order: GoodwixOrder, binding: Binding | null): Promise<SyncResult> {
   const { plan, onec, refs } = ports;
   const now = clock(ports);
   if (order.status === 'new') return skipped(request, 'not confirmed in Goodwix yet');
+
+  // The key first, before any "not for 1C" shortcut: an earlier attempt may have created the
+  // order (its answer lost, or the worker killed before the binding was saved), and a document
+  // left unbound would stay in 1C, posted and holding its reserve, with no run ever visiting it.
+  const key = stableKey(request.orderId);
+  let found = await onec.findOrdersByClientNumber(key);
+  if (found.length === 0 && binding?.intent) found = await findByIntent(ports, binding.intent, key);
+  if (found.length > 1) {
+    throw new DuplicateOneCOrderError(`Goodwix order ${order.number}: ${found.length} 1C orders carry its key ${key} (${found.map((o) => o.number).join(', ')}); keep one and clear the key in the others`, {
+      context: { orderId: order.id, key },
+    });
+  }
+  if (found.length === 1) return adoptOrder(ports, request, order, binding, found[0]!);
+
   const notForOneC =
     !['confirmed', 'in_progress', 'ready_to_ship'].includes(order.status)
       ? `${order.status} in Goodwix before it reached 1C`
-      : plan.orders.exportFrom && oneCLocalTime(new Date(order.confirmedAt ?? order.createdAt), plan.schedule.timeZone).slice(0, 10) < plan.orders.exportFrom
+      : plan.orders.exportFrom && confirmedBefore(order, plan.orders.exportFrom, plan.schedule.timeZone)
         ? `confirmed before the plan's exportFrom (${plan.orders.exportFrom})`
         : null;
   if (notForOneC) {
@@ -157,29 +185,21 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
   if (order.lines.length === 0) throw new InvalidOrderError(`Goodwix order ${order.number} has no lines`, { context: { orderId: order.id } });
   checkGoodwixOrder(order, request.orderId);
 
-  const key = stableKey(request.orderId);
   const goodwix = canonicalFromGoodwix(order, { base: null, toOneC: plan.orders.statusMap.toOneC });
-  const found = await onec.findOrdersByClientNumber(key);
-  if (found.length > 1) {
-    throw new DuplicateOneCOrderError(`Goodwix order ${order.number}: ${found.length} 1C orders carry its key ${key} (${found.map((o) => o.number).join(', ')}); keep one and clear the key in the others`, {
-      context: { orderId: order.id, key },
-    });
-  }
-
   await refs.checkProducts(order.lines);
   const defaults = await rowDefaults(ports);
   const rows = await rowsForOneC({ lines: goodwix.lines, current: [], currentLines: [], pricesIncludeVat: order.pricesIncludeVat, defaults, refs });
 
-  let doc: OneCOrder;
-  let outcome: SyncOutcome;
-  if (found.length === 1) {
-    // Created by an earlier attempt whose answer was lost, or before a crash: adopt it.
-    doc = found[0]!;
-    outcome = 'adopted';
-  } else {
-    doc = await onec.createOrder(await orderInput(ports, order, key, rows.items, now));
-    outcome = 'exported';
-  }
+  const outcome: SyncOutcome = 'exported';
+  // The rows numbered and the Ref_Key chosen here, and recorded before the POST: a retry after
+  // a lost answer finds the order by them even if a manager changed its key or its rows, and
+  // merges three-way against what was sent.
+  const items = numberNewRows(rows.items, []);
+  const sent = linkWrittenRows(goodwix.lines, rows.plan, items);
+  const input = await orderInput(ports, order, key, items, now);
+  const intent: OneCIntent = { at: now.toISOString(), ref: randomUUID(), date: input.date, partner: input.partner, base: { ...goodwix, lines: sent }, sent };
+  const before = await ports.bindings.save({ ...(binding ?? newBinding(request.planId, request.orderId, now)), intent, updatedAt: now.toISOString() }, binding);
+  let doc = await onec.createOrder(input, { ref: intent.ref });
 
   let needsPosting = false;
   let postingError: OneCPostingRefusedError | null = null;
@@ -197,7 +217,8 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
   const written = doc.items.length === rows.plan.length ? linkWrittenRows(goodwix.lines, rows.plan, doc.items) : goodwix.lines;
   const onecView = await canonicalFromOneC({ doc, shipments: [], known: written, refs, statusMap: plan.orders.statusMap.toGoodwix });
   const bound: Binding = {
-    ...(binding ?? newBinding(request.planId, request.orderId, now)),
+    ...before,
+    intent: null,
     onec: { ref: doc.ref, number: doc.number, date: doc.date },
     base: onecView,
     onecDataVersion: doc.dataVersion,
@@ -211,8 +232,8 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
     updatedAt: now.toISOString(),
   };
   // Bound before Goodwix hears of it: from here on a retry updates this document, never creates one.
-  let saved = await ports.bindings.save(bound, binding);
-  ports.logger?.info(outcome === 'exported' ? 'order exported to 1C' : 'order found in 1C by its key', { planId: request.planId, orderId: request.orderId, onecNumber: doc.number });
+  let saved = await ports.bindings.save(bound, before);
+  ports.logger?.info('order exported to 1C', { planId: request.planId, orderId: request.orderId, onecNumber: doc.number });
 
   const pushed = await pushToGoodwix(ports, order, onecView, doc);
   const products = productsOf(onecView.lines);
@@ -228,8 +249,70 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
   };
 }
 
+type PlanRefField = (typeof PLAN_ONEC_REFS)[number]['field'];
+
+/**
+ * The plan's 1C references as Ref_Keys: a reference given by name counts only once the plan
+ * check resolved it (its stored `ref`); the sync never resolves a name itself.
+ */
+export function planRefs(plan: Plan): Record<PlanRefField, string> {
+  const out = {} as Record<PlanRefField, string>;
+  for (const { field, label } of PLAN_ONEC_REFS) {
+    const setting = plan.orders[field];
+    const ref = refKey(setting);
+    if (ref === null) {
+      throw new UnresolvedPlanRefError(`plan ${plan.id}: ${label} ${refLabel(setting)} is not resolved to a Ref_Key yet: run the plan check`, { context: { planId: plan.id, field } });
+    }
+    out[field] = ref;
+  }
+  return out;
+}
+
+/**
+ * A 1C order an earlier attempt created (its answer lost, or the worker killed before the
+ * binding was saved) is bound, then exchanged like any bound order: a three-way merge against
+ * what that attempt sent, so whatever changed on either side since (a cancellation in
+ * Goodwix, a manager's edit in 1C) reaches the other side, and an order cancelled in Goodwix
+ * meanwhile is cancelled in 1C, its reserve released.
+ */
+async function adoptOrder(ports: SyncPorts, request: SyncRequest, order: GoodwixOrder, binding: Binding | null, doc: OneCOrder): Promise<SyncResult> {
+  const { plan, refs } = ports;
+  const now = clock(ports);
+  checkGoodwixOrder(order, request.orderId);
+  const intent = binding?.intent?.ref === doc.ref ? binding.intent : null;
+  let base: CanonicalOrder;
+  if (intent) {
+    // What the create sent, its rows tied by the codes it sent them with.
+    base = intent.base;
+  } else {
+    // Created before intents were recorded: what was sent, as well as it can be told (Goodwix's
+    // lines before any ending, tied to the rows in the order they were written).
+    const sent = canonicalFromGoodwix({ ...order, status: 'confirmed' }, { base: null, toOneC: plan.orders.statusMap.toOneC });
+    const rows = await rowsForOneC({ lines: sent.lines, current: [], currentLines: [], pricesIncludeVat: order.pricesIncludeVat, defaults: await rowDefaults(ports), refs });
+    base = { ...sent, lines: doc.items.length === rows.plan.length ? linkWrittenRows(sent.lines, rows.plan, doc.items) : sent.lines };
+  }
+  const bound: Binding = {
+    ...(binding ?? newBinding(request.planId, request.orderId, now)),
+    // Kept until the first exchange settles it: the rows are tied by the codes it sent.
+    intent,
+    onec: { ref: doc.ref, number: doc.number, date: doc.date },
+    base,
+    onecDataVersion: doc.dataVersion,
+    onecShipments: shipmentsFingerprint([]),
+    goodwixVersion: null,
+    status: order.status === 'new' ? null : order.status,
+    needsPosting: !doc.posted && !doc.deletionMark,
+    open: true,
+    parked: null,
+    updatedAt: now.toISOString(),
+  };
+  const saved = await ports.bindings.save(bound, binding);
+  ports.logger?.info('order found in 1C by its key', { planId: request.planId, orderId: request.orderId, onecNumber: doc.number });
+  return syncBound(ports, request, order, saved, 'adopted');
+}
+
 async function rowDefaults(ports: SyncPorts): Promise<RowDefaults> {
-  const settings = ports.plan.orders;
+  const settings = { ...ports.plan.orders, ...planRefs(ports.plan) };
   const agreement = await ports.refs.agreement(settings.agreement);
   return { warehouse: settings.warehouse, provision: settings.reservation, priceType: agreement?.priceType ?? null, cancelReason: settings.cancelReason };
 }
@@ -237,7 +320,7 @@ async function rowDefaults(ports: SyncPorts): Promise<RowDefaults> {
 /** Every header field 1C's form would have filled from the plan, the buyer and the agreement. */
 async function orderInput(ports: SyncPorts, order: GoodwixOrder, key: string, items: Awaited<ReturnType<typeof rowsForOneC>>['items'], now: Date) {
   const { plan, refs } = ports;
-  const settings = plan.orders;
+  const settings = { ...plan.orders, ...planRefs(plan) };
   const zone = plan.schedule.timeZone;
   const agreement = await refs.agreement(settings.agreement);
   if (!agreement || agreement.deletionMark) {
@@ -271,9 +354,22 @@ async function orderInput(ports: SyncPorts, order: GoodwixOrder, key: string, it
   };
 }
 
+/**
+ * The order a create recorded in `intent` made, when its key no longer finds it (a manager put
+ * the buyer's PO number there): by the Ref_Key the exchange chose, then by its document date and
+ * partner among orders that carry no other Goodwix order's key.
+ */
+async function findByIntent(ports: SyncPorts, intent: OneCIntent, key: string): Promise<OneCOrder[]> {
+  const byRef = await ports.onec.findOrder(intent.ref);
+  if (byRef) return [byRef];
+  if (!intent.date || !intent.partner) return [];
+  const candidates = await ports.onec.findOrdersByDateAndPartner(intent.date, intent.partner);
+  return candidates.filter((o) => o.clientNumber === key || orderIdFromStableKey(o.clientNumber ?? '') === null);
+}
+
 // ---- both directions for a bound order --------------------------------------------------------------
 
-async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixOrder, binding: Binding): Promise<SyncResult> {
+async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixOrder, binding: Binding, adopting?: 'adopted'): Promise<SyncResult> {
   const { plan, onec, refs } = ports;
   const now = clock(ports);
   checkGoodwixOrder(order, request.orderId);
@@ -285,7 +381,7 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
   const shipments = await onec.listShipmentsForOrders([ref]);
   const fingerprint = shipmentsFingerprint(shipments);
   const upToDate =
-    order.version === binding.goodwixVersion && doc.dataVersion === binding.onecDataVersion && fingerprint === binding.onecShipments;
+    !binding.intent && order.version === binding.goodwixVersion && doc.dataVersion === binding.onecDataVersion && fingerprint === binding.onecShipments;
   if (upToDate && !request.force && !binding.needsPosting && !binding.parked) {
     // This run's message again, after the attempt that did the work died before the run recorded
     // it (a killed Lambda): nothing to write, but the reserves that attempt moved are still this
@@ -295,9 +391,13 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
     return { orderId: request.orderId, outcome: 'unchanged', toOneC: 0, toGoodwix: 0, conflicts: [], products, onecNumber: doc.number };
   }
 
-  const base = binding.base!;
   const statusMap = plan.orders.statusMap;
-  const onecNow = await canonicalFromOneC({ doc, shipments, known: base.lines, refs, statusMap: statusMap.toGoodwix });
+  const intent = binding.intent ?? null;
+  // A write whose outcome was never recorded: 1C's rows are tied to lines by the codes it was
+  // sent with, and the base is what 1C shows of that write (what landed is agreed, what did not
+  // is still to do).
+  const onecNow = await canonicalFromOneC({ doc, shipments, known: intent ? intent.sent : binding.base!.lines, refs, statusMap: statusMap.toGoodwix });
+  const base = intent ? resolveIntent(binding.base ?? intent.base, intent, onecNow) : binding.base!;
   const goodwixNow = canonicalFromGoodwix(order, { base, toOneC: statusMap.toOneC });
   const merged = mergeOrder({ base, goodwix: goodwixNow, onec: onecNow });
 
@@ -305,16 +405,29 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
   let target: CanonicalOrder = { ...onecNow, lines: merged.lines };
   let postingError: OneCPostingRefusedError | null = null;
   const changesFor1C = linesDiffer(merged.lines, onecNow.lines);
+  let current = binding;
   if (changesFor1C || binding.needsPosting) {
-    // No optimistic locking in 1C: make sure nobody changed the order since we read it.
-    const probe = (await onec.readDataVersions([ref])).get(ref);
-    if (probe?.dataVersion !== doc.dataVersion) throw new StaleOneCReadError(request.orderId, { onecRef: ref });
     if (changesFor1C) {
       const added = order.lines.filter((l) => merged.lines.some((m) => m.goodwixLineId === l.id && !m.onecRows));
       if (added.length) await refs.checkProducts(added);
       const rows = await rowsForOneC({ lines: merged.lines, current: doc.items, currentLines: onecNow.lines, pricesIncludeVat: doc.priceIncludesVat, defaults: await rowDefaults(ports), refs });
-      written = await onec.updateOrder(ref, { items: rows.items, amount: documentAmount(rows.items) });
+      const items = numberNewRows(rows.items, doc.items);
+      const sent = linkWrittenRows(merged.lines, rows.plan, items);
+      // What is about to be written, before it is: a retry after a lost answer or a kill tells
+      // from 1C's rows what landed. The conflicts 1C won are recorded now, once.
+      const pending: OneCIntent = { at: now.toISOString(), ref, date: null, partner: null, base: agreedBase(goodwixNow, sent, base), sent };
+      current = await ports.bindings.save(
+        withConflicts({ ...binding, base, intent: pending, goodwixVersion: null, updatedAt: now.toISOString() }, merged.conflicts, now.toISOString()),
+        binding,
+      );
+      // No optimistic locking in 1C: the re-read the update makes anyway checks the version, so
+      // a manager's save is lost only if it lands between that read and the PATCH.
+      written = await onec.updateOrder(ref, { items, amount: documentAmount(items) }, { expectedDataVersion: doc.dataVersion });
       target = { ...onecNow, lines: linkWrittenRows(merged.lines, rows.plan, written.items) };
+    } else {
+      // Only a post to repeat: make sure nobody changed the order since it was read.
+      const probe = (await onec.readDataVersions([ref])).get(ref);
+      if (probe?.dataVersion !== doc.dataVersion) throw new StaleOneCReadError(request.orderId, { onecRef: ref });
     }
     if ((doc.posted || binding.needsPosting) && !written.deletionMark) {
       try {
@@ -327,18 +440,24 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
     target = await canonicalFromOneC({ doc: written, shipments, known: target.lines, refs, statusMap: statusMap.toGoodwix });
   }
 
+  if (changesFor1C) {
+    // Saved before Goodwix is written: a version conflict there, or a kill, must not leave the
+    // base behind 1C, or the retry would take the exchange's own 1C write for a manager's edit.
+    current = await ports.bindings.save(writtenToOneC(current, { base, goodwixNow, target, written, fingerprint, postingError, request, now }), current);
+  }
+
   const pushed = await pushToGoodwix(ports, order, target, written);
   const conflicts = merged.conflicts;
-  const outcome: SyncOutcome = changesFor1C || pushed.changes > 0 || binding.needsPosting ? 'updated' : 'unchanged';
+  const outcome: SyncOutcome = adopting ?? (changesFor1C || pushed.changes > 0 || binding.needsPosting ? 'updated' : 'unchanged');
   const products = productsOf([...base.lines, ...pushed.base.lines]);
   const entry: SyncEntry = {
     at: now.toISOString(), runId: request.runId, outcome, toOneC: merged.fromGoodwix.length, toGoodwix: pushed.changes, conflicts: conflicts.length,
-    ...(outcome === 'updated' ? { products } : {}),
+    ...(outcome !== 'unchanged' ? { products } : {}),
     ...(postingError ? { message: `1C refused to post: ${postingError.message}` } : {}),
   };
   const next: Binding = withEntry(
     {
-      ...binding,
+      ...current,
       onec: { ref, number: written.number, date: written.date },
       base: pushed.base,
       onecDataVersion: written.dataVersion,
@@ -348,12 +467,13 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
       needsPosting: postingError !== null,
       parked: postingError ? parkedFrom(postingError, binding.parked, request, now) : null,
       open: !isTerminal(pushed.base.status),
+      intent: null,
       updatedAt: now.toISOString(),
     },
     entry,
-    conflicts,
+    changesFor1C ? [] : conflicts,
   );
-  await ports.bindings.save(next, binding);
+  await ports.bindings.save(next, current);
   if (conflicts.length) {
     ports.logger?.warn('conflict resolved in favour of 1C', { planId: request.planId, orderId: request.orderId, conflicts: conflicts.length, fields: conflicts.map((c) => `${c.lineKey}.${c.field}`).join(', ') });
   }
@@ -362,6 +482,93 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
     products,
     ...(postingError ? { message: postingError.message, error: { code: postingError.code, message: `1C refused to post order ${written.number}: ${postingError.message}` } } : {}),
   };
+}
+
+/**
+ * The base once 1C holds `written` and Goodwix has not been told yet: what Goodwix showed (the
+ * merge's Goodwix side) tied to 1C's rows. What Goodwix sent is now in 1C too, so a retry sees no
+ * change there; what 1C has that Goodwix lacks still differs from it on 1C's side only, so a
+ * retry pushes it. The agreed status stays: a cancellation made in Goodwix reads the same again.
+ */
+function agreedBase(goodwixNow: CanonicalOrder, withRows: readonly CanonicalLine[], base: CanonicalOrder): CanonicalOrder {
+  const rowsOf = new Map(withRows.map((l) => [l.key, l.onecRows]));
+  const before = new Map(base.lines.map((l) => [l.key, l.onecRows]));
+  return { ...goodwixNow, status: base.status, lines: goodwixNow.lines.map((l) => ({ ...l, onecRows: rowsOf.get(l.key) ?? before.get(l.key) ?? {} })) };
+}
+
+/**
+ * The binding once 1C holds the merge and Goodwix has not been told yet: the base of
+ * `agreedBase`, 1C's new version, the intent done. Goodwix's version is forgotten, so the order
+ * never looks up to date until Goodwix is told.
+ */
+function writtenToOneC(
+  binding: Binding,
+  s: {
+    base: CanonicalOrder; goodwixNow: CanonicalOrder; target: CanonicalOrder; written: OneCOrder; fingerprint: string;
+    postingError: OneCPostingRefusedError | null; request: SyncRequest; now: Date;
+  },
+): Binding {
+  return {
+    ...binding,
+    onec: { ref: s.written.ref, number: s.written.number, date: s.written.date },
+    base: agreedBase(s.goodwixNow, s.target.lines, s.base),
+    onecDataVersion: s.written.dataVersion,
+    onecShipments: s.fingerprint,
+    goodwixVersion: null,
+    needsPosting: s.postingError !== null,
+    parked: s.postingError ? parkedFrom(s.postingError, binding.parked, s.request, s.now) : binding.parked,
+    intent: null,
+    updatedAt: s.now.toISOString(),
+  };
+}
+
+/**
+ * The base after a write into 1C whose outcome was never recorded, field by field: where 1C
+ * holds what was sent, the write landed and the intent's base is agreed; elsewhere (not landed,
+ * or a manager changed it since) the old base stays, so the merge sees who changed what. A line
+ * the write added is in the base only if 1C has its row; a line it removed keeps the old base,
+ * which tells both outcomes right.
+ */
+function resolveIntent(old: CanonicalOrder, intent: OneCIntent, onecNow: CanonicalOrder): CanonicalOrder {
+  const sentBy = new Map(intent.sent.map((l) => [l.key, l]));
+  const nowBy = new Map(onecNow.lines.map((l) => [l.key, l]));
+  const oldBy = new Map(old.lines.map((l) => [l.key, l]));
+  const lines: CanonicalLine[] = [];
+  for (const ib of intent.base.lines) {
+    const ob = oldBy.get(ib.key);
+    const sent = sentBy.get(ib.key);
+    const c = nowBy.get(ib.key);
+    if (!ob) {
+      if (c) lines.push(ib);
+      continue;
+    }
+    const landed = (field: (typeof MERGED_LINE_FIELDS)[number]): boolean => sent !== undefined && c !== undefined && sameField(c, sent, field);
+    const line: Record<string, unknown> = { ...ob, onecRows: c && sent ? sent.onecRows : ob.onecRows };
+    for (const field of MERGED_LINE_FIELDS) line[field] = landed(field) ? ib[field] : ob[field];
+    lines.push(line as unknown as CanonicalLine);
+  }
+  const inIntent = new Set(intent.base.lines.map((l) => l.key));
+  for (const ob of old.lines) if (!inIntent.has(ob.key)) lines.push(ob);
+  return { ...old, lines };
+}
+
+const MERGED_LINE_FIELDS = ['product', ...LINE_INPUT_FIELDS] as const;
+
+function sameField(a: CanonicalLine, b: CanonicalLine, field: (typeof MERGED_LINE_FIELDS)[number]): boolean {
+  if (field === 'product') return a.product.nomenclature === b.product.nomenclature && a.product.characteristic === b.product.characteristic;
+  if (field === 'cancelReason') return a.cancelReason === b.cancelReason;
+  return decEquals(a[field], b[field]);
+}
+
+/**
+ * КодСтроки for the rows 1C has not numbered yet, after the highest the order holds: every row
+ * is tied to its line before the write, so a retry after a lost answer finds it by its code
+ * (1C keeps the КодСтроки it is sent).
+ */
+function numberNewRows<T extends { readonly lineCode?: number | null }>(items: readonly T[], existing: readonly { readonly lineCode: number }[]): T[] {
+  let max = 0;
+  for (const r of [...existing, ...items]) if (r.lineCode && r.lineCode > max) max = r.lineCode;
+  return items.map((r) => (r.lineCode ? r : { ...r, lineCode: ++max }));
 }
 
 /**

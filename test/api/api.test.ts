@@ -109,6 +109,34 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
     assert.ok(!JSON.stringify(shown.body).includes('goodwix-demo') && !JSON.stringify(shown.body).includes('exchange-demo'));
   });
 
+  test('a plan without exportFrom takes its creation time, and keeps it when replaced without one', async () => {
+    const { call } = await setup();
+    const input = planInput();
+    const { exportFrom: _none, ...orders } = input.orders as Record<string, unknown>;
+
+    const created = await call('PUT', `/plans/${input.id}`, { body: { ...input, orders } });
+    const replaced = await call('PUT', `/plans/${input.id}`, { body: { ...input, name: 'Renamed', orders } });
+    const dated = await call('PUT', `/plans/${input.id}`, { body: { ...input, orders: { ...orders, exportFrom: '2024-01-01' } } });
+
+    assert.equal(created.body?.orders.exportFrom, created.body?.createdAt);
+    assert.equal(replaced.body?.orders.exportFrom, created.body?.createdAt);
+    assert.equal(dated.body?.orders.exportFrom, '2024-01-01', 'a date given is kept');
+  });
+
+  test('keeps the last check on the plan: when, passed or not, the problems', async () => {
+    const { call } = await setup({ connectors: fakeConnectors(['5a1f0e2c-1c7b-11ef-9a30-0800270bc611']) });
+    const input = planInput();
+    await call('PUT', `/plans/${input.id}`, { body: input });
+    const before = await call('GET', `/plans/${input.id}`);
+
+    const check = await call('POST', `/plans/${input.id}/check`);
+    const after = await call('GET', `/plans/${input.id}`);
+
+    assert.equal(before.body?.check, null, 'never checked');
+    assert.deepEqual(after.body?.check, { checkedAt: check.body?.checkedAt, ok: false, version: 1, problems: check.body?.problems, passedOnceAt: null });
+    assert.equal(after.body?.version, 1, 'recording the check is no new version of the plan');
+  });
+
   test('replaces optimistically: a stale If-Match or body version is 412, If-None-Match * on an existing plan too', async () => {
     const { call } = await setup();
     const input = planInput();
@@ -184,7 +212,7 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
 
   test('checks a plan and names every problem', async () => {
     const input = planInput();
-    const { call } = await setup({ connectors: fakeConnectors([input.orders.warehouse]) });
+    const { call } = await setup({ connectors: fakeConnectors([input.orders.warehouse as string]) });
     await call('PUT', `/plans/${input.id}`, { body: input });
 
     const response = await call('POST', `/plans/${input.id}/check`);

@@ -24,7 +24,7 @@ const planView = {
   schedule: { enabled: false, timeZone: 'Europe/Moscow', start: '00:00', end: '00:00', everyMinutes: 15, daysOfWeek: ['mon'] },
   orders: {
     organization: '5f1c0000-0000-0000-0000-000000000001',
-    warehouse: '5f1c0000-0000-0000-0000-000000000002',
+    warehouse: { name: 'Основной склад', ref: '5f1c0000-0000-0000-0000-000000000002' },
     manager: '5f1c0000-0000-0000-0000-000000000003',
     agreement: '5f1c0000-0000-0000-0000-000000000004',
     cancelReason: '5f1c0000-0000-0000-0000-000000000005',
@@ -40,6 +40,7 @@ const planView = {
   createdAt: '2025-06-10T10:00:00.000Z',
   updatedAt: '2025-06-10T10:00:00.000Z',
   scheduleState: { lastSlot: null, nextSlot: null },
+  check: null,
 };
 const json = { 'content-type': 'application/json; charset=utf-8' };
 const answer = (a: Partial<Omit<ControlAnswer, 'body'>> & { body: unknown }): ControlAnswer => ({

@@ -81,16 +81,23 @@ describe('local runtime: the API on 127.0.0.1, the run queue and the tick, again
     assert.deepEqual(run.errors.map((e: { message: string }) => e.message), ['Склад 5f1c0e2c-1c7b-11ef-9a30-0800270bc699: not found in 1C']);
   });
 
-  test('ticks like the schedule: the demo plan runs once per slot', async () => {
-    const first = await runtime.tickNow();
-    await runtime.drain();
-    const second = await runtime.tickNow();
+  test('the demo plan\'s schedule starts from now: once checked, the tick starts no run the person did not ask for', async () => {
+    const check = await api('POST', `/plans/${DEMO_PLAN_ID}/check`);
+    assert.equal(check.body?.ok, true, JSON.stringify(check.body?.problems));
 
-    assert.deepEqual(first.started.map((s) => s.planId), [DEMO_PLAN_ID]);
-    assert.deepEqual(second.started, []);
-    assert.deepEqual(second.skipped.map((s) => [s.planId, s.reason]), [[DEMO_PLAN_ID, 'slot-taken']]);
-    const runs = (await api('GET', `/plans/${DEMO_PLAN_ID}/runs`)).body!;
-    assert.deepEqual(runs.items.map((r: { trigger: string; status: string }) => [r.trigger, r.status]).slice(0, 1), [['schedule', 'completed']]);
+    const first = await runtime.tickNow();
+
+    assert.deepEqual(first.started, []);
+    assert.deepEqual(first.skipped.map((s) => [s.planId, s.reason]), [[DEMO_PLAN_ID, 'slot-taken']]);
+  });
+
+  test('each printed line says what it is', () => {
+    const banner = printed.slice(0, 4);
+
+    assert.equal(banner[0], 'Local runtime of goodwix-1c-exchange (all on this machine):');
+    assert.match(banner[1]!, /^  control API of the exchange: {2}http:\/\/127\.0\.0\.1:\d+ {2}\(send Authorization: Bearer \S+\)$/);
+    assert.match(banner[2]!, /^  DynamoDB Local, the exchange's state: {2}http:\/\/\S+ {2}\(table \S+\)$/);
+    assert.match(banner[3]!, /^  SQS emulator, the exchange's run and order queues: {2}http:\/\/\S+ {2}\(\S+, \S+\)$/);
   });
 });
 

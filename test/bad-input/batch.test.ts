@@ -105,7 +105,7 @@ describe('a run with hostile input among good orders', () => {
     await runtime.drain({ timeoutMs: 60_000 });
     const run = (await api('GET', `/plans/${DEMO_PLAN_ID}/runs/${started.body.runId}?limit=100`)).body;
 
-    assert.equal(run.status, 'completed', JSON.stringify(run.errors));
+    assert.equal(run.status, 'attention', `parked orders leave the run for a person to look at: ${JSON.stringify(run.errors)}`);
     assert.equal(run.counters.exported, good.length + 1, 'the good ones and the one whose trouble passed');
     assert.equal(run.counters.failed, 5);
     const outcome = new Map<string, { outcome: string; error?: { code: string; message: string } }>(run.orders.items.map((o: { orderId: string }) => [o.orderId, o]));

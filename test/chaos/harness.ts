@@ -14,7 +14,7 @@
 import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { statusRank } from '#core/status';
 import type { OrderStatus } from '#core/canonical';
-import { demoBuyers, demoProducts } from '#local/demo/supplier';
+import { demoBuyers, demoOneC, demoProducts } from '#local/demo/supplier';
 import type { WireOrder } from '#local/goodwix/model';
 import { startGoodwixSandbox, type GoodwixFaults, type GoodwixSandbox } from '#local/goodwix/sandbox';
 import { OneCManager } from '#local/onec/manager';
@@ -31,7 +31,7 @@ import { ChaosClock, Killer } from '#test/chaos-kill';
 import { Random } from '#test/chaos-random';
 import { compareOrder, compareReserves, type OneCCatalogs } from './compare.ts';
 import {
-  chaosProducts, compareWithModel, Demand, expectedStatus, isFinal, liveLines, planEdits, planMidRunEdit, resolve,
+  chaosProducts, compareWithModel, Demand, expectedStatus, isFinal, liveLines, otherPrice, otherQuantity, planEdits, planMidRunEdit, resolve,
   type ChaosProduct, type GoodwixEdit, type ModelOrder, type OneCEdit, type PlannedEdits,
 } from './model.ts';
 
@@ -49,6 +49,13 @@ export interface ChaosOptions {
   readonly editShare: number;
   /** Goodwix edits made while each run is in flight */
   readonly midRunEdits: number;
+  /**
+   * Edits interleaved with the exchange's own steps, each a chance per occasion: the buyer or the
+   * supplier (or a manager, in 1C) editing an order between a create whose answer was lost and
+   * its retry; the supplier editing an order between the exchange's 1C write and its Goodwix
+   * write (so that write meets a version conflict).
+   */
+  readonly interleave: { readonly afterLostCreate: number; readonly afterOneCWrite: number; readonly lostCreatesPerRun: number };
   /** 1C sandbox faults during the runs (rates; latency and cold start apply to every request) */
   readonly onecFaults: Partial<Pick<OneCFaults, 'latencyMs' | 'errorRate' | 'hangRate' | 'lostResponseRate'>>;
   /** 1C cold start: its length, and every how many runs 1C is left idle long enough for one */
@@ -77,6 +84,7 @@ export const FAST: Omit<ChaosOptions, 'seed'> = {
   unconfirmedShare: 0.08,
   editShare: 0.45,
   midRunEdits: 3,
+  interleave: { afterLostCreate: 0.7, afterOneCWrite: 0.25, lostCreatesPerRun: 1 },
   onecFaults: { latencyMs: 1, errorRate: 0.03, hangRate: 0.002, lostResponseRate: 0.02 },
   coldStart: { ms: 600, idleMs: 1_500, everyRuns: 3 },
   goodwixFaults: { latencyMs: 0, errorRate: 0.03, rateLimitRate: 0.02, retryAfterSeconds: 0, lostResponseRate: 0.02, tokenTtlSeconds: 30 },
@@ -95,6 +103,7 @@ export const FULL: Omit<ChaosOptions, 'seed'> = {
   unconfirmedShare: 0.05,
   editShare: 0.3,
   midRunEdits: 15,
+  interleave: { afterLostCreate: 0.6, afterOneCWrite: 0.1, lostCreatesPerRun: 3 },
   onecFaults: { latencyMs: 2, errorRate: 0.03, hangRate: 0.002, lostResponseRate: 0.03 },
   coldStart: { ms: 1_500, idleMs: 3_000, everyRuns: 3 },
   goodwixFaults: { latencyMs: 1, errorRate: 0.03, rateLimitRate: 0.03, retryAfterSeconds: 1, lostResponseRate: 0.03, tokenTtlSeconds: 60 },
@@ -118,7 +127,7 @@ export interface ChaosReport {
   readonly seed: number;
   readonly options: Omit<ChaosOptions, 'log'>;
   readonly orders: { placed: number; confirmed: number; unconfirmed: number; exported: number; lines: number };
-  readonly edits: { onec: Record<string, number>; goodwix: Record<string, number>; scenarios: Record<string, number>; conflictsPlanned: number; midRun: number; verified: { '1c': number; goodwix: number } };
+  readonly edits: { onec: Record<string, number>; goodwix: Record<string, number>; scenarios: Record<string, number>; conflictsPlanned: number; midRun: number; interleaved: Record<string, number>; verified: { '1c': number; goodwix: number } };
   readonly faults: { onec: Record<string, number>; goodwix: Record<string, number>; coldStartsForced: number; tokensExpired: number };
   readonly kills: { worker: number; collector: number; byStep: Record<string, number> };
   readonly deliveries: { worker: { total: number; redelivered: number }; collector: { total: number; redelivered: number } };
@@ -182,7 +191,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const model = new Map<number, ModelOrder>();
   const demand = new Demand(products);
   const confirmLater = new Map<number, number>(); // order → round in which the supplier confirms it
-  const edits = { onec: {} as Record<string, number>, goodwix: {} as Record<string, number>, scenarios: {} as Record<string, number>, conflictsPlanned: 0, midRun: 0, verified: { '1c': 0, goodwix: 0 } };
+  const edits = { onec: {} as Record<string, number>, goodwix: {} as Record<string, number>, scenarios: {} as Record<string, number>, conflictsPlanned: 0, midRun: 0, interleaved: {} as Record<string, number>, verified: { '1c': 0, goodwix: 0 } };
+  /** Products of each order that both sides edited in one round: the only lines where a conflict may be recorded */
+  const editedOnBothSides = new Map<number, Set<string>>();
+  /** Products of each order a manager edited in 1C in the current round ('*': the whole order) */
+  const onecEditedThisRound = new Map<number, Set<string>>();
+  /** Orders whose 1C key a manager replaced by a PO number while they were in flight: their 1C order */
+  const keyReplaced = new Map<number, string>();
+  /** The Goodwix edits of each order in the current round, in order */
+  const goodwixEditsThisRound = new Map<number, GoodwixEdit[]>();
   /** Edits made to each order (`<id>|1c`, `<id>|goodwix`) not yet seen on both sides */
   const unverified: Record<string, number> = {};
   const runs: RunFigures[] = [];
@@ -265,10 +282,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const faultsOn = () => {
       onec.faults.set({
         ...options.onecFaults,
-        match: () => {
+        match: (r) => {
           if (exempt > 0) return false;
           onecExchangeRequests += 1;
-          return true;
+          // A lost create is due (the suite edits the order before the retry): it waits for the
+          // next create, the other requests go unfaulted meanwhile.
+          const isCreate = r.method === 'POST' && r.entitySet === 'Document_ЗаказКлиента' && r.action === undefined;
+          return isCreate || onec.faults.current.loseNextResponses === 0;
         },
         seed: faultRng.seed31(),
       });
@@ -330,8 +350,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     // ---- edits --------------------------------------------------------------------------------
     const rowOf = (doc: OneCOrder, product: string) => doc.items.find((r) => r.product === product && !r.cancelled);
-    const applyOneC = async (o: ModelOrder, e: OneCEdit) => {
-      const ref = gw.actions.order(o.id).erp.orderId!;
+    const applyOneC = async (o: ModelOrder, e: OneCEdit, docRef?: string) => {
+      const ref = docRef ?? gw.actions.order(o.id).erp.orderId!;
+      const touched = 'product' in e ? (typeof e.product === 'string' ? e.product : e.product.ref) : '*';
+      onecEditedThisRound.set(o.id, new Set([...(onecEditedThisRound.get(o.id) ?? []), touched]));
       await asTest(async () => {
         const doc = await trade.readOrder(ref);
         const code = (product: string) => {
@@ -370,6 +392,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       bump(unverified, `${o.id}|1c`);
     };
     const applyGoodwix = (o: ModelOrder, e: GoodwixEdit) => {
+      goodwixEditsThisRound.set(o.id, [...(goodwixEditsThisRound.get(o.id) ?? []), e]);
       const lineId = (product: string) => {
         const line = gw.actions.order(o.id).lines.find((l) => l.product.erp.nomenclatureId === product);
         if (!line) throw new Error(`order ${o.id}: no Goodwix line of ${product}`);
@@ -392,7 +415,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       bump(edits.goodwix, e.kind);
       bump(unverified, `${o.id}|goodwix`);
     };
+    const productsOf = (o: ModelOrder, es: readonly (OneCEdit | GoodwixEdit)[]): Set<string> => {
+      const out = new Set<string>();
+      for (const e of es) {
+        if ('product' in e) out.add(typeof e.product === 'string' ? e.product : e.product.ref);
+        else if ('products' in e) for (const p of e.products) out.add(p);
+        else for (const l of o.lines) out.add(l.product); // the whole order
+      }
+      return out;
+    };
     const applyPlanned = async (o: ModelOrder, planned: PlannedEdits) => {
+      const inGoodwix = productsOf(o, planned.goodwix);
+      for (const p of productsOf(o, planned.onec)) {
+        if (inGoodwix.has(p)) editedOnBothSides.set(o.id, new Set([...(editedOnBothSides.get(o.id) ?? []), p]));
+      }
       const goodwixFirst = editRng.chance(0.5);
       note(o.id, `${phase}: ${planned.scenario}: ${describeEdits(planned)}`);
       if (goodwixFirst) for (const e of planned.goodwix) applyGoodwix(o, e);
@@ -407,6 +443,97 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const eligible = () => [...model.values()].filter((o) => o.confirmed && o.exported && o.settled && !isFinal(o) && !broken.has(o.id));
 
+    // ---- edits interleaved with the exchange's steps -------------------------------------------
+    const refToOrder = new Map<string, number>();
+    const interleaveRng = rng.fork('interleave');
+    let interleaving = false;
+    /** The field the supplier changed this round, changed again: the exchange just wrote the first value to 1C. */
+    const sameFieldAgain = (o: ModelOrder, avoid: ReadonlySet<string> = new Set()): PlannedEdits | null => {
+      const last = [...(goodwixEditsThisRound.get(o.id) ?? [])].reverse().find((e) => (e.kind === 'price' || e.kind === 'quantity') && !avoid.has(e.product));
+      const l = last && 'product' in last ? liveLines(o).find((x) => x.product === last.product && x.shipped === 0) : undefined;
+      if (!last || !l) return null;
+      let edit: GoodwixEdit | null = null;
+      if (last.kind === 'price') edit = { kind: 'price', product: l.product, price: otherPrice(interleaveRng, l.price, [l.price]) };
+      else if (l.cancelled === 0) {
+        const q = otherQuantity(interleaveRng, l.quantity, demand.room(l.product), []);
+        if (q !== null) edit = { kind: 'quantity', product: l.product, quantity: q };
+      }
+      return edit ? { orderId: o.id, scenario: 'goodwix, in flight', onec: [], goodwix: [edit], conflicts: [] } : null;
+    };
+    const applyInFlight = (o: ModelOrder, planned: PlannedEdits, what: string): void => {
+      note(o.id, `${phase}, ${what}: ${describeEdits(planned)}`);
+      for (const e of planned.goodwix) applyGoodwix(o, e);
+      resolve(o, planned, demand);
+      demand.recount(model.values());
+      o.settled = false;
+      bump(edits.interleaved, `${what}: goodwix ${planned.goodwix[0]!.kind}`);
+    };
+    const goodwixEditInFlight = (o: ModelOrder, what: string, mayCancel = true): boolean => {
+      const planned = mayCancel && !o.cancelledInGoodwix && expectedStatus(o) === 'in_progress' && interleaveRng.chance(0.25)
+        ? { orderId: o.id, scenario: 'goodwix, in flight', onec: [], goodwix: [{ kind: 'cancelOrder' } as const], conflicts: [] }
+        : planMidRunEdit(interleaveRng, o, demand);
+      if (!planned) return false;
+      applyInFlight(o, planned, what);
+      return true;
+    };
+    const onecEditInFlight = async (o: ModelOrder, ref: string, what: string): Promise<boolean> => {
+      const live = liveLines(o).filter((l) => l.shipped === 0 && l.cancelled === 0);
+      const splittable = live.filter((l) => l.quantity >= 2);
+      const present = new Set(o.lines.map((l) => l.product));
+      const addable = products.filter((p) => !present.has(p.ref) && demand.room(p.ref) >= 3);
+      let e: OneCEdit | null = null;
+      if (splittable.length && (addable.length === 0 || interleaveRng.chance(0.5))) {
+        e = { kind: 'rejectPart', product: interleaveRng.pick(splittable).product, cancel: 1, reasonRef: demoOneC.cancelReasons.outOfStock.ref };
+      } else if (addable.length) {
+        const p = interleaveRng.pick(addable);
+        e = { kind: 'add', product: p, quantity: interleaveRng.int(1, 3), price: p.price };
+      }
+      if (!e) return false;
+      const planned: PlannedEdits = { orderId: o.id, scenario: '1c, in flight', onec: [e], goodwix: [], conflicts: [] };
+      note(o.id, `${phase}, ${what}: ${describeEdits(planned)}`);
+      await applyOneC(o, e, ref);
+      resolve(o, planned, demand);
+      demand.recount(model.values());
+      o.settled = false;
+      bump(edits.interleaved, `${what}: 1C ${e.kind}`);
+      return true;
+    };
+    killer.onSettled = async (step, args, outcome) => {
+      if (!interleaving) return;
+      try {
+        if (step === 'onec.createOrder' && outcome.error !== undefined && interleaveRng.chance(options.interleave.afterLostCreate)) {
+          // A create whose answer was lost: before the retry, someone edits the order.
+          const id = Number(orderIdFromStableKey(String((args[0] as { clientNumber?: string }).clientNumber ?? '')));
+          const o = model.get(id);
+          if (!o || broken.has(id) || o.cancelledInGoodwix) return;
+          const [doc] = await asTest(() => trade.findOrdersByClientNumber(stableKey(String(id))));
+          if (doc && !keyReplaced.has(id) && interleaveRng.chance(0.2)) {
+            // The buyer's PO number goes where the stable key is: the retry must still find this order.
+            await asTest(() => trade.updateOrder(doc.ref, { clientNumber: `PO-${id}` }));
+            keyReplaced.set(id, doc.ref);
+            note(id, `${phase}, after a lost create: 1C key replaced by PO-${id}`);
+            bump(edits.interleaved, 'after a lost create: 1C key replaced');
+          } else if (doc && interleaveRng.chance(0.4)) await onecEditInFlight(o, doc.ref, 'after a lost create');
+          // A create 1C refused made nothing: a cancellation now would leave the order out of 1C for good.
+          else goodwixEditInFlight(o, 'after a lost create', doc !== undefined);
+        }
+        if (step === 'onec.updateOrder' && outcome.value !== undefined && interleaveRng.chance(options.interleave.afterOneCWrite)) {
+          // The exchange wrote 1C; the supplier edits before its Goodwix write (a version conflict).
+          const id = refToOrder.get(String(args[0]));
+          const o = id === undefined ? undefined : model.get(id);
+          if (!o || broken.has(o.id) || isFinal(o) || o.cancelledInGoodwix) return;
+          // Only where the outcome does not depend on timing: a line 1C left alone this round.
+          const inOneC = onecEditedThisRound.get(o.id) ?? new Set<string>();
+          if (inOneC.has('*')) return;
+          const planned = sameFieldAgain(o, inOneC);
+          if (planned) applyInFlight(o, planned, 'after the 1C write');
+          else if (inOneC.size === 0) goodwixEditInFlight(o, 'after the 1C write');
+        }
+      } catch (error) {
+        problem(`${phase}: the suite could not interleave an edit at ${step}: ${(error as Error).message}`);
+      }
+    };
+
     // ---- runs ---------------------------------------------------------------------------------
     const runOnce = async (phase: string, during: () => Promise<void> = async () => {}): Promise<RunFigures | null> => {
       const t0 = Date.now();
@@ -416,7 +543,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         return null;
       }
       const runId = String(started.body.runId);
-      await Promise.all([rt.drain({ timeoutMs: options.drainTimeoutMs }), during()]);
+      interleaving = phase.startsWith('round');
+      try {
+        await Promise.all([rt.drain({ timeoutMs: options.drainTimeoutMs }), during()]);
+      } finally {
+        interleaving = false;
+      }
       const view = (await api('GET', `/plans/${DEMO_PLAN_ID}/runs/${runId}`)).body;
       const figures: RunFigures = { runId, phase, status: String(view.status), counters: view.counters ?? {}, errors: (view.errors ?? []).map((e: { code: string; message: string }) => ({ code: e.code, message: e.message })) };
       runs.push(figures);
@@ -440,6 +572,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           }),
         );
       }
+      if (options.interleave.lostCreatesPerRun > 0) onec.faults.set({ loseNextResponses: options.interleave.lostCreatesPerRun });
       if (faultRng.chance(options.tokenExpiryChance)) {
         actions.push(sleep(faultRng.int(0, 1_500)).then(() => {
           gw.faults.expireTokens();
@@ -482,6 +615,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           continue;
         }
         o.exported = true;
+        refToOrder.set(ref, o.id);
         const doc = docs.get(ref);
         if (!doc) {
           problem(`order ${o.id}: Goodwix names 1C order ${view.erp.number} (${ref}), which 1C does not have`, o.id);
@@ -531,6 +665,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       demand.recount(model.values());
 
       const editedThisRound = new Set<number>();
+      onecEditedThisRound.clear();
+      goodwixEditsThisRound.clear();
       if (round > 0) {
         const candidates = editRng.shuffle(eligible());
         const take = Math.round(candidates.length * options.editShare);
@@ -586,18 +722,31 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     // Exactly once in 1C: every confirmed order one document under GW-<id>; none for the others.
     const byKey = new Map<string, string[]>();
+    const refsByKey = new Map<string, string[]>();
     await asTest(async () => {
       for await (const raw of trade.client.iterate('Document_ЗаказКлиента', { select: ['Ref_Key', 'Number', 'НомерПоДаннымКлиента'] })) {
         const r = raw as Record<string, string>;
         const key = r['НомерПоДаннымКлиента'] ?? '';
         if (!key.startsWith('GW-')) continue;
         byKey.set(key, [...(byKey.get(key) ?? []), r['Number']!]);
+        refsByKey.set(key, [...(refsByKey.get(key) ?? []), r['Ref_Key']!]);
       }
     });
     let duplicates = 0;
     let losses = 0;
     for (const o of model.values()) {
       const numbers = byKey.get(stableKey(String(o.id))) ?? [];
+      const replaced = keyReplaced.get(o.id);
+      if (replaced) {
+        // Its one 1C order carries the PO number now: no order may carry the key, Goodwix names that one.
+        const erp = gw.actions.order(o.id).erp.orderId;
+        if (numbers.length > 0) {
+          duplicates += numbers.length;
+          problem(`order ${o.id}: a manager replaced its key in 1C order ${replaced}, yet 1C orders ${numbers.join(', ')} carry ${stableKey(String(o.id))}`, o.id);
+        }
+        if (erp !== replaced) problem(`order ${o.id}: Goodwix names 1C order ${erp ?? 'none'}, not ${replaced} whose key a manager replaced`, o.id);
+        continue;
+      }
       if (o.confirmed && numbers.length === 0) {
         losses += 1;
         problem(`order ${o.id}: confirmed in Goodwix, no 1C order carries ${stableKey(String(o.id))}`);
@@ -622,6 +771,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         problem(`order ${o.id}: no sync record (${record.status})`);
         continue;
       }
+      // No 1C order carrying the key without a binding to it (an orphan holds its reserve forever).
+      for (const ref of refsByKey.get(stableKey(String(o.id))) ?? []) {
+        if (record.body.onec?.ref !== ref) problem(`order ${o.id}: 1C order ${ref} carries ${stableKey(String(o.id))} but the binding ${record.body.onec ? `names ${record.body.onec.ref}` : 'has no 1C order'}`, o.id);
+      }
+      // No conflict recorded on a line that only one side edited in a round.
+      const both = editedOnBothSides.get(o.id) ?? new Set<string>();
+      const lineProduct = new Map(gw.actions.order(o.id).lines.map((l) => [l.id, l.product.erp.nomenclatureId]));
+      for (const c of (record.body.conflicts ?? []) as { lineKey: string; field: string }[]) {
+        const product = lineProduct.get(c.lineKey);
+        if (product !== undefined && !both.has(product)) problem(`order ${o.id}: a conflict on ${c.lineKey}.${c.field} was recorded, yet only one side edited that line`, o.id);
+      }
       if (record.body.parked) {
         parked += 1;
         problem(`order ${o.id}: parked: ${record.body.parked.code}: ${record.body.parked.message}`, o.id);
@@ -636,7 +796,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const exchangeOrderOf = new Map<string, number>();
     for (const o of model.values()) {
       const ref = gw.actions.order(o.id).erp.orderId;
-      if (ref) exchangeOrderOf.set(ref, o.id);
+      // Known limit: a reserve is tied to its Goodwix order by the 1C order's key; one whose key a
+      // manager replaced is shown under its 1C number only (docs/reliability.md).
+      if (ref && !keyReplaced.has(o.id)) exchangeOrderOf.set(ref, o.id);
     }
     const demoByGoodwix = new Map(demoProducts.map((p) => [p.goodwixId, p]));
     const onecReserves = await asTest(() => trade.readReserves({ products: [...touched].map((id) => demoByGoodwix.get(id)!.ref) }));
@@ -729,6 +891,7 @@ export function formatReport(r: ChaosReport): string {
     `  edits       1C: ${kv(r.edits.onec)}`,
     `              Goodwix: ${kv(r.edits.goodwix)} (${r.edits.midRun} while a run was in flight)`,
     `              scenarios: ${kv(r.edits.scenarios)}; conflicting fields planned ${r.edits.conflictsPlanned}`,
+    `              interleaved with the exchange's steps: ${kv(r.edits.interleaved)}`,
     `              seen arrived on both sides: 1C edits ${r.edits.verified['1c']}/${sum(r.edits.onec)}, Goodwix edits ${r.edits.verified.goodwix}/${sum(r.edits.goodwix)}`,
     `  faults 1C   ${kv(r.faults.onec)}; cold starts forced ${r.faults.coldStartsForced}`,
     `  faults GW   ${kv(r.faults.goodwix)}; all tokens expired ${r.faults.tokensExpired} time(s)`,

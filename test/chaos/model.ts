@@ -143,7 +143,7 @@ function editable(o: ModelOrder): ModelLine[] {
   return liveLines(o).filter((l) => l.shipped === 0 && l.quantity - l.cancelled > 0);
 }
 
-function otherPrice(rng: Random, base: string, avoid: readonly string[]): string {
+export function otherPrice(rng: Random, base: string, avoid: readonly string[]): string {
   for (let i = 0; i < 20; i += 1) {
     const factor = rng.pick([0.85, 0.9, 0.95, 1.05, 1.1, 1.2]);
     const p = money(Math.round(Number(base) * factor * 100) / 100);
@@ -152,7 +152,7 @@ function otherPrice(rng: Random, base: string, avoid: readonly string[]): string
   return money(Number(base) + 1);
 }
 
-function otherQuantity(rng: Random, current: number, room: number, avoid: readonly number[]): number | null {
+export function otherQuantity(rng: Random, current: number, room: number, avoid: readonly number[]): number | null {
   const options = [1, 2, 3, 4, 5].filter((q) => !avoid.includes(q) && q !== current && q - current <= room);
   return options.length ? rng.pick(options) : null;
 }

@@ -403,6 +403,30 @@ describe('Goodwix sandbox: faults', () => {
     assert.ok(performance.now() - started >= 55);
   });
 
+  test('the faults are set, read and reset over HTTP at /_sandbox/faults, which is never faulted', async () => {
+    // Prepare
+    const patched = await raw.request('PATCH', '/_sandbox/faults', { failNext: 1, errorStatus: 504, match: { method: 'GET', pathIncludes: '/catalogs/' } });
+    // Act
+    const faulted = await raw.api('GET', raw.catalog);
+    const read = await raw.request('PATCH', '/_sandbox/faults', { failNext: 3 });
+    const control = await raw.request('GET', '/_sandbox/faults');
+    const reset = await raw.request('DELETE', '/_sandbox/faults');
+    const served = await raw.api('GET', raw.catalog);
+    const refused = await raw.request('PATCH', '/_sandbox/faults', { errorRate: 3 });
+    // Assess
+    assert.equal(patched.status, 200);
+    assert.deepEqual(patched.body.match, { method: 'GET', pathIncludes: '/catalogs/' });
+    assert.equal(faulted.status, 504);
+    assert.equal(read.body.failNext, 3);
+    assert.equal(control.status, 200);
+    assert.equal(control.body.failNext, 3);
+    assert.equal(reset.body.failNext, 0);
+    assert.equal(reset.body.match, null);
+    assert.equal(served.status, 200);
+    assert.equal(refused.status, 400);
+    assert.equal(sandbox.faults.current.errorRate, 0);
+  });
+
   test('failNext answers the next requests with the chosen 5xx, then recovers', async () => {
     // Prepare
     sandbox.faults.set({ failNext: 2, errorStatus: 502 });

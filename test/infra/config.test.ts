@@ -1,7 +1,105 @@
-/** Deployment context: defaults, strings from `-c key=value`, and refusals naming the key. */
+/** Deployment context: defaults, strings from `-c key=value`, the stage's file, and refusals naming the key. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, DEFAULTS, parseConfig, secretsPrefix } from '../../infra/config.ts';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, CONTEXT_KEYS, DEFAULTS, deploymentContext, parseConfig, secretsPrefix } from '../../infra/config.ts';
+import { buildExchangeApp } from '../../infra/exchange-app.ts';
+import { tempOutdir } from './support.ts';
+
+/** A folder of stage files, removed after the test. */
+function configDir(files: Record<string, unknown>): { dir: string; [Symbol.dispose](): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'gw1c-config-'));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
+  return { dir, [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** What the CDK CLI hands the app besides our keys: its own `aws:cdk:…` keys, feature flags, cached lookups. */
+const CDK_CONTEXT = {
+  'aws:cdk:enable-path-metadata': true,
+  'aws:cdk:version-reporting': true,
+  'aws:cdk:bundling-stacks': [],
+  '@aws-cdk/core:target-partitions': ['aws'],
+  'availability-zones:account=123456789012:region=eu-central-1': ['eu-central-1a'],
+  'acknowledged-issue-numbers': [12345],
+};
+
+const node = (context: Record<string, unknown>) => ({ getAllContext: () => ({ ...context }) });
+
+const issuesOf = (fn: () => unknown): string[] => {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return [...error.issues];
+  }
+  assert.fail('expected a ConfigError');
+};
+
+describe("the stage's file and unknown keys (cdk synth/deploy)", () => {
+  test("-c stage picks config/<stage>.json; the file's values apply and -c overrides them", () => {
+    using files = configDir({ 'prod.json': { alarmEmail: 'ops@example.com', workerMaxConcurrency: 4, allowedHosts: ['erp.alfa.example'], logLevel: 'WARN' } });
+    const context = deploymentContext(node({ ...CDK_CONTEXT, stage: 'prod', logLevel: 'debug' }), { configDir: files.dir });
+    const config = parseConfig(context);
+    assert.equal(config.stage, 'prod');
+    assert.equal(config.alarmEmail, 'ops@example.com');
+    assert.equal(config.workerMaxConcurrency, 4);
+    assert.deepEqual(config.allowedHosts, ['erp.alfa.example']);
+    assert.equal(config.logLevel, 'DEBUG');
+  });
+
+  test('without -c stage the synth is refused: no silent second dev stage', () => {
+    using files = configDir({ 'dev.json': {} });
+    assert.deepEqual(issuesOf(() => deploymentContext(node(CDK_CONTEXT), { configDir: files.dir })), [
+      `stage: required: -c stage=<stage> picks the stage's file ${join(files.dir, '<stage>.json')} (e.g. -c stage=dev)`,
+    ]);
+  });
+
+  test('a stage without its file is refused (a mistyped stage is not deployed as a new one)', () => {
+    using files = configDir({ 'prod.json': {} });
+    const issues = issuesOf(() => deploymentContext(node({ stage: 'prd' }), { configDir: files.dir }));
+    assert.equal(issues.length, 1);
+    assert.match(issues[0]!, /^stage: no file .*prd\.json: create it/);
+  });
+
+  test('unknown keys are refused, on the command line and in the file, each named with the key it likely meant', () => {
+    using files = configDir({ 'prod.json': { alarmEmial: 'ops@example.com', stage: 'prod', retention: 30 } });
+    const issues = issuesOf(() => deploymentContext(node({ ...CDK_CONTEXT, stage: 'prod', workerMaxConcurency: '4', 'alarm-email': 'x@example.com' }), { configDir: files.dir }));
+    const file = join(files.dir, 'prod.json');
+    assert.deepEqual(issues.sort(), [
+      'alarm-email: unknown key in the context (-c or cdk.json) (did you mean alarmEmail?); known keys: docs/deploy.md, "Configuration"',
+      `alarmEmial: unknown key in ${file} (did you mean alarmEmail?); known keys: docs/deploy.md, "Configuration"`,
+      `retention: unknown key in ${file}; known keys: docs/deploy.md, "Configuration"`,
+      `stage: not in ${file}: the file's name is the stage`,
+      'workerMaxConcurency: unknown key in the context (-c or cdk.json) (did you mean workerMaxConcurrency?); known keys: docs/deploy.md, "Configuration"',
+    ]);
+  });
+
+  test('a file that is not a JSON object is refused, naming the file', () => {
+    using files = configDir({ 'a.json': '{ "logLevel": ', 'b.json': '[1]' });
+    assert.match(issuesOf(() => deploymentContext(node({ stage: 'a' }), { configDir: files.dir }))[0]!, /a\.json: not JSON/);
+    assert.match(issuesOf(() => deploymentContext(node({ stage: 'b' }), { configDir: files.dir }))[0]!, /b\.json: expected a JSON object/);
+  });
+
+  test("the app built for the CLI reads the stage's file and lets CDK's own context through", () => {
+    using files = configDir({ 'qa.json': { logRetentionDays: 30, workerMaxConcurrency: 3 } });
+    const { config, service } = buildExchangeApp({ context: { ...CDK_CONTEXT, stage: 'qa' }, outdir: tempOutdir() }, { nag: false, env: {}, configDir: files.dir });
+    assert.deepEqual([config.stage, config.logRetentionDays, config.workerMaxConcurrency], ['qa', 30, 3]);
+    assert.equal(service.stackName, 'Goodwix1CExchange-qa-Service');
+    assert.throws(() => buildExchangeApp({ context: { ...CDK_CONTEXT, stage: 'qa', logRetention: '30' }, outdir: tempOutdir() }, { nag: false, env: {}, configDir: files.dir }), /logRetention: unknown key/);
+  });
+
+  test("the repository's stage files hold only known keys", () => {
+    const dir = new URL('../../config/', import.meta.url);
+    const stages = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    assert.ok(stages.includes('dev.json'));
+    for (const f of stages) {
+      const keys = Object.keys(JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as object);
+      for (const key of keys) assert.ok((CONTEXT_KEYS as readonly string[]).includes(key) && key !== 'stage', `${f}: ${key}`);
+    }
+  });
+});
 
 describe('deployment configuration', () => {
   test('defaults apply when no context is given, and the stacks stay environment-agnostic', () => {

@@ -17,6 +17,7 @@ import { AwsCallRecorder, updatedAttributes, type AwsCall } from '#local/runtime
 import { demoPlan, demoSecrets, demoSecretRefs } from '#local/runtime/demo-plan';
 import { LOCAL_EVENT_BUS, startLocalRuntime, type LocalRuntime } from '#local/runtime/runtime';
 import { OneCTrade } from '#onec/trade';
+import { newRunId } from '#runs/run-id';
 import { stableKey } from '#sync/order-sync';
 import type { FunctionName } from '../../infra/bundling.ts';
 import { decide, permissionTable, policyModel, withoutGrant, type PolicyModel } from './iam.ts';
@@ -53,6 +54,8 @@ async function driveEveryPath(): Promise<void> {
     id: PLAN_ID,
     goodwix: { ...base.goodwix, passwordSecret: `${SECRET_PREFIX}goodwix` },
     onec: { ...base.onec, credentialsSecret: `${SECRET_PREFIX}onec` },
+    // The sandbox's orders were placed before this plan exists: without a date PUT would take its creation time.
+    orders: { ...base.orders, exportFrom: '2020-01-01' },
   };
   // Plan CRUD and the check (api).
   await ok('PUT', `/plans/${PLAN_ID}`, plan);
@@ -75,7 +78,7 @@ async function driveEveryPath(): Promise<void> {
   const drill = demoProducts[0]!;
   const unpostable = goodwix.actions.placeOrder({ buyerId: goodwix.actions.order(100001).buyer.id, priceListId: 501, lines: [{ productId: drill.goodwixId, quantity: 100_000 }] });
   const first = await exchange();
-  assert.equal(first['status'], 'completed', JSON.stringify(first['errors']));
+  assert.equal(first['status'], 'attention', JSON.stringify(first['errors']));
   assert.ok(first['counters'].exported >= 2, `exported ${first['counters'].exported}`);
   assert.ok((first['orders']?.items ?? []).some((o: { orderId: string; error?: unknown }) => o.orderId === String(unpostable.id) && o.error), 'the unpostable order parked');
 
@@ -88,11 +91,30 @@ async function driveEveryPath(): Promise<void> {
   await manager.ship(secondDoc!.ref);
   goodwix.faults.set({ failNext: 1, match: { method: 'PATCH' } });
   const second = await exchange();
-  assert.equal(second['status'], 'completed', JSON.stringify(second['errors']));
+  assert.equal(second['status'], 'attention', `the unpostable order is still parked: ${JSON.stringify(second['errors'])}`);
   assert.ok(second['counters'].updatedInGoodwix >= 2, `updated in Goodwix ${second['counters'].updatedInGoodwix}`);
 
-  // A resync of one order, its record, the run journal, and the tick.
+  // Stuck orders: the parked one listed, dismissed (the api writes the binding, never its
+  // snapshot), listed as dismissed and among all orders.
+  await ok('GET', `/plans/${PLAN_ID}/orders?state=parked`);
+  await ok('GET', `/plans/${PLAN_ID}/orders?state=open`);
+  await ok('POST', `/plans/${PLAN_ID}/orders/${unpostable.id}/dismiss`);
+  await ok('GET', `/plans/${PLAN_ID}/orders?state=dismissed`);
+  await ok('GET', `/plans/${PLAN_ID}/orders?state=all`);
+
+  // A resync of one order, its record, the run journal, and the tick; a resync asked while a
+  // run holds the plan (recorded on the plan, started by the tick), which brings the dismissed
+  // order back.
   await ok('POST', `/plans/${PLAN_ID}/orders/100001/resync`);
+  await runtime.drain({ timeoutMs: 60_000 });
+  // The plan held as a run would hold it (the lock, taken with the api's own ports).
+  const holder = newRunId(new Date());
+  await runtime.ports.locks.acquire(PLAN_ID, holder, { ttlMs: 60_000 });
+  const requested = await ok('POST', `/plans/${PLAN_ID}/orders/${unpostable.id}/resync`);
+  assert.equal(requested['status'], 'requested');
+  await runtime.ports.locks.release(PLAN_ID, holder);
+  // A scheduled run the tick starts first keeps the resync waiting for the next tick.
+  for (let ticks = 0; ticks < 3 && !(await runtime.tickNow()).resyncs; ticks += 1) await runtime.drain({ timeoutMs: 60_000 });
   await runtime.drain({ timeoutMs: 60_000 });
   await ok('GET', `/plans/${PLAN_ID}/orders/100001`);
   await ok('GET', `/plans/${PLAN_ID}/runs`);
@@ -140,6 +162,10 @@ describe('IAM coverage of every path, against the synthesized roles', () => {
       ['api', 'dynamodb:PutItem'],
       ['api', 'dynamodb:DeleteItem'],
       ['api', 'dynamodb:Query'],
+      ['api', 'dynamodb:Query', (c) => c.resource.kind === 'table' && c.resource.index === 'stuck-orders'],
+      ['api', 'dynamodb:UpdateItem', (c) => (c.attributes ?? []).includes('dismissed')],
+      ['tick', 'dynamodb:UpdateItem', (c) => (c.attributes ?? []).includes('resyncRequests')],
+      ['collector', 'dynamodb:Query', (c) => c.resource.kind === 'table' && c.resource.index === 'stuck-orders'],
       ['api', 'secretsmanager:GetSecretValue'],
       ['api', 'sqs:SendMessage'],
       ['tick', 'dynamodb:Query', (c) => c.resource.kind === 'table' && c.resource.index === 'plans'],

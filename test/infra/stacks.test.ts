@@ -115,7 +115,7 @@ describe('least privilege', () => {
 
   test('table actions are the item actions each function performs, never scans; batch writes only by the worker (a run\'s product items)', () => {
     const expected: Record<FunctionName, string[]> = {
-      tick: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'],
+      tick: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], // Query: each plan's latest runs (heartbeat)
       api: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
       collector: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
       worker: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
@@ -130,8 +130,8 @@ describe('least privilege', () => {
     const indexQueries = (name: FunctionName) =>
       tableDefinition.globalSecondaryIndexes.filter((i) => allowedOn(statementsOf(name), `/index/${i.name}`).has('dynamodb:Query')).map((i) => i.name);
     assert.deepEqual(indexQueries('tick'), ['plans']);
-    assert.deepEqual(indexQueries('api'), ['plans']);
-    assert.deepEqual(indexQueries('collector'), ['open-bindings']);
+    assert.deepEqual(indexQueries('api'), ['plans', 'stuck-orders']);
+    assert.deepEqual(indexQueries('collector'), ['open-bindings', 'stuck-orders']);
     assert.deepEqual(indexQueries('worker'), []);
     assert.deepEqual(indexQueries('events'), []);
   });
@@ -481,6 +481,17 @@ describe('monitoring', () => {
     const runFailures = alarmOn((j) => j.includes('RunFailedEvents') && j.includes('ScheduledStartFailures'));
     assert.equal(runFailures.length, 1, "RunFailures is fed by the events function's own metric and the tick's");
     assert.ok(!JSON.stringify(runFailures[0]).includes('RunsFailedTotal'), 'not by the log rule, which could lose events silently');
+  });
+
+  test('parked orders are alarmed per deployment, and an order parked longer than a day; both keep their state between runs', () => {
+    const gauge = (metric: string) =>
+      alarmOn((j) => j.includes(`"MetricName":"${metric}"`) && j.includes('"Stat":"Maximum"') && !j.includes('"planId"'));
+    const [parked] = gauge('ParkedOrders');
+    const [tooLong] = gauge('OldestParkedAge');
+    assert.ok(parked && tooLong, 'an alarm on each gauge');
+    assert.deepEqual([parked[1]['Properties']['Threshold'], parked[1]['Properties']['ComparisonOperator']], [1, 'GreaterThanOrEqualToThreshold']);
+    assert.deepEqual([tooLong[1]['Properties']['Threshold'], tooLong[1]['Properties']['ComparisonOperator']], [86_400, 'GreaterThanThreshold']);
+    for (const [, a] of [parked, tooLong]) assert.equal(a['Properties']['TreatMissingData'], 'ignore');
   });
 
   test("the rule copying run events to the log group has its failed deliveries alarmed", () => {

@@ -33,7 +33,8 @@ describe('cdk synth with bundling', () => {
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', CDK_DISABLE_CLI_TELEMETRY: 'true', CI: 'true' };
     const started = Date.now();
     const cli = join(PROJECT_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk');
-    await run(process.execPath, [cli, 'synth', '--quiet', '--no-notices', '--no-version-reporting', '-o', out], { cwd: PROJECT_ROOT, env, timeout: 170_000, maxBuffer: 16 * 1024 * 1024 });
+    // The CLI adds its own context keys (aws:cdk:…, feature flags): they pass the unknown-key check.
+    await run(process.execPath, [cli, 'synth', '--quiet', '--no-notices', '--no-version-reporting', '-c', 'stage=dev', '-o', out], { cwd: PROJECT_ROOT, env, timeout: 170_000, maxBuffer: 16 * 1024 * 1024 });
     const seconds = (Date.now() - started) / 1000;
 
     const names = stackNames('dev');
@@ -62,5 +63,19 @@ describe('cdk synth with bundling', () => {
       assert.ok(readFileSync(bundle.file).equals(readFileSync(join(out, asset, 'index.mjs'))), `${name}: the CDK's asset differs from buildFunctionBundle's (${readFileSync(join(out, asset, 'index.mjs')).length} vs ${bundle.bytes} bytes)`);
     }
     assert.ok(seconds < 120, `synth took ${seconds.toFixed(1)} s`);
+  });
+
+  test('the CLI refuses a synth without -c stage, and a misspelled key, before bundling anything', { timeout: 60_000 }, async () => {
+    const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', CDK_DISABLE_CLI_TELEMETRY: 'true', CI: 'true' };
+    const cli = join(PROJECT_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk');
+    const refusal = async (...context: string[]) => {
+      const error = await run(process.execPath, [cli, 'synth', '--quiet', '--no-notices', '--no-version-reporting', ...context.flatMap((c) => ['-c', c]), '-o', tempOutdir()], { cwd: PROJECT_ROOT, env, timeout: 50_000 }).then(
+        () => assert.fail(`synth with ${context.join(' ')} was not refused`),
+        (e: { stderr?: string }) => e,
+      );
+      return String(error.stderr);
+    };
+    assert.match(await refusal(), /stage: required: -c stage=<stage> picks the stage's file/);
+    assert.match(await refusal('stage=dev', 'workerMaxConcurency=4'), /workerMaxConcurency: unknown key in the context \(-c or cdk\.json\) \(did you mean workerMaxConcurrency\?\)/);
   });
 });

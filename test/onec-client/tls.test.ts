@@ -148,7 +148,7 @@ describe('1C published with a certificate of the supplier\'s own CA', { skip: op
     const plan = sandboxPlan(supplierCa.cert);
     const trade = connectOneC(plan, { login: onec.login, password: onec.password });
     try {
-      assert.ok(await trade.readCatalogItem('warehouses', plan.orders.warehouse));
+      assert.ok(await trade.readCatalogItem('warehouses', plan.orders.warehouse as string));
     } finally {
       trade.close();
     }

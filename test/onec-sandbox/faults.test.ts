@@ -2,7 +2,7 @@ import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { basicAuth, type OneCSandbox, type OneCSandboxOptions } from '#local/onec/sandbox';
-import { Http, ORDERS, orderBody, startSandbox } from './helpers.ts';
+import { Http, ORDERS, orderBody, startSandbox, type Json } from './helpers.ts';
 
 async function fresh(t: TestContext, options: OneCSandboxOptions = {}): Promise<{ sandbox: OneCSandbox; http: Http }> {
   const s = await startSandbox(options);
@@ -232,5 +232,63 @@ describe('1C sandbox fault injection', () => {
     assert.deepEqual(outcomes, ['TypeError', 'TypeError']);
     assert.equal(refused, 'TypeError');
     for (const k of ['TCPServerWrap', 'TCPSocketWrap', 'Timeout']) assert.ok((left[k] ?? 0) <= (baseline[k] ?? 0), `${k}: ${JSON.stringify(left)} vs ${JSON.stringify(baseline)}`);
+  });
+});
+
+describe('1C sandbox fault controls over HTTP', () => {
+  const control = (sandbox: OneCSandbox, method: string, body?: unknown): Promise<{ status: number; json: Json }> => {
+    const root = new URL('/_sandbox/faults', sandbox.baseUrl);
+    return fetch(root, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) })
+      .then(async (r) => ({ status: r.status, json: (await r.json()) as Json }));
+  };
+
+  test('PATCH /_sandbox/faults at the server root takes what faults.set takes: a lost create commits the order', async (t) => {
+    // Prepare
+    const { sandbox, http } = await fresh(t);
+    const patched = await control(sandbox, 'PATCH', { loseNextResponses: 1, match: { method: 'POST', entitySet: ORDERS } });
+    // Act
+    const outcome = await http.post(`${ORDERS}?$format=json`, orderBody([{}], { НомерПоДаннымКлиента: 'H-1' })).then(() => 'answered', (e: Error) => e.name);
+    const after = await control(sandbox, 'GET');
+    // Assess
+    assert.equal(patched.status, 200);
+    assert.deepEqual(patched.json.match, { method: 'POST', entitySet: ORDERS });
+    assert.equal(patched.json.loseNextResponses, 1);
+    assert.equal(outcome, 'TypeError');
+    assert.equal(await countOrders(http, 'H-1'), 1);
+    assert.equal(after.json.loseNextResponses, 0);
+  });
+
+  test('GET answers the current settings, DELETE resets them, and the control itself is never faulted', async (t) => {
+    // Prepare
+    const { sandbox, http } = await fresh(t);
+    await control(sandbox, 'PATCH', { failNext: 5, latencyMs: 0 });
+    // Act
+    const read = await control(sandbox, 'GET');
+    const reset = await control(sandbox, 'DELETE');
+    const served = await http.list('Catalog_Склады');
+    // Assess
+    assert.equal(read.status, 200);
+    assert.equal(read.json.failNext, 5);
+    assert.equal(reset.status, 200);
+    assert.equal(reset.json.failNext, 0);
+    assert.equal(reset.json.match, null);
+    assert.equal(served.status, 200);
+    assert.equal(sandbox.stats.requests.filter((r) => r.path.includes('_sandbox')).length, 0);
+  });
+
+  test('a bad setting is refused with 400 naming the field, and nothing changes', async (t) => {
+    // Prepare
+    const { sandbox } = await fresh(t);
+    // Act
+    const rate = await control(sandbox, 'PATCH', { errorRate: 2 });
+    const unknown = await control(sandbox, 'PATCH', { loseNext: 1 });
+    const post = await control(sandbox, 'POST', {});
+    // Assess
+    assert.equal(rate.status, 400);
+    assert.equal(rate.json.error.field, 'errorRate');
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.json.error.message, /loseNext/);
+    assert.equal(post.status, 405);
+    assert.equal(sandbox.faults.current.errorRate, 0);
   });
 });

@@ -105,6 +105,7 @@ describe('tick handler (EventBridge schedule)', () => {
     const { tickPorts, tick, events } = await setup();
     const plan = aPlan({ schedule: { enabled: true, timeZone: 'UTC', start: '00:00', end: '00:00', everyMinutes: 1440 } });
     await tickPorts.plans.put(plan);
+    await tickPorts.plans.recordCheck(plan.id, { checkedAt: new Date().toISOString(), ok: true, version: 1, problems: [] });
 
     const result = await tick({ 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }, context('tick'));
     const replay = await tick({ 'detail-type': 'Scheduled Event', source: 'aws.events' }, context('tick'));

@@ -50,9 +50,11 @@ async function setup(options: { connectors?: PlanConnectors; collect?: CollectBo
   return { ports, events, queueUrl, queued };
 }
 
-async function storedPlan(ports: ControlPorts, overrides: Partial<PlanInput> = {}) {
+/** A stored plan whose check passed once (the tick runs no other), unless `checked` is false. */
+async function storedPlan(ports: ControlPorts, overrides: Partial<PlanInput> = {}, checked = true) {
   const plan = aPlan(overrides);
-  await ports.plans.put(plan);
+  const { stored } = await ports.plans.put(plan);
+  if (checked) await ports.plans.recordCheck(plan.id, { checkedAt: new Date().toISOString(), ok: true, version: stored.version, problems: [] });
   return plan;
 }
 
@@ -159,7 +161,7 @@ describe('collecting a run (today: the plan check)', () => {
 
   test('fails the run with every problem of the check, by name', async () => {
     const plan = aPlan();
-    const { ports, events, queued } = await setup({ connectors: fakeConnectors([plan.orders.warehouse, plan.orders.manager]) });
+    const { ports, events, queued } = await setup({ connectors: fakeConnectors([plan.orders.warehouse as string, plan.orders.manager as string]) });
     await ports.plans.put(plan);
     await startRun(ports, { planId: plan.id, trigger: 'manual' });
     const [message] = await queued();
@@ -268,6 +270,36 @@ describe('the tick', () => {
     assert.deepEqual((await queued()).map((m) => [m.planId, m.trigger]), [[due.id, 'schedule']]);
     const [run] = (await ports.runs.list(due.id)).items;
     assert.equal(run?.slot, '2025-06-10T12:00:00.000Z');
+  });
+
+  test('never starts a plan whose check has not passed once: not before any check, not after a failed one', async () => {
+    const { ports, queued } = await setup();
+    const unchecked = await storedPlan(ports, utc('09:00', '18:00'), false);
+    const failed = await storedPlan(ports, utc('09:00', '18:00'), false);
+    await ports.plans.recordCheck(failed.id, { checkedAt: NOW.toISOString(), ok: false, version: 1, problems: [{ code: 'ONEC_REF_NOT_FOUND', subject: 'Склад', message: 'Склад x: not found in 1C' }] });
+
+    const result = await tick(ports, NOW);
+    await ports.plans.recordCheck(unchecked.id, { checkedAt: NOW.toISOString(), ok: true, version: 1, problems: [] });
+    const after = await tick(ports, new Date(NOW.getTime() + 60_000));
+
+    assert.deepEqual(result.started, []);
+    assert.deepEqual(result.skipped.map((s) => [s.planId, s.reason]).sort(), [[unchecked.id, 'unchecked'], [failed.id, 'unchecked']].sort());
+    assert.deepEqual(after.started.map((s) => s.planId), [unchecked.id], 'due once its check passed');
+    assert.deepEqual((await queued()).map((m) => m.planId), [unchecked.id]);
+  });
+
+  test("a manual run's check counts: after one that passed the tick runs the plan, and the check is kept on the plan", async () => {
+    const { ports, queued } = await setup();
+    const plan = await storedPlan(ports, utc('09:00', '18:00'), false);
+    await startRun(ports, { planId: plan.id, trigger: 'manual' });
+    const [message] = await queued();
+    await processRunMessage(ports, message!);
+
+    const result = await tick(ports, NOW);
+
+    assert.deepEqual(result.started.map((s) => s.planId), [plan.id]);
+    const stored = await ports.plans.get(plan.id);
+    assert.deepEqual([stored?.check?.ok, stored?.check?.version, typeof stored?.checkPassedAt], [true, 1, 'string']);
   });
 
   test('starts a slot once, even when the tick is replayed after the run ended', async () => {

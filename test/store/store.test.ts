@@ -25,7 +25,7 @@ import { LockRepository } from '#store/lock';
 import { PlanRepository } from '#store/plans';
 import { MAX_RUN_ERRORS, RunRepository } from '#store/runs';
 import { RunProgressRepository } from '#sync/run-progress';
-import { OPEN_BINDINGS_INDEX, PLANS_INDEX, createTableInput, keys, tableDefinition } from '#store/table';
+import { OPEN_BINDINGS_INDEX, STUCK_ORDERS_INDEX, PLANS_INDEX, createTableInput, keys, tableDefinition } from '#store/table';
 import { useDynamoDb } from '#test/dynamodb';
 import { aPlan } from '#test/plans';
 
@@ -42,7 +42,7 @@ async function rawItem(store: StoreContext, pk: string, sk: string) {
 }
 
 describe('the table', () => {
-  test('is created from the one definition: keys, both indexes, TTL', async () => {
+  test('is created from the one definition: keys, the three indexes, TTL', async () => {
     const { store } = await repositories();
     const admin = localDynamoDbClient(dynamo.endpoint);
     try {
@@ -50,7 +50,7 @@ describe('the table', () => {
       const ttl = await admin.send(new DescribeTimeToLiveCommand({ TableName: store.tableName }));
 
       assert.deepEqual(table.KeySchema, [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }]);
-      assert.deepEqual(table.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.Projection?.ProjectionType]).sort(), [[OPEN_BINDINGS_INDEX.name, 'INCLUDE'], [PLANS_INDEX.name, 'ALL']].sort());
+      assert.deepEqual(table.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.Projection?.ProjectionType]).sort(), [[OPEN_BINDINGS_INDEX.name, 'INCLUDE'], [PLANS_INDEX.name, 'ALL'], [STUCK_ORDERS_INDEX.name, 'INCLUDE']].sort());
       assert.equal(ttl.TimeToLiveDescription?.AttributeName, tableDefinition.timeToLiveAttribute);
       assert.equal(createTableInput('x').BillingMode, 'PAY_PER_REQUEST');
     } finally {

@@ -110,6 +110,12 @@ export class Killer {
   releaseAfterDeath?: (fn: FunctionName, records: readonly SQSRecord[]) => Promise<void>;
   /** Deliveries of each message that a kill or a timeout ended */
   readonly deathsByMessage = new Map<string, number>();
+  /**
+   * Called when a worker's call of a dependency settles, before the worker goes on: how the
+   * suite interleaves people's edits with the exchange's own steps (an edit between a lost
+   * answer and its retry, a Goodwix edit between the 1C write and the Goodwix write).
+   */
+  onSettled?: (step: string, args: readonly unknown[], outcome: { readonly value?: unknown; readonly error?: unknown }) => Promise<void>;
   private enabled = true;
 
   constructor(private readonly options: KillerOptions) {}
@@ -154,12 +160,15 @@ export class Killer {
           this.checkpoint(fn, step);
           const result = (value as (...a: unknown[]) => unknown).apply(t, args);
           if (result instanceof Promise) {
+            const observe = fn === 'worker' && this.onSettled && this.enabled ? this.onSettled : null;
             return result.then(
-              (v: unknown) => {
+              async (v: unknown) => {
+                if (observe) await observe(step, args, { value: v }).catch(() => undefined);
                 this.checkpoint(fn, `${step}:done`);
                 return transform ? transform(method, v) : v;
               },
-              (error: unknown) => {
+              async (error: unknown) => {
+                if (observe) await observe(step, args, { error }).catch(() => undefined);
                 this.checkpoint(fn, `${step}:failed`);
                 throw error;
               },

@@ -79,6 +79,19 @@ describe('Goodwix → 1C export', () => {
     assert.deepEqual(await w.onec.findOrdersByClientNumber(stableKey(String(cancelled.id))), []);
   });
 
+  test("takes an instant as exportFrom (a plan's creation time): orders confirmed before it stay out of 1C, later ones go in", async () => {
+    const w = await exchange.world({ orders: { exportFrom: '2999-01-01T00:00:00.000Z' } });
+    const old = w.goodwixSandbox.actions.placeOrder({ buyerId: headOffice!.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 1 }] });
+    const w2 = await exchange.world({ orders: { exportFrom: '2000-01-01T00:00:00+03:00' } });
+    const recent = w2.goodwixSandbox.actions.placeOrder({ buyerId: headOffice!.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 1 }] });
+
+    const skipped = await syncOrder(w.ports(), w.request(old.id));
+    const exported = await syncOrder(w2.ports(), w2.request(recent.id));
+
+    assert.deepEqual([skipped.outcome, skipped.message], ['skipped', "confirmed before the plan's exportFrom (2999-01-01T00:00:00.000Z)"]);
+    assert.equal(exported.outcome, 'exported', exported.message);
+  });
+
   test('creates the order "На согласовании" without reserving anything when the plan says so', async () => {
     const w = await exchange.world({ orders: { newOrderStatus: 'НеСогласован', reservation: undefined } });
     const placed = w.goodwixSandbox.actions.placeOrder({ buyerId: headOffice!.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 3 }] });

@@ -1,0 +1,70 @@
+/**
+ * A run whose every order is done but that never closes (issue 14, defect 6: chaos seed 7777 at
+ * 1,000 orders — the first run exported every order, never closed, and every later run answered
+ * 409 RUN_IN_PROGRESS). Here the finalizer that claimed the close died and every message was
+ * acknowledged, so nothing of the run is left to close it. The plan must be free again within
+ * the bound docs/reliability.md states, the run closed as abandoned, and the reserves it was to
+ * refresh handed to the next run.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parsePlan } from '#plans/plan';
+import { RunInProgressError } from '#runs/errors';
+import { RUN_CLOSE_BOUND_MS, startRun } from '#runs/lifecycle';
+import type { StartPorts } from '#runs/ports';
+import { createRepositories, runPorts } from '#runs/wiring';
+import { LocalSecretsProvider } from '#secrets/secrets';
+import { finalizeIfDone } from '#sync/finalize';
+import { PlanClientCache } from '#sync/plan-clients';
+import { RunProgressRepository } from '#sync/run-progress';
+import { useDynamoDb } from '#test/dynamodb';
+import { localAccess, planInput } from '#test/plans';
+
+const dynamo = useDynamoDb();
+
+async function setup() {
+  const store = await dynamo.newStore();
+  const config = { tableName: store.tableName, lockTtlSeconds: 900, runRetentionDays: 90, dynamodbEndpoint: dynamo.endpoint };
+  const repositories = createRepositories(config);
+  let nowMs = Date.parse('2026-03-02T10:00:00Z');
+  const clock = { now: () => new Date(nowMs), advance: (ms: number) => (nowMs += ms) };
+  const start: StartPorts = { ...runPorts(repositories, config), now: clock.now, queue: { sendCollect: async () => undefined } };
+  const progress = new RunProgressRepository(repositories.store);
+  const plan = parsePlan(planInput());
+  await repositories.plans.put(plan);
+  return { plan, start, progress, repositories, clock };
+}
+
+describe('a run whose orders are all done but whose finalizer died after the last message was acknowledged', () => {
+  test('the plan is free again within the stated bound; the run is closed as abandoned and its reserves go to the next run', async () => {
+    // Prepare
+    const { plan, start, progress, repositories, clock } = await setup();
+    const stuck = await startRun(start, { planId: plan.id, trigger: 'manual' });
+    await progress.register(plan.id, stuck.runId, '101', clock.now());
+    await progress.markCollected(plan.id, stuck.runId, 'cursor-after-101');
+    await progress.complete(plan.id, stuck.runId, { orderId: '101', outcome: 'exported', at: clock.now().toISOString(), counters: { exported: 1 }, products: ['nom-1//10101'] });
+    // The worker renews the lease on the order it counted, then claims the close and dies.
+    await repositories.locks.renew(plan.id, stuck.runId, { ttlMs: start.lockTtlMs, now: clock.now() });
+    const dying = new Proxy(progress, {
+      get(target, prop, receiver) {
+        if (prop === 'claimFinalize') {
+          return async (...args: Parameters<RunProgressRepository['claimFinalize']>) => {
+            await target.claimFinalize(...args);
+            throw new Error('killed after claiming the close');
+          };
+        }
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    await assert.rejects(finalizeIfDone({ run: start, progress: dying, cursors: repositories.cursors, clients: new PlanClientCache(new LocalSecretsProvider({}), { access: localAccess }) }, plan.id, stuck.runId, 'worker:101'), /killed/);
+    await assert.rejects(startRun(start, { planId: plan.id, trigger: 'manual' }), RunInProgressError, 'blocked while the close may still be under way');
+    // Act
+    clock.advance(RUN_CLOSE_BOUND_MS + 1_000);
+    const next = await startRun(start, { planId: plan.id, trigger: 'manual' });
+    // Assess
+    const closed = await repositories.runs.get(plan.id, stuck.runId);
+    assert.equal(closed?.status, 'failed');
+    assert.ok(closed?.errors.some((e) => e.code === 'RUN_ABANDONED'));
+    assert.deepEqual(await repositories.runs.products(plan.id, next.runId, 10), ['nom-1//10101'], 'the next run refreshes the reserves the abandoned one was to refresh');
+  });
+});
