@@ -1,7 +1,7 @@
 /**
  * `npm start`: the exchange on this machine, no AWS account needed.
  *
- *   npm start                      the demo: two exchanges of the demo supplier, printed, then exit 0
+ *   npm start                      the demo: three exchanges of the demo supplier, printed, then exit 0
  *   npm start -- --serve           keep the local deployment running: control API, both sandboxes, the tick
  *   npm start -- --plan plan.json --secrets secrets.json [--serve]
  *                                  point the local runtime at a real Goodwix account and a real 1C base

@@ -7,7 +7,7 @@
  * | tick      | Get, Put, Update, Delete, ConditionCheck | table, `plans` index  | —            | send → run queue                      | —         | —       |
  * | api       | Get, Put, Update, Delete, ConditionCheck | table, `plans` index  | —            | send → run queue                      | —         | read    |
  * | collector | Get, BatchGet, Put, Update, Delete       | `open-bindings` index | —            | consume run queue, send → order queue | —         | read    |
- * | worker    | Get, Put, Update, Delete                 | —                     | —            | consume order queue (+ visibility)    | —         | read    |
+ * | worker    | Get, BatchGet, Put, Update, Delete       | —                     | —            | consume order queue (+ visibility)    | —         | read    |
  * | events    | —                                        | —                     | read         | send → events DLQ (on failure)        | PutEvents | —       |
  *
  * Run events are not put by the functions that change a run: the events function derives them
@@ -142,8 +142,9 @@ export class ExchangeFunctions extends Construct {
     // The collector reads a feed page's bindings in one BatchGetItem (#sync/bindings, getMany).
     // Query on the table: a run's product items (the finalize; the collector only looks whether there are any before handing off).
     table.grantAccess(this.collector.role, { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], queryTable: true, queryIndexes: ['open-bindings', 'stuck-orders'] });
-    // The worker writes a run's product items in batches (#sync/run-progress, recordProducts).
-    table.grantAccess(this.worker.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'], queryTable: true });
+    // The worker writes a run's product items in batches (#sync/run-progress, recordProducts), and
+    // its finalize reads a plan's reserve state in one BatchGetItem (#sync/reserve-state, load).
+    table.grantAccess(this.worker.role, { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'], queryTable: true });
     for (const f of [this.tick, this.api, this.collector]) table.denyBindingWrites(f.role);
 
     // Queues: runs are started by the tick and the api; the collector queues orders.

@@ -2,7 +2,9 @@
  * The demo's three exchanges (`npm start`, local/main.ts), on a running local runtime and the two
  * sandboxes seeded with the demo supplier: round 1 exports the confirmed orders to 1C; round 2
  * brings a manager's work in 1C back to Goodwix, with a price conflict that 1C wins; round 3
- * shows what managers do in 1C alone reaching Goodwix (the shipped order closed). Printed
+ * shows what managers do in 1C alone reaching Goodwix: the shipped order closed, and a reserve a
+ * manager made on a product no Goodwix order holds, shown as `Integration` (every run reconciles
+ * the warehouse's reserves). Printed
  * through `out`; the runs and the conflict are answered for tests (the bundled-handlers test
  * runs the same rounds on the bundled functions).
  */
@@ -21,6 +23,8 @@ export interface DemoRounds {
   readonly runs: readonly Record<string, any>[];
   /** The sync record of the conflicted order (GET /plans/demo/orders/100001) */
   readonly conflictedOrder: Record<string, any>;
+  /** Round 3: the manager's own 1C order and what Goodwix shows of it as `Integration` */
+  readonly managersReserve: { readonly number: string; readonly goodwixProductId: number; readonly integration: string | null };
 }
 
 /** A control API call that must succeed; answers the body. */
@@ -109,9 +113,26 @@ export async function runDemoRounds(runtime: LocalRuntime, goodwixSandbox: Goodw
   out();
 
   // Round 3: 1C is the system of record — what managers do there alone reaches Goodwix. A step
-  // is one line here (said, done, its orders shown after the run).
+  // is one entry here (said, done, its orders shown after the run).
+  const gloves = demoProducts.find((p) => p.sku === 'PRC-HB')!;
+  const buyer = first!;
+  let phoneOrder: string | null = null;
   const round3: ManagerStep[] = [
     { says: `closes the shipped order ${byHand} (Закрыт)`, act: () => manager.setStatus(second!.ref, 'Закрыт'), orderIds: [byHand] },
+    {
+      says: `takes an order by phone (40 × ${gloves.name}), reserved from stock; no Goodwix order holds the gloves`,
+      act: async () => {
+        const own = await onec.createOrder({
+          clientNumber: 'ТЕЛЕФОН-17', partner: buyer.partner!, counterparty: buyer.counterparty, organization: buyer.organization,
+          agreement: buyer.agreement, warehouse: demoOneC.warehouses.main.ref, manager: demoOneC.manager.ref, currency: buyer.currency,
+          priceIncludesVat: true, vatTaxation: buyer.vatTaxation, settlement: buyer.settlement, status: 'КОбеспечению', comment: 'принят по телефону',
+          items: [{ ...buyer.items.find((r) => !r.cancelled)!, lineCode: null, product: gloves.ref, characteristic: null, quantity: '40', packageQuantity: '40', price: gloves.price,
+            amount: '1400.00', vatAmount: '233.33', amountWithVat: '1400.00', manualDiscountPercent: '0.00', manualDiscountAmount: '0.00', cancelled: false, cancelReason: null, provision: 'СоСклада' }],
+        });
+        phoneOrder = (await onec.postOrder(own.ref)).number;
+      },
+      orderIds: [],
+    },
   ];
   for (const step of round3) await step.act();
   out(`== Round 3: in 1C the manager ${round3.map((s) => s.says).join('; ')}`);
@@ -119,5 +140,7 @@ export async function runDemoRounds(runtime: LocalRuntime, goodwixSandbox: Goodw
   printRun(out, runs[2]!);
   out();
   await printOrders(out, goodwixSandbox, onec, [...new Set(round3.flatMap((s) => s.orderIds))]);
-  return { runs, conflictedOrder };
+  const shown = goodwixSandbox.actions.reserves(gloves.goodwixId).reserves.filter((r) => r.source === 'integration' && r.erp?.number === phoneOrder);
+  out(`Goodwix, ${gloves.name}: ${shown.length ? shown.map((r) => `Integration ${num(r.quantity)} (1C № ${r.erp?.number})`).join(', ') : 'no Integration reserve'}`);
+  return { runs, conflictedOrder, managersReserve: { number: phoneOrder ?? '', goodwixProductId: gloves.goodwixId, integration: shown[0]?.quantity ?? null } };
 }

@@ -2,6 +2,7 @@
  * Fault injection for the 1C sandbox, per instance and changeable at run time.
  *
  * * `latencyMs` — added to every request.
+ * * `balanceFullMs` — the timing model of register balances (see the field).
  * * `coldStartMs` + `idleMs` — the first request after the publication sat idle for `idleMs`
  *   (and the very first request) waits `coldStartMs` (real 1C: 30 s+ while it starts a session);
  *   requests arriving meanwhile wait for the same start.
@@ -35,6 +36,14 @@ export type FaultMatch =
 
 export interface OneCFaults {
   latencyMs: number;
+  /**
+   * The timing model of register balances: what summing a whole register costs (a live UT base
+   * took 12–25 s for an unconditioned `ТоварыКОтгрузке` balance). A balance with a Condition
+   * costs this times the share of the register's records the Condition admits (1C sums through
+   * the register's dimension index: a condition on `Склад` reads that warehouse's records only);
+   * one without costs all of it. 0 (default): balances answer at once.
+   */
+  balanceFullMs: number;
   coldStartMs: number;
   idleMs: number;
   errorRate: number;
@@ -51,6 +60,7 @@ export type FaultDecision = 'error' | 'hang' | 'lost' | undefined;
 
 export const DEFAULT_FAULTS: Readonly<OneCFaults> = {
   latencyMs: 0,
+  balanceFullMs: 0,
   coldStartMs: 0,
   idleMs: 60_000,
   errorRate: 0,

@@ -65,6 +65,8 @@ export interface OneCRequestRecord {
   status: number;
   /** Which injected fault hit the request, if any */
   fault?: 'error' | 'hang' | 'lost';
+  /** Register records a Balance call summed (all of them without a Condition): the timing model's input */
+  balanceRecords?: number;
   /** Set on a register Balance call without Condition (12–25 s on a real base) */
   warning?: 'balance-without-condition';
 }
@@ -221,7 +223,7 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
     throw unknownSegment(name);
   }
 
-  function readBalance(reg: RegisterDef, seg: Segment, query: Record<string, string>): { rows: Rec[]; type: RecordType; conditioned: boolean } {
+  function readBalance(reg: RegisterDef, seg: Segment, query: Record<string, string>): { rows: Rec[]; type: RecordType; conditioned: boolean; share: number; records: number } {
     const args = seg.args !== undefined ? splitArgs(seg.args) : new Map<string, string>();
     for (const name of ['Condition', 'Dimensions', 'Period']) {
       if (!args.has(name) && query[name] !== undefined) args.set(name, name === 'Period' ? query[name]! : `'${query[name]!.replace(/'/gu, "''")}'`);
@@ -242,11 +244,14 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
       }
     }
     const period = args.has('Period') && args.get('Period')!.trim() !== '' ? parseDateLiteral(args.get('Period')!, 'Period') : undefined;
-    const rows = balanceRows(reg, engine.registers.records(reg.set), {
+    const records = engine.registers.records(reg.set);
+    const rows = balanceRows(reg, records, {
       ...(period ? { period } : {}), ...(condition ? { condition } : {}), ...(dimensions ? { dimensions } : {}),
     });
     const fields = registerBalanceFields(reg).filter((f) => !dimensions || !reg.dimensions.includes(f) || dimensions.includes(f.name));
-    return { rows, type: recordType(`${reg.set}_Balance`, fields), conditioned: condition !== undefined };
+    // The timing model's share: the records 1C has to sum (all of them without a Condition).
+    const admitted = condition ? records.filter((m) => m.Active !== false && condition(m)).length : records.length;
+    return { rows, type: recordType(`${reg.set}_Balance`, fields), conditioned: condition !== undefined, share: records.length ? admitted / records.length : 0, records: admitted };
   }
 
   function keyOf(seg: Segment, section?: SectionDef): { ref: string; line?: number } {
@@ -316,6 +321,9 @@ export async function startOneCSandbox(options: OneCSandboxOptions = {}): Promis
       if (method !== 'GET') throw unknownSegment(method);
       const bal = readBalance(target.register, second, query);
       if (!bal.conditioned) record.warning = 'balance-without-condition';
+      record.balanceRecords = bal.records;
+      const cost = faults.current.balanceFullMs * (bal.conditioned ? bal.share : 1);
+      if (cost > 0) await sleep(cost);
       if (!wantsJson(query)) return notAcceptable();
       const result = runQuery({ name: `${target.register.set}_Balance`, type: bal.type, rows: bal.rows }, opts, lookup);
       return json(200, { 'odata.metadata': metaUrl(`Collection(${NS}.${target.register.set}_Balance)`), ...(result.count !== undefined ? { 'odata.count': result.count } : {}), value: result.value });

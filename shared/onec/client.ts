@@ -411,9 +411,10 @@ export class OneCClient {
    * A register's balance through its virtual table: `<register>/Balance(Condition='…')`.
    * The condition is a filter built with `#onec/filter`, embedded as a quoted string.
    */
-  async balance(registerSet: string, query: BalanceQuery, options: { signal?: AbortSignal } = {}): Promise<unknown[]> {
+  async balance(registerSet: string, query: BalanceQuery, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<unknown[]> {
     const path = OneCClient.balancePath(registerSet, query);
-    const answer = await this.call({ method: 'GET', path, entitySet: registerSet, kind: 'read', signal: options.signal });
+    // A balance over a whole warehouse may take far longer than a read by key: its own budget when given.
+    const answer = await this.call({ method: 'GET', path, entitySet: registerSet, kind: 'read', signal: options.signal, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
     return this.readCollection(answer, { method: 'GET', resource: this.describe(path), entitySet: registerSet }).value;
   }
 
@@ -423,7 +424,7 @@ export class OneCClient {
    * in no stable order, so pages without one could overlap or miss rows). 1C has no server page
    * size and sends no next link: one request without `$top` answers every row at once.
    */
-  async *iterateBalance(registerSet: string, query: Omit<BalanceQuery, 'top' | 'skip'>, options: { pageSize?: number; signal?: AbortSignal } = {}): AsyncGenerator<unknown> {
+  async *iterateBalance(registerSet: string, query: Omit<BalanceQuery, 'top' | 'skip'>, options: { pageSize?: number; signal?: AbortSignal; timeoutMs?: number } = {}): AsyncGenerator<unknown> {
     if (!query.orderby?.length) {
       throw new OneCInvalidArgumentError(`${registerSet}: paging a balance needs an $orderby on its dimensions`, { context: { argument: 'orderby', entitySet: registerSet } });
     }

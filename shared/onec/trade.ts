@@ -15,7 +15,7 @@ import {
   orderSpec, orderVersionFields, reserveRegisterSpec, shipmentRowSetSpec, shipmentSpec,
   type CatalogItem, type CatalogName, type EntitySpec, type Field, type OrderStatus,
 } from './fields.ts';
-import { and, cast, datetime, eq, type Filter, guid, isGuid, or, substringof } from './filter.ts';
+import { and, cast, datetime, eq, type Filter, ge, gt, guid, isGuid, ne, or, substringof } from './filter.ts';
 import type { MappingProblem, MappingTarget } from './metadata.ts';
 import type { Decimal } from '#core/decimal';
 import type { OneCLink } from './values.ts';
@@ -75,6 +75,18 @@ export interface OneCTradeOptions {
    */
   readonly clientNumberMaxLength?: number;
 }
+
+/** Each request of a warehouse's whole reserve balance (`readWarehouseReserves`) may take this long. */
+export const WAREHOUSE_BALANCE_TIMEOUT_MS = 60_000;
+
+/** The balance's rows as the field map decodes them: resources named `<Resource>Balance`. */
+const reserveBalanceSpec: EntitySpec = {
+  entitySet: `${reserveRegisterSpec.entitySet}/${reserveRegisterSpec.function}`,
+  fields: {
+    ...reserveRegisterSpec.dimensions,
+    ...Object.fromEntries(Object.entries(reserveRegisterSpec.resources).map(([name, f]) => [name, { ...f, odata: `${f.odata}${reserveRegisterSpec.function}` }])),
+  },
+};
 
 function uniqueRefs(refs: Iterable<string>, what: string): string[] {
   const out = new Set<string>();
@@ -263,6 +275,27 @@ export class OneCTrade {
   }
 
   /**
+   * The change probe of the orders the exchange made, set-wise: `DataVersion`, `Posted`,
+   * `DeletionMark`, `Статус` and `Date` of every order whose stable key contains `keyPrefix`
+   * and whose status is not `Закрыт`, as pages of one filtered list (`substringof`, which the
+   * standard interface has; the prefix itself is checked here). What it costs follows the
+   * orders not yet closed in 1C, not the number asked about, and no key list goes in a URL.
+   * An order it leaves out (closed, deleted, its key edited) is read by key by the caller.
+   */
+  async readOpenOrderVersions(keyPrefix: string, options: { pageSize?: number } = {}): Promise<Map<string, OneCOrderVersion & { readonly date: string | null }>> {
+    const names = [...orderVersionFields, 'date', 'clientNumber'] as const;
+    const filter = and(substringof(keyPrefix, fieldOf(orderSpec, 'clientNumber')), ne(fieldOf(orderSpec, 'status'), 'Закрыт'));
+    const out = new Map<string, OneCOrderVersion & { readonly date: string | null }>();
+    const rows = this.client.iterate(orderSpec.entitySet, { filter, select: selectFor(orderSpec, names), orderby: [fieldOf(orderSpec, 'ref')] }, { pageSize: options.pageSize ?? 5000 });
+    for await (const raw of rows) {
+      const v = decodeEntity(orderSpec, raw, names) as unknown as OneCOrderVersion & { date: string | null; clientNumber: string };
+      if (!v.clientNumber.startsWith(keyPrefix)) continue;
+      out.set(v.ref, { ref: v.ref, dataVersion: v.dataVersion, posted: v.posted, deletionMark: v.deletionMark, status: v.status, date: v.date });
+    }
+    return out;
+  }
+
+  /**
    * Number, date and stable key of many orders in few requests: how reserves held by orders
    * (bound or made directly in 1C) are named for Goodwix. Orders 1C does not have are absent.
    */
@@ -359,6 +392,39 @@ export class OneCTrade {
     return out;
   }
 
+  /**
+   * `probeShipments` set-wise: every posted shipment dated `since` or later (one paged list with
+   * each shipment's header order and its rows' orders, `Товары/ЗаказКлиента`), kept for the
+   * orders asked. Exact for orders dated `since` or later, as long as a shipment is never dated
+   * before the order it ships (UT's own rule for shipments by orders); a shipment unposted or
+   * deleted drops out of the list, so it changes the order's result as `probeShipments`' does.
+   */
+  async probeShipmentsSince(since: string, orderRefs: Iterable<string>, options: { pageSize?: number } = {}): Promise<Map<string, OneCShipmentVersion[]>> {
+    const asked = new Set(uniqueRefs(orderRefs, 'order ref'));
+    const out = new Map<string, OneCShipmentVersion[]>();
+    if (asked.size === 0) return out;
+    const names = ['ref', 'dataVersion', 'posted', 'deletionMark', 'order'] as const;
+    const section = shipmentSpec.sections.items;
+    const rowOrder = section.fields.order.odata;
+    const select = [...selectFor(shipmentSpec, names), `${section.odata}/${rowOrder}`, `${section.odata}/${rowOrder}_Type`];
+    const filter = and(eq(fieldOf(shipmentSpec, 'posted'), true), ge(fieldOf(shipmentSpec, 'date'), datetime(since)));
+    const rowSpec: EntitySpec = { entitySet: shipmentRowSetSpec.entitySet, fields: { order: shipmentRowSetSpec.fields.order } };
+    const rows = this.client.iterate(shipmentSpec.entitySet, { filter, select, orderby: [fieldOf(shipmentSpec, 'ref')] }, { pageSize: options.pageSize ?? 2000 });
+    for await (const raw of rows) {
+      const s = decodeEntity(shipmentSpec, raw, names) as unknown as OneCShipmentVersion & { order: OneCLink | null };
+      const orders = new Set<string>();
+      if (s.order) orders.add(s.order.ref);
+      const items = (raw as Record<string, unknown>)[section.odata];
+      for (const row of Array.isArray(items) ? items : []) {
+        const order = (decodeEntity(rowSpec, row, ['order']) as unknown as { order: OneCLink | null }).order;
+        if (order) orders.add(order.ref);
+      }
+      const version = { ref: s.ref, dataVersion: s.dataVersion, posted: s.posted, deletionMark: s.deletionMark };
+      for (const order of orders) if (asked.has(order)) out.set(order, [...(out.get(order) ?? []), version]);
+    }
+    return out;
+  }
+
   /** Creates a shipment (as a 1C manager would; used by tests and the demo). Same unknown-outcome rule as orders. */
   async createShipment(input: OneCShipmentInput): Promise<OneCShipment> {
     const created = await this.client.create(shipmentSpec.entitySet, encodeEntity(shipmentSpec, input));
@@ -384,32 +450,56 @@ export class OneCTrade {
   /**
    * Stock held by orders for the given products, per order and warehouse: the `ВРезерве` and
    * `КОтгрузке` balances of `ТоварыКОтгрузке`, asked with a Condition on the products (never
-   * unconditioned: that took 12–25 s on a real base) and grouped by the register spec's
-   * dimensions (Склад, Номенклатура, Характеристика, ДокументОтгрузки, Получатель), as live
-   * connectors ask. Rows where both are zero are left out.
+   * unconditioned: that took 12–25 s on a real base) — and on the warehouse when given, so that
+   * it answers exactly what `readWarehouseReserves` answers for these products — grouped by the
+   * register spec's dimensions (Склад, Номенклатура, Характеристика, ДокументОтгрузки,
+   * Получатель), as live connectors ask. Rows where both are zero are left out.
    */
-  async readReserves(query: { products: Iterable<string> }): Promise<OneCReserve[]> {
+  async readReserves(query: { products: Iterable<string>; warehouse?: string }): Promise<OneCReserve[]> {
     const products = uniqueRefs(query.products, 'product ref');
+    const warehouse = query.warehouse === undefined ? undefined : uniqueRefs([query.warehouse], 'warehouse ref')[0]!;
     const spec = reserveRegisterSpec;
-    const balanceSpec: EntitySpec = {
-      entitySet: `${spec.entitySet}/${spec.function}`,
-      fields: {
-        ...spec.dimensions,
-        ...Object.fromEntries(Object.entries(spec.resources).map(([name, f]) => [name, { ...f, odata: `${f.odata}${spec.function}` }])),
-      },
-    };
     const productField = spec.dimensions.product.odata;
     const dimensions = Object.values(spec.dimensions).map(dimensionName);
     const out: OneCReserve[] = [];
-    const conditionOf = (part: string[]): Filter => or(...part.map((p) => eq(productField, guid(p))));
+    const conditionOf = (part: string[]): Filter => {
+      const any = or(...part.map((p) => eq(productField, guid(p))));
+      return warehouse ? and(eq(spec.dimensions.warehouse.odata, guid(warehouse)), any) : any;
+    };
     for (const chunk of this.chunkByUrl(products, (part) => this.client.urlLength(OneCClient.balancePath(spec.entitySet, { condition: conditionOf(part), dimensions })))) {
       const rows = await this.client.balance(spec.entitySet, { condition: conditionOf(chunk), dimensions });
       for (const raw of rows) {
-        const r = decodeEntity(balanceSpec, raw) as unknown as OneCReserve;
+        const r = decodeEntity(reserveBalanceSpec, raw) as unknown as OneCReserve;
         if (Number(r.reserved) !== 0 || Number(r.toShip) !== 0) out.push(r);
       }
     }
     return out;
+  }
+
+  /**
+   * Every reserve held on a warehouse, whatever the product: the same balance as `readReserves`
+   * conditioned on `Склад` alone (1C sums only that warehouse's records, not the whole register),
+   * with `$filter` keeping the rows that hold something, paged in dimension order (`pageSize`
+   * rows a request; 1C has no server paging, so a page is as large as asked). 1C sums the
+   * warehouse's records for each page, which on a live base may take as long as an unconditioned
+   * balance (12–25 s) when one warehouse holds most of them: each request gets
+   * `timeoutMs` (default WAREHOUSE_BALANCE_TIMEOUT_MS), not the plan's budget for quick reads.
+   */
+  async *readWarehouseReserves(warehouse: string, options: { pageSize?: number; timeoutMs?: number } = {}): AsyncGenerator<OneCReserve> {
+    const [ref] = uniqueRefs([warehouse], 'warehouse ref');
+    const spec = reserveRegisterSpec;
+    const dimensions = Object.values(spec.dimensions).map(dimensionName);
+    const resource = (f: Field) => `${f.odata}${spec.function}`;
+    const rows = this.client.iterateBalance(spec.entitySet, {
+      condition: eq(spec.dimensions.warehouse.odata, guid(ref!)),
+      dimensions,
+      filter: or(gt(resource(spec.resources.reserved), 0), gt(resource(spec.resources.toShip), 0)),
+      orderby: [spec.dimensions.product.odata, spec.dimensions.characteristic.odata, spec.dimensions.order.odata, spec.dimensions.recipient.odata],
+    }, { pageSize: options.pageSize ?? 5000, timeoutMs: options.timeoutMs ?? WAREHOUSE_BALANCE_TIMEOUT_MS });
+    for await (const raw of rows) {
+      const r = decodeEntity(reserveBalanceSpec, raw) as unknown as OneCReserve;
+      if (Number(r.reserved) !== 0 || Number(r.toShip) !== 0) yield r;
+    }
   }
 
   // ---- catalogs ---------------------------------------------------------------------------------

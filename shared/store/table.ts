@@ -90,6 +90,11 @@ export const keys = {
    */
   runProductPrefix: (runId: string) => `RUNPRODUCT#${runId}#`,
   runProductSk: (runId: string, product: string) => `RUNPRODUCT#${runId}#${product}`,
+  /**
+   * What Goodwix was last told about the plan's reserves, per product, in a fixed number of
+   * shards (`RESERVES#00`…): see shared/sync/reserve-state.ts.
+   */
+  reserveStateSk: (shard: number) => `RESERVES#${String(shard).padStart(2, '0')}`,
   /** Reserved for the sync's binding items (Goodwix order ↔ 1C document). */
   bindingSk: (goodwixOrderId: string) => `ORDER#${goodwixOrderId}`,
   plansIndexPk: 'PLANS',

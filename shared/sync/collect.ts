@@ -3,9 +3,11 @@
  *
  * - Goodwix: orders changed since the plan's cursor (confirmed ones and later; the feed does
  *   not list orders still waiting for the supplier), paged, bounded in memory.
- * - 1C: the plan's open bindings, probed in batches — `DataVersion` of the orders and the
- *   versions of their shipments (a shipment does not move the order's version) — against what
- *   the binding recorded; only orders that moved are queued.
+ * - 1C: the plan's open bindings — `DataVersion` of the orders and the versions of their
+ *   shipments (a shipment does not move the order's version) — against what the binding
+ *   recorded; only orders that moved are queued. Read set-wise (the exchange's orders not closed
+ *   in 1C as one paged list, the shipments since the oldest of them as another), whatever the
+ *   number of open orders; the bindings that list leaves out are probed by key in batches.
  * - Parked orders and orders that never reached 1C: every run tries them again.
  *
  * Each order is registered on the run before its message is sent, so the run knows how many
@@ -18,7 +20,8 @@ import type { CursorRepository } from '#store/cursors';
 import type { BindingRepository, OpenBinding } from './bindings.ts';
 import { GOODWIX_CURSOR, finalizeIfDone, type FinalizeDeps } from './finalize.ts';
 import type { OrderQueue, QueuedOrder } from './order-queue.ts';
-import { shipmentsFingerprint } from './order-sync.ts';
+import type { OneCOrderVersion, OneCShipmentVersion } from '#onec/trade';
+import { shipmentsFingerprint, stableKey } from './order-sync.ts';
 import type { RunProgressRepository } from './run-progress.ts';
 
 export interface CollectDeps extends FinalizeDeps {
@@ -101,15 +104,30 @@ export function orderCollector(deps: CollectDeps): CollectBody {
       pendingCursor = feed.cursor ?? null;
 
       // 2. What moved in 1C among the orders still open, and what waits for another try.
+      // Set-wise first: the exchange's orders not closed in 1C as pages of one filtered list, and
+      // the posted shipments dated since the oldest of them, read once for all open bindings; the
+      // few open bindings that list leaves out (closed or deleted in 1C, key edited, no date) are
+      // probed by key, as before. Both ways give the same versions and shipment fingerprints.
       const batchSize = deps.probeBatch ?? 200;
       let batch: OpenBinding[] = [];
+      type OpenInOneC = { versions: Map<string, OneCOrderVersion & { readonly date: string | null }>; shipments: Map<string, OneCShipmentVersion[]> };
+      let setWise: Promise<OpenInOneC> | undefined;
+      const openInOneC = () => (setWise ??= (async () => {
+        const versions = await clients.onec.readOpenOrderVersions(stableKey(''));
+        let since: string | null = null;
+        for (const v of versions.values()) if (v.date && (since === null || v.date < since)) since = v.date;
+        const shipments = since ? await clients.onec.probeShipmentsSince(since, [...versions.values()].filter((v) => v.date).map((v) => v.ref)) : new Map<string, OneCShipmentVersion[]>();
+        return { versions, shipments };
+      })());
       const probe = async () => {
         const bound = batch.filter((b) => b.onecRef);
-        const refs = bound.map((b) => b.onecRef!);
+        const open = bound.length ? await openInOneC() : { versions: new Map<string, OneCOrderVersion & { readonly date: string | null }>(), shipments: new Map<string, OneCShipmentVersion[]>() };
+        const listed = (ref: string) => Boolean(open.versions.get(ref)?.date);
+        const refs = bound.map((b) => b.onecRef!).filter((ref) => !listed(ref));
         // The two probes are independent reads: side by side when the plan lets 1C take two requests.
-        const readVersions = () => (refs.length ? clients.onec.readDataVersions(refs) : Promise.resolve(new Map()));
-        const readShipments = () => (refs.length ? clients.onec.probeShipments(refs) : Promise.resolve(new Map()));
-        const [versions, shipments] =
+        const readVersions = () => (refs.length ? clients.onec.readDataVersions(refs) : Promise.resolve(new Map<string, OneCOrderVersion>()));
+        const readShipments = () => (refs.length ? clients.onec.probeShipments(refs) : Promise.resolve(new Map<string, OneCShipmentVersion[]>()));
+        const [byKey, shipmentsByKey] =
           plan.onec.maxConcurrency > 1 ? await Promise.all([readVersions(), readShipments()]) : [await readVersions(), await readShipments()];
         for (const b of batch) {
           if (!b.onecRef || b.parked) {
@@ -117,8 +135,8 @@ export function orderCollector(deps: CollectDeps): CollectBody {
             continue;
           }
           const ref = b.onecRef;
-          const v = versions.get(ref);
-          const fingerprint = shipmentsFingerprint(shipments.get(ref) ?? []);
+          const v = listed(ref) ? open.versions.get(ref) : byKey.get(ref);
+          const fingerprint = shipmentsFingerprint((listed(ref) ? open.shipments.get(ref) : shipmentsByKey.get(ref)) ?? []);
           if (!v || v.dataVersion !== b.onecDataVersion || fingerprint !== b.onecShipments) {
             await out.add(b.orderId, `c${v?.dataVersion ?? 'gone'}:${fingerprint}`);
           }

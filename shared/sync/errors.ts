@@ -75,3 +75,9 @@ export class BindingRaceLostError extends SyncError {
     super(`order ${orderId}: another exchange of this order recorded its result first; merging again`, { ...options, context: { planId, orderId } });
   }
 }
+
+/** The per-product reserve state of a plan would outgrow its DynamoDB items: nothing is written. */
+export class ReserveStateTooLargeError extends SyncError {
+  readonly code = 'SYNC_RESERVE_STATE_TOO_LARGE';
+  readonly retryable = false;
+}

@@ -1,6 +1,10 @@
 /**
  * Closing a run, once its last order is done (or at once when it had none): the reserves of
- * every product the run touched are read back from 1C and pushed to Goodwix, the Goodwix cursor
+ * every product the run touched are read back from 1C and pushed to Goodwix; then every
+ * product's reserves on the plan's warehouse are reconciled with what Goodwix was last told
+ * (`reconcileReserves`: one set-wise balance read, only the products that differ written, a
+ * product whose last reserve went away cleared), so what a manager does in 1C alone shows in
+ * Goodwix after the next run; the Goodwix cursor
  * moves past what this run collected (every collected order reached its target or is parked,
  * and parked orders are retried from the open index, never from the cursor), and the run is
  * closed with its counters. Whoever finishes the last order closes the run; a claim on the run
@@ -10,8 +14,9 @@
  * pushed, so the finalize can stop and go on: before each page it looks at the time its
  * invocation has left (a `Deadline`, from Lambda's context), and when that is short it hands
  * the claim off and puts a continuation message (`kind: finalize`) on the order queue, which
- * goes on from the recorded product. Pushing reserves replaces them, so a page pushed twice
- * (a crash between the push and the record) is harmless.
+ * goes on from the recorded product (past the last one, with the reconciliation, which
+ * computes the differences afresh against the state saved after each batch). Pushing reserves
+ * replaces them, so a page pushed twice (a crash between the push and the record) is harmless.
  */
 import { randomUUID } from 'node:crypto';
 import { cutText, NO_DEADLINE, type Deadline } from '#platform/limits';
@@ -22,7 +27,9 @@ import type { RunPorts } from '#runs/ports';
 import type { CursorRepository } from '#store/cursors';
 import type { RunProblem } from '#store/runs';
 import type { PlanClientCache } from './plan-clients.ts';
-import { decodeProduct, refreshReserves } from './reserves.ts';
+import { ReserveStateRepository, type ReserveState } from './reserve-state.ts';
+import { planRefs } from './order-sync.ts';
+import { decodeProduct, reconcileReserves, refreshReserves } from './reserves.ts';
 import type { RunProgressRepository } from './run-progress.ts';
 
 /** The Goodwix change feed's position of a plan (`CURSOR#goodwix-orders`). */
@@ -59,6 +66,8 @@ export interface FinalizeDeps {
   readonly progress: RunProgressRepository;
   readonly cursors: CursorRepository;
   readonly clients: PlanClientCache;
+  /** What Goodwix was last told of each product's reserves (default: in the progress's table) */
+  readonly reserveState?: ReserveStateRepository;
   /** Without it the finalize never stops for time (tests, local tools) */
   readonly finalizeQueue?: FinalizeQueue;
   /** Overrides FINALIZE_PAGE, FINALIZE_MARGIN_MS (tests, benchmarks) */
@@ -102,45 +111,61 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
   const stored = await deps.run.plans.get(planId);
   let reservesFailed = false;
   let pushed = progress.reservesPushed;
+  let reconciled = progress.reservesReconciled;
+  const short = () => deadline.remainingMs() < marginMs;
+  const handOff = async (after: string | null): Promise<false> => {
+    // Handed off first, so the message always finds the claim free; a send that fails is retried
+    // with the message being processed, whose redelivery takes the handed-off claim.
+    if (await deps.progress.handOff(planId, runId, me, now())) {
+      await deps.finalizeQueue!.sendFinalize({ planId, runId, after, handoff: me });
+      deps.metrics?.count('FinalizeContinued', 1, planId);
+    }
+    return false;
+  };
   if (stored) {
+    const plan = stored.plan as Plan;
+    // The plan's warehouse as a Ref_Key (a plan may name it; the plan check resolves the name).
+    const warehouse = () => planRefs(plan).warehouse;
+    const reserveState = deps.reserveState ?? new ReserveStateRepository(deps.progress.store);
+    let state: Promise<ReserveState> | undefined;
+    const loadState = () => (state ??= reserveState.load(planId));
+    const unlistedProblems = async (unlisted: readonly string[]) => {
+      const problems: RunProblem[] = unlisted.map((key) => ({
+        code: 'SYNC_RESERVE_UNLISTED', subject: `1C product ${key}`, message: `1C product ${key} holds reserves but Goodwix catalog ${plan.goodwix.catalogId} does not list it`,
+      }));
+      // Problems are a bounded list with a total on the run item; a page done twice after a crash may count its problems twice.
+      if (problems.length) await deps.run.runs.addErrors(planId, runId, problems);
+    };
     let after = progress.reservesAfter;
     // A run started before the upgrade kept its products in a set on its run item: made items first.
     let legacy = progress.legacyProducts.length > 0 && after === null;
     let pages = 0;
+    // A continuation must move on whatever its time: its first page (or first reconcile batch) goes.
+    const mayGoOn = () => !deps.finalizeQueue || (options.progress === true && pages === 0) || !short();
     for (;;) {
       const page = legacy ? null : await deps.progress.productsPage(planId, runId, after, pageSize);
       if (page && page.products.length === 0) break;
-      if (deps.finalizeQueue && !(options.progress && pages === 0) && deadline.remainingMs() < marginMs) {
-        // Not enough time for another page: the rest goes on in a message of its own. Handed off
-        // first, so the message always finds the claim free; a send that fails is retried with
-        // the message being processed, whose redelivery takes the handed-off claim.
-        if (await deps.progress.handOff(planId, runId, me, now())) {
-          await deps.finalizeQueue.sendFinalize({ planId, runId, after, handoff: me });
-          deps.metrics?.count('FinalizeContinued', 1, planId);
-        }
-        return false;
-      }
+      // Not enough time for another page: the rest goes on in a message of its own.
+      if (!mayGoOn()) return handOff(after);
       if (!page) {
         await deps.progress.recordProducts(planId, runId, progress.legacyProducts, now());
         legacy = false;
         continue;
       }
-      const problems: RunProblem[] = [];
       try {
-        const result = await refreshReserves(await deps.clients.get(stored.plan as Plan), page.products.map(decodeProduct), {
+        const result = await refreshReserves(await deps.clients.get(plan), page.products.map(decodeProduct), {
+          warehouse: warehouse(),
           ...(deps.finalizeTuning?.concurrency ? { concurrency: deps.finalizeTuning.concurrency } : {}),
         });
         pushed += result.products;
-        for (const key of result.unlisted) {
-          problems.push({ code: 'SYNC_RESERVE_UNLISTED', subject: `1C product ${key}`, message: `1C product ${key} holds reserves but Goodwix catalog ${stored.plan.goodwix.catalogId} does not list it` });
-        }
-        // Problems are a bounded list with a total on the run item; a page done twice after a crash may count its problems twice.
-        if (problems.length) await deps.run.runs.addErrors(planId, runId, problems);
+        await unlistedProblems(result.unlisted);
+        // What Goodwix was told, so that the reconciliation below finds these products unchanged.
+        await reserveState.save(planId, await loadState(), result.told, now());
         if (!(await deps.progress.recordReserves(planId, runId, me, page.last!, result.products, now()))) return false;
         // The close moves on: the plan stays this run's for another bound, no longer.
         await deps.run.locks.renew(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => undefined);
       } catch (error) {
-        // The orders are done; a reserve push that failed is retried by the next run that touches them.
+        // The orders are done; a reserve push that failed is retried by the next run (its reconciliation).
         reservesFailed = true;
         await deps.run.runs.addErrors(planId, runId, [{ code: error instanceof AppError ? error.code : 'SYNC_RESERVES_FAILED', subject: 'reserves', message: cutText(`reserves: not refreshed: ${(error as Error).message}`) }]);
         break;
@@ -149,9 +174,36 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
       pages += 1;
       if (!page.more) break;
     }
+
+    // Then every product of the warehouse, whatever touched it: reserves a manager made, changed
+    // or released in 1C alone reach Goodwix too, and only the products that differ are written.
+    if (!reservesFailed) {
+      if (!mayGoOn()) return handOff(after);
+      try {
+        let lost = false;
+        const result = await reconcileReserves(await deps.clients.get(plan), warehouse(), await loadState(), {
+          canGoOn: () => !lost && mayGoOn(),
+          record: async (told, n) => {
+            await reserveState.save(planId, await loadState(), told, now());
+            if (!(await deps.progress.recordReconciled(planId, runId, me, n, now()))) lost = true;
+          },
+          ...(deps.finalizeTuning?.concurrency ? { concurrency: deps.finalizeTuning.concurrency } : {}),
+          ...(deps.finalizeTuning?.page ? { batch: deps.finalizeTuning.page } : {}),
+        });
+        reconciled += result.products;
+        pages += 1;
+        await unlistedProblems(result.unlisted);
+        if (lost) return false;
+        if (!result.complete) return handOff(after);
+      } catch (error) {
+        reservesFailed = true;
+        await deps.run.runs.addErrors(planId, runId, [{ code: error instanceof AppError ? error.code : 'SYNC_RESERVES_FAILED', subject: 'reserves', message: cutText(`reserves: not reconciled with 1C: ${(error as Error).message}`) }]);
+      }
+    }
   }
   let summary = `${progress.done} order(s) exchanged`;
   if (pushed > 0) summary += `, reserves of ${pushed} product(s) refreshed`;
+  if (reconciled > 0) summary += `, reserves of ${reconciled} product(s) changed in 1C reconciled`;
   if (progress.pendingCursor) {
     await deps.cursors.advance(planId, GOODWIX_CURSOR, { position: runId, value: progress.pendingCursor }, now());
   }

@@ -4,7 +4,7 @@
  * the outcome), `collected` (the collector finished queuing), `finalizing` (claimed by whoever
  * closes the run, `handoff` while a continuation message is on its way), `pendingCursor` (where
  * the Goodwix feed resumes once the run closes), `reservesAfter` / `reservesPushed` (how far the
- * finalize got through the run's products). Per order, the `RUNORDER#<runId>#<orderId>` item
+ * finalize got through the run's products), `reservesReconciled` (products the reconciliation pushed). Per order, the `RUNORDER#<runId>#<orderId>` item
  * goes from `queued` to `done` in the same transaction that adds the order's counters, so a
  * redelivered message never counts twice. The products whose reserves the run refreshes are
  * items of their own, `RUNPRODUCT#<runId>#<product>`, written before the order counts as done:
@@ -31,6 +31,8 @@ export interface RunProgress {
   readonly reservesAfter: string | null;
   /** Products whose reserves the finalize pushed so far */
   readonly reservesPushed: number;
+  /** Products whose reserves the run's reconciliation pushed so far (they differed from the state) */
+  readonly reservesReconciled: number;
   /** Products a run started before the upgrade recorded in a set on its run item */
   readonly legacyProducts: readonly string[];
 }
@@ -60,7 +62,7 @@ export interface OrderDone {
 export class RunProgressRepository {
   readonly #retentionS: number;
 
-  constructor(private readonly store: StoreContext, options: { retentionDays?: number } = {}) {
+  constructor(readonly store: StoreContext, options: { retentionDays?: number } = {}) {
     this.#retentionS = (options.retentionDays ?? DEFAULT_RUN_RETENTION_DAYS) * 86_400;
   }
 
@@ -82,6 +84,7 @@ export class RunProgressRepository {
         pendingCursor: (Item.pendingCursor as string | undefined) ?? null,
         reservesAfter: (Item.reservesAfter as string | undefined) ?? null,
         reservesPushed: Number(Item.reservesPushed ?? 0),
+        reservesReconciled: Number(Item.reservesReconciled ?? 0),
         legacyProducts: [...((Item.products as Set<string> | undefined) ?? [])],
       };
     } catch (error) {
@@ -204,6 +207,28 @@ export class RunProgressRepository {
     } catch (error) {
       if (isConditionFailure(error)) return false;
       throw toStoreError(error, 'record run reserves', { planId, runId });
+    }
+  }
+
+  /**
+   * Counts products the reconciliation pushed (`reservesReconciled`): false when the claim is no
+   * longer `claimant`'s, so the finalize stops.
+   */
+  async recordReconciled(planId: string, runId: string, claimant: string, pushed: number, now: Date): Promise<boolean> {
+    try {
+      await this.store.client.send(
+        new UpdateCommand({
+          TableName: this.store.tableName,
+          Key: this.runKey(planId, runId),
+          UpdateExpression: 'SET finalizingAt = :now ADD reservesReconciled :n',
+          ConditionExpression: 'finalizing = :me',
+          ExpressionAttributeValues: { ':now': now.toISOString(), ':n': pushed, ':me': claimant },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw toStoreError(error, 'record run reserves reconciled', { planId, runId });
     }
   }
 

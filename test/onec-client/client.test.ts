@@ -306,6 +306,25 @@ describe('1C client against the sandbox: shipments, reserves, catalogs, metadata
     assert.ok(sandbox.stats.requests.every((r) => r.warning === undefined), 'conditioned');
   });
 
+  test('a warehouse\'s whole reserve balance has its own time budget: slower than the quick reads\' budget, it is read once', async () => {
+    // Prepare: a client whose reads give up after 300 ms; 1C answers in 800 ms
+    const quick = OneCTrade.connect({ baseUrl: sandbox.baseUrl, login: sandbox.login, password: sandbox.password, requestTimeoutMs: 300, coldStartTimeoutMs: 300, retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 } });
+    try {
+      sandbox.faults.set({ latencyMs: 800 });
+      sandbox.stats.reset();
+      // Act
+      const rows: unknown[] = [];
+      for await (const r of quick.readWarehouseReserves(demoOneC.warehouses.main.ref)) rows.push(r);
+      const plain = quick.client.balance('AccumulationRegister_ТоварыКОтгрузке', { condition: eq('Склад_Key', guid(demoOneC.warehouses.main.ref)) });
+      // Assess
+      assert.ok(rows.length > 0);
+      assert.equal(sandbox.stats.requests.filter((r) => r.path.includes('/Balance(')).length, 1, 'one request, not a timeout and a retry');
+      await assert.rejects(plain, (error: Error & { code?: string }) => error.code === 'ONEC_TIMEOUT', 'the same balance within the quick budget times out');
+    } finally {
+      quick.close();
+    }
+  });
+
   test('pages through a collection with $top/$skip and $expand needs $select', async () => {
     // Prepare
     const { count } = await trade.client.list('Catalog_Номенклатура', { top: 0, inlinecount: true });

@@ -515,6 +515,21 @@ describe('1C sandbox posting', () => {
       assert.equal(flagged[0]!.entitySet, 'AccumulationRegister_ТоварыНаСкладах');
     });
 
+    test('the balance timing model counts the records a Balance sums: those its Condition admits, all of them without one', async (t) => {
+      // Prepare
+      const { sandbox, http } = await startSandbox();
+      t.after(() => sandbox.close());
+      // Act
+      await http.get('AccumulationRegister_ТоварыНаСкладах/Balance?$format=json');
+      await http.get(`AccumulationRegister_ТоварыНаСкладах/Balance(Condition='Склад_Key eq guid''${demo.north}''')?$format=json`);
+      await http.get(`AccumulationRegister_ТоварыНаСкладах/Balance(Condition='Склад_Key eq guid''${demo.main}''')?$format=json`);
+      // Assess
+      const [all, north, main] = sandbox.stats.requests.map((r) => r.balanceRecords ?? -1);
+      assert.ok(north! > 0 && main! > 0, `${north} / ${main}`);
+      assert.equal(north! + main!, all, 'the two warehouses share the register between them');
+      assert.ok(north! < all!, 'a Condition on a warehouse sums fewer records than none');
+    });
+
     test('Balance answers code 14 for a bad Condition and code 6 for an unknown dimension or parameter', async (t) => {
       // Prepare
       const http = await fresh(t);

@@ -78,7 +78,10 @@ async function setup() {
   return { plan, runId, deps, queueUrl, repositories };
 }
 
-const pushes = () => goodwixSandbox.stats.requests.filter((r) => r.method === 'PUT' && r.status === 200).map((r) => r.path);
+const pushed = () => goodwixSandbox.stats.requests.filter((r) => r.method === 'PUT' && r.status === 200).map((r) => r.path);
+/** The run's products (the bulk ones); the reconciliation also pushes the demo base's own reserves (the drills of ТД00-000117). */
+const pushes = () => pushed().filter((path) => Number(path.split('/').pop()) > 200_000);
+const reconciled = () => pushed().filter((path) => Number(path.split('/').pop()) < 200_000);
 
 describe('a finalize that runs out of time', () => {
   test('hands the rest off to a finalize message, which goes on from where it stopped and closes the run; each product pushed once', async () => {
@@ -103,6 +106,7 @@ describe('a finalize that runs out of time', () => {
     assert.match(run?.summary ?? '', new RegExp(`reserves of ${PRODUCTS} product\\(s\\) refreshed`));
     assert.equal(pushes().length, PRODUCTS, 'no product pushed twice');
     assert.equal(new Set(pushes()).size, PRODUCTS, 'every product pushed');
+    assert.equal(reconciled().length, 1, 'then the reconciliation: only the product whose reserves Goodwix was not told yet');
 
     assert.equal(await processFinalizeMessage(deps, message), false, 'a copy of the message finds the run closed');
     assert.equal(pushes().length, PRODUCTS);
@@ -144,7 +148,12 @@ describe('a finalize that runs out of time', () => {
       assert.ok(message, `hop ${hops}: the next continuation is on the queue`);
     }
 
-    assert.equal(await processFinalizeMessage(deps, parseOrderMessage(message!.Body!) as FinalizeMessage, { deadline: runningOut(0) }), true, 'the last page closes the run');
+    await sqs.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message!.ReceiptHandle }));
+    assert.equal(await processFinalizeMessage(deps, parseOrderMessage(message!.Body!) as FinalizeMessage, { deadline: runningOut(0) }), false, 'the last page, then no time for the reconciliation');
+    assert.deepEqual(reconciled(), []);
+    [message] = await sqs.receiveAll(queueUrl);
+    assert.equal(await processFinalizeMessage(deps, parseOrderMessage(message!.Body!) as FinalizeMessage, { deadline: runningOut(0) }), true, 'the reconciliation closes the run');
+    assert.equal(reconciled().length, 1, 'the reconciliation pushed the warehouse\'s one other product with reserves');
     assert.equal((await repositories.runs.get(plan.id, runId))?.status, 'completed');
     assert.equal(pushes().length, PRODUCTS, 'no product pushed twice');
   });

@@ -1,0 +1,122 @@
+/**
+ * What Goodwix was last told about each product's `Integration` reserves, per plan: a short hash
+ * of the reserves (1C order ref and quantity, sorted) and the Goodwix product id, per 1C product
+ * (`nomenclature/characteristic`). The run's reconciliation compares 1C's reserves with it and
+ * writes to Goodwix only the products that differ; a product without reserves has no entry.
+ *
+ * Kept compactly in RESERVE_SHARDS items (`RESERVES#00`…`RESERVES#15`), each one string
+ * attribute of `product\thash\tgoodwixId` lines, the shard chosen by a hash of the product: one
+ * BatchGetItem reads them all, and a run writes only the shards whose products changed (an idle
+ * run writes none). A line is ~95 bytes, so a shard stays under DynamoDB's 400 KB up to about
+ * 4,000 products with reserves, 64,000 for the plan: far beyond the warehouses it is made for;
+ * past SHARD_BUDGET_BYTES a save fails loudly (`SYNC_RESERVE_STATE_TOO_LARGE`) rather than let
+ * DynamoDB refuse it half-way.
+ */
+import { createHash } from 'node:crypto';
+import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { StoreContext } from '#store/client';
+import { toStoreError } from '#store/errors';
+import { keys } from '#store/table';
+import { ReserveStateTooLargeError } from './errors.ts';
+
+export const RESERVE_SHARDS = 16;
+/** Far below DynamoDB's 400 KB item limit (key attributes and UTF-8 overhead included). */
+export const SHARD_BUDGET_BYTES = 350_000;
+
+export interface ReserveStateEntry {
+  /** `reserveHash` of what Goodwix was told */
+  readonly hash: string;
+  /** The Goodwix product the reserves were written to */
+  readonly goodwixId: string;
+}
+
+/** `nomenclature/characteristic` → entry; a product absent had no reserves when Goodwix was last told. */
+export type ReserveState = Map<string, ReserveStateEntry>;
+
+
+/** A product's reserves as one short string: equal reserves, equal hash, in any order. */
+export function reserveHash(reserves: ReadonlyMap<string, string>): string {
+  const lines = [...reserves].map(([order, quantity]) => `${order}=${quantity}`).sort();
+  return createHash('sha256').update(lines.join('\n')).digest('base64url').slice(0, 16);
+}
+
+export function shardOf(product: string): number {
+  return createHash('sha256').update(product).digest()[0]! % RESERVE_SHARDS;
+}
+
+const shardSk = (shard: number) => keys.reserveStateSk(shard);
+
+function parse(text: string, into: ReserveState): void {
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const [product, hash, goodwixId] = line.split('\t');
+    if (product && hash && goodwixId) into.set(product, { hash, goodwixId });
+  }
+}
+
+export class ReserveStateRepository {
+  constructor(private readonly store: StoreContext) {}
+
+  /** The whole state of a plan: one BatchGetItem (the shards that do not exist yet are empty). */
+  async load(planId: string): Promise<ReserveState> {
+    const state: ReserveState = new Map();
+    let keysLeft: Record<string, unknown>[] = Array.from({ length: RESERVE_SHARDS }, (_, i) => ({ pk: keys.planPk(planId), sk: shardSk(i) }));
+    for (let attempt = 1; keysLeft.length > 0; attempt += 1) {
+      try {
+        const result = await this.store.client.send(new BatchGetCommand({
+          RequestItems: { [this.store.tableName]: { Keys: keysLeft, ConsistentRead: true, ProjectionExpression: 'entries' } },
+        }));
+        for (const item of result.Responses?.[this.store.tableName] ?? []) parse(String(item.entries ?? ''), state);
+        keysLeft = (result.UnprocessedKeys?.[this.store.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      } catch (error) {
+        throw toStoreError(error, 'read reserve state', { planId });
+      }
+      if (keysLeft.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
+    }
+    return state;
+  }
+
+  /**
+   * Applies `changes` (null: the product has no reserves any more) to `state` and writes the
+   * shards where something changed, whole. Only the run's finalizer writes (it holds the plan's lock and the
+   * run's finalize claim), so a read-modify-write of whole shards is safe.
+   */
+  async save(planId: string, state: ReserveState, changes: ReadonlyMap<string, ReserveStateEntry | null>, now: Date): Promise<void> {
+    const touched = new Set<number>();
+    for (const [product, entry] of changes) {
+      const before = state.get(product);
+      // Only a real change costs a write (the run's products mostly hold no reserves).
+      if (entry ? before?.hash === entry.hash && before.goodwixId === entry.goodwixId : before === undefined) continue;
+      if (entry) state.set(product, entry);
+      else state.delete(product);
+      touched.add(shardOf(product));
+    }
+    if (touched.size === 0) return;
+    const lines = new Map<number, string[]>();
+    for (const [product, entry] of state) {
+      const shard = shardOf(product);
+      if (!touched.has(shard)) continue;
+      const list = lines.get(shard) ?? [];
+      list.push(`${product}\t${entry.hash}\t${entry.goodwixId}`);
+      lines.set(shard, list);
+    }
+    // Every shard checked before any is written: a refused save leaves the stored state as it was.
+    const texts = new Map<number, string>();
+    for (const shard of touched) {
+      const entries = (lines.get(shard) ?? []).sort().join('\n');
+      const bytes = Buffer.byteLength(entries);
+      if (bytes > SHARD_BUDGET_BYTES) throw new ReserveStateTooLargeError(`reserve state of plan ${planId}: shard ${shard} would take ${bytes} bytes (budget ${SHARD_BUDGET_BYTES})`, { context: { planId, shard, bytes } });
+      texts.set(shard, entries);
+    }
+    for (const [shard, entries] of texts) {
+      try {
+        await this.store.client.send(new PutCommand({
+          TableName: this.store.tableName,
+          Item: { pk: keys.planPk(planId), sk: shardSk(shard), entries, products: lines.get(shard)?.length ?? 0, updatedAt: now.toISOString() },
+        }));
+      } catch (error) {
+        throw toStoreError(error, 'write reserve state', { planId });
+      }
+    }
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Reserves always current: every run reconciles the Integration reserves of the plan's
+ * warehouse with 1C, whatever touched them — a manager's own 1C order reserving a product no
+ * Goodwix order holds, a reserve released in 1C alone — and writes Goodwix only where they
+ * differ from what it was last told. Through the local deployment (collector, worker, finalize
+ * message), against the 1C and Goodwix sandboxes over HTTP and DynamoDB Local.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { demoProducts } from '#local/demo/supplier';
+import { startGoodwixSandbox, type GoodwixSandbox } from '#local/goodwix/sandbox';
+import { OneCManager } from '#local/onec/manager';
+import { startOneCSandbox, type OneCSandbox } from '#local/onec/sandbox';
+import { DEMO_PLAN_ID } from '#local/runtime/demo-plan';
+import { startLocalRuntime, type LocalRuntime } from '#local/runtime/runtime';
+import { OneCTrade } from '#onec/trade';
+import { checkedApi } from '#test/control-api-contract';
+import { line, orderInput } from '#test/onec-orders';
+
+let onecSandbox: OneCSandbox;
+let goodwixSandbox: GoodwixSandbox;
+let runtime: LocalRuntime;
+let onec: OneCTrade;
+
+before(async () => {
+  [onecSandbox, goodwixSandbox] = await Promise.all([startOneCSandbox({ seed: 'demo' }), startGoodwixSandbox({ seed: 'empty' })]);
+  runtime = await startLocalRuntime({
+    demo: { onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl },
+    tick: false,
+    logLevel: 'SILENT',
+    print: () => undefined,
+    tuning: { onecRetry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }, goodwixMaxAttempts: 3, goodwixBackoff: { baseMs: 5, maxMs: 20 } },
+  });
+  onec = OneCTrade.connect({ baseUrl: onecSandbox.baseUrl, login: onecSandbox.login, password: onecSandbox.password });
+});
+
+after(async () => {
+  onec?.close();
+  await runtime?.close();
+  await Promise.all([onecSandbox?.close(), goodwixSandbox?.close()]);
+});
+
+const api = (method: string, path: string, body?: unknown) => checkedApi(runtime)(method, path, body);
+
+async function exchange() {
+  const started = await api('POST', `/plans/${DEMO_PLAN_ID}/runs`);
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  await runtime.drain({ timeoutMs: 60_000 });
+  return (await api('GET', `/plans/${DEMO_PLAN_ID}/runs/${started.body!.runId}`)).body!;
+}
+
+const drill = demoProducts[0]!;
+const tape = demoProducts.find((p) => p.sku === 'LNT-4850')!;
+const integration = (goodwixId: number) => goodwixSandbox.actions.reserves(goodwixId).reserves.filter((r) => r.source === 'integration');
+const goodwixWrites = () => goodwixSandbox.stats.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/auth/login'));
+
+describe('reserves reconciled with 1C every run, whatever touched them', () => {
+  test('a run without any Goodwix order shows the reserve of the order a manager entered in 1C', async () => {
+    const run = await exchange();
+    assert.equal(run.status, 'completed', JSON.stringify(run.errors));
+    const drills = integration(drill.goodwixId);
+    assert.equal(drills.length, 1, JSON.stringify(drills));
+    assert.equal(drills[0]!.erp?.number, 'ТД00-000117');
+    assert.equal(Number(drills[0]!.quantity), 4);
+  });
+
+  let managerOrder: string;
+  test('a manager\'s own 1C order reserving a product no Goodwix order holds shows as Integration after the next run', async () => {
+    const created = await onec.createOrder(orderInput('MGR-TAPE-1', [line(tape, '7')], { comment: 'entered in 1C' }));
+    managerOrder = created.ref;
+    await onec.postOrder(created.ref);
+    goodwixSandbox.stats.reset();
+
+    const run = await exchange();
+
+    assert.equal(run.status, 'completed', JSON.stringify(run.errors));
+    const tapes = integration(tape.goodwixId);
+    assert.equal(tapes.length, 1, JSON.stringify(tapes));
+    assert.equal(Number(tapes[0]!.quantity), 7);
+    assert.equal(tapes[0]!.erp?.number, created.number);
+    const writes = goodwixWrites();
+    assert.equal(writes.length, 1, `only the product that changed is written: ${JSON.stringify(writes.map((r) => `${r.method} ${r.path}`))}`);
+    assert.match(writes[0]!.path, new RegExp(`/reserves/${tape.goodwixId}$`));
+  });
+
+  test('a reserve released in 1C clears Goodwix\'s Integration reserve', async () => {
+    await new OneCManager(onec).setStatus(managerOrder, 'НеСогласован');
+
+    const run = await exchange();
+
+    assert.equal(run.status, 'completed', JSON.stringify(run.errors));
+    assert.deepEqual(integration(tape.goodwixId), []);
+    assert.equal(integration(drill.goodwixId).length, 1, 'the other products\' reserves stay');
+  });
+
+  test('an idle run makes no Goodwix write', async () => {
+    goodwixSandbox.stats.reset();
+    onecSandbox.stats.reset();
+
+    const run = await exchange();
+
+    assert.equal(run.status, 'completed', JSON.stringify(run.errors));
+    assert.deepEqual(goodwixWrites(), []);
+    assert.equal(onecSandbox.stats.requests.filter((r) => r.method !== 'GET').length, 0);
+    const balances = onecSandbox.stats.requests.filter((r) => r.path.includes('/Balance('));
+    assert.equal(balances.length, 1, `one read of the warehouse's reserves: ${JSON.stringify(onecSandbox.stats.requests.map((r) => r.path))}`);
+  });
+});
