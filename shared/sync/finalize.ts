@@ -3,8 +3,9 @@
  * every product the run touched are read back from 1C and pushed to Goodwix; then every
  * product's reserves on the plan's warehouse are reconciled with what Goodwix was last told
  * (`reconcileReserves`: one set-wise balance read, only the products that differ written, a
- * product whose last reserve went away cleared), so what a manager does in 1C alone shows in
- * Goodwix after the next run; the Goodwix cursor
+ * product whose last reserve went away cleared; a state never seeded is first seeded, a page of
+ * the catalog at a time, from the `Integration` reserves Goodwix shows, so stale ones are cleared
+ * too), so what a manager does in 1C alone shows in Goodwix after the next run; the Goodwix cursor
  * moves past what this run collected (every collected order reached its target or is parked,
  * and parked orders are retried from the open index, never from the cursor), and the run is
  * closed with its counters. Whoever finishes the last order closes the run; a claim on the run
