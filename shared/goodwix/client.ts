@@ -211,6 +211,22 @@ export class GoodwixClient {
     return this.listAll(paths.products(this.catalogId), query, productPageAnswer, productFromWire);
   }
 
+  /**
+   * One page of the catalog's products from `cursor` (null: the first page); `nextCursor` null
+   * on the last. For a walk that may stop and go on later from the cursor it kept.
+   */
+  async productPage(cursor: string | null): Promise<{ items: GoodwixProduct[]; nextCursor: string | null }> {
+    const page = await this.call({
+      method: 'GET',
+      path: paths.products(this.catalogId),
+      query: { limit: String(this.pageSize), cursor: cursor ?? undefined },
+      idempotent: true,
+      auth: true,
+      answer: productPageAnswer,
+    });
+    return { items: page.items.map(productFromWire), nextCursor: page.hasMore ? page.nextCursor : null };
+  }
+
   async product(productId: number): Promise<GoodwixProduct> {
     const w = await this.call({ method: 'GET', path: paths.product(this.catalogId, productId), idempotent: true, auth: true, answer: productAnswer, context: { productId } });
     return productFromWire(w);

@@ -95,6 +95,8 @@ export const keys = {
    * shards (`RESERVES#00`…): see shared/sync/reserve-state.ts.
    */
   reserveStateSk: (shard: number) => `RESERVES#${String(shard).padStart(2, '0')}`,
+  /** Whether the reserve state was seeded from Goodwix's own reserves (and how far a seed got). */
+  reserveSeedSk: 'RESERVES#SEED',
   /** Reserved for the sync's binding items (Goodwix order ↔ 1C document). */
   bindingSk: (goodwixOrderId: string) => `ORDER#${goodwixOrderId}`,
   plansIndexPk: 'PLANS',

@@ -3,8 +3,9 @@
  * every product the run touched are read back from 1C and pushed to Goodwix; then every
  * product's reserves on the plan's warehouse are reconciled with what Goodwix was last told
  * (`reconcileReserves`: one set-wise balance read, only the products that differ written, a
- * product whose last reserve went away cleared), so what a manager does in 1C alone shows in
- * Goodwix after the next run; the Goodwix cursor
+ * product whose last reserve went away cleared; a state never seeded is first seeded, a page of
+ * the catalog at a time, from the `Integration` reserves Goodwix shows, so stale ones are cleared
+ * too), so what a manager does in 1C alone shows in Goodwix after the next run; the Goodwix cursor
  * moves past what this run collected (every collected order reached its target or is parked,
  * and parked orders are retried from the open index, never from the cursor), and the run is
  * closed with its counters. Whoever finishes the last order closes the run; a claim on the run
@@ -27,9 +28,9 @@ import type { RunPorts } from '#runs/ports';
 import type { CursorRepository } from '#store/cursors';
 import type { RunProblem } from '#store/runs';
 import type { PlanClientCache } from './plan-clients.ts';
-import { ReserveStateRepository, type ReserveState } from './reserve-state.ts';
+import { ReserveStateRepository, type ReserveSeed, type ReserveState } from './reserve-state.ts';
 import { planRefs } from './order-sync.ts';
-import { decodeProduct, reconcileReserves, refreshReserves } from './reserves.ts';
+import { decodeProduct, reconcileReserves, refreshReserves, seedReserveState } from './reserves.ts';
 import type { RunProgressRepository } from './run-progress.ts';
 
 /** The Goodwix change feed's position of a plan (`CURSOR#goodwix-orders`). */
@@ -127,8 +128,9 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
     // The plan's warehouse as a Ref_Key (a plan may name it; the plan check resolves the name).
     const warehouse = () => planRefs(plan).warehouse;
     const reserveState = deps.reserveState ?? new ReserveStateRepository(deps.progress.store);
-    let state: Promise<ReserveState> | undefined;
-    const loadState = () => (state ??= reserveState.load(planId));
+    let loaded: Promise<{ state: ReserveState; seed: ReserveSeed }> | undefined;
+    const loadWithSeed = () => (loaded ??= reserveState.loadWithSeed(planId));
+    const loadState = async () => (await loadWithSeed()).state;
     const unlistedProblems = async (unlisted: readonly string[]) => {
       const problems: RunProblem[] = unlisted.map((key) => ({
         code: 'SYNC_RESERVE_UNLISTED', subject: `1C product ${key}`, message: `1C product ${key} holds reserves but Goodwix catalog ${plan.goodwix.catalogId} does not list it`,
@@ -181,6 +183,25 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
       if (!mayGoOn()) return handOff(after);
       try {
         let lost = false;
+        // A state never seeded from Goodwix's own reserves does not know what Goodwix showed
+        // before this exchange told it anything: read once, so the diff clears what 1C no longer
+        // holds. Page by page, each recorded, so a continuation goes on from the page it reached.
+        const { seed } = await loadWithSeed();
+        if (!seed.seeded) {
+          const seeded = await seedReserveState((await deps.clients.get(plan)).goodwix, seed.run === runId ? seed.cursor : null, {
+            canGoOn: () => !lost && mayGoOn(),
+            record: async (told, next) => {
+              await reserveState.save(planId, await loadState(), told, now());
+              await reserveState.saveSeed(planId, runId, next, now());
+              pages += 1;
+              // Nothing reconciled yet: counts 0, but keeps the claim fresh and checks it is still ours.
+              if (!(await deps.progress.recordReconciled(planId, runId, me, 0, now()))) lost = true;
+              await deps.run.locks.renew(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => undefined);
+            },
+          });
+          if (lost) return false;
+          if (!seeded.complete) return handOff(after);
+        }
         const result = await reconcileReserves(await deps.clients.get(plan), warehouse(), await loadState(), {
           canGoOn: () => !lost && mayGoOn(),
           record: async (told, n) => {

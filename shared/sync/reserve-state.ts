@@ -11,6 +11,13 @@
  * 4,000 products with reserves, 64,000 for the plan: far beyond the warehouses it is made for;
  * past SHARD_BUDGET_BYTES a save fails loudly (`SYNC_RESERVE_STATE_TOO_LARGE`) rather than let
  * DynamoDB refuse it half-way.
+ *
+ * The state only knows what this exchange told Goodwix. Integration reserves Goodwix showed
+ * before it (a plan's first run after the upgrade, or a state lost) would never be compared, so
+ * the state is seeded once from Goodwix's own reserves of the catalog (shared/sync/reserves.ts
+ * `seedReserveState`): `RESERVES#SEED` says it was (`seededAt`), or how far a seed of run
+ * `seedRun` got (`seedCursor`, the next page of the catalog's products). With the shards gone
+ * and the marker gone, the next run seeds again; the marker alone gone, a reseed is harmless.
  */
 import { createHash } from 'node:crypto';
 import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -32,6 +39,15 @@ export interface ReserveStateEntry {
 
 /** `nomenclature/characteristic` → entry; a product absent had no reserves when Goodwix was last told. */
 export type ReserveState = Map<string, ReserveStateEntry>;
+
+/** Whether the state was seeded from Goodwix's reserves; if not, where a seed by `run` stopped. */
+export interface ReserveSeed {
+  readonly seeded: boolean;
+  /** The run whose seed stopped at `cursor` (a seed another run began starts over) */
+  readonly run: string | null;
+  /** The next page of the catalog's products to read (null: the first) */
+  readonly cursor: string | null;
+}
 
 
 /** A product's reserves as one short string: equal reserves, equal hash, in any order. */
@@ -59,21 +75,49 @@ export class ReserveStateRepository {
 
   /** The whole state of a plan: one BatchGetItem (the shards that do not exist yet are empty). */
   async load(planId: string): Promise<ReserveState> {
+    return (await this.loadWithSeed(planId)).state;
+  }
+
+  /** The state and its seed marker, in the same BatchGetItem. */
+  async loadWithSeed(planId: string): Promise<{ state: ReserveState; seed: ReserveSeed }> {
     const state: ReserveState = new Map();
-    let keysLeft: Record<string, unknown>[] = Array.from({ length: RESERVE_SHARDS }, (_, i) => ({ pk: keys.planPk(planId), sk: shardSk(i) }));
+    let seed: ReserveSeed = { seeded: false, run: null, cursor: null };
+    let keysLeft: Record<string, unknown>[] = [
+      ...Array.from({ length: RESERVE_SHARDS }, (_, i) => ({ pk: keys.planPk(planId), sk: shardSk(i) })),
+      { pk: keys.planPk(planId), sk: keys.reserveSeedSk },
+    ];
     for (let attempt = 1; keysLeft.length > 0; attempt += 1) {
       try {
         const result = await this.store.client.send(new BatchGetCommand({
-          RequestItems: { [this.store.tableName]: { Keys: keysLeft, ConsistentRead: true, ProjectionExpression: 'entries' } },
+          RequestItems: { [this.store.tableName]: { Keys: keysLeft, ConsistentRead: true, ProjectionExpression: 'sk, entries, seededAt, seedRun, seedCursor' } },
         }));
-        for (const item of result.Responses?.[this.store.tableName] ?? []) parse(String(item.entries ?? ''), state);
+        for (const item of result.Responses?.[this.store.tableName] ?? []) {
+          if (item.sk === keys.reserveSeedSk) {
+            seed = { seeded: typeof item.seededAt === 'string', run: typeof item.seedRun === 'string' ? item.seedRun : null, cursor: typeof item.seedCursor === 'string' ? item.seedCursor : null };
+          } else parse(String(item.entries ?? ''), state);
+        }
         keysLeft = (result.UnprocessedKeys?.[this.store.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
       } catch (error) {
         throw toStoreError(error, 'read reserve state', { planId });
       }
       if (keysLeft.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
     }
-    return state;
+    return { state, seed };
+  }
+
+  /**
+   * Records a seed's progress: `cursor` the next page of run `runId`'s seed, or (null) the seed
+   * done. Written after the page's entries are saved, so a crash between redoes a page, harmlessly.
+   */
+  async saveSeed(planId: string, runId: string, cursor: string | null, now: Date): Promise<void> {
+    const item: Record<string, unknown> = { pk: keys.planPk(planId), sk: keys.reserveSeedSk, seedRun: runId, updatedAt: now.toISOString() };
+    if (cursor === null) item.seededAt = now.toISOString();
+    else item.seedCursor = cursor;
+    try {
+      await this.store.client.send(new PutCommand({ TableName: this.store.tableName, Item: item }));
+    } catch (error) {
+      throw toStoreError(error, 'write reserve state seed', { planId });
+    }
   }
 
   /**

@@ -198,3 +198,57 @@ export async function reconcileReserves(
   }
   return { products: pushed, unlisted, told, complete: true, changed: changed.length };
 }
+
+export interface ReserveSeedResult {
+  /** False when `canGoOn` stopped it; `cursor` is where it goes on */
+  readonly complete: boolean;
+  readonly cursor: string | null;
+  /** Goodwix products read, and those found holding `integration` reserves */
+  readonly products: number;
+  readonly withReserves: number;
+}
+
+/**
+ * What Goodwix shows as `integration` reserves, product by product, as state entries: the state
+ * only knows what this exchange told Goodwix, so reserves it showed before (a plan's first run
+ * after the upgrade, a state lost) would never be compared with 1C, and never cleared. The
+ * catalog's products are read a page at a time from `cursor`, their reserves asked for (100
+ * products a request), and each page's entries handed to `record` (null: none shown), with the
+ * cursor of the next page; `canGoOn` may stop it before a page. A product Goodwix knows no ERP
+ * nomenclature of cannot be compared with 1C and is left alone.
+ */
+export async function seedReserveState(
+  goodwix: GoodwixClient,
+  cursor: string | null,
+  options: {
+    record: (told: ReadonlyMap<string, ReserveStateEntry | null>, next: string | null) => Promise<void>;
+    canGoOn?: (first: boolean) => boolean;
+  },
+): Promise<ReserveSeedResult> {
+  let products = 0;
+  let withReserves = 0;
+  for (let first = true; ; first = false) {
+    if (options.canGoOn && !options.canGoOn(first)) return { complete: false, cursor, products, withReserves };
+    const page = await goodwix.productPage(cursor);
+    const mapped = page.items.filter((p) => p.nomenclatureId);
+    const reserves = mapped.length ? await goodwix.reserves(mapped.map((p) => p.id)) : [];
+    const byId = new Map(reserves.map((r) => [r.productId, r]));
+    const told = new Map<string, ReserveStateEntry | null>();
+    for (const p of mapped) {
+      const held = new Map<string, Big>();
+      for (const r of byId.get(p.id)?.reserves ?? []) {
+        if (r.source !== 'integration') continue;
+        // An entry not naming its 1C order can match nothing 1C holds: its own key makes the hash differ.
+        const ref = r.erp?.orderId ?? `goodwix:${r.id}`;
+        held.set(ref, (held.get(ref) ?? new Big(0)).plus(r.quantity));
+      }
+      const shown = positive(held);
+      if (shown.size) withReserves += 1;
+      told.set(productKey(p.nomenclatureId, p.characteristicId), shown.size ? { hash: reserveHash(shown), goodwixId: String(p.id) } : null);
+    }
+    products += page.items.length;
+    await options.record(told, page.nextCursor);
+    cursor = page.nextCursor;
+    if (cursor === null) return { complete: true, cursor, products, withReserves };
+  }
+}

@@ -7,6 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { GoodwixClient } from '#goodwix/client';
 import { demoProducts } from '#local/demo/supplier';
 import { startGoodwixSandbox, type GoodwixSandbox } from '#local/goodwix/sandbox';
 import { OneCManager } from '#local/onec/manager';
@@ -55,6 +56,32 @@ const integration = (goodwixId: number) => goodwixSandbox.actions.reserves(goodw
 const goodwixWrites = () => goodwixSandbox.stats.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/auth/login'));
 
 describe('reserves reconciled with 1C every run, whatever touched them', () => {
+  test('a plan\'s first run clears the stale Integration reserves 1C no longer holds; Goodwix\'s reserves are read once', async () => {
+    // Left in Goodwix by an exchange before the upgrade (or a state lost): 1C holds none of these.
+    const level = demoProducts.find((p) => p.sku === 'URV-600')!;
+    const jacket52 = demoProducts.find((p) => p.sku === 'KRT-UT')!.variants!.find((v) => v.name === 'Размер 52')!;
+    const goodwix = new GoodwixClient({ baseUrl: goodwixSandbox.baseUrl, email: goodwixSandbox.supplier.email, password: goodwixSandbox.supplier.password, catalogId: goodwixSandbox.catalogId });
+    for (const id of [level.goodwixId, jacket52.goodwixId]) {
+      await goodwix.replaceIntegrationReserves(id, [{ quantity: '2.000', erp: { orderId: '0f0e0d0c-0000-4000-8000-00000000dead', number: 'ТД00-000999' } }]);
+    }
+    const manual = goodwixSandbox.actions.addManualReserve({ productId: level.goodwixId, quantity: 1 });
+
+    const run = await exchange();
+
+    assert.equal(run.status, 'completed', JSON.stringify(run.errors));
+    assert.deepEqual(integration(level.goodwixId), [], 'a product 1C holds no reserve of shows none');
+    assert.deepEqual(integration(jacket52.goodwixId), [], 'a variant too');
+    assert.deepEqual(goodwixSandbox.actions.reserves(level.goodwixId).reserves.map((r) => r.id), [manual.id], 'a manual reserve stays');
+    assert.equal(integration(drill.goodwixId).length, 1, 'what 1C holds is shown');
+
+    goodwixSandbox.stats.reset();
+    const second = await exchange();
+    assert.equal(second.status, 'completed', JSON.stringify(second.errors));
+    const listings = goodwixSandbox.stats.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/reserves'));
+    assert.deepEqual(listings.map((r) => r.path), [], 'the state is seeded once: a second run reads no Goodwix reserves');
+    assert.deepEqual(goodwixWrites(), []);
+  });
+
   test('a run without any Goodwix order shows the reserve of the order a manager entered in 1C', async () => {
     const run = await exchange();
     assert.equal(run.status, 'completed', JSON.stringify(run.errors));

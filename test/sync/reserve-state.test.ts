@@ -45,6 +45,22 @@ describe('reserve state', () => {
     assert.equal((await repo.load('another-plan')).size, 0, 'per plan');
   });
 
+  test('the seed marker: unseeded at first, a stopped seed\'s run and cursor, then seeded; read with the shards, per plan', async () => {
+    const store = await dynamo.newStore();
+    const repo = new ReserveStateRepository(store);
+    assert.deepEqual((await repo.loadWithSeed('p3')).seed, { seeded: false, run: null, cursor: null });
+    await repo.save('p3', await repo.load('p3'), new Map([[product(7), { hash: 'h1', goodwixId: '7' }]]), new Date());
+
+    await repo.saveSeed('p3', 'run-1', 'page-2', new Date());
+    assert.deepEqual((await repo.loadWithSeed('p3')).seed, { seeded: false, run: 'run-1', cursor: 'page-2' });
+    await repo.saveSeed('p3', 'run-1', null, new Date());
+
+    const { state, seed } = await repo.loadWithSeed('p3');
+    assert.deepEqual(seed, { seeded: true, run: 'run-1', cursor: null });
+    assert.deepEqual([...state], [[product(7), { hash: 'h1', goodwixId: '7' }]], 'the marker is no shard');
+    assert.equal((await repo.loadWithSeed('p4')).seed.seeded, false, 'per plan');
+  });
+
   test('the hash does not depend on the order of the 1C orders, and tells quantities apart', () => {
     assert.equal(reserveHash(new Map([['a', '1.000'], ['b', '2.000']])), reserveHash(new Map([['b', '2.000'], ['a', '1.000']])));
     assert.notEqual(reserveHash(new Map([['a', '1.000']])), reserveHash(new Map([['a', '2.000']])));
