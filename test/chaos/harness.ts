@@ -98,7 +98,7 @@ export const FAST: Omit<ChaosOptions, 'seed'> = {
   unconfirmedShare: 0.08,
   editShare: 0.45,
   midRunEdits: 3,
-  interleave: { afterLostCreate: 0.7, afterOneCWrite: 0.25, beforeOneCWrite: 0.3, lostCreatesPerRun: 1 },
+  interleave: { afterLostCreate: 0.7, afterOneCWrite: 0.25, beforeOneCWrite: 0.5, lostCreatesPerRun: 1 },
   onecFaults: { latencyMs: 1, errorRate: 0.03, hangRate: 0.002, lostResponseRate: 0.02 },
   coldStart: { ms: 600, idleMs: 1_500, everyRuns: 3 },
   goodwixFaults: { latencyMs: 0, errorRate: 0.03, rateLimitRate: 0.02, retryAfterSeconds: 0, lostResponseRate: 0.02, tokenTtlSeconds: 30 },
