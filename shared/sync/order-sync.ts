@@ -396,7 +396,8 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
   // A write whose outcome was never recorded: 1C's rows are tied to lines by the codes it was
   // sent with, and the base is what 1C shows of that write (what landed is agreed, what did not
   // is still to do).
-  const onecNow = await canonicalFromOneC({ doc, shipments, known: intent ? intent.sent : binding.base!.lines, refs, statusMap: statusMap.toGoodwix });
+  // An unsettled intent's row codes may have gone to a manager's rows meanwhile: tied by product too.
+  const onecNow = await canonicalFromOneC({ doc, shipments, known: intent ? intent.sent : binding.base!.lines, sameProductOnly: intent !== null, refs, statusMap: statusMap.toGoodwix });
   const base = intent ? resolveIntent(binding.base ?? intent.base, intent, onecNow) : binding.base!;
   const goodwixNow = canonicalFromGoodwix(order, { base, toOneC: statusMap.toOneC });
   const merged = mergeOrder({ base, goodwix: goodwixNow, onec: onecNow });

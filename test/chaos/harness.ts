@@ -295,9 +295,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const manager = new OneCManager(trade);
     sqs = new SQSClient({ endpoint: rt.sqsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const queueSqs = sqs;
-    killer.releaseAfterDeath = async (fn, records) => {
+    killer.releaseAfterDeath = async (fn, records, visibleInSeconds) => {
       const QueueUrl = fn === 'worker' ? rt.orderQueueUrl : rt.runQueueUrl;
-      for (const r of records) await queueSqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: r.receiptHandle, VisibilityTimeout: 1 }));
+      for (const r of records) await queueSqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: r.receiptHandle, VisibilityTimeout: visibleInSeconds }));
     };
 
     const catalogs: OneCCatalogs = await asTest(async () => {

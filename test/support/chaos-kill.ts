@@ -136,7 +136,7 @@ export class Killer {
    * too. The queue's own timeout stays long, so a slow but living invocation is never
    * overlapped by its redelivery. Set once the runtime's queues exist.
    */
-  releaseAfterDeath?: (fn: FunctionName, records: readonly SQSRecord[]) => Promise<void>;
+  releaseAfterDeath?: (fn: FunctionName, records: readonly SQSRecord[], visibleInSeconds: number) => Promise<void>;
   /** Deliveries of each message that a kill or a timeout ended */
   readonly deathsByMessage = new Map<string, number>();
   /**
@@ -326,7 +326,16 @@ export class Killer {
           for (const r of event.Records) this.deathsByMessage.set(r.messageId, (this.deathsByMessage.get(r.messageId) ?? 0) + 1);
           this.kills.push({ fn, cause: first === 'timeout' ? 'timeout' : inv.aimedAt !== null ? 'aimed' : 'kill', step: inv.dead.step, records: counts.length, receiveCounts: counts });
           this.options.clock.advance(definition.visibilityTimeoutSeconds * 1000);
-          await this.releaseAfterDeath?.(fn, event.Records).catch(() => undefined);
+          const release = (seconds = 1) => this.releaseAfterDeath?.(fn, event.Records, seconds).catch(() => undefined);
+          // A timed-out invocation's work goes on until its next call, and a request on the wire
+          // (a 1C update's re-read and PATCH are one call) completes. In AWS the messages come
+          // back 720 s later, long after any request settled; released at once, a redelivery
+          // would run beside that request — two exchanges of one order at a time, which the
+          // FIFO group rules out. Released once the work left behind has ended.
+          if (first === 'timeout') {
+            await release(120); // kept hidden while that work lasts (past the queue's own 10 s)
+            void work.then(() => release());
+          } else await release();
           throw inv.dead;
         }
         if ('error' in (first as object)) throw (first as { error: unknown }).error;

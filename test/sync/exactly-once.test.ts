@@ -306,3 +306,37 @@ describe('defect 5: a manager\'s save just before the exchange\'s PATCH is not l
     assert.equal(new Big(screwLine.quantity).toString(), '6');
   });
 });
+
+describe('chaos (issue 14, defect 5 interleaving): a manager saves before each of two updates in a row', () => {
+  test('after two ONEC_STALE_VERSION the third attempt keeps both rows the manager added and the buyer\'s cancellation', async () => {
+    // Prepare: the buyer cancels one of the two screws; a manager adds a row right before each of
+    // the exchange's first two 1C updates (chaos seed 20251128: both the cancellation and the
+    // second row were lost, both sides agreeing).
+    const w = await exchange.world();
+    const { id } = await boundOrder(w);
+    const [doc] = await w.onec.findOrdersByClientNumber(stableKey(String(id)));
+    const screwLine = w.goodwixSandbox.actions.order(id).lines.find((l) => l.productId === screws.goodwixId)!;
+    w.goodwixSandbox.actions.cancelLine(id, screwLine.id, { quantity: 1 });
+    const manager = new OneCManager(w.onec);
+    const [first, second] = [demoProducts[1]!, demoProducts[3]!];
+    const adds = (p: typeof first) => before(w.ports(), 'onec.updateOrder', async () => {
+      await manager.addRow(doc!.ref, { product: p.ref, quantity: 1, price: 100, vatRate: demoOneC.vatRates.vat20.ref });
+    });
+    // Act
+    const outcomes: string[] = [];
+    for (const ports of [adds(first), adds(second), w.ports(), w.ports()]) {
+      outcomes.push(await syncOrder(ports, w.request(id)).then((r) => r.outcome as string, (e: Error & { code?: string }) => e.code ?? e.name));
+    }
+    // Assess
+    const [after] = await w.onec.findOrdersByClientNumber(stableKey(String(id)));
+    const inOneC = (p: string) => after!.items.filter((r) => r.product === p && !r.cancelled).length;
+    const gw = w.goodwixSandbox.actions.order(id);
+    assert.deepEqual(outcomes.slice(0, 2), ['ONEC_STALE_VERSION', 'ONEC_STALE_VERSION'], `outcomes ${outcomes.join(', ')}`);
+    assert.equal(inOneC(first.ref), 1, `first added row in 1C (outcomes ${outcomes.join(', ')})`);
+    assert.equal(inOneC(second.ref), 1, 'second added row in 1C');
+    assert.equal(await onecQuantity(w, id, screws.ref), '1', 'the buyer\'s cancellation in 1C');
+    assert.ok(gw.lines.some((l) => l.productId === first.goodwixId), 'first added row in Goodwix');
+    assert.ok(gw.lines.some((l) => l.productId === second.goodwixId), 'second added row in Goodwix');
+    assert.equal(new Big(gw.lines.find((l) => l.id === screwLine.id)!.cancelledQuantity ?? 0).toString(), '1', 'the cancellation stays in Goodwix');
+  });
+});
