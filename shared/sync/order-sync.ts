@@ -357,14 +357,35 @@ async function orderInput(ports: SyncPorts, order: GoodwixOrder, key: string, it
 /**
  * The order a create recorded in `intent` made, when its key no longer finds it (a manager put
  * the buyer's PO number there): by the Ref_Key the exchange chose, then by its document date and
- * partner among orders that carry no other Goodwix order's key.
+ * partner among orders that carry no other Goodwix order's key and whose rows still hold, under
+ * the row codes the exchange sent, the products it sent. Without the rows' test the buyer's
+ * other order of the same second, its key replaced by a PO number, was taken for this one when
+ * this one's create had made nothing (chaos seed 8123, 1,000 orders).
  */
 async function findByIntent(ports: SyncPorts, intent: OneCIntent, key: string): Promise<OneCOrder[]> {
   const byRef = await ports.onec.findOrder(intent.ref);
   if (byRef) return [byRef];
   if (!intent.date || !intent.partner) return [];
   const candidates = await ports.onec.findOrdersByDateAndPartner(intent.date, intent.partner);
-  return candidates.filter((o) => o.clientNumber === key || orderIdFromStableKey(o.clientNumber ?? '') === null);
+  return candidates.filter((o) => (o.clientNumber === key || orderIdFromStableKey(o.clientNumber ?? '') === null) && holdsSentRows(o, intent));
+}
+
+/** Every row of `doc` under a code the intent sent holds the product sent with it, and at least one does. */
+function holdsSentRows(doc: OneCOrder, intent: OneCIntent): boolean {
+  const sent = new Map<number, string>();
+  for (const line of intent.sent) {
+    for (const code of [line.onecRows?.active, line.onecRows?.cancelled]) {
+      if (code !== undefined) sent.set(code, `${line.product.nomenclature}/${line.product.characteristic ?? ''}`);
+    }
+  }
+  let held = 0;
+  for (const row of doc.items) {
+    const product = sent.get(row.lineCode);
+    if (product === undefined) continue;
+    if (product !== `${row.product ?? ''}/${row.characteristic ?? ''}`) return false;
+    held += 1;
+  }
+  return held > 0;
 }
 
 // ---- both directions for a bound order --------------------------------------------------------------

@@ -340,3 +340,28 @@ describe('chaos (issue 14, defect 5 interleaving): a manager saves before each o
     assert.equal(new Big(gw.lines.find((l) => l.id === screwLine.id)!.cancelledQuantity ?? 0).toString(), '1', 'the cancellation stays in Goodwix');
   });
 });
+
+describe('chaos (issue 14, defect 4 lookup): the date-and-partner fallback and another order of the buyer', () => {
+  test('a create refused before the write is not adopted as the same buyer\'s other order of that day whose key a manager replaced', async (t) => {
+    // Prepare: chaos seed 8123 at 1,000 orders — an order whose create 1C refused took over
+    // another order of its buyer, created the same second, whose key a manager had replaced.
+    const w = await exchange.world();
+    const fixed = new Date('2026-03-02T10:00:00Z');
+    const ports = { ...w.ports(), now: () => fixed };
+    const a = w.goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: [{ productId: drill.goodwixId, quantity: 1 }] });
+    assert.equal((await syncOrder(ports, w.request(a.id))).outcome, 'exported');
+    const [docA] = await w.onec.findOrdersByClientNumber(stableKey(String(a.id)));
+    await w.onec.updateOrder(docA!.ref, { clientNumber: `PO-${a.id}` });
+    const b = w.goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 2 }] });
+    w.onecSandbox.faults.set({ failNext: 1, match: { method: 'POST', entitySet: ORDERS } });
+    t.after(() => w.onecSandbox.faults.reset());
+    await assert.rejects(syncOrder(ports, w.request(b.id)));
+    // Act
+    await syncOrder(ports, w.request(b.id)).catch(() => undefined);
+    // Assess
+    const afterA = await w.onec.findOrder(docA!.ref);
+    assert.equal(afterA?.clientNumber, `PO-${a.id}`, 'the other order keeps its PO number');
+    assert.deepEqual(afterA?.items.filter((r) => !r.cancelled).map((r) => r.product), [drill.ref], 'the other order keeps its rows');
+    assert.notEqual(w.goodwixSandbox.actions.order(b.id).erp.orderId, docA!.ref, 'Goodwix order B is not bound to A\'s 1C order');
+  });
+});
