@@ -564,7 +564,12 @@ function resolveIntent(old: CanonicalOrder, intent: OneCIntent, onecNow: Canonic
       if (c) lines.push(ib);
       continue;
     }
-    const landed = (field: (typeof MERGED_LINE_FIELDS)[number]): boolean => sent !== undefined && c !== undefined && sameField(c, sent, field);
+    // 1C cannot hold Goodwix's free-text cancel reason: the exchange writes the plan's reason
+    // with the cancelled quantity, so the reason landed where the cancelled quantity did (chaos
+    // seeds 7777 and 31337: a worker killed right after the 1C write of a buyer's cancellation
+    // left a conflict on the reason nobody made).
+    const landed = (field: (typeof MERGED_LINE_FIELDS)[number]): boolean =>
+      sent !== undefined && c !== undefined && sameField(c, sent, field === 'cancelReason' ? 'cancelledQuantity' : field);
     const line: Record<string, unknown> = { ...ob, onecRows: c && sent ? sent.onecRows : ob.onecRows };
     for (const field of MERGED_LINE_FIELDS) line[field] = landed(field) ? ib[field] : ob[field];
     lines.push(line as unknown as CanonicalLine);

@@ -365,3 +365,21 @@ describe('chaos (issue 14, defect 4 lookup): the date-and-partner fallback and a
     assert.notEqual(w.goodwixSandbox.actions.order(b.id).erp.orderId, docA!.ref, 'Goodwix order B is not bound to A\'s 1C order');
   });
 });
+
+describe('chaos (issue 14, aimed kills): a cancellation by the buyer and a worker killed right after a write', () => {
+  for (const step of ['onec.updateOrder', 'onec.postOrder', 'bindings.save', 'goodwix.updateOrder']) {
+    test(`killed right after ${step}: the retry records no conflict on the cancel reason`, async () => {
+      // Prepare (chaos seeds 7777 and 31337 at 1,000 orders: "a conflict on ….cancelReason was
+      // recorded, yet only one side edited that line" after a buyer's cancellation)
+      const w = await exchange.world();
+      const { id } = await boundOrder(w);
+      w.goodwixSandbox.actions.cancelOrder(id, 'Передумали');
+      await syncOrder(killedAfter(w.ports(), step), w.request(id)).catch(() => undefined);
+      // Act
+      const retry = await syncOrder(w.ports(), w.request(id));
+      // Assess
+      assert.deepEqual(retry.conflicts, [], `conflicts after a kill at ${step}`);
+      assert.deepEqual((await w.bindings.get(w.plan.id, String(id)))?.conflicts, []);
+    });
+  }
+});
