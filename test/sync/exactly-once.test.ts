@@ -383,3 +383,35 @@ describe('chaos (issue 14, aimed kills): a cancellation by the buyer and a worke
     });
   }
 });
+
+describe('chaos seed 31337 (1,000 orders): a line partly cancelled before, cancelled further, two saves before the updates', () => {
+  // Known defect, not fixed yet (found by chaos seed 31337 at 1,000 orders, reproduced here):
+  // Goodwix ends with two lines of the screws and 1C never gets the further cancellation. Not
+  // caused by the row-code fix above (fails without it too). A todo, so `npm test` stays green.
+  test('Goodwix keeps one line of the product, both added rows arrive', { todo: 'known defect: two Goodwix lines of one product after a further cancellation and two saves before the updates' }, async () => {
+    const w = await exchange.world();
+    const placed = w.goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: [{ productId: drill.goodwixId, quantity: 1 }, { productId: screws.goodwixId, quantity: 3 }] });
+    assert.equal((await syncOrder(w.ports(), w.request(placed.id))).outcome, 'exported');
+    const id = placed.id;
+    const [doc] = await w.onec.findOrdersByClientNumber(stableKey(String(id)));
+    const screwLine = w.goodwixSandbox.actions.order(id).lines.find((l) => l.productId === screws.goodwixId)!;
+    w.goodwixSandbox.actions.cancelLine(id, screwLine.id, { quantity: 1 });
+    await syncOrder(w.ports(), w.request(id));
+    w.goodwixSandbox.actions.cancelLine(id, screwLine.id, { quantity: 2 });
+    const manager = new OneCManager(w.onec);
+    const [first, second] = [demoProducts[1]!, demoProducts[3]!];
+    const adds = (p: typeof first) => before(w.ports(), 'onec.updateOrder', async () => {
+      await manager.addRow(doc!.ref, { product: p.ref, quantity: 1, price: 100, vatRate: demoOneC.vatRates.vat20.ref });
+    });
+    // Act
+    const outcomes: string[] = [];
+    for (const ports of [adds(first), adds(second), w.ports(), w.ports()]) {
+      outcomes.push(await syncOrder(ports, w.request(id)).then((r) => r.outcome as string, (e: Error & { code?: string }) => e.code ?? e.name));
+    }
+    // Assess
+    const gw = w.goodwixSandbox.actions.order(id);
+    assert.equal(gw.lines.filter((l) => l.productId === screws.goodwixId).length, 1, `Goodwix lines of the screws (outcomes ${outcomes.join(', ')})`);
+    assert.ok(gw.lines.some((l) => l.productId === first.goodwixId) && gw.lines.some((l) => l.productId === second.goodwixId), 'both added rows in Goodwix');
+    assert.equal(new Big(gw.lines.find((l) => l.productId === screws.goodwixId)!.cancelledQuantity ?? 0).toString(), '2');
+  });
+});
