@@ -87,8 +87,14 @@ export interface LocalRuntimeOptions {
    * finalize off by it. Nothing kills a local invocation that overruns it.
    */
   readonly workerTimeoutSeconds?: number;
-  /** Visibility timeout of the local run queue, seconds (default 10: a failed run message comes back soon) */
+  /** Visibility timeout of the local queues, seconds (default 10: a failed message comes back soon) */
   readonly visibilityTimeoutSeconds?: number;
+  /**
+   * The run queue's own visibility timeout, seconds (default: `visibilityTimeoutSeconds`): the
+   * chaos suite emulates the collector's longer Lambda timeout (600 s in AWS, five times the
+   * worker's) and keeps the run queue's visibility above it, as AWS does.
+   */
+  readonly runQueueVisibilityTimeoutSeconds?: number;
   /**
    * The plans' secrets prefix (`SECRETS_PREFIX`, default `local/`): a plan's secrets lie below
    * `<prefix><planId>/`. Tests that mimic AWS pass the stage's, `goodwix-1c-exchange/<stage>/`.
@@ -377,7 +383,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const sqs = localSqsClient(sqsEndpoint);
     cleanups.push(async () => sqs.destroy());
     const { queueUrl: runQueueUrl } = await createRunQueue(sqs, `run-queue-${suffix}`, {
-      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 10,
+      visibilityTimeoutSeconds: options.runQueueVisibilityTimeoutSeconds ?? options.visibilityTimeoutSeconds ?? 10,
     });
     const { queueUrl: orderQueueUrl } = await createOrderQueue(sqs, `order-queue-${suffix}`, {
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 10,

@@ -50,11 +50,18 @@ const productKey = (p: { product: string | null; characteristic: string | null }
  * A new cancelled row of the same product as a known line without a cancelled part is that
  * line's cancelled part (how a manager cancels part of a line: split the row, cancel one half);
  * any other unknown row is a line added in 1C, keyed `1c:<КодСтроки>`.
+ *
+ * `sameProductOnly`: a row is tied to a known line only if it holds that line's product. For
+ * the lines of an intent that may never have been written: the codes the exchange chose for
+ * its new rows were free when it chose them, and 1C may since have given them to rows a
+ * manager added (chaos seed 20251128: a row added before each of two updates that both met
+ * ONEC_STALE_VERSION was taken for the buyer's cancelled part and deleted).
  */
 export async function canonicalFromOneC(args: {
   readonly doc: OneCOrder;
   readonly shipments: readonly OneCShipment[];
   readonly known: readonly CanonicalLine[];
+  readonly sameProductOnly?: boolean;
   readonly refs: OneCReferences;
   readonly statusMap: StatusMap;
 }): Promise<CanonicalOrder> {
@@ -64,7 +71,7 @@ export async function canonicalFromOneC(args: {
   const unknown: OneCOrderItem[] = [];
   for (const row of doc.items) {
     const link = links.get(row.lineCode);
-    if (!link) {
+    if (!link || (args.sameProductOnly && productKey({ product: link.line.product.nomenclature, characteristic: link.line.product.characteristic }) !== productKey(row))) {
       unknown.push(row);
       continue;
     }

@@ -385,14 +385,35 @@ async function orderInput(ports: SyncPorts, order: GoodwixOrder, key: string, it
 /**
  * The order a create recorded in `intent` made, when its key no longer finds it (a manager put
  * the buyer's PO number there): by the Ref_Key the exchange chose, then by its document date and
- * partner among orders that carry no other Goodwix order's key.
+ * partner among orders that carry no other Goodwix order's key and whose rows still hold, under
+ * the row codes the exchange sent, the products it sent. Without the rows' test the buyer's
+ * other order of the same second, its key replaced by a PO number, was taken for this one when
+ * this one's create had made nothing (chaos seed 8123, 1,000 orders).
  */
 async function findByIntent(ports: SyncPorts, intent: OneCIntent, key: string): Promise<OneCOrder[]> {
   const byRef = await ports.onec.findOrder(intent.ref);
   if (byRef) return [byRef];
   if (!intent.date || !intent.partner) return [];
   const candidates = await ports.onec.findOrdersByDateAndPartner(intent.date, intent.partner);
-  return candidates.filter((o) => o.clientNumber === key || orderIdFromStableKey(o.clientNumber ?? '') === null);
+  return candidates.filter((o) => (o.clientNumber === key || orderIdFromStableKey(o.clientNumber ?? '') === null) && holdsSentRows(o, intent));
+}
+
+/** Every row of `doc` under a code the intent sent holds the product sent with it, and at least one does. */
+function holdsSentRows(doc: OneCOrder, intent: OneCIntent): boolean {
+  const sent = new Map<number, string>();
+  for (const line of intent.sent) {
+    for (const code of [line.onecRows?.active, line.onecRows?.cancelled]) {
+      if (code !== undefined) sent.set(code, `${line.product.nomenclature}/${line.product.characteristic ?? ''}`);
+    }
+  }
+  let held = 0;
+  for (const row of doc.items) {
+    const product = sent.get(row.lineCode);
+    if (product === undefined) continue;
+    if (product !== `${row.product ?? ''}/${row.characteristic ?? ''}`) return false;
+    held += 1;
+  }
+  return held > 0;
 }
 
 // ---- both directions for a bound order --------------------------------------------------------------
@@ -424,7 +445,8 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
   // A write whose outcome was never recorded: 1C's rows are tied to lines by the codes it was
   // sent with, and the base is what 1C shows of that write (what landed is agreed, what did not
   // is still to do).
-  const onecNow = await canonicalFromOneC({ doc, shipments, known: intent ? intent.sent : binding.base!.lines, refs, statusMap: statusMap.toGoodwix });
+  // An unsettled intent's row codes may have gone to a manager's rows meanwhile: tied by product too.
+  const onecNow = await canonicalFromOneC({ doc, shipments, known: intent ? intent.sent : binding.base!.lines, sameProductOnly: intent !== null, refs, statusMap: statusMap.toGoodwix });
   const base = intent ? resolveIntent(binding.base ?? intent.base, intent, onecNow) : binding.base!;
   const goodwixNow = canonicalFromGoodwix(order, { base, toOneC: statusMap.toOneC });
   const merged = mergeOrder({ base, goodwix: goodwixNow, onec: onecNow });
@@ -572,7 +594,12 @@ function resolveIntent(old: CanonicalOrder, intent: OneCIntent, onecNow: Canonic
       if (c) lines.push(ib);
       continue;
     }
-    const landed = (field: (typeof MERGED_LINE_FIELDS)[number]): boolean => sent !== undefined && c !== undefined && sameField(c, sent, field);
+    // 1C cannot hold Goodwix's free-text cancel reason: the exchange writes the plan's reason
+    // with the cancelled quantity, so the reason landed where the cancelled quantity did (chaos
+    // seeds 7777 and 31337: a worker killed right after the 1C write of a buyer's cancellation
+    // left a conflict on the reason nobody made).
+    const landed = (field: (typeof MERGED_LINE_FIELDS)[number]): boolean =>
+      sent !== undefined && c !== undefined && sameField(c, sent, field === 'cancelReason' ? 'cancelledQuantity' : field);
     const line: Record<string, unknown> = { ...ob, onecRows: c && sent ? sent.onecRows : ob.onecRows };
     for (const field of MERGED_LINE_FIELDS) line[field] = landed(field) ? ib[field] : ob[field];
     lines.push(line as unknown as CanonicalLine);

@@ -1,7 +1,8 @@
 /**
  * The chaos suite's fast configuration, part of `npm test`: 40 orders over 5 rounds of edits on
  * both sides, the whole local stack, faults in both sandboxes, worker and collector invocations
- * killed at random points (test/chaos/harness.ts; docs/reliability.md). The full configuration
+ * killed at random points and right after external writes, finalizers killed after their
+ * messages were acknowledged (test/chaos/harness.ts; docs/reliability.md). The full configuration
  * is `npm run chaos`. `CHAOS_SEED=<n>` runs another seed; a failure names the seed and the
  * command that replays it.
  */
@@ -25,5 +26,9 @@ test(`under faults, kills and edits on both sides every confirmed order is in 1C
   assert.ok(sum(report.faults.onec) > 0 && sum(report.faults.goodwix) > 0, 'faults were injected in both sandboxes');
   assert.ok(report.kills.worker + report.kills.collector > 0, 'invocations were killed');
   assert.ok(sum(report.edits.onec) > 0 && sum(report.edits.goodwix) > 0 && report.edits.conflictsPlanned > 0, 'both sides edited, some fields on both');
+  // Issue 14: the interleavings that caught defects 5 and 6 put back, and the aimed kills.
+  assert.ok(Object.keys(report.edits.interleaved).some((k) => k.startsWith('before the 1C write')), 'a manager saved an order right before the exchange\'s 1C update');
+  assert.ok(report.kills.finalizeAcked > 0, 'a finalizer was killed after its messages were acknowledged');
+  assert.ok(sum(report.kills.aimed) > 0, 'kills aimed right after an external write');
   assert.equal(report.runs.converged, true);
 });

@@ -306,3 +306,112 @@ describe('defect 5: a manager\'s save just before the exchange\'s PATCH is not l
     assert.equal(new Big(screwLine.quantity).toString(), '6');
   });
 });
+
+describe('chaos (issue 14, defect 5 interleaving): a manager saves before each of two updates in a row', () => {
+  test('after two ONEC_STALE_VERSION the third attempt keeps both rows the manager added and the buyer\'s cancellation', async () => {
+    // Prepare: the buyer cancels one of the two screws; a manager adds a row right before each of
+    // the exchange's first two 1C updates (chaos seed 20251128: both the cancellation and the
+    // second row were lost, both sides agreeing).
+    const w = await exchange.world();
+    const { id } = await boundOrder(w);
+    const [doc] = await w.onec.findOrdersByClientNumber(stableKey(String(id)));
+    const screwLine = w.goodwixSandbox.actions.order(id).lines.find((l) => l.productId === screws.goodwixId)!;
+    w.goodwixSandbox.actions.cancelLine(id, screwLine.id, { quantity: 1 });
+    const manager = new OneCManager(w.onec);
+    const [first, second] = [demoProducts[1]!, demoProducts[3]!];
+    const adds = (p: typeof first) => before(w.ports(), 'onec.updateOrder', async () => {
+      await manager.addRow(doc!.ref, { product: p.ref, quantity: 1, price: 100, vatRate: demoOneC.vatRates.vat20.ref });
+    });
+    // Act
+    const outcomes: string[] = [];
+    for (const ports of [adds(first), adds(second), w.ports(), w.ports()]) {
+      outcomes.push(await syncOrder(ports, w.request(id)).then((r) => r.outcome as string, (e: Error & { code?: string }) => e.code ?? e.name));
+    }
+    // Assess
+    const [after] = await w.onec.findOrdersByClientNumber(stableKey(String(id)));
+    const inOneC = (p: string) => after!.items.filter((r) => r.product === p && !r.cancelled).length;
+    const gw = w.goodwixSandbox.actions.order(id);
+    assert.deepEqual(outcomes.slice(0, 2), ['ONEC_STALE_VERSION', 'ONEC_STALE_VERSION'], `outcomes ${outcomes.join(', ')}`);
+    assert.equal(inOneC(first.ref), 1, `first added row in 1C (outcomes ${outcomes.join(', ')})`);
+    assert.equal(inOneC(second.ref), 1, 'second added row in 1C');
+    assert.equal(await onecQuantity(w, id, screws.ref), '1', 'the buyer\'s cancellation in 1C');
+    assert.ok(gw.lines.some((l) => l.productId === first.goodwixId), 'first added row in Goodwix');
+    assert.ok(gw.lines.some((l) => l.productId === second.goodwixId), 'second added row in Goodwix');
+    assert.equal(new Big(gw.lines.find((l) => l.id === screwLine.id)!.cancelledQuantity ?? 0).toString(), '1', 'the cancellation stays in Goodwix');
+  });
+});
+
+describe('chaos (issue 14, defect 4 lookup): the date-and-partner fallback and another order of the buyer', () => {
+  test('a create refused before the write is not adopted as the same buyer\'s other order of that day whose key a manager replaced', async (t) => {
+    // Prepare: chaos seed 8123 at 1,000 orders — an order whose create 1C refused took over
+    // another order of its buyer, created the same second, whose key a manager had replaced.
+    const w = await exchange.world();
+    const fixed = new Date('2026-03-02T10:00:00Z');
+    const ports = { ...w.ports(), now: () => fixed };
+    const a = w.goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: [{ productId: drill.goodwixId, quantity: 1 }] });
+    assert.equal((await syncOrder(ports, w.request(a.id))).outcome, 'exported');
+    const [docA] = await w.onec.findOrdersByClientNumber(stableKey(String(a.id)));
+    await w.onec.updateOrder(docA!.ref, { clientNumber: `PO-${a.id}` });
+    const b = w.goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 2 }] });
+    w.onecSandbox.faults.set({ failNext: 1, match: { method: 'POST', entitySet: ORDERS } });
+    t.after(() => w.onecSandbox.faults.reset());
+    await assert.rejects(syncOrder(ports, w.request(b.id)));
+    // Act
+    await syncOrder(ports, w.request(b.id)).catch(() => undefined);
+    // Assess
+    const afterA = await w.onec.findOrder(docA!.ref);
+    assert.equal(afterA?.clientNumber, `PO-${a.id}`, 'the other order keeps its PO number');
+    assert.deepEqual(afterA?.items.filter((r) => !r.cancelled).map((r) => r.product), [drill.ref], 'the other order keeps its rows');
+    assert.notEqual(w.goodwixSandbox.actions.order(b.id).erp.orderId, docA!.ref, 'Goodwix order B is not bound to A\'s 1C order');
+  });
+});
+
+describe('chaos (issue 14, aimed kills): a cancellation by the buyer and a worker killed right after a write', () => {
+  for (const step of ['onec.updateOrder', 'onec.postOrder', 'bindings.save', 'goodwix.updateOrder']) {
+    test(`killed right after ${step}: the retry records no conflict on the cancel reason`, async () => {
+      // Prepare (chaos seeds 7777 and 31337 at 1,000 orders: "a conflict on ….cancelReason was
+      // recorded, yet only one side edited that line" after a buyer's cancellation)
+      const w = await exchange.world();
+      const { id } = await boundOrder(w);
+      w.goodwixSandbox.actions.cancelOrder(id, 'Передумали');
+      await syncOrder(killedAfter(w.ports(), step), w.request(id)).catch(() => undefined);
+      // Act
+      const retry = await syncOrder(w.ports(), w.request(id));
+      // Assess
+      assert.deepEqual(retry.conflicts, [], `conflicts after a kill at ${step}`);
+      assert.deepEqual((await w.bindings.get(w.plan.id, String(id)))?.conflicts, []);
+    });
+  }
+});
+
+describe('chaos seed 31337 (1,000 orders): a line partly cancelled before, cancelled further, two saves before the updates', () => {
+  // Known defect, not fixed yet (found by chaos seed 31337 at 1,000 orders, reproduced here):
+  // Goodwix ends with two lines of the screws and 1C never gets the further cancellation. Not
+  // caused by the row-code fix above (fails without it too). A todo, so `npm test` stays green.
+  test('Goodwix keeps one line of the product, both added rows arrive', { todo: 'known defect: two Goodwix lines of one product after a further cancellation and two saves before the updates' }, async () => {
+    const w = await exchange.world();
+    const placed = w.goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: [{ productId: drill.goodwixId, quantity: 1 }, { productId: screws.goodwixId, quantity: 3 }] });
+    assert.equal((await syncOrder(w.ports(), w.request(placed.id))).outcome, 'exported');
+    const id = placed.id;
+    const [doc] = await w.onec.findOrdersByClientNumber(stableKey(String(id)));
+    const screwLine = w.goodwixSandbox.actions.order(id).lines.find((l) => l.productId === screws.goodwixId)!;
+    w.goodwixSandbox.actions.cancelLine(id, screwLine.id, { quantity: 1 });
+    await syncOrder(w.ports(), w.request(id));
+    w.goodwixSandbox.actions.cancelLine(id, screwLine.id, { quantity: 2 });
+    const manager = new OneCManager(w.onec);
+    const [first, second] = [demoProducts[1]!, demoProducts[3]!];
+    const adds = (p: typeof first) => before(w.ports(), 'onec.updateOrder', async () => {
+      await manager.addRow(doc!.ref, { product: p.ref, quantity: 1, price: 100, vatRate: demoOneC.vatRates.vat20.ref });
+    });
+    // Act
+    const outcomes: string[] = [];
+    for (const ports of [adds(first), adds(second), w.ports(), w.ports()]) {
+      outcomes.push(await syncOrder(ports, w.request(id)).then((r) => r.outcome as string, (e: Error & { code?: string }) => e.code ?? e.name));
+    }
+    // Assess
+    const gw = w.goodwixSandbox.actions.order(id);
+    assert.equal(gw.lines.filter((l) => l.productId === screws.goodwixId).length, 1, `Goodwix lines of the screws (outcomes ${outcomes.join(', ')})`);
+    assert.ok(gw.lines.some((l) => l.productId === first.goodwixId) && gw.lines.some((l) => l.productId === second.goodwixId), 'both added rows in Goodwix');
+    assert.equal(new Big(gw.lines.find((l) => l.productId === screws.goodwixId)!.cancelledQuantity ?? 0).toString(), '2');
+  });
+});
