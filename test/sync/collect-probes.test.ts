@@ -5,49 +5,15 @@
  * seen by the next run: a shipment posted, a shipment unposted, an order closed (which leaves the
  * list and is read by key). Through the local deployment, against the sandboxes over HTTP.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { demoBuyers, demoProducts } from '#local/demo/supplier';
-import { startGoodwixSandbox, type GoodwixSandbox } from '#local/goodwix/sandbox';
 import { OneCManager } from '#local/onec/manager';
-import { startOneCSandbox, type OneCSandbox } from '#local/onec/sandbox';
-import { DEMO_PLAN_ID } from '#local/runtime/demo-plan';
-import { startLocalRuntime, type LocalRuntime } from '#local/runtime/runtime';
-import { OneCTrade } from '#onec/trade';
 import { stableKey } from '#sync/order-sync';
-import { checkedApi } from '#test/control-api-contract';
+import { useDemoDeployment } from '#test/demo-deployment';
 
-let onecSandbox: OneCSandbox;
-let goodwixSandbox: GoodwixSandbox;
-let runtime: LocalRuntime;
-let onec: OneCTrade;
-
-before(async () => {
-  [onecSandbox, goodwixSandbox] = await Promise.all([startOneCSandbox({ seed: 'demo' }), startGoodwixSandbox({ seed: 'empty' })]);
-  runtime = await startLocalRuntime({
-    demo: { onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl },
-    tick: false,
-    logLevel: 'SILENT',
-    print: () => undefined,
-    tuning: { onecRetry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }, goodwixMaxAttempts: 3, goodwixBackoff: { baseMs: 5, maxMs: 20 } },
-  });
-  onec = OneCTrade.connect({ baseUrl: onecSandbox.baseUrl, login: onecSandbox.login, password: onecSandbox.password });
-});
-
-after(async () => {
-  onec?.close();
-  await runtime?.close();
-  await Promise.all([onecSandbox?.close(), goodwixSandbox?.close()]);
-});
-
-const api = (method: string, path: string, body?: unknown) => checkedApi(runtime)(method, path, body);
-
-async function exchange() {
-  const started = await api('POST', `/plans/${DEMO_PLAN_ID}/runs`);
-  assert.equal(started.status, 202, JSON.stringify(started.body));
-  await runtime.drain({ timeoutMs: 60_000 });
-  return (await api('GET', `/plans/${DEMO_PLAN_ID}/runs/${started.body!.runId}`)).body!;
-}
+const demo = useDemoDeployment();
+const { exchange } = demo;
 
 const drill = demoProducts[0]!;
 const screws = demoProducts[2]!;
@@ -59,48 +25,48 @@ describe('the collector reads 1C set-wise and still sees every change a manager 
 
   test('three orders exported, then an idle run: one list of orders and one of shipments, no key lists', async () => {
     for (const buyer of demoBuyers.slice(0, 2)) {
-      ids.push(goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: [{ productId: drill.goodwixId, quantity: 2 }, { productId: screws.goodwixId, quantity: 5 }] }).id);
+      ids.push(demo.goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: [{ productId: drill.goodwixId, quantity: 2 }, { productId: screws.goodwixId, quantity: 5 }] }).id);
     }
-    ids.push(goodwixSandbox.actions.placeOrder({ buyerId: demoBuyers[0]!.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 3 }] }).id);
+    ids.push(demo.goodwixSandbox.actions.placeOrder({ buyerId: demoBuyers[0]!.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 3 }] }).id);
     const first = await exchange();
     assert.equal(first.counters.exported, 3, JSON.stringify(first.errors));
-    for (const id of ids) refs.push((await onec.findOrdersByClientNumber(stableKey(String(id))))[0]!.ref);
+    for (const id of ids) refs.push((await demo.onec.findOrdersByClientNumber(stableKey(String(id))))[0]!.ref);
     await exchange(); // the exchange's own Goodwix updates come back through the feed once
-    onecSandbox.stats.reset();
+    demo.onecSandbox.stats.reset();
 
     const idle = await exchange();
 
     assert.deepEqual(queued(idle), []);
-    assert.equal(onecSandbox.stats.count({ method: 'GET', entitySet: 'Document_ЗаказКлиента' }), 1, 'the open orders\' versions: one filtered list');
-    assert.equal(onecSandbox.stats.count({ method: 'GET', entitySet: 'Document_РеализацияТоваровУслуг' }), 1, 'the shipments since the oldest open order: one list');
-    assert.equal(onecSandbox.stats.count({ method: 'GET', entitySet: 'Document_РеализацияТоваровУслуг_Товары' }), 0, 'no shipment rows read by order');
+    assert.equal(demo.onecSandbox.stats.count({ method: 'GET', entitySet: 'Document_ЗаказКлиента' }), 1, 'the open orders\' versions: one filtered list');
+    assert.equal(demo.onecSandbox.stats.count({ method: 'GET', entitySet: 'Document_РеализацияТоваровУслуг' }), 1, 'the shipments since the oldest open order: one list');
+    assert.equal(demo.onecSandbox.stats.count({ method: 'GET', entitySet: 'Document_РеализацияТоваровУслуг_Товары' }), 0, 'no shipment rows read by order');
   });
 
   let shipment: string;
   test('a shipment posted in 1C reaches Goodwix at the next run', async () => {
-    const doc = await onec.readOrder(refs[0]!);
+    const doc = await demo.onec.readOrder(refs[0]!);
     const drillRow = doc.items.find((r) => r.product === drill.ref)!;
-    shipment = (await new OneCManager(onec).ship(refs[0]!, { [drillRow.lineCode]: 1 })).ref;
+    shipment = (await new OneCManager(demo.onec).ship(refs[0]!, { [drillRow.lineCode]: 1 })).ref;
 
     const run = await exchange();
 
     assert.deepEqual(queued(run), [String(ids[0])]);
-    const line = goodwixSandbox.actions.order(ids[0]!).lines.find((l) => l.productId === drill.goodwixId)!;
+    const line = demo.goodwixSandbox.actions.order(ids[0]!).lines.find((l) => l.productId === drill.goodwixId)!;
     assert.equal(Number(line.shippedQuantity), 1);
   });
 
   test('a shipment unposted in 1C reaches Goodwix at the next run', async () => {
-    await onec.unpostShipment(shipment);
+    await demo.onec.unpostShipment(shipment);
 
     const run = await exchange();
 
     assert.deepEqual(queued(run), [String(ids[0])]);
-    const line = goodwixSandbox.actions.order(ids[0]!).lines.find((l) => l.productId === drill.goodwixId)!;
+    const line = demo.goodwixSandbox.actions.order(ids[0]!).lines.find((l) => l.productId === drill.goodwixId)!;
     assert.equal(Number(line.shippedQuantity), 0);
   });
 
   test('an order closed in 1C leaves the list of open orders and is still seen, read by key', async () => {
-    await new OneCManager(onec).setStatus(refs[2]!, 'Закрыт');
+    await new OneCManager(demo.onec).setStatus(refs[2]!, 'Закрыт');
 
     const run = await exchange();
 

@@ -5,79 +5,45 @@
  * differ from what it was last told. Through the local deployment (collector, worker, finalize
  * message), against the 1C and Goodwix sandboxes over HTTP and DynamoDB Local.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoodwixClient } from '#goodwix/client';
 import { demoProducts } from '#local/demo/supplier';
-import { startGoodwixSandbox, type GoodwixSandbox } from '#local/goodwix/sandbox';
 import { OneCManager } from '#local/onec/manager';
-import { startOneCSandbox, type OneCSandbox } from '#local/onec/sandbox';
-import { DEMO_PLAN_ID } from '#local/runtime/demo-plan';
-import { startLocalRuntime, type LocalRuntime } from '#local/runtime/runtime';
-import { OneCTrade } from '#onec/trade';
-import { checkedApi } from '#test/control-api-contract';
+import { useDemoDeployment } from '#test/demo-deployment';
 import { line, orderInput } from '#test/onec-orders';
 
-let onecSandbox: OneCSandbox;
-let goodwixSandbox: GoodwixSandbox;
-let runtime: LocalRuntime;
-let onec: OneCTrade;
-
-before(async () => {
-  [onecSandbox, goodwixSandbox] = await Promise.all([startOneCSandbox({ seed: 'demo' }), startGoodwixSandbox({ seed: 'empty' })]);
-  runtime = await startLocalRuntime({
-    demo: { onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl },
-    tick: false,
-    logLevel: 'SILENT',
-    print: () => undefined,
-    tuning: { onecRetry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }, goodwixMaxAttempts: 3, goodwixBackoff: { baseMs: 5, maxMs: 20 } },
-  });
-  onec = OneCTrade.connect({ baseUrl: onecSandbox.baseUrl, login: onecSandbox.login, password: onecSandbox.password });
-});
-
-after(async () => {
-  onec?.close();
-  await runtime?.close();
-  await Promise.all([onecSandbox?.close(), goodwixSandbox?.close()]);
-});
-
-const api = (method: string, path: string, body?: unknown) => checkedApi(runtime)(method, path, body);
-
-async function exchange() {
-  const started = await api('POST', `/plans/${DEMO_PLAN_ID}/runs`);
-  assert.equal(started.status, 202, JSON.stringify(started.body));
-  await runtime.drain({ timeoutMs: 60_000 });
-  return (await api('GET', `/plans/${DEMO_PLAN_ID}/runs/${started.body!.runId}`)).body!;
-}
+const demo = useDemoDeployment();
+const { exchange } = demo;
 
 const drill = demoProducts[0]!;
 const tape = demoProducts.find((p) => p.sku === 'LNT-4850')!;
-const integration = (goodwixId: number) => goodwixSandbox.actions.reserves(goodwixId).reserves.filter((r) => r.source === 'integration');
-const goodwixWrites = () => goodwixSandbox.stats.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/auth/login'));
+const integration = (goodwixId: number) => demo.goodwixSandbox.actions.reserves(goodwixId).reserves.filter((r) => r.source === 'integration');
+const goodwixWrites = () => demo.goodwixSandbox.stats.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/auth/login'));
 
 describe('reserves reconciled with 1C every run, whatever touched them', () => {
   test('a plan\'s first run clears the stale Integration reserves 1C no longer holds; Goodwix\'s reserves are read once', async () => {
     // Left in Goodwix by an exchange before the upgrade (or a state lost): 1C holds none of these.
     const level = demoProducts.find((p) => p.sku === 'URV-600')!;
     const jacket52 = demoProducts.find((p) => p.sku === 'KRT-UT')!.variants!.find((v) => v.name === 'Размер 52')!;
-    const goodwix = new GoodwixClient({ baseUrl: goodwixSandbox.baseUrl, email: goodwixSandbox.supplier.email, password: goodwixSandbox.supplier.password, catalogId: goodwixSandbox.catalogId });
+    const goodwix = new GoodwixClient({ baseUrl: demo.goodwixSandbox.baseUrl, email: demo.goodwixSandbox.supplier.email, password: demo.goodwixSandbox.supplier.password, catalogId: demo.goodwixSandbox.catalogId });
     for (const id of [level.goodwixId, jacket52.goodwixId]) {
       await goodwix.replaceIntegrationReserves(id, [{ quantity: '2.000', erp: { orderId: '0f0e0d0c-0000-4000-8000-00000000dead', number: 'ТД00-000999' } }]);
     }
-    const manual = goodwixSandbox.actions.addManualReserve({ productId: level.goodwixId, quantity: 1 });
+    const manual = demo.goodwixSandbox.actions.addManualReserve({ productId: level.goodwixId, quantity: 1 });
 
     const run = await exchange();
 
     assert.equal(run.status, 'completed', JSON.stringify(run.errors));
     assert.deepEqual(integration(level.goodwixId), [], 'a product 1C holds no reserve of shows none');
     assert.deepEqual(integration(jacket52.goodwixId), [], 'a variant too');
-    assert.deepEqual(goodwixSandbox.actions.reserves(level.goodwixId).reserves.map((r) => r.id), [manual.id], 'a manual reserve stays');
+    assert.deepEqual(demo.goodwixSandbox.actions.reserves(level.goodwixId).reserves.map((r) => r.id), [manual.id], 'a manual reserve stays');
     assert.equal(integration(drill.goodwixId).length, 1, 'what 1C holds is shown');
 
-    goodwixSandbox.stats.reset();
+    demo.goodwixSandbox.stats.reset();
     const second = await exchange();
     assert.equal(second.status, 'completed', JSON.stringify(second.errors));
-    const listings = goodwixSandbox.stats.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/reserves'));
+    const listings = demo.goodwixSandbox.stats.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/reserves'));
     assert.deepEqual(listings.map((r) => r.path), [], 'the state is seeded once: a second run reads no Goodwix reserves');
     assert.deepEqual(goodwixWrites(), []);
   });
@@ -93,10 +59,10 @@ describe('reserves reconciled with 1C every run, whatever touched them', () => {
 
   let managerOrder: string;
   test('a manager\'s own 1C order reserving a product no Goodwix order holds shows as Integration after the next run', async () => {
-    const created = await onec.createOrder(orderInput('MGR-TAPE-1', [line(tape, '7')], { comment: 'entered in 1C' }));
+    const created = await demo.onec.createOrder(orderInput('MGR-TAPE-1', [line(tape, '7')], { comment: 'entered in 1C' }));
     managerOrder = created.ref;
-    await onec.postOrder(created.ref);
-    goodwixSandbox.stats.reset();
+    await demo.onec.postOrder(created.ref);
+    demo.goodwixSandbox.stats.reset();
 
     const run = await exchange();
 
@@ -111,7 +77,7 @@ describe('reserves reconciled with 1C every run, whatever touched them', () => {
   });
 
   test('a reserve released in 1C clears Goodwix\'s Integration reserve', async () => {
-    await new OneCManager(onec).setStatus(managerOrder, 'НеСогласован');
+    await new OneCManager(demo.onec).setStatus(managerOrder, 'НеСогласован');
 
     const run = await exchange();
 
@@ -121,15 +87,15 @@ describe('reserves reconciled with 1C every run, whatever touched them', () => {
   });
 
   test('an idle run makes no Goodwix write', async () => {
-    goodwixSandbox.stats.reset();
-    onecSandbox.stats.reset();
+    demo.goodwixSandbox.stats.reset();
+    demo.onecSandbox.stats.reset();
 
     const run = await exchange();
 
     assert.equal(run.status, 'completed', JSON.stringify(run.errors));
     assert.deepEqual(goodwixWrites(), []);
-    assert.equal(onecSandbox.stats.requests.filter((r) => r.method !== 'GET').length, 0);
-    const balances = onecSandbox.stats.requests.filter((r) => r.path.includes('/Balance('));
-    assert.equal(balances.length, 1, `one read of the warehouse's reserves: ${JSON.stringify(onecSandbox.stats.requests.map((r) => r.path))}`);
+    assert.equal(demo.onecSandbox.stats.requests.filter((r) => r.method !== 'GET').length, 0);
+    const balances = demo.onecSandbox.stats.requests.filter((r) => r.path.includes('/Balance('));
+    assert.equal(balances.length, 1, `one read of the warehouse's reserves: ${JSON.stringify(demo.onecSandbox.stats.requests.map((r) => r.path))}`);
   });
 });

@@ -1,47 +1,13 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { demoBuyers, demoOneC, demoProducts } from '#local/demo/supplier';
-import { startGoodwixSandbox, type GoodwixSandbox } from '#local/goodwix/sandbox';
 import { OneCManager } from '#local/onec/manager';
-import { startOneCSandbox, type OneCSandbox } from '#local/onec/sandbox';
 import { DEMO_PLAN_ID } from '#local/runtime/demo-plan';
-import { startLocalRuntime, type LocalRuntime } from '#local/runtime/runtime';
-import { OneCTrade } from '#onec/trade';
 import { stableKey } from '#sync/order-sync';
-import { checkedApi } from '#test/control-api-contract';
+import { useDemoDeployment } from '#test/demo-deployment';
 
-let onecSandbox: OneCSandbox;
-let goodwixSandbox: GoodwixSandbox;
-let runtime: LocalRuntime;
-let onec: OneCTrade;
-
-before(async () => {
-  [onecSandbox, goodwixSandbox] = await Promise.all([startOneCSandbox({ seed: 'demo' }), startGoodwixSandbox({ seed: 'empty' })]);
-  runtime = await startLocalRuntime({
-    demo: { onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl },
-    tick: false,
-    logLevel: 'SILENT',
-    print: () => undefined,
-    tuning: { onecRetry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }, goodwixMaxAttempts: 3, goodwixBackoff: { baseMs: 5, maxMs: 20 } },
-  });
-  onec = OneCTrade.connect({ baseUrl: onecSandbox.baseUrl, login: onecSandbox.login, password: onecSandbox.password });
-});
-
-after(async () => {
-  onec?.close();
-  await runtime?.close();
-  await Promise.all([onecSandbox?.close(), goodwixSandbox?.close()]);
-});
-
-const api = (method: string, path: string, body?: unknown) => checkedApi(runtime)(method, path, body);
-
-/** "Выполнить обмен": a manual run, waited for until both queues are quiet. */
-async function exchange(path = `/plans/${DEMO_PLAN_ID}/runs`) {
-  const started = await api('POST', path);
-  assert.equal(started.status, 202, JSON.stringify(started.body));
-  await runtime.drain({ timeoutMs: 60_000 });
-  return (await api('GET', `/plans/${DEMO_PLAN_ID}/runs/${started.body!.runId}`)).body!;
-}
+const demo = useDemoDeployment();
+const { api, exchange } = demo;
 
 const drill = demoProducts[0]!;
 const screws = demoProducts[2]!;
@@ -54,20 +20,20 @@ describe('runs of the demo plan through the local deployment', () => {
   let waiting: number;
 
   test('a run exports the auto-confirmed and the hand-confirmed orders, not the one still waiting, and shows 1C\'s reserves in Goodwix', async () => {
-    autoConfirmed = goodwixSandbox.actions.placeOrder({ buyerId: headOffice!.goodwixId, lines: [{ productId: drill.goodwixId, quantity: 3 }, { productId: tape.goodwixId, quantity: 10 }] }).id;
-    handConfirmed = goodwixSandbox.actions.placeOrder({ buyerId: contractBuyer!.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 20 }] }).id;
-    goodwixSandbox.actions.confirmOrder(handConfirmed);
-    waiting = goodwixSandbox.actions.placeOrder({ buyerId: soleTrader!.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 1 }] }).id;
+    autoConfirmed = demo.goodwixSandbox.actions.placeOrder({ buyerId: headOffice!.goodwixId, lines: [{ productId: drill.goodwixId, quantity: 3 }, { productId: tape.goodwixId, quantity: 10 }] }).id;
+    handConfirmed = demo.goodwixSandbox.actions.placeOrder({ buyerId: contractBuyer!.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 20 }] }).id;
+    demo.goodwixSandbox.actions.confirmOrder(handConfirmed);
+    waiting = demo.goodwixSandbox.actions.placeOrder({ buyerId: soleTrader!.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 1 }] }).id;
 
     const run = await exchange();
 
     assert.equal(run.status, 'completed', JSON.stringify(run.errors));
     assert.equal(run.counters.exported, 2);
-    assert.equal((await onec.findOrdersByClientNumber(stableKey(String(autoConfirmed)))).length, 1);
-    assert.equal((await onec.findOrdersByClientNumber(stableKey(String(handConfirmed)))).length, 1);
-    assert.deepEqual(await onec.findOrdersByClientNumber(stableKey(String(waiting))), []);
+    assert.equal((await demo.onec.findOrdersByClientNumber(stableKey(String(autoConfirmed)))).length, 1);
+    assert.equal((await demo.onec.findOrdersByClientNumber(stableKey(String(handConfirmed)))).length, 1);
+    assert.deepEqual(await demo.onec.findOrdersByClientNumber(stableKey(String(waiting))), []);
 
-    const drillReserves = goodwixSandbox.actions.reserves(drill.goodwixId).reserves.filter((r) => r.source === 'integration');
+    const drillReserves = demo.goodwixSandbox.actions.reserves(drill.goodwixId).reserves.filter((r) => r.source === 'integration');
     const ours = drillReserves.find((r) => r.order?.id === autoConfirmed);
     assert.equal(Number(ours?.quantity), 3, 'the exported order holds its drills, marked Integration');
     const madeIn1C = drillReserves.find((r) => r.order === null);
@@ -76,38 +42,38 @@ describe('runs of the demo plan through the local deployment', () => {
   });
 
   test('a run with nothing new writes nothing to 1C or Goodwix', async () => {
-    onecSandbox.stats.reset();
-    goodwixSandbox.stats.reset();
+    demo.onecSandbox.stats.reset();
+    demo.goodwixSandbox.stats.reset();
 
     const run = await exchange();
 
     assert.equal(run.status, 'completed');
     assert.deepEqual(run.counters, { exported: 0, updatedInOneC: 0, updatedInGoodwix: 0, conflicts: 0, failed: 0 });
     assert.deepEqual(run.orders.items, [], "the exchange's own Goodwix updates, back through the feed, are not news: nothing is queued");
-    assert.equal(onecSandbox.stats.count({ entitySet: 'Document_ЗаказКлиента' }), 1, 'one batched probe of the open orders, no order read one by one');
-    assert.equal(onecSandbox.stats.requests.filter((r) => r.method !== 'GET').length, 0);
-    assert.equal(goodwixSandbox.stats.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/auth/login')).length, 0);
+    assert.equal(demo.onecSandbox.stats.count({ entitySet: 'Document_ЗаказКлиента' }), 1, 'one batched probe of the open orders, no order read one by one');
+    assert.equal(demo.onecSandbox.stats.requests.filter((r) => r.method !== 'GET').length, 0);
+    assert.equal(demo.goodwixSandbox.stats.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/auth/login')).length, 0);
   });
 
   test('a row a manager rejects in 1C reaches the buyer\'s "Отменено" column and the Integration reserve shrinks', async () => {
-    const [doc] = await onec.findOrdersByClientNumber(stableKey(String(autoConfirmed)));
+    const [doc] = await demo.onec.findOrdersByClientNumber(stableKey(String(autoConfirmed)));
     const drillRow = doc!.items.find((r) => r.product === drill.ref)!;
-    await new OneCManager(onec).rejectRow(doc!.ref, drillRow.lineCode, demoOneC.cancelReasons.outOfStock.ref);
+    await new OneCManager(demo.onec).rejectRow(doc!.ref, drillRow.lineCode, demoOneC.cancelReasons.outOfStock.ref);
 
     const run = await exchange();
 
     assert.equal(run.counters.updatedInGoodwix, 1);
-    const line = goodwixSandbox.actions.buyerView(autoConfirmed).lines.find((l) => l.sku === drill.sku)!;
+    const line = demo.goodwixSandbox.actions.buyerView(autoConfirmed).lines.find((l) => l.sku === drill.sku)!;
     assert.deepEqual([Number(line.cancelled), line.cancelReason], [3, 'Нет в наличии']);
-    const ours = goodwixSandbox.actions.reserves(drill.goodwixId).reserves.find((r) => r.source === 'integration' && r.order?.id === autoConfirmed);
+    const ours = demo.goodwixSandbox.actions.reserves(drill.goodwixId).reserves.find((r) => r.source === 'integration' && r.order?.id === autoConfirmed);
     assert.equal(ours, undefined, 'the rejected drills are no longer reserved');
   });
 
   test('an order that cannot be mapped is parked with its reason, visible through the API, and exported by a later run once fixed', async () => {
     // The supplier marked the level for deletion in 1C after uploading it to Goodwix.
     const level = demoProducts.find((p) => p.sku === 'URV-600')!;
-    await onec.client.update('Catalog_Номенклатура', level.ref, { DeletionMark: true });
-    const id = goodwixSandbox.actions.placeOrder({ buyerId: headOffice!.goodwixId, lines: [{ productId: level.goodwixId, quantity: 1 }] }).id;
+    await demo.onec.client.update('Catalog_Номенклатура', level.ref, { DeletionMark: true });
+    const id = demo.goodwixSandbox.actions.placeOrder({ buyerId: headOffice!.goodwixId, lines: [{ productId: level.goodwixId, quantity: 1 }] }).id;
 
     const first = await exchange();
 
@@ -118,23 +84,23 @@ describe('runs of the demo plan through the local deployment', () => {
     const record = (await api('GET', `/plans/${DEMO_PLAN_ID}/orders/${id}`)).body!;
     assert.equal(record.parked.code, 'SYNC_UNMAPPED_PRODUCT');
 
-    await onec.client.update('Catalog_Номенклатура', level.ref, { DeletionMark: false });
+    await demo.onec.client.update('Catalog_Номенклатура', level.ref, { DeletionMark: false });
     const second = await exchange();
 
     assert.equal(second.counters.exported, 1, 'picked up again although Goodwix did not change it');
-    assert.equal((await onec.findOrdersByClientNumber(stableKey(String(id)))).length, 1);
+    assert.equal((await demo.onec.findOrdersByClientNumber(stableKey(String(id)))).length, 1);
     assert.equal((await api('GET', `/plans/${DEMO_PLAN_ID}/orders/${id}`)).body!.parked, null);
   });
 
   test('a resync request exchanges one order even when neither side moved', async () => {
-    onecSandbox.stats.reset();
+    demo.onecSandbox.stats.reset();
     const started = await api('POST', `/plans/${DEMO_PLAN_ID}/orders/${handConfirmed}/resync`);
     assert.equal(started.status, 202, JSON.stringify(started.body));
-    await runtime.drain({ timeoutMs: 60_000 });
+    await demo.runtime.drain({ timeoutMs: 60_000 });
 
     const run = (await api('GET', `/plans/${DEMO_PLAN_ID}/runs/${started.body!.runId}`)).body!;
     assert.equal(run.trigger, 'resync');
     assert.deepEqual(run.orders.items.map((o: { orderId: string; outcome: string }) => [o.orderId, o.outcome]), [[String(handConfirmed), 'unchanged']]);
-    assert.ok(onecSandbox.stats.count({ entitySet: 'Document_ЗаказКлиента' }) > 0, 'the order was read from 1C');
+    assert.ok(demo.onecSandbox.stats.count({ entitySet: 'Document_ЗаказКлиента' }) > 0, 'the order was read from 1C');
   });
 });
