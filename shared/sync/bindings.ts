@@ -215,26 +215,8 @@ export class BindingRepository {
    */
   async goodwixVersions(planId: string, orderIds: readonly string[]): Promise<Map<string, { goodwixVersion: number | null; parked: boolean }>> {
     const out = new Map<string, { goodwixVersion: number | null; parked: boolean }>();
-    for (let i = 0; i < orderIds.length; i += 100) {
-      let keysLeft: Record<string, unknown>[] = orderIds.slice(i, i + 100).map((id) => ({ pk: keys.planPk(planId), sk: keys.bindingSk(id) }));
-      for (let attempt = 1; keysLeft.length > 0; attempt += 1) {
-        try {
-          const result = await this.store.client.send(
-            new BatchGetCommand({
-              RequestItems: { [this.store.tableName]: { Keys: keysLeft, ConsistentRead: true, ProjectionExpression: 'orderId, goodwixVersion, parkedCode' } },
-            }),
-          );
-          for (const item of result.Responses?.[this.store.tableName] ?? []) {
-            out.set(String(item.orderId), { goodwixVersion: (item.goodwixVersion as number | null | undefined) ?? null, parked: Boolean(item.parkedCode) });
-          }
-          keysLeft = (result.UnprocessedKeys?.[this.store.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-        } catch (error) {
-          throw toStoreError(error, 'read binding versions', { planId });
-        }
-        // Throttled keys come back unprocessed: wait a little, then ask for them again.
-        if (keysLeft.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
-      }
-    }
+    const items = await this.readBindingFields(planId, orderIds, { ProjectionExpression: 'orderId, goodwixVersion, parkedCode' }, 'read binding versions');
+    for (const item of items) out.set(String(item['orderId']), { goodwixVersion: (item['goodwixVersion'] as number | null | undefined) ?? null, parked: Boolean(item['parkedCode']) });
     return out;
   }
 
@@ -308,6 +290,33 @@ export class BindingRepository {
   }
 
   /**
+   * A few fields of these orders' bindings (no snapshots), read in batches of 100 with
+   * BatchGetItem; throttled keys come back unprocessed and are asked for again after a short wait.
+   */
+  private async readBindingFields(
+    planId: string,
+    orderIds: readonly string[],
+    projection: { ProjectionExpression: string; ExpressionAttributeNames?: Record<string, string> },
+    operation: string,
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    for (let i = 0; i < orderIds.length; i += 100) {
+      let keysLeft: Record<string, unknown>[] = orderIds.slice(i, i + 100).map((id) => ({ pk: keys.planPk(planId), sk: keys.bindingSk(id) }));
+      for (let attempt = 1; keysLeft.length > 0; attempt += 1) {
+        try {
+          const result = await this.store.client.send(new BatchGetCommand({ RequestItems: { [this.store.tableName]: { Keys: keysLeft, ConsistentRead: true, ...projection } } }));
+          items.push(...(result.Responses?.[this.store.tableName] ?? []));
+          keysLeft = (result.UnprocessedKeys?.[this.store.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+        } catch (error) {
+          throw toStoreError(error, operation, { planId });
+        }
+        if (keysLeft.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
+      }
+    }
+    return items;
+  }
+
+  /**
    * Of these shipped orders' bindings, closes those whose watch ended by `at`: out of the
    * open-bindings index, `open` false, on condition nobody wrote the binding since it was read
    * (an exchange that just saw a new shipment keeps it watched). The watch's end is not in the
@@ -316,24 +325,12 @@ export class BindingRepository {
   private async closeEndedWatches(planId: string, orderIds: readonly string[], at: Date): Promise<Set<string>> {
     const ended = new Set<string>();
     if (orderIds.length === 0) return ended;
-    const items: Record<string, unknown>[] = [];
-    for (let i = 0; i < orderIds.length; i += 100) {
-      let keysLeft: Record<string, unknown>[] = orderIds.slice(i, i + 100).map((id) => ({ pk: keys.planPk(planId), sk: keys.bindingSk(id) }));
-      for (let attempt = 1; keysLeft.length > 0; attempt += 1) {
-        try {
-          const result = await this.store.client.send(
-            new BatchGetCommand({
-              RequestItems: { [this.store.tableName]: { Keys: keysLeft, ConsistentRead: true, ProjectionExpression: 'orderId, watchUntil, revision, #open', ExpressionAttributeNames: { '#open': 'open' } } },
-            }),
-          );
-          items.push(...(result.Responses?.[this.store.tableName] ?? []));
-          keysLeft = (result.UnprocessedKeys?.[this.store.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-        } catch (error) {
-          throw toStoreError(error, 'read watch ends', { planId });
-        }
-        if (keysLeft.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
-      }
-    }
+    const items = await this.readBindingFields(
+      planId,
+      orderIds,
+      { ProjectionExpression: 'orderId, watchUntil, revision, #open', ExpressionAttributeNames: { '#open': 'open' } },
+      'read watch ends',
+    );
     for (const item of items) {
       const until = item.watchUntil as string | null | undefined;
       if (!until || Date.parse(until) > at.getTime()) continue;
