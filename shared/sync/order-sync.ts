@@ -18,7 +18,7 @@
  * Permanent failures park the order with a message naming the culprit; retryable ones throw.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { LINE_INPUT_FIELDS, type CanonicalLine, type CanonicalOrder, type OrderStatus } from '#core/canonical';
+import { LINE_INPUT_FIELDS, type CanonicalLine, type CanonicalOrder, type OneCRows, type OrderStatus } from '#core/canonical';
 import { decEquals } from '#core/decimal';
 import { mergeOrder, type Conflict } from '#core/merge';
 import { isEnded, statusToShow } from '#core/status';
@@ -446,7 +446,7 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
   // sent with, and the base is what 1C shows of that write (what landed is agreed, what did not
   // is still to do).
   // An unsettled intent's row codes may have gone to a manager's rows meanwhile: tied by product too.
-  const onecNow = await canonicalFromOneC({ doc, shipments, known: intent ? intent.sent : binding.base!.lines, sameProductOnly: intent !== null, refs, statusMap: statusMap.toGoodwix });
+  const onecNow = await canonicalFromOneC({ doc, shipments, known: intent ? sentOrKept(binding.base ?? intent.base, intent.sent) : binding.base!.lines, sameProductOnly: intent !== null, refs, statusMap: statusMap.toGoodwix });
   const base = intent ? resolveIntent(binding.base ?? intent.base, intent, onecNow) : binding.base!;
   const goodwixNow = canonicalFromGoodwix(order, { base, toOneC: statusMap.toOneC });
   const merged = mergeOrder({ base, goodwix: goodwixNow, onec: onecNow });
@@ -591,7 +591,7 @@ function resolveIntent(old: CanonicalOrder, intent: OneCIntent, onecNow: Canonic
     const sent = sentBy.get(ib.key);
     const c = nowBy.get(ib.key);
     if (!ob) {
-      if (c) lines.push(ib);
+      if (c) lines.push({ ...ib, onecRows: c.onecRows });
       continue;
     }
     // 1C cannot hold Goodwix's free-text cancel reason: the exchange writes the plan's reason
@@ -600,13 +600,36 @@ function resolveIntent(old: CanonicalOrder, intent: OneCIntent, onecNow: Canonic
     // left a conflict on the reason nobody made).
     const landed = (field: (typeof MERGED_LINE_FIELDS)[number]): boolean =>
       sent !== undefined && c !== undefined && sameField(c, sent, field === 'cancelReason' ? 'cancelledQuantity' : field);
-    const line: Record<string, unknown> = { ...ob, onecRows: c && sent ? sent.onecRows : ob.onecRows };
+    // The rows 1C holds for the line now, whether or not the write landed.
+    const line: Record<string, unknown> = { ...ob, onecRows: c ? c.onecRows : ob.onecRows };
     for (const field of MERGED_LINE_FIELDS) line[field] = landed(field) ? ib[field] : ob[field];
     lines.push(line as unknown as CanonicalLine);
   }
   const inIntent = new Set(intent.base.lines.map((l) => l.key));
   for (const ob of old.lines) if (!inIntent.has(ob.key)) lines.push(ob);
   return { ...old, lines };
+}
+
+/**
+ * The lines 1C's rows are tied to while a write's outcome is unknown: the lines sent, each also
+ * keeping the rows the old base tied to it, and the old base's lines the write removed. The
+ * write may not have landed, and a row it would have deleted (the active half of a line it
+ * cancelled wholly) is then still that line's; tied by the sent codes alone it read as a line
+ * added in 1C, and Goodwix was given a second line of the product (chaos seed 31337, 1,000
+ * orders). A code the write gave to a line wins over the old base's.
+ */
+function sentOrKept(old: CanonicalOrder, sent: readonly CanonicalLine[]): CanonicalLine[] {
+  const claimed = new Set(sent.flatMap((l) => [l.onecRows?.active, l.onecRows?.cancelled]));
+  const unclaimed = (rows: OneCRows | undefined): OneCRows => ({
+    ...(rows?.active !== undefined && !claimed.has(rows.active) ? { active: rows.active } : {}),
+    ...(rows?.cancelled !== undefined && !claimed.has(rows.cancelled) ? { cancelled: rows.cancelled } : {}),
+  });
+  const oldBy = new Map(old.lines.map((l) => [l.key, l]));
+  const sentKeys = new Set(sent.map((l) => l.key));
+  return [
+    ...sent.map((l) => ({ ...l, onecRows: { ...unclaimed(oldBy.get(l.key)?.onecRows), ...l.onecRows } })),
+    ...old.lines.filter((l) => !sentKeys.has(l.key)).map((l) => ({ ...l, onecRows: unclaimed(l.onecRows) })),
+  ];
 }
 
 const MERGED_LINE_FIELDS = ['product', ...LINE_INPUT_FIELDS] as const;
