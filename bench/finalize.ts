@@ -54,7 +54,7 @@ async function measure(scenario: Scenario): Promise<Measurement> {
       workerTimeoutSeconds: scenario.timeoutSeconds,
       visibilityTimeoutSeconds: 600,
       testHooks: {
-        workerWiring: (wiring) => ({ ...wiring, deps: { ...wiring.deps, finalizeTuning: { concurrency: scenario.concurrency } } }),
+        workerPorts: (wiring) => ({ ...wiring, ports: { ...wiring.ports, finalizeTuning: { concurrency: scenario.concurrency } } }),
         invocation: (name, handler): QueueHandler => async (event: SQSEvent, context) => {
           if (name === 'worker') {
             invocations += 1;

@@ -30,7 +30,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DEMO_PLAN_ID } from '#local/runtime/demo-plan';
 import { createStoreContext } from '#store/client';
 import { keys } from '#store/table';
-import { BindingRepository, type Binding } from '#sync/bindings';
+import { BindingRepository, type Binding } from '#store/bindings';
 import { cpuMeter, type CpuUse } from './lib/cpu.ts';
 import { installDynamoCounter, type DynamoCounts } from './lib/dynamo-counter.ts';
 import { envInt, envInts, goodwixBreakdown, onecBreakdown, startBenchStack, type BenchStack } from './lib/stack.ts';

@@ -3,7 +3,7 @@
  * docs/api.md lists them; the CDK stack sets them.
  */
 import * as z from '#platform/zod';
-import { accessEnv, commonEnv, envUrl, parseConfig, secretsCacheEnv } from '#runs/config';
+import { accessEnv, commonEnv, envUrl, parseConfig, secretsCacheEnv } from '#platform/env';
 
 export const apiConfigSchema = z.object({
   ...commonEnv,

@@ -25,7 +25,7 @@ import {
   savePlan,
   startManualRun,
 } from '#runs/control';
-import type { ControlPorts } from '#runs/ports';
+import type { ControlPorts } from '#runs/control';
 import type { RunRecord } from '#store/runs';
 import { BadRequestError, json, noContent, problem } from './http.ts';
 

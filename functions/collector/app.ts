@@ -10,18 +10,18 @@ import type { SQSRecord } from 'aws-lambda';
 import { fifoBatchHandler } from '#functions/lib/fifo-batch';
 import { MetricUnit } from '#platform/observability';
 import { processRunMessage, type CollectorPorts } from '#runs/collector';
-import { parseCollectMessage } from '#runs/queue';
+import { parseCollectMessage } from '#aws/run-queue';
 import { clientConnectors } from '#runs/connectors';
-import { planAccessOf } from '#runs/config';
+import { planAccessOf } from '#platform/env';
 import { commonPorts, createSqsClient, sqsTarget, type PortOverrides } from '#runs/wiring';
-import { AwsSecretsProvider } from '#secrets/aws';
+import { AwsSecretsProvider } from '#aws/secrets-manager';
 import type { CollectBody } from '#runs/collector';
-import { BindingRepository } from '#sync/bindings';
+import { BindingRepository } from '#store/bindings';
 import { orderCollector } from '#sync/collect';
-import { SqsOrderQueue } from '#sync/order-queue';
+import { SqsOrderQueue } from '#aws/order-queue';
 import { clientMetrics, stuckOrderMetrics, syncMetrics } from '#sync/client-metrics';
 import { PlanClientCache, type ClientTuning } from '#sync/plan-clients';
-import { RunProgressRepository } from '#sync/run-progress';
+import { RunProgressRepository } from '#store/run-progress';
 import type { CollectorConfig } from './config.ts';
 
 /**

@@ -1,6 +1,6 @@
 /** Configuration of the collector function (environment variables, parsed at module load). */
 import * as z from '#platform/zod';
-import { accessEnv, commonEnv, envUrl, parseConfig, secretsCacheEnv } from '#runs/config';
+import { accessEnv, commonEnv, envUrl, parseConfig, secretsCacheEnv } from '#platform/env';
 
 export const collectorConfigSchema = z.object({
   ...commonEnv,

@@ -1,6 +1,6 @@
 /** Configuration of the events function (environment variables, parsed at module load). */
 import * as z from '#platform/zod';
-import { envString, parseConfig } from '#runs/config';
+import { envString, parseConfig } from '#platform/env';
 
 export const eventsConfigSchema = z.object({
   /** The bus the run events go to */

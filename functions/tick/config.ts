@@ -1,6 +1,6 @@
 /** Configuration of the tick function (environment variables, parsed at module load). */
 import * as z from '#platform/zod';
-import { commonEnv, envUrl, parseConfig } from '#runs/config';
+import { commonEnv, envUrl, parseConfig } from '#platform/env';
 
 export const tickConfigSchema = z.object({
   ...commonEnv,

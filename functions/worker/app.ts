@@ -13,20 +13,20 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { fifoBatchHandler } from '#functions/lib/fifo-batch';
-import { planAccessOf } from '#runs/config';
+import { planAccessOf } from '#platform/env';
 import { commonPorts, createSqsClient, sqsTarget, type PortOverrides } from '#runs/wiring';
-import { AwsSecretsProvider } from '#secrets/aws';
-import { BindingRepository } from '#sync/bindings';
+import { AwsSecretsProvider } from '#aws/secrets-manager';
+import { BindingRepository } from '#store/bindings';
 import type { Deadline } from '#platform/limits';
-import { parseOrderMessage, SqsOrderQueue } from '#sync/order-queue';
+import { parseOrderMessage, SqsOrderQueue } from '#aws/order-queue';
 import { clientMetrics, syncMetrics } from '#sync/client-metrics';
 import { PlanClientCache, type ClientTuning } from '#sync/plan-clients';
-import { RunProgressRepository } from '#sync/run-progress';
-import { processFinalizeMessage, processOrderMessage, type WorkerDeps } from '#sync/worker';
+import { RunProgressRepository } from '#store/run-progress';
+import { processFinalizeMessage, processOrderMessage, type WorkerPorts } from '#sync/worker';
 import type { WorkerConfig } from './config.ts';
 
-export interface WorkerWiring {
-  readonly deps: WorkerDeps;
+export interface WorkerFunctionPorts {
+  readonly ports: WorkerPorts;
   readonly sqs: SQSClient;
   readonly queueUrl: string;
   readonly maxReceiveCount: number;
@@ -41,11 +41,11 @@ export interface WorkerWiring {
  */
 export const RECORD_START_MARGIN_MS = 30_000;
 
-export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides & { tuning?: ClientTuning } = {}): WorkerWiring {
+export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides & { tuning?: ClientTuning } = {}): WorkerFunctionPorts {
   const { repositories, run } = commonPorts(config, overrides);
   const secrets = overrides.secrets ?? new AwsSecretsProvider({ maxAgeSeconds: config.SECRETS_CACHE_SECONDS });
   const sqs = createSqsClient({ ...sqsTarget(config), instrument: overrides.instrument });
-  const deps: WorkerDeps = {
+  const ports: WorkerPorts = {
     run,
     progress: new RunProgressRepository(repositories.store, { retentionDays: config.RUN_RETENTION_DAYS }),
     cursors: repositories.cursors,
@@ -59,7 +59,7 @@ export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides 
     locks: repositories.locks,
     finalizeQueue: new SqsOrderQueue(sqs, config.ORDER_QUEUE_URL),
   };
-  return { deps, sqs, queueUrl: config.ORDER_QUEUE_URL, maxReceiveCount: config.MAX_RECEIVE_COUNT, retryBaseSeconds: config.RETRY_BASE_SECONDS, startMarginMs: RECORD_START_MARGIN_MS };
+  return { ports, sqs, queueUrl: config.ORDER_QUEUE_URL, maxReceiveCount: config.MAX_RECEIVE_COUNT, retryBaseSeconds: config.RETRY_BASE_SECONDS, startMarginMs: RECORD_START_MARGIN_MS };
 }
 
 /** Seconds a failed message stays invisible before its next delivery: base, 2 × base, 4 × base … ≤ 10 min. */
@@ -67,10 +67,10 @@ export function backoffSeconds(receiveCount: number, baseSeconds = 10): number {
   return Math.min(600, baseSeconds * 2 ** Math.max(0, receiveCount - 1));
 }
 
-export function createWorkerHandler(wiring: WorkerWiring, options: { logger: Logger; metrics?: Metrics }) {
+export function createWorkerHandler(wiring: WorkerFunctionPorts, options: { logger: Logger; metrics?: Metrics }) {
   const { logger, metrics } = options;
-  const deps: WorkerDeps = {
-    ...wiring.deps,
+  const ports: WorkerPorts = {
+    ...wiring.ports,
     logger,
     ...(metrics ? { metrics: syncMetrics } : {}),
   };
@@ -89,11 +89,11 @@ export function createWorkerHandler(wiring: WorkerWiring, options: { logger: Log
     logger.appendKeys({ planId: message.planId, runId: message.runId, ...(message.kind === 'order' ? { orderId: message.orderId } : {}) });
     try {
       if (message.kind === 'finalize') {
-        const closed = await processFinalizeMessage(deps, message, { deadline });
+        const closed = await processFinalizeMessage(ports, message, { deadline });
         logger.info('finalize continued', { after: message.after, closed });
         return;
       }
-      const result = await processOrderMessage(deps, message, { receiveCount, maxReceiveCount: wiring.maxReceiveCount }, { deadline });
+      const result = await processOrderMessage(ports, message, { receiveCount, maxReceiveCount: wiring.maxReceiveCount }, { deadline });
       logger.info('order processed', { outcome: result?.outcome ?? 'dropped', toOneC: result?.toOneC ?? 0, toGoodwix: result?.toGoodwix ?? 0, conflicts: result?.conflicts.length ?? 0 });
     } catch (error) {
       logger.warn('order failed, will be retried', { receiveCount, error });

@@ -1,7 +1,7 @@
 /** Configuration of the worker function (environment variables, parsed at module load). */
 import * as z from '#platform/zod';
-import { accessEnv, commonEnv, envInt, envUrl, parseConfig, secretsCacheEnv } from '#runs/config';
-import { orderQueueDefinition } from '#sync/order-queue';
+import { accessEnv, commonEnv, envInt, envUrl, parseConfig, secretsCacheEnv } from '#platform/env';
+import { orderQueueDefinition } from '#aws/order-queue';
 
 export const workerConfigSchema = z.object({
   ...commonEnv,

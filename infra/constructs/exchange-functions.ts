@@ -139,11 +139,11 @@ export class ExchangeFunctions extends Construct {
     // Query on the table: a plan's latest runs, for its heartbeat (#runs/heartbeat).
     table.grantAccess(this.tick.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'], queryTable: true, queryIndexes: ['plans'] });
     table.grantAccess(this.api.role, { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'], queryTable: true, queryIndexes: ['plans', 'stuck-orders'] });
-    // The collector reads a feed page's bindings in one BatchGetItem (#sync/bindings, getMany).
+    // The collector reads a feed page's bindings in one BatchGetItem (#store/bindings, getMany).
     // Query on the table: a run's product items (the finalize; the collector only looks whether there are any before handing off).
     table.grantAccess(this.collector.role, { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], queryTable: true, queryIndexes: ['open-bindings', 'stuck-orders'] });
-    // The worker writes a run's product items in batches (#sync/run-progress, recordProducts), and
-    // its finalize reads a plan's reserve state in one BatchGetItem (#sync/reserve-state, load).
+    // The worker writes a run's product items in batches (#store/run-progress, recordProducts), and
+    // its finalize reads a plan's reserve state in one BatchGetItem (#store/reserve-state, load).
     table.grantAccess(this.worker.role, { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'], queryTable: true });
     for (const f of [this.tick, this.api, this.collector]) table.denyBindingWrites(f.role);
 

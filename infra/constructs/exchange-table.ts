@@ -82,7 +82,7 @@ export class ExchangeTable extends Construct {
   }
 
   /**
-   * Refuses writes of binding items (the sync's order records, `shared/sync/bindings.ts`) to a
+   * Refuses writes of binding items (the sync's order records, `shared/store/bindings.ts`) to a
    * function that has item writes for other items: a binding always carries the compressed base
    * snapshot `base`, which no other item has, so `PutItem`/`UpdateItem` naming it are denied.
    * Only the worker writes bindings.

@@ -2,9 +2,9 @@
  * The two SQS FIFO queues of the exchange and their FIFO dead-letter queues, declared from the
  * definitions the code and the local runtime use:
  *
- * * run queue (`shared/runs/queue.ts`, `runQueueDefinition`): one "collect" message per run,
+ * * run queue (`shared/aws/run-queue.ts`, `runQueueDefinition`): one "collect" message per run,
  *   grouped by plan → the collector;
- * * order queue (`shared/sync/order-queue.ts`, `orderQueueDefinition`): one message per order per
+ * * order queue (`shared/aws/order-queue.ts`, `orderQueueDefinition`): one message per order per
  *   run, grouped by plan and order → the worker;
  *
  * and the dead-letter queue of the events function's stream event source (its on-failure
@@ -18,8 +18,8 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { runQueueDefinition } from '#runs/queue';
-import { orderQueueDefinition } from '#sync/order-queue';
+import { runQueueDefinition } from '#aws/run-queue';
+import { orderQueueDefinition } from '#aws/order-queue';
 import { acknowledge } from '../nag.ts';
 
 /** Retention of the events DLQ: 14 days, SQS's maximum (as the run and order DLQs). */

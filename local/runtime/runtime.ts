@@ -26,7 +26,7 @@ import { loadCollectorConfig } from '#functions/collector/config';
 import { createEventsHandler } from '#functions/events/app';
 import { createTickHandler, tickPortsFromConfig } from '#functions/tick/app';
 import { loadTickConfig } from '#functions/tick/config';
-import { createWorkerHandler, workerFromConfig, type WorkerWiring } from '#functions/worker/app';
+import { createWorkerHandler, workerFromConfig, type WorkerFunctionPorts } from '#functions/worker/app';
 import { loadWorkerConfig } from '#functions/worker/config';
 import type { ClientTuning } from '#sync/plan-clients';
 import { parsePlan, type PlanInput } from '#plans/plan';
@@ -35,11 +35,11 @@ import type { PlanConnectors } from '#runs/check-plan';
 import { clientConnectorsWith } from '#runs/connectors';
 import type { CollectBody, CollectorPorts } from '#runs/collector';
 import { MemoryEventPublisher, type RunEvent } from '#runs/events';
-import type { ControlPorts } from '#runs/ports';
+import type { ControlPorts } from '#runs/control';
 import type { TickResult } from '#runs/tick';
-import { runQueueDefinition } from '#runs/queue';
+import { runQueueDefinition } from '#aws/run-queue';
 import { LocalSecretsProvider, type ReadOptions } from '#secrets/secrets';
-import { orderQueueDefinition } from '#sync/order-queue';
+import { orderQueueDefinition } from '#aws/order-queue';
 import type { AwsCallRecorder, RecordedFunction } from './aws-calls.ts';
 import { LOCAL_SECRETS_PREFIX, demoPlan, demoSecrets, type DemoPlanTargets } from './demo-plan.ts';
 import {
@@ -183,7 +183,7 @@ export interface LocalRuntimeTestHooks {
   /** Replaces the collector's ports (after they are built from the configuration) */
   readonly collectorPorts?: (ports: CollectorPorts) => CollectorPorts;
   /** Replaces the worker's wiring (dependencies, SQS client) before its handler is made */
-  readonly workerWiring?: (wiring: WorkerWiring) => WorkerWiring;
+  readonly workerPorts?: (wiring: WorkerFunctionPorts) => WorkerFunctionPorts;
   /** Wraps each function's handler as its queue's event source invokes it */
   readonly invocation?: (name: 'collector' | 'worker', handler: QueueHandler) => QueueHandler;
 }
@@ -453,8 +453,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     const collector = createCollectorHandler(hooks.collectorPorts ? hooks.collectorPorts(collectorPorts) : collectorPorts, { logger: collectorLogger });
     const workerLogger = loggerFor('worker');
-    const workerWiring = workerFromConfig(workerConfig, { ...overrides, ...forFunction('worker'), logger: workerLogger, ...(options.tuning ? { tuning: options.tuning } : {}) });
-    const worker = createWorkerHandler(hooks.workerWiring ? hooks.workerWiring(workerWiring) : workerWiring, {
+    const workerPorts = workerFromConfig(workerConfig, { ...overrides, ...forFunction('worker'), logger: workerLogger, ...(options.tuning ? { tuning: options.tuning } : {}) });
+    const worker = createWorkerHandler(hooks.workerPorts ? hooks.workerPorts(workerPorts) : workerPorts, {
       logger: workerLogger,
     });
 

@@ -13,8 +13,8 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToL
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
 import { createTableInput, tableDefinition } from '#store/table';
-import { runQueueDefinition } from '#runs/queue';
-import { orderQueueDefinition } from '#sync/order-queue';
+import { runQueueDefinition } from '#aws/run-queue';
+import { orderQueueDefinition } from '#aws/order-queue';
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const LOCAL_REGION = 'us-east-1';
@@ -162,7 +162,7 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
   );
 }
 
-/** What a FIFO work queue needs to be created: the definitions in `#runs/queue` and `#sync/order-queue`. */
+/** What a FIFO work queue needs to be created: the definitions in `#aws/run-queue` and `#aws/order-queue`. */
 export interface FifoQueueDefinition {
   readonly visibilityTimeoutSeconds: number;
   readonly retentionSeconds: number;
@@ -200,12 +200,12 @@ export async function createFifoQueue(
   return { queueUrl: queue.QueueUrl ?? '', dlqUrl: dlq.QueueUrl ?? '' };
 }
 
-/** The run queue and its DLQ (`#runs/queue`). */
+/** The run queue and its DLQ (`#aws/run-queue`). */
 export function createRunQueue(client: SQSClient, baseName: string, overrides: { visibilityTimeoutSeconds?: number } = {}): Promise<{ queueUrl: string; dlqUrl: string }> {
   return createFifoQueue(client, baseName, runQueueDefinition, overrides);
 }
 
-/** The order queue and its DLQ (`#sync/order-queue`). */
+/** The order queue and its DLQ (`#aws/order-queue`). */
 export function createOrderQueue(client: SQSClient, baseName: string, overrides: { visibilityTimeoutSeconds?: number } = {}): Promise<{ queueUrl: string; dlqUrl: string }> {
   return createFifoQueue(client, baseName, orderQueueDefinition, overrides);
 }

@@ -22,6 +22,21 @@ export interface ProductRef {
   readonly characteristic: string | null;
 }
 
+/**
+ * One product (a nomenclature and its variant) as a string: how lines, rows and reserves of the
+ * same product are matched on both sides.
+ */
+export function productKey(nomenclature: string | null, characteristic: string | null | undefined): string {
+  return `${nomenclature ?? ''}/${characteristic ?? ''}`;
+}
+
+/** A product whose reserves may have moved: Goodwix shows reserves per product. */
+export interface AffectedProduct {
+  readonly nomenclature: string;
+  readonly characteristic: string | null;
+  readonly goodwixProductId: string | null;
+}
+
 export interface OneCRows {
   /** КодСтроки of the row holding the quantity still to deliver */
   readonly active?: number;

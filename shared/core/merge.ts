@@ -11,7 +11,7 @@
  */
 import { computeAmounts } from './amounts.ts';
 import { Big, decEquals, quantity as toQuantity, type Decimal } from './decimal.ts';
-import { LINE_INPUT_FIELDS, type CanonicalLine, type CanonicalOrder, type LineInputField } from './canonical.ts';
+import { LINE_INPUT_FIELDS, productKey, type CanonicalLine, type CanonicalOrder, type LineInputField } from './canonical.ts';
 
 export type MergeField = LineInputField | 'product' | 'line';
 
@@ -68,7 +68,7 @@ function lineEdited(base: CanonicalLine, other: CanonicalLine): boolean {
   return MERGED_FIELDS.some((f) => !same(f, base[f], other[f]));
 }
 
-const productKey = (line: CanonicalLine): string => `${line.product.nomenclature}/${line.product.characteristic ?? ''}`;
+const productOf = (line: CanonicalLine): string => productKey(line.product.nomenclature, line.product.characteristic);
 
 /**
  * Lines new on both sides that are the same line: a line added on one side and written to the
@@ -83,7 +83,7 @@ function pairNewLines(base: CanonicalOrder, goodwix: CanonicalOrder, onec: Canon
   const pairs = new Map<string, string>(); // onec key -> goodwix key
   for (const g of goodwix.lines) {
     if (baseKeys.has(g.key) || onecKeys.has(g.key)) continue;
-    const index = unmatchedOneC.findIndex((c) => productKey(c) === productKey(g));
+    const index = unmatchedOneC.findIndex((c) => productOf(c) === productOf(g));
     if (index >= 0) {
       pairs.set(unmatchedOneC[index]!.key, g.key);
       unmatchedOneC.splice(index, 1);

@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type * as z from '#platform/zod';
 import { describeZodError } from '#platform/zod';
+import { silentLogger, type Logger } from '#platform/logger';
 import {
   GoodwixAuthError,
   GoodwixError,
@@ -66,11 +67,6 @@ import {
   toWireStatus,
 } from './wire.ts';
 
-export interface GoodwixLogger {
-  debug(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-}
-
 export interface GoodwixClientOptions {
   /** The service root, e.g. `https://pub.goodwix.com`; the client adds the API paths. */
   baseUrl: string;
@@ -95,7 +91,7 @@ export interface GoodwixClientOptions {
   now?: () => number;
   /** In [0, 1), for the back-off jitter. */
   random?: () => number;
-  logger?: GoodwixLogger;
+  logger?: Logger;
   /** Called after every HTTP attempt, for latency and error metrics (never with the token). */
   onRequest?: (event: GoodwixRequestEvent) => void;
   /**
@@ -147,7 +143,6 @@ interface Token {
   renewAtMs: number;
 }
 
-const noopLogger: GoodwixLogger = { debug() {}, warn() {} };
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class GoodwixClient {
@@ -166,7 +161,7 @@ export class GoodwixClient {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly random: () => number;
-  private readonly logger: GoodwixLogger;
+  private readonly logger: Logger;
   private readonly onRequest: ((event: GoodwixRequestEvent) => void) | undefined;
   private token: Token | null = null;
   private loggingIn: Promise<Token> | null = null;
@@ -187,7 +182,7 @@ export class GoodwixClient {
     this.sleep = options.sleep ?? defaultSleep;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
-    this.logger = options.logger ?? noopLogger;
+    this.logger = options.logger ?? silentLogger;
     this.onRequest = options.onRequest;
   }
 

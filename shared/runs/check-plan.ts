@@ -16,7 +16,7 @@ import { PLAN_ONEC_REFS, type Plan, type PlanOneCRef } from '#plans/plan';
 import type { CatalogChoice } from '#onec/trade';
 import { SecretError, getGoodwixPassword, getOneCCredentials, type OneCCredentials, type ReadOptions, type SecretsProvider } from '#secrets/secrets';
 import type { RunProblem } from '#store/runs';
-import { mapLimited } from './ports.ts';
+import { mapLimited } from '#platform/concurrency';
 
 export type OneCCatalogName = PlanOneCRef['catalog'];
 

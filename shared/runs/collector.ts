@@ -10,8 +10,10 @@ import { LockLostError } from '#store/errors';
 import type { RunCounters, RunProblem, RunRecord } from '#store/runs';
 import { checkPlan, type CheckPorts, type PlanCheckResult } from './check-plan.ts';
 import { finishRun } from './lifecycle.ts';
-import { clock, log, type RunPorts } from './ports.ts';
-import type { CollectMessage } from './queue.ts';
+import { clock } from '#platform/clock';
+import { log } from '#platform/logger';
+import type { RunPorts } from './ports.ts';
+import type { CollectMessage } from '#aws/run-queue';
 
 export interface CollectContext {
   readonly ports: CollectorPorts;

@@ -14,20 +14,29 @@ import { secretScope } from '#plans/access';
 import { getOneCCredentials } from '#secrets/secrets';
 import { nextSlot } from '#plans/schedule';
 import { AppError } from '#platform/errors';
-import type { OrderState, OrderSummary } from '#store/order-records';
+import type { OrderRecordReader, OrderState, OrderSummary } from '#store/order-records';
 import type { Page, PageRequest } from '#store/paging';
 import type { PlanCheckRecord, PlanPage, StoredPlan } from '#store/plans';
 import type { RunOrderEntry, RunRecord } from '#store/runs';
-import { checkPlan, type CheckOptions, type PlanCheckResult } from './check-plan.ts';
+import { checkPlan, type CheckOptions, type CheckPorts, type PlanCheckResult } from './check-plan.ts';
 import { RunInProgressError, RunNotFoundError } from './errors.ts';
 import { isRunId } from './run-id.ts';
 import { startRun } from './lifecycle.ts';
-import { clock, log, type ControlPorts } from './ports.ts';
+import { clock } from '#platform/clock';
+import { log } from '#platform/logger';
+import type { CursorRepository } from '#store/cursors';
+import type { StartPorts } from './ports.ts';
+
+/** The API's ports: runs, plus what the check and the order records need. */
+export interface ControlPorts extends StartPorts, CheckPorts {
+  readonly orderRecords: OrderRecordReader;
+  readonly cursors?: CursorRepository;
+}
 
 /** Fields the API adds to a plan when showing it; accepted back and ignored (except `version`). */
 const VIEW_FIELDS = ['version', 'createdAt', 'updatedAt', 'scheduleState', 'check'] as const;
 
-/** A Goodwix order id, as the order queue takes it (`#sync/order-queue`): anything else would start a run that never ends. */
+/** A Goodwix order id, as the order queue takes it (`#aws/order-queue`): anything else would start a run that never ends. */
 export const ORDER_ID_PATTERN = /^[0-9]{1,18}$/;
 
 export class OrderRecordNotFoundError extends AppError {

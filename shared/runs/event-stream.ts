@@ -12,7 +12,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { EventPublishError } from './errors.ts';
 import { mayBeRunEvent, runEventsOfChange, type EventPublisher, type RunEvent, type TableChange } from './events.ts';
-import { log, type RunLogger } from './ports.ts';
+import { log } from '#platform/logger';
+import type { Logger } from '#platform/logger';
 
 /** The part of a DynamoDB stream record the events come from (Lambda's and the Streams API's shape). */
 export interface StreamRecord {
@@ -47,7 +48,7 @@ export function tableChangeOf(record: StreamRecord): TableChange | null {
   return { eventName: name, oldImage: image(record.dynamodb?.OldImage), newImage: image(record.dynamodb?.NewImage) };
 }
 
-export async function forwardRunEvents(records: readonly StreamRecord[], publisher: EventPublisher, options: { logger?: RunLogger } = {}): Promise<ForwardResult> {
+export async function forwardRunEvents(records: readonly StreamRecord[], publisher: EventPublisher, options: { logger?: Logger } = {}): Promise<ForwardResult> {
   const events: RunEvent[] = [];
   const recordOfEvent: number[] = [];
   let unreadable = 0;

@@ -12,7 +12,9 @@
 import { nextSlot } from '#plans/schedule';
 import type { StoredPlan } from '#store/plans';
 import type { RunRecord } from '#store/runs';
-import { log, mapLimited, type RunPorts } from './ports.ts';
+import { log } from '#platform/logger';
+import { mapLimited } from '#platform/concurrency';
+import type { RunPorts } from './ports.ts';
 
 /** Slots begun without a run going through before a plan counts as overdue. */
 export const OVERDUE_AFTER_SLOTS = 3;

@@ -9,7 +9,9 @@ import { PlanNotFoundError } from '#plans/errors';
 import { LockHeldError, PlanMissingError, RunMissingError, RunNotRunningError } from '#store/errors';
 import type { RunCounters, RunEndStatus, RunProblem, RunRecord, RunTrigger } from '#store/runs';
 import { RunInProgressError } from './errors.ts';
-import { clock, log, type RunPorts, type StartPorts } from './ports.ts';
+import { clock } from '#platform/clock';
+import { log } from '#platform/logger';
+import type { RunPorts, StartPorts } from './ports.ts';
 import { newRunId } from './run-id.ts';
 
 /**

@@ -7,7 +7,8 @@
 import type { StoredPlan } from '#store/plans';
 import { RunInProgressError } from './errors.ts';
 import { startRun } from './lifecycle.ts';
-import { log, type StartPorts } from './ports.ts';
+import { log } from '#platform/logger';
+import type { StartPorts } from './ports.ts';
 
 export interface ResyncStart {
   readonly planId: string;

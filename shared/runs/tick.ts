@@ -20,7 +20,10 @@ import { RunInProgressError } from './errors.ts';
 import { overduePlans, type OverduePlan } from './heartbeat.ts';
 import { startRun } from './lifecycle.ts';
 import { startRequestedResync, type ResyncStart } from './resync-requests.ts';
-import { clock, log, mapLimited, type StartPorts } from './ports.ts';
+import { clock } from '#platform/clock';
+import { log } from '#platform/logger';
+import { mapLimited } from '#platform/concurrency';
+import type { StartPorts } from './ports.ts';
 
 export interface TickResult {
   readonly at: string;

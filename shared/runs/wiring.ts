@@ -1,7 +1,7 @@
 /**
  * Ports built from a function's configuration: the DynamoDB store and its repositories and the
  * SQS run queue. Handlers call these at module load (the api and collector add Secrets Manager
- * and the real clients for the plan check, `#secrets/aws` and `#runs/connectors`, which the
+ * and the real clients for the plan check, `#aws/secrets-manager` and `#runs/connectors`, which the
  * tick does not bundle); the local runtime calls the same builders with local endpoints and
  * swaps the secrets for local ones. None of them puts events (`#runs/events`).
  */
@@ -14,10 +14,11 @@ import { LockRepository } from '#store/lock';
 import { DynamoOrderRecordReader } from '#store/order-records';
 import { PlanRepository } from '#store/plans';
 import { RunRepository } from '#store/runs';
-import { syncRecordView } from '#sync/bindings';
+import { syncRecordView } from '#store/bindings';
 import type { PlanConnectors } from './check-plan.ts';
-import type { RunLogger, RunPorts } from './ports.ts';
-import { SqsRunQueue, type RunQueue } from './queue.ts';
+import type { Logger } from '#platform/logger';
+import type { RunPorts } from './ports.ts';
+import { SqsRunQueue, type RunQueue } from '#aws/run-queue';
 
 export interface StoreConfig {
   readonly tableName: string;
@@ -105,7 +106,7 @@ export function sqsTarget(config: CommonConfig): { sqsEndpoint?: string; region?
 export interface PortOverrides {
   readonly secrets?: SecretsProvider;
   readonly connectors?: PlanConnectors;
-  readonly logger?: RunLogger;
+  readonly logger?: Logger;
   readonly now?: () => Date;
   /** Attached to every SDK client the function builds (the local runtime's call recording) */
   readonly instrument?: ClientInstrument;

@@ -17,6 +17,8 @@
  * | RunMissingError            | RUN_MISSING            | no        | update of a run that does not exist |
  * | RunNotRunningError         | RUN_NOT_RUNNING        | no        | closing a run that is already closed (a replayed message) |
  * | CursorRegressionError      | CURSOR_REGRESSION      | no        | advancing a cursor to a position behind the stored one |
+ * | BindingRaceLostError       | SYNC_BINDING_RACE_LOST | yes       | another worker wrote the order's binding first (its merge is redone) |
+ * | ReserveStateTooLargeError  | SYNC_RESERVE_STATE_TOO_LARGE | no  | a plan's reserve state would outgrow its items |
  */
 import { AppError, type ErrorContext } from '#platform/errors';
 
@@ -173,4 +175,19 @@ export function toStoreError(error: unknown, operation: string, context: ErrorCo
     return new StoreUnavailableError(`DynamoDB ${operation} failed: ${e.message ?? name}`, { cause: error, context: ctx });
   }
   return new StoreRequestError(`DynamoDB ${operation} rejected: ${name}${e.message ? `: ${e.message}` : ''}`, { cause: error, context: ctx });
+}
+
+/** Another worker wrote the binding first: our merge was computed from a stale base. */
+export class BindingRaceLostError extends StoreError {
+  readonly code = 'SYNC_BINDING_RACE_LOST';
+  readonly retryable = true;
+  constructor(planId: string, orderId: string, options: { cause?: unknown } = {}) {
+    super(`order ${orderId}: another exchange of this order recorded its result first; merging again`, { ...options, context: { planId, orderId } });
+  }
+}
+
+/** The per-product reserve state of a plan would outgrow its DynamoDB items: nothing is written. */
+export class ReserveStateTooLargeError extends StoreError {
+  readonly code = 'SYNC_RESERVE_STATE_TOO_LARGE';
+  readonly retryable = false;
 }

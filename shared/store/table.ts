@@ -92,7 +92,7 @@ export const keys = {
   runProductSk: (runId: string, product: string) => `RUNPRODUCT#${runId}#${product}`,
   /**
    * What Goodwix was last told about the plan's reserves, per product, in a fixed number of
-   * shards (`RESERVES#00`…): see shared/sync/reserve-state.ts.
+   * shards (`RESERVES#00`…): see shared/store/reserve-state.ts.
    */
   reserveStateSk: (shard: number) => `RESERVES#${String(shard).padStart(2, '0')}`,
   /** Whether the reserve state was seeded from Goodwix's own reserves (and how far a seed got). */

@@ -17,14 +17,14 @@
 import { checkPlan } from '#runs/check-plan';
 import { recordRunCheck, type CollectBody, type CollectContext, type CollectOutcome } from '#runs/collector';
 import type { CursorRepository } from '#store/cursors';
-import type { BindingRepository, OpenBinding } from './bindings.ts';
-import { GOODWIX_CURSOR, finalizeIfDone, type FinalizeDeps } from './finalize.ts';
-import type { OrderQueue, QueuedOrder } from './order-queue.ts';
+import type { BindingRepository, OpenBinding } from '#store/bindings';
+import { GOODWIX_CURSOR, finalizeIfDone, type FinalizePorts } from './finalize.ts';
+import type { OrderQueue, QueuedOrder } from '#aws/order-queue';
 import type { OneCOrderVersion, OneCShipmentVersion } from '#onec/trade';
 import { shipmentsFingerprint, stableKey } from './order-sync.ts';
-import type { RunProgressRepository } from './run-progress.ts';
+import type { RunProgressRepository } from '#store/run-progress';
 
-export interface CollectDeps extends FinalizeDeps {
+export interface OrderCollectPorts extends FinalizePorts {
   readonly bindings: BindingRepository;
   readonly progress: RunProgressRepository;
   readonly cursors: CursorRepository;
@@ -46,7 +46,7 @@ class Enqueuer {
   queued = 0;
 
   constructor(
-    private readonly deps: CollectDeps,
+    private readonly ports: OrderCollectPorts,
     private readonly ctx: CollectContext,
   ) {}
 
@@ -54,7 +54,7 @@ class Enqueuer {
     const { plan, run } = this.ctx;
     if (this.seen.has(orderId)) return;
     this.seen.add(orderId);
-    await this.deps.progress.register(plan.id, run.runId, orderId, this.deps.run.now?.() ?? new Date());
+    await this.ports.progress.register(plan.id, run.runId, orderId, this.ports.run.now?.() ?? new Date());
     this.pending.push({ message: { kind: 'order', planId: plan.id, runId: run.runId, orderId, ...(force ? { force } : {}) }, versions });
     this.queued += 1;
     if (this.pending.length >= 10) await this.flush();
@@ -63,11 +63,11 @@ class Enqueuer {
   async flush(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
-    if (batch.length) await this.deps.orderQueue.send(batch);
+    if (batch.length) await this.ports.orderQueue.send(batch);
   }
 }
 
-export function orderCollector(deps: CollectDeps): CollectBody {
+export function orderCollector(ports: OrderCollectPorts): CollectBody {
   // The base's $metadata (17 MB, 23 s on a real UT) is checked once per plan version per container.
   const metadataChecked = new Set<string>();
   return async (ctx: CollectContext): Promise<CollectOutcome> => {
@@ -80,20 +80,20 @@ export function orderCollector(deps: CollectDeps): CollectBody {
     if (!check.ok) return { status: 'done', problems: check.problems, summary: `plan check found ${check.problems.length} problem(s); no orders exchanged` };
     metadataChecked.add(planKey);
 
-    const out = new Enqueuer(deps, ctx);
+    const out = new Enqueuer(ports, ctx);
     let pendingCursor: string | null = null;
 
     if (message.trigger === 'resync' && message.orderId) {
       await out.add(message.orderId, 'resync', true);
     } else {
-      const clients = await deps.clients.get(plan);
+      const clients = await ports.clients.get(plan);
       // 1. What changed in Goodwix since the last run.
-      const cursor = await deps.cursors.get(plan.id, GOODWIX_CURSOR);
+      const cursor = await ports.cursors.get(plan.id, GOODWIX_CURSOR);
       const feed = clients.goodwix.orders(cursor ? { cursor: cursor.value } : {});
       let pages = 0;
       for await (const page of feed.pages()) {
         // Echo suppression: an order whose version is the one the exchange itself left is not news.
-        const known = await deps.bindings.goodwixVersions(plan.id, page.orders.map((o) => String(o.id)));
+        const known = await ports.bindings.goodwixVersions(plan.id, page.orders.map((o) => String(o.id)));
         for (const order of page.orders) {
           const binding = known.get(String(order.id));
           if (binding && binding.goodwixVersion === order.version && !binding.parked) continue;
@@ -108,7 +108,7 @@ export function orderCollector(deps: CollectDeps): CollectBody {
       // the posted shipments dated since the oldest of them, read once for all open bindings; the
       // few open bindings that list leaves out (closed or deleted in 1C, key edited, no date) are
       // probed by key, as before. Both ways give the same versions and shipment fingerprints.
-      const batchSize = deps.probeBatch ?? 200;
+      const batchSize = ports.probeBatch ?? 200;
       let batch: OpenBinding[] = [];
       type OpenInOneC = { versions: Map<string, OneCOrderVersion & { readonly date: string | null }>; shipments: Map<string, OneCShipmentVersion[]> };
       let setWise: Promise<OpenInOneC> | undefined;
@@ -144,7 +144,7 @@ export function orderCollector(deps: CollectDeps): CollectBody {
         batch = [];
         await ctx.renewLock();
       };
-      for await (const binding of deps.bindings.allOpen(plan.id)) {
+      for await (const binding of ports.bindings.allOpen(plan.id)) {
         batch.push(binding);
         if (batch.length >= batchSize) await probe();
       }
@@ -152,17 +152,17 @@ export function orderCollector(deps: CollectDeps): CollectBody {
     }
 
     await out.flush();
-    if (deps.stuckMetrics) {
+    if (ports.stuckMetrics) {
       // One item and a count from the sparse index: what the alarms on parked orders read.
-      const { parked, oldestSince } = await deps.bindings.parkedSummary(plan.id);
-      const now = deps.run.now?.() ?? new Date();
-      deps.stuckMetrics(plan.id, parked, oldestSince ? Math.max(0, (now.getTime() - Date.parse(oldestSince)) / 1000) : 0);
+      const { parked, oldestSince } = await ports.bindings.parkedSummary(plan.id);
+      const now = ports.run.now?.() ?? new Date();
+      ports.stuckMetrics(plan.id, parked, oldestSince ? Math.max(0, (now.getTime() - Date.parse(oldestSince)) / 1000) : 0);
     }
-    await deps.progress.markCollected(plan.id, run.runId, pendingCursor);
+    await ports.progress.markCollected(plan.id, run.runId, pendingCursor);
     // Nothing queued, or every queued order already done while we were still collecting. The
     // collection may have used most of the collector's time: reserves, if any, go on in a
     // finalize message for the worker (none left here), and a run without products closes now.
-    await finalizeIfDone(deps, plan.id, run.runId, 'collector', { deadline: { remainingMs: () => 0 } });
+    await finalizeIfDone(ports, plan.id, run.runId, 'collector', { deadline: { remainingMs: () => 0 } });
     return { status: 'continuing' };
   };
 }

@@ -66,18 +66,3 @@ export class StaleOneCReadError extends SyncError {
     super(`order ${orderId}: 1C changed it while it was being merged; merging again`, { context: { orderId, ...context } });
   }
 }
-
-/** Another worker wrote the binding first: our merge was computed from a stale base. */
-export class BindingRaceLostError extends SyncError {
-  readonly code = 'SYNC_BINDING_RACE_LOST';
-  readonly retryable = true;
-  constructor(planId: string, orderId: string, options: { cause?: unknown } = {}) {
-    super(`order ${orderId}: another exchange of this order recorded its result first; merging again`, { ...options, context: { planId, orderId } });
-  }
-}
-
-/** The per-product reserve state of a plan would outgrow its DynamoDB items: nothing is written. */
-export class ReserveStateTooLargeError extends SyncError {
-  readonly code = 'SYNC_RESERVE_STATE_TOO_LARGE';
-  readonly retryable = false;
-}

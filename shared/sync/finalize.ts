@@ -28,10 +28,10 @@ import type { RunPorts } from '#runs/ports';
 import type { CursorRepository } from '#store/cursors';
 import type { RunProblem } from '#store/runs';
 import type { PlanClientCache } from './plan-clients.ts';
-import { ReserveStateRepository, type ReserveSeed, type ReserveState } from './reserve-state.ts';
+import { ReserveStateRepository, type ReserveSeed, type ReserveState } from '#store/reserve-state';
 import { planRefs } from './order-sync.ts';
 import { decodeProduct, reconcileReserves, refreshReserves, seedReserveState } from './reserves.ts';
-import type { RunProgressRepository } from './run-progress.ts';
+import type { RunProgressRepository } from '#store/run-progress';
 
 /** The Goodwix change feed's position of a plan (`CURSOR#goodwix-orders`). */
 export const GOODWIX_CURSOR = 'goodwix-orders';
@@ -61,7 +61,7 @@ export interface FinalizeQueue {
   sendFinalize(message: { planId: string; runId: string; after: string | null; handoff: string }): Promise<void>;
 }
 
-export interface FinalizeDeps {
+export interface FinalizePorts {
   readonly run: RunPorts;
   readonly metrics?: SyncMetrics;
   readonly progress: RunProgressRepository;
@@ -89,27 +89,27 @@ export interface FinalizeOptions {
  * Closes the run if all of its orders are done and nobody else is closing it; true if this call
  * closed it (false also when it handed the rest off to a continuation message).
  */
-export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: string, claimant: string, options: FinalizeOptions = {}): Promise<boolean> {
-  const progress = await deps.progress.get(planId, runId);
+export async function finalizeIfDone(ports: FinalizePorts, planId: string, runId: string, claimant: string, options: FinalizeOptions = {}): Promise<boolean> {
+  const progress = await ports.progress.get(planId, runId);
   if (progress && progress.status !== 'running') {
     // Closed already. A finalizer that died between closing the run and releasing its lock left
     // the plan locked until the lease ends; the run's next message (its redelivery) lets it go.
     // Conditional on this run holding it: another run's lock is never touched.
-    await deps.run.locks.release(planId, runId).catch(() => false);
+    await ports.run.locks.release(planId, runId).catch(() => false);
     return false;
   }
   if (!progress || !progress.collected || progress.done < progress.queued) return false;
-  const now = () => deps.run.now?.() ?? new Date();
+  const now = () => ports.run.now?.() ?? new Date();
   // Only the close is left: if whoever claims it dies, the plan is free again within the bound.
-  await deps.run.locks.cap(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => false);
+  await ports.run.locks.cap(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => false);
   // Unique per call: two copies of a continuation message must not both believe they hold it.
   const me = `${claimant}#${randomUUID().slice(0, 8)}`;
-  if (!(await deps.progress.claimFinalize(planId, runId, me, now()))) return false;
+  if (!(await ports.progress.claimFinalize(planId, runId, me, now()))) return false;
 
   const deadline = options.deadline ?? NO_DEADLINE;
-  const pageSize = deps.finalizeTuning?.page ?? FINALIZE_PAGE;
-  const marginMs = deps.finalizeTuning?.marginMs ?? FINALIZE_MARGIN_MS;
-  const stored = await deps.run.plans.get(planId);
+  const pageSize = ports.finalizeTuning?.page ?? FINALIZE_PAGE;
+  const marginMs = ports.finalizeTuning?.marginMs ?? FINALIZE_MARGIN_MS;
+  const stored = await ports.run.plans.get(planId);
   let reservesFailed = false;
   let pushed = progress.reservesPushed;
   let reconciled = progress.reservesReconciled;
@@ -117,9 +117,9 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
   const handOff = async (after: string | null): Promise<false> => {
     // Handed off first, so the message always finds the claim free; a send that fails is retried
     // with the message being processed, whose redelivery takes the handed-off claim.
-    if (await deps.progress.handOff(planId, runId, me, now())) {
-      await deps.finalizeQueue!.sendFinalize({ planId, runId, after, handoff: me });
-      deps.metrics?.count('FinalizeContinued', 1, planId);
+    if (await ports.progress.handOff(planId, runId, me, now())) {
+      await ports.finalizeQueue!.sendFinalize({ planId, runId, after, handoff: me });
+      ports.metrics?.count('FinalizeContinued', 1, planId);
     }
     return false;
   };
@@ -127,7 +127,7 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
     const plan = stored.plan as Plan;
     // The plan's warehouse as a Ref_Key (a plan may name it; the plan check resolves the name).
     const warehouse = () => planRefs(plan).warehouse;
-    const reserveState = deps.reserveState ?? new ReserveStateRepository(deps.progress.store);
+    const reserveState = ports.reserveState ?? new ReserveStateRepository(ports.progress.store);
     let loaded: Promise<{ state: ReserveState; seed: ReserveSeed }> | undefined;
     const loadWithSeed = () => (loaded ??= reserveState.loadWithSeed(planId));
     const loadState = async () => (await loadWithSeed()).state;
@@ -136,40 +136,40 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
         code: 'SYNC_RESERVE_UNLISTED', subject: `1C product ${key}`, message: `1C product ${key} holds reserves but Goodwix catalog ${plan.goodwix.catalogId} does not list it`,
       }));
       // Problems are a bounded list with a total on the run item; a page done twice after a crash may count its problems twice.
-      if (problems.length) await deps.run.runs.addErrors(planId, runId, problems);
+      if (problems.length) await ports.run.runs.addErrors(planId, runId, problems);
     };
     let after = progress.reservesAfter;
     // A run started before the upgrade kept its products in a set on its run item: made items first.
     let legacy = progress.legacyProducts.length > 0 && after === null;
     let pages = 0;
     // A continuation must move on whatever its time: its first page (or first reconcile batch) goes.
-    const mayGoOn = () => !deps.finalizeQueue || (options.progress === true && pages === 0) || !short();
+    const mayGoOn = () => !ports.finalizeQueue || (options.progress === true && pages === 0) || !short();
     for (;;) {
-      const page = legacy ? null : await deps.progress.productsPage(planId, runId, after, pageSize);
+      const page = legacy ? null : await ports.progress.productsPage(planId, runId, after, pageSize);
       if (page && page.products.length === 0) break;
       // Not enough time for another page: the rest goes on in a message of its own.
       if (!mayGoOn()) return handOff(after);
       if (!page) {
-        await deps.progress.recordProducts(planId, runId, progress.legacyProducts, now());
+        await ports.progress.recordProducts(planId, runId, progress.legacyProducts, now());
         legacy = false;
         continue;
       }
       try {
-        const result = await refreshReserves(await deps.clients.get(plan), page.products.map(decodeProduct), {
+        const result = await refreshReserves(await ports.clients.get(plan), page.products.map(decodeProduct), {
           warehouse: warehouse(),
-          ...(deps.finalizeTuning?.concurrency ? { concurrency: deps.finalizeTuning.concurrency } : {}),
+          ...(ports.finalizeTuning?.concurrency ? { concurrency: ports.finalizeTuning.concurrency } : {}),
         });
         pushed += result.products;
         await unlistedProblems(result.unlisted);
         // What Goodwix was told, so that the reconciliation below finds these products unchanged.
         await reserveState.save(planId, await loadState(), result.told, now());
-        if (!(await deps.progress.recordReserves(planId, runId, me, page.last!, result.products, now()))) return false;
+        if (!(await ports.progress.recordReserves(planId, runId, me, page.last!, result.products, now()))) return false;
         // The close moves on: the plan stays this run's for another bound, no longer.
-        await deps.run.locks.renew(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => undefined);
+        await ports.run.locks.renew(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => undefined);
       } catch (error) {
         // The orders are done; a reserve push that failed is retried by the next run (its reconciliation).
         reservesFailed = true;
-        await deps.run.runs.addErrors(planId, runId, [{ code: error instanceof AppError ? error.code : 'SYNC_RESERVES_FAILED', subject: 'reserves', message: cutText(`reserves: not refreshed: ${(error as Error).message}`) }]);
+        await ports.run.runs.addErrors(planId, runId, [{ code: error instanceof AppError ? error.code : 'SYNC_RESERVES_FAILED', subject: 'reserves', message: cutText(`reserves: not refreshed: ${(error as Error).message}`) }]);
         break;
       }
       after = page.last;
@@ -188,28 +188,28 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
         // holds. Page by page, each recorded, so a continuation goes on from the page it reached.
         const { seed } = await loadWithSeed();
         if (!seed.seeded) {
-          const seeded = await seedReserveState((await deps.clients.get(plan)).goodwix, seed.run === runId ? seed.cursor : null, {
+          const seeded = await seedReserveState((await ports.clients.get(plan)).goodwix, seed.run === runId ? seed.cursor : null, {
             canGoOn: () => !lost && mayGoOn(),
             record: async (told, next) => {
               await reserveState.save(planId, await loadState(), told, now());
               await reserveState.saveSeed(planId, runId, next, now());
               pages += 1;
               // Nothing reconciled yet: counts 0, but keeps the claim fresh and checks it is still ours.
-              if (!(await deps.progress.recordReconciled(planId, runId, me, 0, now()))) lost = true;
-              await deps.run.locks.renew(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => undefined);
+              if (!(await ports.progress.recordReconciled(planId, runId, me, 0, now()))) lost = true;
+              await ports.run.locks.renew(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => undefined);
             },
           });
           if (lost) return false;
           if (!seeded.complete) return handOff(after);
         }
-        const result = await reconcileReserves(await deps.clients.get(plan), warehouse(), await loadState(), {
+        const result = await reconcileReserves(await ports.clients.get(plan), warehouse(), await loadState(), {
           canGoOn: () => !lost && mayGoOn(),
           record: async (told, n) => {
             await reserveState.save(planId, await loadState(), told, now());
-            if (!(await deps.progress.recordReconciled(planId, runId, me, n, now()))) lost = true;
+            if (!(await ports.progress.recordReconciled(planId, runId, me, n, now()))) lost = true;
           },
-          ...(deps.finalizeTuning?.concurrency ? { concurrency: deps.finalizeTuning.concurrency } : {}),
-          ...(deps.finalizeTuning?.page ? { batch: deps.finalizeTuning.page } : {}),
+          ...(ports.finalizeTuning?.concurrency ? { concurrency: ports.finalizeTuning.concurrency } : {}),
+          ...(ports.finalizeTuning?.page ? { batch: ports.finalizeTuning.page } : {}),
         });
         reconciled += result.products;
         pages += 1;
@@ -218,7 +218,7 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
         if (!result.complete) return handOff(after);
       } catch (error) {
         reservesFailed = true;
-        await deps.run.runs.addErrors(planId, runId, [{ code: error instanceof AppError ? error.code : 'SYNC_RESERVES_FAILED', subject: 'reserves', message: cutText(`reserves: not reconciled with 1C: ${(error as Error).message}`) }]);
+        await ports.run.runs.addErrors(planId, runId, [{ code: error instanceof AppError ? error.code : 'SYNC_RESERVES_FAILED', subject: 'reserves', message: cutText(`reserves: not reconciled with 1C: ${(error as Error).message}`) }]);
       }
     }
   }
@@ -226,16 +226,16 @@ export async function finalizeIfDone(deps: FinalizeDeps, planId: string, runId: 
   if (pushed > 0) summary += `, reserves of ${pushed} product(s) refreshed`;
   if (reconciled > 0) summary += `, reserves of ${reconciled} product(s) changed in 1C reconciled`;
   if (progress.pendingCursor) {
-    await deps.cursors.advance(planId, GOODWIX_CURSOR, { position: runId, value: progress.pendingCursor }, now());
+    await ports.cursors.advance(planId, GOODWIX_CURSOR, { position: runId, value: progress.pendingCursor }, now());
   }
   // The run went through but left work for a person: parked orders, reserves not refreshed
   // (`attention`). Unlisted products are worth reading but leave the run `completed`.
-  const parked = (await deps.run.runs.get(planId, runId))?.counters.failed ?? 0;
+  const parked = (await ports.run.runs.get(planId, runId))?.counters.failed ?? 0;
   const status = reservesFailed || parked > 0 ? 'attention' : 'completed';
-  const closed = await finishRun(deps.run, { planId, runId, summary, status });
+  const closed = await finishRun(ports.run, { planId, runId, summary, status });
   if (closed) {
-    deps.metrics?.count(RUN_STATUS_METRICS[closed.status] ?? 'RunsFailed', 1, planId);
-    deps.metrics?.seconds('RunDuration', (Date.parse(closed.endedAt ?? now().toISOString()) - Date.parse(closed.startedAt)) / 1000, planId);
+    ports.metrics?.count(RUN_STATUS_METRICS[closed.status] ?? 'RunsFailed', 1, planId);
+    ports.metrics?.seconds('RunDuration', (Date.parse(closed.endedAt ?? now().toISOString()) - Date.parse(closed.startedAt)) / 1000, planId);
   }
   return true;
 }

@@ -6,7 +6,7 @@
  * links come from the agreed snapshot (`onecRows` of its lines).
  */
 import { computeAmounts } from '#core/amounts';
-import type { CanonicalLine, CanonicalOrder, OneCRows } from '#core/canonical';
+import { productKey, type CanonicalLine, type CanonicalOrder, type OneCRows } from '#core/canonical';
 import { Big, decAdd, decEquals, money, percent, precisionText, quantity, type Decimal } from '#core/decimal';
 import { deriveStatus, type StatusMap } from '#core/derive-status';
 import type { OneCOrder, OneCOrderItem, OneCOrderItemInput, OneCShipment } from '#onec/documents';
@@ -42,7 +42,7 @@ function linksOf(lines: readonly CanonicalLine[]): Map<number, RowLink> {
   return links;
 }
 
-const productKey = (p: { product: string | null; characteristic: string | null }) => `${p.product ?? ''}/${p.characteristic ?? ''}`;
+const rowProduct = (p: { product: string | null; characteristic: string | null }) => productKey(p.product, p.characteristic);
 
 /**
  * The canonical form of a 1C order: its rows grouped into lines by the links of `known` (the
@@ -71,7 +71,7 @@ export async function canonicalFromOneC(args: {
   const unknown: OneCOrderItem[] = [];
   for (const row of doc.items) {
     const link = links.get(row.lineCode);
-    if (!link || (args.sameProductOnly && productKey({ product: link.line.product.nomenclature, characteristic: link.line.product.characteristic }) !== productKey(row))) {
+    if (!link || (args.sameProductOnly && productKey(link.line.product.nomenclature, link.line.product.characteristic) !== rowProduct(row))) {
       unknown.push(row);
       continue;
     }
@@ -81,7 +81,7 @@ export async function canonicalFromOneC(args: {
   }
   for (const row of unknown) {
     const owner = row.cancelled
-      ? [...groups.values()].find((g) => g.base && g.cancelled.length === 0 && g.base.onecRows?.cancelled === undefined && productKey({ product: g.base.product.nomenclature, characteristic: g.base.product.characteristic }) === productKey(row))
+      ? [...groups.values()].find((g) => g.base && g.cancelled.length === 0 && g.base.onecRows?.cancelled === undefined && productKey(g.base.product.nomenclature, g.base.product.characteristic) === rowProduct(row))
       : undefined;
     if (owner) owner.cancelled.push(row);
     else groups.set(`1c:${row.lineCode}`, { base: null, active: row.cancelled ? [] : [row], cancelled: row.cancelled ? [row] : [] });
@@ -147,7 +147,7 @@ export function shippedByRow(doc: OneCOrder, shipments: readonly OneCShipment[])
     for (const row of shipment.items) {
       const forThisOrder = (row.order?.ref ?? shipment.order?.ref) === doc.ref;
       if (!forThisOrder) continue;
-      const target = doc.items.find((r) => r.lineCode === row.lineCode && productKey(r) === productKey(row));
+      const target = doc.items.find((r) => r.lineCode === row.lineCode && rowProduct(r) === rowProduct(row));
       if (target) out.set(target.lineCode, (out.get(target.lineCode) ?? new Big(0)).plus(row.quantity));
       else unmatched.push({ product: row.product, characteristic: row.characteristic, quantity: new Big(row.quantity) });
     }
@@ -156,7 +156,7 @@ export function shippedByRow(doc: OneCOrder, shipments: readonly OneCShipment[])
     let rest = item.quantity;
     for (const row of doc.items) {
       if (rest.lte(0)) break;
-      if (row.cancelled || productKey(row) !== productKey(item)) continue;
+      if (row.cancelled || rowProduct(row) !== rowProduct(item)) continue;
       const room = (open.get(row.lineCode) ?? new Big(0)).minus(out.get(row.lineCode) ?? 0);
       const take = room.gt(0) ? (room.lt(rest) ? room : rest) : new Big(0);
       if (take.gt(0)) {
@@ -166,7 +166,7 @@ export function shippedByRow(doc: OneCOrder, shipments: readonly OneCShipment[])
     }
     // Shipped beyond what the order holds: count it on the first row of the product, so it shows.
     if (rest.gt(0)) {
-      const first = doc.items.find((r) => productKey(r) === productKey(item));
+      const first = doc.items.find((r) => rowProduct(r) === rowProduct(item));
       if (first) out.set(first.lineCode, (out.get(first.lineCode) ?? new Big(0)).plus(rest));
     }
   }

@@ -18,7 +18,7 @@
  * Permanent failures park the order with a message naming the culprit; retryable ones throw.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { LINE_INPUT_FIELDS, type CanonicalLine, type CanonicalOrder, type OneCRows, type OrderStatus } from '#core/canonical';
+import { LINE_INPUT_FIELDS, productKey, type AffectedProduct, type CanonicalLine, type CanonicalOrder, type OneCRows, type OrderStatus } from '#core/canonical';
 import { decEquals } from '#core/decimal';
 import { mergeOrder, type Conflict } from '#core/merge';
 import { isEnded, statusToShow } from '#core/status';
@@ -27,19 +27,16 @@ import type { GoodwixOrder } from '#goodwix/model';
 import type { OneCOrder, OneCShipment } from '#onec/documents';
 import { OneCPostingRefusedError } from '#onec/errors';
 import type { OneCTrade } from '#onec/trade';
+import { clock, type Clock } from '#platform/clock';
 import { AppError, isRetryable } from '#platform/errors';
+import type { Logger } from '#platform/logger';
 import { PLAN_ONEC_REFS, refKey, refLabel, type Plan } from '#plans/plan';
 import { offsetAt } from '#plans/zoned-time';
-import { newBinding, withConflicts, withEntry, type Binding, type OneCIntent, type BindingRepository, type ParkedState, type SyncEntry, type SyncOutcome } from './bindings.ts';
+import { newBinding, withConflicts, withEntry, type Binding, type OneCIntent, type BindingRepository, type ParkedState, type SyncEntry, type SyncOutcome } from '#store/bindings';
 import { DuplicateOneCOrderError, InvalidOrderError, OneCOrderMissingError, StaleOneCReadError, UnmappedProductError, UnresolvedPlanRefError } from './errors.ts';
 import { canonicalFromGoodwix, checkGoodwixOrder, erpLineId, goodwixUpdate, splitGoodwixUpdate } from './goodwix-mapper.ts';
 import { canonicalFromOneC, documentAmount, linkWrittenRows, rowsForOneC, type RowDefaults } from './onec-mapper.ts';
 import type { OneCReferences } from './references.ts';
-
-export interface SyncLogger {
-  info(message: string, extra: Record<string, unknown>): void;
-  warn(message: string, extra: Record<string, unknown>): void;
-}
 
 export interface SyncPorts {
   readonly plan: Plan;
@@ -48,8 +45,8 @@ export interface SyncPorts {
   readonly bindings: BindingRepository;
   /** Reference lookups, shared by the orders of one batch */
   readonly refs: OneCReferences;
-  readonly now?: () => Date;
-  readonly logger?: SyncLogger;
+  readonly now?: Clock;
+  readonly logger?: Logger;
 }
 
 export interface SyncRequest {
@@ -58,13 +55,6 @@ export interface SyncRequest {
   readonly orderId: string;
   /** Exchange even when neither side moved (a resync request) */
   readonly force?: boolean;
-}
-
-/** A product whose reserves may have moved: Goodwix shows reserves per product. */
-export interface AffectedProduct {
-  readonly nomenclature: string;
-  readonly characteristic: string | null;
-  readonly goodwixProductId: string | null;
 }
 
 export interface SyncResult {
@@ -125,8 +115,6 @@ export function shipmentsFingerprint(shipments: readonly Pick<OneCShipment, 'ref
   const parts = shipments.map((s) => `${s.ref}:${s.dataVersion}:${s.posted ? 1 : 0}:${s.deletionMark ? 1 : 0}`).sort();
   return parts.length === 0 ? '-' : createHash('sha256').update(parts.join('|')).digest('base64url').slice(0, 22);
 }
-
-const clock = (ports: SyncPorts) => ports.now?.() ?? new Date();
 
 export async function syncOrder(ports: SyncPorts, request: SyncRequest): Promise<SyncResult> {
   const binding = await ports.bindings.get(request.planId, request.orderId);
@@ -403,14 +391,14 @@ function holdsSentRows(doc: OneCOrder, intent: OneCIntent): boolean {
   const sent = new Map<number, string>();
   for (const line of intent.sent) {
     for (const code of [line.onecRows?.active, line.onecRows?.cancelled]) {
-      if (code !== undefined) sent.set(code, `${line.product.nomenclature}/${line.product.characteristic ?? ''}`);
+      if (code !== undefined) sent.set(code, productKey(line.product.nomenclature, line.product.characteristic));
     }
   }
   let held = 0;
   for (const row of doc.items) {
     const product = sent.get(row.lineCode);
     if (product === undefined) continue;
-    if (product !== `${row.product ?? ''}/${row.characteristic ?? ''}`) return false;
+    if (product !== productKey(row.product, row.characteristic)) return false;
     held += 1;
   }
   return held > 0;
@@ -728,7 +716,7 @@ function linesDiffer(target: readonly CanonicalLine[], current: readonly Canonic
 function productsOf(lines: readonly CanonicalLine[]): AffectedProduct[] {
   const out = new Map<string, AffectedProduct>();
   for (const l of lines) {
-    out.set(`${l.product.nomenclature}/${l.product.characteristic ?? ''}`, { nomenclature: l.product.nomenclature, characteristic: l.product.characteristic, goodwixProductId: l.goodwixProductId });
+    out.set(productKey(l.product.nomenclature, l.product.characteristic), { nomenclature: l.product.nomenclature, characteristic: l.product.characteristic, goodwixProductId: l.goodwixProductId });
   }
   return [...out.values()];
 }

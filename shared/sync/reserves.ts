@@ -18,9 +18,10 @@ import { Big, quantity } from '#core/decimal';
 import type { GoodwixClient } from '#goodwix/client';
 import type { GoodwixIntegrationReserve } from '#goodwix/model';
 import type { OneCOrderSummary, OneCReserve, OneCTrade } from '#onec/trade';
-import { mapLimited } from '#runs/ports';
-import { orderIdFromStableKey, type AffectedProduct } from './order-sync.ts';
-import { reserveHash, type ReserveState, type ReserveStateEntry } from './reserve-state.ts';
+import { mapLimited } from '#platform/concurrency';
+import { productKey, type AffectedProduct } from '#core/canonical';
+import { orderIdFromStableKey } from './order-sync.ts';
+import { reserveHash, type ReserveState, type ReserveStateEntry } from '#store/reserve-state';
 
 /** Goodwix requests at once while pushing reserves: one product per request, so side by side. */
 export const RESERVE_PUSH_CONCURRENCY = 8;
@@ -43,7 +44,6 @@ export interface ReserveReconcileResult extends ReserveRefreshResult {
   readonly changed: number;
 }
 
-export const productKey = (nomenclature: string, characteristic: string | null) => `${nomenclature}/${characteristic ?? ''}`;
 
 /** `nomenclature/characteristic/goodwixProductId` ⇄ AffectedProduct, for the run item's product set. */
 export function encodeProduct(p: AffectedProduct): string {

@@ -13,16 +13,17 @@ import type { Deadline } from '#platform/limits';
 import type { Plan } from '#plans/plan';
 import type { RunCounters } from '#store/runs';
 import type { LockRepository } from '#store/lock';
-import type { BindingRepository } from './bindings.ts';
-import { finalizeIfDone, type FinalizeDeps } from './finalize.ts';
-import type { FinalizeMessage, OrderMessage } from './order-queue.ts';
-import { parkOrder, syncOrder, type SyncLogger, type SyncPorts, type SyncRequest, type SyncResult } from './order-sync.ts';
+import type { BindingRepository } from '#store/bindings';
+import { finalizeIfDone, type FinalizePorts } from './finalize.ts';
+import type { FinalizeMessage, OrderMessage } from '#aws/order-queue';
+import type { Logger } from '#platform/logger';
+import { parkOrder, syncOrder, type SyncPorts, type SyncRequest, type SyncResult } from './order-sync.ts';
 import { encodeProduct } from './reserves.ts';
 
-export interface WorkerDeps extends FinalizeDeps {
+export interface WorkerPorts extends FinalizePorts {
   readonly bindings: BindingRepository;
   readonly locks: LockRepository;
-  readonly logger?: SyncLogger;
+  readonly logger?: Logger;
 }
 
 export interface Delivery {
@@ -43,40 +44,40 @@ export function countersOf(result: SyncResult): Partial<RunCounters> {
   };
 }
 
-export async function processOrderMessage(deps: WorkerDeps, message: OrderMessage, delivery: Delivery, options: { deadline?: Deadline } = {}): Promise<SyncResult | null> {
+export async function processOrderMessage(ports: WorkerPorts, message: OrderMessage, delivery: Delivery, options: { deadline?: Deadline } = {}): Promise<SyncResult | null> {
   const { planId, runId, orderId } = message;
-  const stored = await deps.run.plans.get(planId);
+  const stored = await ports.run.plans.get(planId);
   if (!stored) {
-    deps.logger?.warn('order message of a deleted plan: dropped', { planId, runId, orderId });
+    ports.logger?.warn('order message of a deleted plan: dropped', { planId, runId, orderId });
     return null;
   }
   const plan = stored.plan as Plan;
-  const clients = await deps.clients.get(plan);
-  const ports: SyncPorts = {
+  const clients = await ports.clients.get(plan);
+  const sync: SyncPorts = {
     plan,
     onec: clients.onec,
     goodwix: clients.goodwix,
-    bindings: deps.bindings,
+    bindings: ports.bindings,
     refs: clients.references(),
-    ...(deps.run.now ? { now: deps.run.now } : {}),
-    ...(deps.logger ? { logger: deps.logger } : {}),
+    ...(ports.run.now ? { now: ports.run.now } : {}),
+    ...(ports.logger ? { logger: ports.logger } : {}),
   };
   const request: SyncRequest = { planId, runId, orderId, ...(message.force ? { force: true } : {}) };
 
   let result: SyncResult;
   try {
-    result = await syncOrder(ports, request);
+    result = await syncOrder(sync, request);
   } catch (error) {
     if (isRetryable(error) && delivery.receiveCount < delivery.maxReceiveCount) {
-      deps.metrics?.count('OrderRetries', 1, planId);
+      ports.metrics?.count('OrderRetries', 1, planId);
       throw error;
     }
-    deps.logger?.warn('order gave up after its last delivery: parked', { planId, runId, orderId, attempts: delivery.receiveCount });
-    result = await parkOrder(ports, request, error);
+    ports.logger?.warn('order gave up after its last delivery: parked', { planId, runId, orderId, attempts: delivery.receiveCount });
+    result = await parkOrder(sync, request, error);
   }
 
-  const now = deps.run.now?.() ?? new Date();
-  const counted = await deps.progress.complete(planId, runId, {
+  const now = ports.run.now?.() ?? new Date();
+  const counted = await ports.progress.complete(planId, runId, {
     orderId,
     outcome: result.outcome,
     at: now.toISOString(),
@@ -95,11 +96,11 @@ export async function processOrderMessage(deps: WorkerDeps, message: OrderMessag
 
   if (counted) {
     const counters = countersOf(result);
-    for (const [name, value] of Object.entries(counters)) if (value) deps.metrics?.count(METRIC_NAMES[name as keyof RunCounters], value, planId);
+    for (const [name, value] of Object.entries(counters)) if (value) ports.metrics?.count(METRIC_NAMES[name as keyof RunCounters], value, planId);
     // The run is alive while its orders move: keep its lock from expiring under it.
-    await deps.locks.renew(planId, runId, { ttlMs: deps.run.lockTtlMs, now }).catch(() => undefined);
+    await ports.locks.renew(planId, runId, { ttlMs: ports.run.lockTtlMs, now }).catch(() => undefined);
   }
-  await finalizeIfDone(deps, planId, runId, `worker:${orderId}`, options);
+  await finalizeIfDone(ports, planId, runId, `worker:${orderId}`, options);
   return result;
 }
 
@@ -108,8 +109,8 @@ export async function processOrderMessage(deps: WorkerDeps, message: OrderMessag
  * (a copy of the message, or one for a run closed meanwhile, finds nothing to do). It pushes at
  * least one page before it hands off again, so a chain of continuations always moves on.
  */
-export async function processFinalizeMessage(deps: WorkerDeps, message: FinalizeMessage, options: { deadline?: Deadline } = {}): Promise<boolean> {
-  return finalizeIfDone(deps, message.planId, message.runId, 'finalize', { ...options, progress: true });
+export async function processFinalizeMessage(ports: WorkerPorts, message: FinalizeMessage, options: { deadline?: Deadline } = {}): Promise<boolean> {
+  return finalizeIfDone(ports, message.planId, message.runId, 'finalize', { ...options, progress: true });
 }
 
 const METRIC_NAMES: Record<keyof RunCounters, string> = {

@@ -6,7 +6,7 @@ import { apiPortsFromConfig, createApiHandler } from '#functions/api/app';
 import { loadApiConfig } from '#functions/api/config';
 import type { PlanConnectors } from '#runs/check-plan';
 import { parsePlan } from '#plans/plan';
-import { BindingRepository, newBinding } from '#sync/bindings';
+import { BindingRepository, newBinding } from '#store/bindings';
 import { controlApiContract } from '#test/control-api-contract';
 import { useDynamoDb } from '#test/dynamodb';
 import { DemoSecretsOfAnyPlan, planInput } from '#test/plans';

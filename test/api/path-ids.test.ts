@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkPlanById, deletePlan, getOrderRecord, getPlan, getRun, listRuns, requestResync, savePlan, startManualRun } from '#runs/control';
-import type { ControlPorts } from '#runs/ports';
+import type { ControlPorts } from '#runs/control';
 import { planInput } from '#test/plans';
 
 function refusingPorts() {

@@ -18,7 +18,7 @@ import { loadApiConfig } from '#functions/api/config';
 import { routeTable } from '#functions/api/routes';
 import type { PlanConnectors } from '#runs/check-plan';
 import type { StoreContext } from '#store/client';
-import { BindingRepository, newBinding } from '#sync/bindings';
+import { BindingRepository, newBinding } from '#store/bindings';
 import { useDynamoDb } from '#test/dynamodb';
 import { DemoSecretsOfAnyPlan, planInput } from '#test/plans';
 import { useSqs } from '#test/sqs';

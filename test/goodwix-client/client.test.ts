@@ -522,7 +522,8 @@ describe('Goodwix client: faults', () => {
   test('retries and failures never log the password or the token', async () => {
     // Prepare
     const lines: string[] = [];
-    const logger = { debug: (m: string, e?: object) => void lines.push(m + JSON.stringify(e)), warn: (m: string, e?: object) => void lines.push(m + JSON.stringify(e)) };
+    const record = (m: string, e?: object) => void lines.push(m + JSON.stringify(e));
+    const logger = { debug: record, info: record, warn: record, error: record };
     const { client } = clientFor(sandbox, { logger, maxAttempts: 2 });
     let token = '';
     const spy: typeof fetch = async (input, init) => {

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { AwsSecretsProvider } from '#secrets/aws';
+import { AwsSecretsProvider } from '#aws/secrets-manager';
 import {
   LocalSecretsProvider,
   SecretInvalidError,

@@ -10,7 +10,7 @@ import { EventBridgePublisher, RUN_EVENT_FILTER_PATTERNS, runEventsOfChange, typ
 import { newRunId } from '#runs/run-id';
 import { RunRepository } from '#store/runs';
 import type { StoreContext } from '#store/client';
-import { RunProgressRepository } from '#sync/run-progress';
+import { RunProgressRepository } from '#store/run-progress';
 import { useDynamoDb } from '#test/dynamodb';
 import { useEventBus } from '#test/event-bus';
 import { passesFilters } from '#test/event-filter';

@@ -8,7 +8,7 @@ import { createTickHandler, tickPortsFromConfig } from '#functions/tick/app';
 import { loadTickConfig } from '#functions/tick/config';
 import { collectRun, type CollectBody } from '#runs/collector';
 import { startRun } from '#runs/lifecycle';
-import { SqsRunQueue } from '#runs/queue';
+import { SqsRunQueue } from '#aws/run-queue';
 import { newRunId } from '#runs/run-id';
 import { StoreUnavailableError } from '#store/errors';
 import { useDynamoDb } from '#test/dynamodb';

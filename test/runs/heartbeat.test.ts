@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { PlanInput } from '#plans/plan';
 import { OVERDUE_AFTER_SLOTS, overduePlans, slotsBegunSince } from '#runs/heartbeat';
 import type { StartPorts } from '#runs/ports';
-import { SqsRunQueue } from '#runs/queue';
+import { SqsRunQueue } from '#aws/run-queue';
 import { newRunId } from '#runs/run-id';
 import { tick } from '#runs/tick';
 import { LockRepository } from '#store/lock';

@@ -7,8 +7,8 @@ import { processRunMessage, type CollectBody, type CollectorPorts } from '#runs/
 import { RunInProgressError, RunQueueError } from '#runs/errors';
 import { runEventsOf } from '#test/run-events';
 import { finishRun, startRun } from '#runs/lifecycle';
-import type { ControlPorts } from '#runs/ports';
-import { SqsRunQueue, parseCollectMessage, type RunQueue } from '#runs/queue';
+import type { ControlPorts } from '#runs/control';
+import { SqsRunQueue, parseCollectMessage, type RunQueue } from '#aws/run-queue';
 import { tick } from '#runs/tick';
 import { LockRepository } from '#store/lock';
 import { DynamoOrderRecordReader } from '#store/order-records';

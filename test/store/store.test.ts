@@ -24,7 +24,7 @@ import {
 import { LockRepository } from '#store/lock';
 import { PlanRepository } from '#store/plans';
 import { MAX_RUN_ERRORS, RunRepository } from '#store/runs';
-import { RunProgressRepository } from '#sync/run-progress';
+import { RunProgressRepository } from '#store/run-progress';
 import { OPEN_BINDINGS_INDEX, STUCK_ORDERS_INDEX, PLANS_INDEX, createTableInput, keys, tableDefinition } from '#store/table';
 import { useDynamoDb } from '#test/dynamodb';
 import { aPlan } from '#test/plans';

@@ -28,11 +28,11 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import type { WorkerWiring } from '#functions/worker/app';
+import type { WorkerFunctionPorts } from '#functions/worker/app';
 import type { LocalRuntimeTestHooks, QueueHandler } from '#local/runtime/runtime';
 import type { CollectBody, CollectorPorts } from '#runs/collector';
-import { runQueueDefinition } from '#runs/queue';
-import { orderQueueDefinition } from '#sync/order-queue';
+import { runQueueDefinition } from '#aws/run-queue';
+import { orderQueueDefinition } from '#aws/order-queue';
 import type { Random } from './chaos-random.ts';
 
 export type FunctionName = 'collector' | 'worker';
@@ -176,7 +176,7 @@ export class Killer {
 
   hooks(): LocalRuntimeTestHooks {
     return {
-      workerWiring: (wiring) => this.wrapWorker(wiring),
+      workerPorts: (wiring) => this.wrapWorker(wiring),
       collectorPorts: (ports) => this.wrapCollector(ports),
       invocation: (fn, handler) => this.wrapInvocation(fn, handler),
     };
@@ -266,8 +266,8 @@ export class Killer {
     return { ...clients, onec: this.wrap(fn, 'onec', clients.onec), goodwix: this.wrap(fn, 'goodwix', clients.goodwix) };
   }
 
-  private wrapWorker(wiring: WorkerWiring): WorkerWiring {
-    return { ...wiring, deps: this.wrapPorts('worker', wiring.deps), sqs: this.wrap('worker', 'sqs', wiring.sqs) };
+  private wrapWorker(wiring: WorkerFunctionPorts): WorkerFunctionPorts {
+    return { ...wiring, ports: this.wrapPorts('worker', wiring.ports), sqs: this.wrap('worker', 'sqs', wiring.sqs) };
   }
 
   private wrapCollector(ports: CollectorPorts): CollectorPorts {

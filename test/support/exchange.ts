@@ -14,7 +14,7 @@ import { startOneCSandbox, type OneCSandbox } from '#local/onec/sandbox';
 import { demoPlan } from '#local/runtime/demo-plan';
 import { OneCTrade } from '#onec/trade';
 import { parsePlan, type Plan, type PlanInput } from '#plans/plan';
-import { BindingRepository } from '#sync/bindings';
+import { BindingRepository } from '#store/bindings';
 import type { SyncPorts, SyncRequest } from '#sync/order-sync';
 import { OneCReferences } from '#sync/references';
 import { useDynamoDb } from './dynamodb.ts';

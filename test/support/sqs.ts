@@ -1,7 +1,7 @@
 /**
  * The fauxqs SQS emulator for a test file: started in `before()` on 127.0.0.1 (any free
  * port), closed in `after()`; `newRunQueue()` creates a run queue (and its DLQ) from
- * `#runs/queue`'s definition.
+ * `#aws/run-queue`'s definition.
  */
 import { after, before } from 'node:test';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +12,7 @@ export interface TestSqs {
   readonly endpoint: string;
   readonly client: SQSClient;
   newRunQueue(options?: { visibilityTimeoutSeconds?: number }): Promise<{ queueUrl: string; dlqUrl: string }>;
-  /** An order queue (and its DLQ) from `#sync/order-queue`'s definition */
+  /** An order queue (and its DLQ) from `#aws/order-queue`'s definition */
   newOrderQueue(options?: { visibilityTimeoutSeconds?: number }): Promise<{ queueUrl: string; dlqUrl: string }>;
   /** Every message available now (short polls until one comes back empty) */
   receiveAll(queueUrl: string): Promise<Message[]>;

@@ -20,13 +20,13 @@ import { parsePlan } from '#plans/plan';
 import { startRun } from '#runs/lifecycle';
 import { createRepositories, runPorts } from '#runs/wiring';
 import { keys } from '#store/table';
-import { BindingRepository } from '#sync/bindings';
+import { BindingRepository } from '#store/bindings';
 import { finalizeIfDone } from '#sync/finalize';
-import { parseOrderMessage, SqsOrderQueue, type FinalizeMessage } from '#sync/order-queue';
+import { parseOrderMessage, SqsOrderQueue, type FinalizeMessage } from '#aws/order-queue';
 import { PlanClientCache } from '#sync/plan-clients';
 import { encodeProduct } from '#sync/reserves';
-import { RunProgressRepository } from '#sync/run-progress';
-import { processFinalizeMessage, type WorkerDeps } from '#sync/worker';
+import { RunProgressRepository } from '#store/run-progress';
+import { processFinalizeMessage, type WorkerPorts } from '#sync/worker';
 import { useDynamoDb } from '#test/dynamodb';
 import { DemoSecretsOfAnyPlan, localAccess, planId } from '#test/plans';
 import { useSqs } from '#test/sqs';
@@ -60,7 +60,7 @@ async function setup() {
   const run = runPorts(repositories, config);
   const plan = parsePlan(demoPlan({ onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl }, { id: planId('fin') }));
   await repositories.plans.put(plan);
-  const deps: WorkerDeps = {
+  const ports: WorkerPorts = {
     run,
     progress: new RunProgressRepository(repositories.store),
     cursors: repositories.cursors,
@@ -72,14 +72,14 @@ async function setup() {
   };
   const { runId } = await startRun({ ...run, queue: { sendCollect: async () => undefined } }, { planId: plan.id, trigger: 'manual' });
   const products = bulkProducts(PRODUCTS).map((p) => encodeProduct({ nomenclature: p.ref, characteristic: null, goodwixProductId: String(p.goodwixId) }));
-  await deps.progress.register(plan.id, runId, '100001', new Date());
-  await deps.progress.markCollected(plan.id, runId, null);
-  await deps.progress.complete(plan.id, runId, { orderId: '100001', outcome: 'exported', at: new Date().toISOString(), counters: { exported: 1 }, products });
+  await ports.progress.register(plan.id, runId, '100001', new Date());
+  await ports.progress.markCollected(plan.id, runId, null);
+  await ports.progress.complete(plan.id, runId, { orderId: '100001', outcome: 'exported', at: new Date().toISOString(), counters: { exported: 1 }, products });
   // Each test's plan starts unseeded and reads Goodwix's reserves: an earlier test's drill reserve taken away, so its reconciliation pushes it.
   const goodwix = new GoodwixClient({ baseUrl: goodwixSandbox.baseUrl, email: goodwixSandbox.supplier.email, password: goodwixSandbox.supplier.password, catalogId: goodwixSandbox.catalogId });
   await goodwix.replaceIntegrationReserves(demoProducts[0]!.goodwixId, []);
   goodwixSandbox.stats.reset();
-  return { plan, runId, deps, queueUrl, repositories };
+  return { plan, runId, ports, queueUrl, repositories };
 }
 
 const pushed = () => goodwixSandbox.stats.requests.filter((r) => r.method === 'PUT' && r.status === 200).map((r) => r.path);
@@ -89,20 +89,20 @@ const reconciled = () => pushed().filter((path) => Number(path.split('/').pop())
 
 describe('a finalize that runs out of time', () => {
   test('hands the rest off to a finalize message, which goes on from where it stopped and closes the run; each product pushed once', async () => {
-    const { plan, runId, deps, queueUrl, repositories } = await setup();
+    const { plan, runId, ports, queueUrl, repositories } = await setup();
 
-    const closed = await finalizeIfDone(deps, plan.id, runId, 'worker:100001', { deadline: runningOut(3) });
+    const closed = await finalizeIfDone(ports, plan.id, runId, 'worker:100001', { deadline: runningOut(3) });
 
     assert.equal(closed, false, 'not closed by the worker that ran out of time');
     assert.equal((await repositories.runs.get(plan.id, runId))?.status, 'running');
-    assert.equal((await deps.progress.get(plan.id, runId))?.reservesPushed, 3 * PAGE, 'three pages pushed and recorded');
+    assert.equal((await ports.progress.get(plan.id, runId))?.reservesPushed, 3 * PAGE, 'three pages pushed and recorded');
     assert.equal(pushes().length, 3 * PAGE);
     const queued = await sqs.receiveAll(queueUrl);
     assert.equal(queued.length, 1, 'one continuation message');
     const message = parseOrderMessage(queued[0]!.Body!) as FinalizeMessage;
     assert.equal(message.kind, 'finalize');
 
-    const closedByContinuation = await processFinalizeMessage(deps, message, { deadline: runningOut(100) });
+    const closedByContinuation = await processFinalizeMessage(ports, message, { deadline: runningOut(100) });
 
     assert.equal(closedByContinuation, true);
     const run = await repositories.runs.get(plan.id, runId);
@@ -112,48 +112,48 @@ describe('a finalize that runs out of time', () => {
     assert.equal(new Set(pushes()).size, PRODUCTS, 'every product pushed');
     assert.equal(reconciled().length, 1, 'then the reconciliation: only the product whose reserves Goodwix was not told yet');
 
-    assert.equal(await processFinalizeMessage(deps, message), false, 'a copy of the message finds the run closed');
+    assert.equal(await processFinalizeMessage(ports, message), false, 'a copy of the message finds the run closed');
     assert.equal(pushes().length, PRODUCTS);
   });
 
   test('a continuation that runs out of time too hands off again; a second copy of a message never finalizes twice', async () => {
-    const { plan, runId, deps, queueUrl, repositories } = await setup();
-    await finalizeIfDone(deps, plan.id, runId, 'worker:100001', { deadline: runningOut(2) });
+    const { plan, runId, ports, queueUrl, repositories } = await setup();
+    await finalizeIfDone(ports, plan.id, runId, 'worker:100001', { deadline: runningOut(2) });
     const [first] = await sqs.receiveAll(queueUrl);
     const message = parseOrderMessage(first!.Body!) as FinalizeMessage;
     // Its group (the plan's finalize) holds the next one back until it is deleted, as Lambda does when it succeeds.
     await sqs.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: first!.ReceiptHandle }));
 
     // Two copies arrive at once (a redelivery): one takes the claim, the other finds it taken.
-    const [a, b] = await Promise.all([processFinalizeMessage(deps, message, { deadline: runningOut(4) }), processFinalizeMessage(deps, message, { deadline: runningOut(4) })]);
+    const [a, b] = await Promise.all([processFinalizeMessage(ports, message, { deadline: runningOut(4) }), processFinalizeMessage(ports, message, { deadline: runningOut(4) })]);
 
     assert.deepEqual([a, b], [false, false]);
-    assert.equal((await deps.progress.get(plan.id, runId))?.reservesPushed, 7 * PAGE, 'two pages by the worker, five by one copy (the first without looking at the time)');
+    assert.equal((await ports.progress.get(plan.id, runId))?.reservesPushed, 7 * PAGE, 'two pages by the worker, five by one copy (the first without looking at the time)');
     const [second] = await sqs.receiveAll(queueUrl);
     const next = parseOrderMessage(second!.Body!) as FinalizeMessage;
     assert.notEqual(next.after, message.after, 'the next message goes on from further on');
 
-    assert.equal(await processFinalizeMessage(deps, next), true);
+    assert.equal(await processFinalizeMessage(ports, next), true);
     assert.equal((await repositories.runs.get(plan.id, runId))?.status, 'completed');
     assert.equal(pushes().length, PRODUCTS, 'no product pushed twice');
   });
 
   test('a continuation short of time from its start still pushes a page before it hands off again: a chain of continuations always moves on', async () => {
-    const { plan, runId, deps, queueUrl, repositories } = await setup();
-    await finalizeIfDone(deps, plan.id, runId, 'worker:100001', { deadline: runningOut(1) });
+    const { plan, runId, ports, queueUrl, repositories } = await setup();
+    await finalizeIfDone(ports, plan.id, runId, 'worker:100001', { deadline: runningOut(1) });
     let [message] = await sqs.receiveAll(queueUrl);
 
     // Every invocation it arrives in spent its time on other messages first.
     for (let hops = 1; hops < PRODUCTS / PAGE - 1; hops += 1) {
       await sqs.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message!.ReceiptHandle }));
-      assert.equal(await processFinalizeMessage(deps, parseOrderMessage(message!.Body!) as FinalizeMessage, { deadline: runningOut(0) }), false);
-      assert.equal((await deps.progress.get(plan.id, runId))?.reservesPushed, (hops + 1) * PAGE, `hop ${hops}: one more page`);
+      assert.equal(await processFinalizeMessage(ports, parseOrderMessage(message!.Body!) as FinalizeMessage, { deadline: runningOut(0) }), false);
+      assert.equal((await ports.progress.get(plan.id, runId))?.reservesPushed, (hops + 1) * PAGE, `hop ${hops}: one more page`);
       [message] = await sqs.receiveAll(queueUrl);
       assert.ok(message, `hop ${hops}: the next continuation is on the queue`);
     }
 
     await sqs.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message!.ReceiptHandle }));
-    assert.equal(await processFinalizeMessage(deps, parseOrderMessage(message!.Body!) as FinalizeMessage, { deadline: runningOut(0) }), false, 'the last page, then no time for the reconciliation');
+    assert.equal(await processFinalizeMessage(ports, parseOrderMessage(message!.Body!) as FinalizeMessage, { deadline: runningOut(0) }), false, 'the last page, then no time for the reconciliation');
     assert.deepEqual(reconciled(), []);
     // The plan's reserve state was never seeded from Goodwix's reserves: a page of the catalog a
     // hop, each recorded, then the reconciliation closes the run.
@@ -163,7 +163,7 @@ describe('a finalize that runs out of time', () => {
       [message] = await sqs.receiveAll(queueUrl);
       assert.ok(message, `seed hop ${hops}: the next continuation is on the queue`);
       await sqs.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message!.ReceiptHandle }));
-      closed = await processFinalizeMessage(deps, parseOrderMessage(message!.Body!) as FinalizeMessage, { deadline: runningOut(0) });
+      closed = await processFinalizeMessage(ports, parseOrderMessage(message!.Body!) as FinalizeMessage, { deadline: runningOut(0) });
       if (!closed) assert.deepEqual(reconciled(), [], 'nothing reconciled before the state is seeded');
     }
     assert.equal(reconciled().length, 1, 'the reconciliation pushed the warehouse\'s one other product with reserves');

@@ -15,9 +15,9 @@ import { startRun } from '#runs/lifecycle';
 import type { StartPorts } from '#runs/ports';
 import { createRepositories, runPorts } from '#runs/wiring';
 import { LocalSecretsProvider } from '#secrets/secrets';
-import { finalizeIfDone, type FinalizeDeps } from '#sync/finalize';
+import { finalizeIfDone, type FinalizePorts } from '#sync/finalize';
 import { PlanClientCache } from '#sync/plan-clients';
-import { RunProgressRepository } from '#sync/run-progress';
+import { RunProgressRepository } from '#store/run-progress';
 import { useDynamoDb } from '#test/dynamodb';
 import { localAccess, planInput } from '#test/plans';
 
@@ -29,7 +29,7 @@ async function setup() {
   const repositories = createRepositories(config);
   const run = runPorts(repositories, config);
   const start: StartPorts = { ...run, queue: { sendCollect: async () => undefined } };
-  const deps: FinalizeDeps = {
+  const deps: FinalizePorts = {
     run,
     progress: new RunProgressRepository(repositories.store),
     cursors: repositories.cursors,

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '#store/table';
-import { ReserveStateRepository, RESERVE_SHARDS, reserveHash, shardOf } from '#sync/reserve-state';
+import { ReserveStateRepository, RESERVE_SHARDS, reserveHash, shardOf } from '#store/reserve-state';
 import { useDynamoDb } from '#test/dynamodb';
 
 const dynamo = useDynamoDb();

@@ -16,7 +16,7 @@ import { createRepositories, runPorts } from '#runs/wiring';
 import { LocalSecretsProvider } from '#secrets/secrets';
 import { finalizeIfDone } from '#sync/finalize';
 import { PlanClientCache } from '#sync/plan-clients';
-import { RunProgressRepository } from '#sync/run-progress';
+import { RunProgressRepository } from '#store/run-progress';
 import { useDynamoDb } from '#test/dynamodb';
 import { localAccess, planInput } from '#test/plans';
 

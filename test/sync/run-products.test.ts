@@ -15,10 +15,10 @@ import { parsePlan } from '#plans/plan';
 import { startRun } from '#runs/lifecycle';
 import type { StartPorts } from '#runs/ports';
 import { createRepositories, runPorts } from '#runs/wiring';
-import { finalizeIfDone, type FinalizeDeps } from '#sync/finalize';
+import { finalizeIfDone, type FinalizePorts } from '#sync/finalize';
 import { PlanClientCache } from '#sync/plan-clients';
 import { encodeProduct } from '#sync/reserves';
-import { RunProgressRepository } from '#sync/run-progress';
+import { RunProgressRepository } from '#store/run-progress';
 import { useDynamoDb } from '#test/dynamodb';
 import { DemoSecretsOfAnyPlan, localAccess, planId } from '#test/plans';
 
@@ -51,7 +51,7 @@ describe('a run touching more products than one DynamoDB item holds', () => {
     const plan = parsePlan(demoPlan({ onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl }, { id: planId('products') }));
     await repositories.plans.put(plan);
     const progress = new RunProgressRepository(repositories.store);
-    const deps: FinalizeDeps = { run, progress, cursors: repositories.cursors, clients: new PlanClientCache(new DemoSecretsOfAnyPlan({}), { access: localAccess }) };
+    const ports: FinalizePorts = { run, progress, cursors: repositories.cursors, clients: new PlanClientCache(new DemoSecretsOfAnyPlan({}), { access: localAccess }) };
     const { runId } = await startRun(start, { planId: plan.id, trigger: 'manual' });
     const orders = PRODUCTS / PER_ORDER;
     for (let o = 0; o < orders; o += 1) await progress.register(plan.id, runId, String(100_000 + o), new Date());
@@ -66,7 +66,7 @@ describe('a run touching more products than one DynamoDB item holds', () => {
     }
     goodwixSandbox.stats.reset();
 
-    assert.equal(await finalizeIfDone(deps, plan.id, runId, 'worker:last'), true);
+    assert.equal(await finalizeIfDone(ports, plan.id, runId, 'worker:last'), true);
 
     const closed = await repositories.runs.get(plan.id, runId);
     assert.equal(closed?.status, 'completed', JSON.stringify(closed?.errors));

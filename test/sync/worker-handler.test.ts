@@ -6,7 +6,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { createWorkerHandler, workerFromConfig } from '#functions/worker/app';
 import { loadWorkerConfig } from '#functions/worker/config';
 import { PlanRepository } from '#store/plans';
-import { BindingRepository } from '#sync/bindings';
+import { BindingRepository } from '#store/bindings';
 import { useDynamoDb } from '#test/dynamodb';
 import { aPlan, DemoSecretsOfAnyPlan } from '#test/plans';
 import { useSqs } from '#test/sqs';

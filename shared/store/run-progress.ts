@@ -12,12 +12,12 @@
  */
 import { BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { cutText } from '#platform/limits';
-import { mapLimited } from '#runs/ports';
-import type { StoreContext } from '#store/client';
-import { isConditionFailure, toStoreError } from '#store/errors';
-import { epochSeconds, withConflictRetry } from '#store/items';
-import { DEFAULT_RUN_RETENTION_DAYS, type RunCounters } from '#store/runs';
-import { keys } from '#store/table';
+import { mapLimited } from '#platform/concurrency';
+import type { StoreContext } from './client.ts';
+import { isConditionFailure, toStoreError } from './errors.ts';
+import { epochSeconds, withConflictRetry } from './items.ts';
+import { DEFAULT_RUN_RETENTION_DAYS, type RunCounters } from './runs.ts';
+import { keys } from './table.ts';
 
 export interface RunProgress {
   readonly queued: number;

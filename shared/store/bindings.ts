@@ -10,15 +10,14 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { CanonicalLine, CanonicalOrder, OrderStatus } from '#core/canonical';
+import type { AffectedProduct, CanonicalLine, CanonicalOrder, OrderStatus } from '#core/canonical';
 import { cutText } from '#platform/limits';
 import type { Conflict } from '#core/merge';
-import type { AffectedProduct } from './order-sync.ts';
-import type { StoreContext } from '#store/client';
-import { isConditionFailure, toStoreError } from '#store/errors';
-import { withoutKeys } from '#store/items';
-import { decodeCursor, encodeCursor, type Page } from '#store/paging';
-import { keys, OPEN_BINDINGS_INDEX, STUCK_ORDERS_INDEX } from '#store/table';
+import type { StoreContext } from './client.ts';
+import { isConditionFailure, toStoreError } from './errors.ts';
+import { withoutKeys } from './items.ts';
+import { decodeCursor, encodeCursor, type Page } from './paging.ts';
+import { keys, OPEN_BINDINGS_INDEX, STUCK_ORDERS_INDEX } from './table.ts';
 import { BindingRaceLostError } from './errors.ts';
 
 export interface OneCDocumentRef {

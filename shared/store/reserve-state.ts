@@ -21,9 +21,9 @@
  */
 import { createHash } from 'node:crypto';
 import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { StoreContext } from '#store/client';
-import { toStoreError } from '#store/errors';
-import { keys } from '#store/table';
+import type { StoreContext } from './client.ts';
+import { toStoreError } from './errors.ts';
+import { keys } from './table.ts';
 import { ReserveStateTooLargeError } from './errors.ts';
 
 export const RESERVE_SHARDS = 16;

@@ -3,8 +3,8 @@
  * load from `process.env`): environment values are strings; numbers are whole and bounded.
  */
 import type { PlanAccess } from '#plans/access';
-import * as z from '#platform/zod';
-import { describeZodError } from '#platform/zod';
+import * as z from './zod.ts';
+import { describeZodError } from './zod.ts';
 
 export const envString = () => z.string().check(z.trim(), z.minLength(1, 'required'));
 

@@ -5,7 +5,7 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider as PowertoolsSecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SecretAccessDeniedError, SecretNotFoundError, SecretUnavailableError, type ReadOptions, type SecretsProvider } from './secrets.ts';
+import { SecretAccessDeniedError, SecretNotFoundError, SecretUnavailableError, type ReadOptions, type SecretsProvider } from '#secrets/secrets';
 
 export interface AwsSecretsOptions {
   /** Cache lifetime in seconds; at least 300 unless a test says otherwise. */

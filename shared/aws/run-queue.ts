@@ -8,7 +8,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import * as z from '#platform/zod';
 import { describeZodError } from '#platform/zod';
 import { RUN_TRIGGERS } from '#store/runs';
-import { InvalidRunMessageError, RunQueueError } from './errors.ts';
+import { InvalidRunMessageError, RunQueueError } from '#runs/errors';
 
 export const runQueueDefinition = {
   fifo: true,
