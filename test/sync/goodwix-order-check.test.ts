@@ -21,8 +21,17 @@ const refused = (order: GoodwixOrder, message: RegExp, field: string) =>
   });
 
 describe('a Goodwix order the exchange refuses to carry to 1C', () => {
-  test('a well-formed order passes, partly cancelled and partly shipped lines and a free item included', () => {
-    checkGoodwixOrder(aGoodwixOrder([aGoodwixLine(), aGoodwixLine({ id: 'ln-2', quantity: '5.000', cancelledQuantity: '2.000', shippedQuantity: '3.000' }), aGoodwixLine({ id: 'ln-3', price: '0.00' })]), '100001');
+  test('a well-formed order passes, with lines on the edge of every range: fully cancelled, shipped up to what is not cancelled, free, 100 % discount, no VAT, a variant', () => {
+    // Prepare: each line sits on a bound a too-strict check would refuse
+    const order = aGoodwixOrder([
+      aGoodwixLine(),
+      aGoodwixLine({ id: 'ln-2', quantity: '5.000', cancelledQuantity: '2.000', shippedQuantity: '3.000' }),
+      aGoodwixLine({ id: 'ln-3', quantity: '4.000', cancelledQuantity: '4.000', cancelReason: 'Нет в наличии' }),
+      aGoodwixLine({ id: 'ln-4', price: '0.00', discountPercent: '100.00', vatRate: '0.00' }),
+      aGoodwixLine({ id: 'ln-5', characteristicId: '6b2a1d3e-1c7b-11ef-9a30-0800270bc7a1' }),
+    ]);
+    // Act / Assess
+    assert.doesNotThrow(() => checkGoodwixOrder(order, '100001'));
   });
 
   test('a line with quantity 0 or less, naming the line and the product', () => {
