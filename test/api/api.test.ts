@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { apiPortsFromConfig, createApiHandler } from '#functions/api/app';
 import { loadApiConfig } from '#functions/api/config';
 import type { PlanConnectors } from '#runs/check-plan';
@@ -9,13 +9,14 @@ import { parsePlan } from '#plans/plan';
 import { BindingRepository, newBinding } from '#store/bindings';
 import { controlApiContract } from '#test/control-api-contract';
 import { useDynamoDb } from '#test/dynamodb';
+import { aLambdaContext } from '#test/lambda';
 import { DemoSecretsOfAnyPlan, planInput } from '#test/plans';
 import { useSqs } from '#test/sqs';
 
 const dynamo = useDynamoDb();
 const sqs = useSqs();
 const silent = new Logger({ logLevel: 'SILENT' });
-const context = { functionName: 'api', awsRequestId: 'test', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:api', memoryLimitInMB: '256', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+const context = aLambdaContext({ functionName: 'api' });
 
 function fakeConnectors(missing: readonly string[] = []): PlanConnectors {
   return {

@@ -12,7 +12,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { apiPortsFromConfig, createApiHandler } from '#functions/api/app';
 import { loadApiConfig } from '#functions/api/config';
 import { routeTable } from '#functions/api/routes';
@@ -20,13 +20,14 @@ import type { PlanConnectors } from '#runs/check-plan';
 import type { StoreContext } from '#store/client';
 import { BindingRepository, newBinding } from '#store/bindings';
 import { useDynamoDb } from '#test/dynamodb';
+import { aLambdaContext } from '#test/lambda';
 import { DemoSecretsOfAnyPlan, planInput } from '#test/plans';
 import { useSqs } from '#test/sqs';
 
 const dynamo = useDynamoDb();
 const sqs = useSqs();
 const silent = new Logger({ logLevel: 'SILENT' });
-const context = { functionName: 'api', awsRequestId: 'test', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+const context = aLambdaContext({ functionName: 'api' });
 const connectors: PlanConnectors = {
   oneC: () => ({ getRef: async () => ({ name: 'ok', deletionMark: false }) }),
   goodwix: () => ({ login: async () => undefined, catalogExists: async () => true }),

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { CanonicalLine, CanonicalOrder } from '#core/canonical';
 import { mergeOrder } from '#core/merge';
 import { decEquals } from '#core/decimal';
-import { aLine, anOrder, edit } from '#test/orders';
+import { aCanonicalLine, aCanonicalOrder, edit } from '#test/orders';
 
 const products = ['6b2a1d3e-1c7b-11ef-9a30-0800270bc701', '6b2a1d3e-1c7b-11ef-9a30-0800270bc703', '6b2a1d3e-1c7b-11ef-9a30-0800270bc705'];
 
@@ -38,12 +38,12 @@ const arbScenario = fc
   .array(fc.tuple(arbInputs, fc.integer({ min: 0, max: 2 }), arbEdit, arbEdit, fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 5 })
   .map((rows) => {
     const baseLines = rows.map(([inputs, product, , , shipped], i) => ({
-      ...aLine({ key: `g${i}`, ...inputs, product: { nomenclature: products[product]!, characteristic: null } }),
+      ...aCanonicalLine({ key: `g${i}`, ...inputs, product: { nomenclature: products[product]!, characteristic: null } }),
       shippedQuantity: `${Math.min(shipped, Number.parseInt(inputs.quantity, 10))}.000`,
     }));
     const goodwix = rows.map(([, , g], i) => apply(baseLines[i]!, g)).filter((l): l is CanonicalLine => Boolean(l));
     const onec = rows.map(([, , , c], i) => apply(baseLines[i]!, c)).filter((l): l is CanonicalLine => Boolean(l));
-    return { base: anOrder(baseLines), goodwix: anOrder(goodwix), onec: anOrder(onec), edits: rows.map(([, , g, c]) => ({ g, c })) };
+    return { base: aCanonicalOrder(baseLines), goodwix: aCanonicalOrder(goodwix), onec: aCanonicalOrder(onec), edits: rows.map(([, , g, c]) => ({ g, c })) };
   });
 
 const FIELDS = ['quantity', 'cancelledQuantity', 'price', 'discountPercent', 'vatRate'] as const;

@@ -47,14 +47,15 @@ beforeEach(() => {
   sandbox.stats.reset();
 });
 
-async function anOrder() {
+/** An order created in the 1C sandbox, for the client under test to read and write. */
+async function anOrderInOneC() {
   return setup.createOrder(orderInput(clientNumber(), [line(product('PRC-HB'), '2')]));
 }
 
 describe('1C client under faults', () => {
   test('works through latency', async () => {
     // Prepare
-    const order = await anOrder();
+    const order = await anOrderInOneC();
     const { trade } = connect({ requestTimeoutMs: 1000, coldStartTimeoutMs: 1000 });
     sandbox.faults.set({ latencyMs: 120 });
     // Act
@@ -83,7 +84,7 @@ describe('1C client under faults', () => {
 
   test('5xx on reads is retried with growing back-off', async () => {
     // Prepare
-    const order = await anOrder();
+    const order = await anOrderInOneC();
     const { trade, clock } = connect({ retry: { attempts: 4, baseDelayMs: 10, maxDelayMs: 1000 } });
     sandbox.faults.set({ failNext: 3, match: { method: 'GET', entitySet: ORDERS } });
     // Act
@@ -109,7 +110,7 @@ describe('1C client under faults', () => {
 
   test('a request that never answers ends in a timeout error after the retries', async () => {
     // Prepare
-    const order = await anOrder();
+    const order = await anOrderInOneC();
     const { trade } = connect({ requestTimeoutMs: 100, coldStartTimeoutMs: 100, retry: { attempts: 2, baseDelayMs: 1 } });
     sandbox.faults.set({ hangNext: 5, match: { method: 'GET', entitySet: ORDERS } });
     // Act / Assess
@@ -118,7 +119,7 @@ describe('1C client under faults', () => {
   });
 
   test('a hanging read is answered by the retry', async () => {
-    const order = await anOrder();
+    const order = await anOrderInOneC();
     const { trade } = connect({ requestTimeoutMs: 100, coldStartTimeoutMs: 100, retry: { attempts: 2, baseDelayMs: 1 } });
     sandbox.faults.set({ hangNext: 1, match: { method: 'GET', entitySet: ORDERS } });
     assert.equal((await trade.readOrder(order.ref)).ref, order.ref);
@@ -156,7 +157,7 @@ describe('1C client under faults', () => {
 
   test('a lost response to a read, a PATCH or a Post is repeated safely', async () => {
     // Prepare
-    const order = await anOrder();
+    const order = await anOrderInOneC();
     const { trade } = connect();
     // Act
     sandbox.faults.set({ loseNextResponses: 1, match: { method: 'GET', entitySet: ORDERS } });
@@ -173,7 +174,7 @@ describe('1C client under faults', () => {
   });
 
   test('a 5xx to Post is retried (posting is idempotent)', async () => {
-    const order = await anOrder();
+    const order = await anOrderInOneC();
     const { trade } = connect();
     sandbox.faults.set({ failNext: 1, match: { method: 'POST', action: 'Post' } });
     assert.equal((await trade.postOrder(order.ref)).posted, true);
@@ -182,7 +183,7 @@ describe('1C client under faults', () => {
 
   test('reads keep working under random errors and lost answers', async () => {
     // Prepare: a reproducible storm on reads
-    const orders = [await anOrder(), await anOrder(), await anOrder()];
+    const orders = [await anOrderInOneC(), await anOrderInOneC(), await anOrderInOneC()];
     const { trade } = connect({ retry: { attempts: 8, baseDelayMs: 1, maxDelayMs: 5 } });
     sandbox.faults.set({ errorRate: 0.3, lostResponseRate: 0.2, seed: 7, match: { method: 'GET' } });
     // Act

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { apiPortsFromConfig, createApiHandler } from '#functions/api/app';
 import { loadApiConfig } from '#functions/api/config';
 import { demoOneC } from '#local/demo/supplier';
@@ -19,13 +19,14 @@ import { checkPlan } from '#runs/check-plan';
 import { clientConnectors } from '#runs/connectors';
 import { controlApiContract } from '#test/control-api-contract';
 import { useDynamoDb } from '#test/dynamodb';
+import { aLambdaContext } from '#test/lambda';
 import { DemoSecretsOfAnyPlan, localAccess, planInput } from '#test/plans';
 import { useSqs } from '#test/sqs';
 
 const dynamo = useDynamoDb();
 const sqs = useSqs();
 const silent = new Logger({ logLevel: 'SILENT' });
-const context = { functionName: 'api', awsRequestId: 'test', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:api', memoryLimitInMB: '256', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+const context = aLambdaContext({ functionName: 'api' });
 
 let onec: OneCSandbox;
 let goodwix: GoodwixSandbox;

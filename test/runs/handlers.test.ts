@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { collectorPortsFromConfig, createCollectorHandler } from '#functions/collector/app';
 import { loadCollectorConfig } from '#functions/collector/config';
 import { createTickHandler, tickPortsFromConfig } from '#functions/tick/app';
@@ -12,6 +12,7 @@ import { SqsRunQueue } from '#aws/run-queue';
 import { newRunId } from '#runs/run-id';
 import { StoreUnavailableError } from '#store/errors';
 import { useDynamoDb } from '#test/dynamodb';
+import { aLambdaContext } from '#test/lambda';
 import { runEventsOf } from '#test/run-events';
 import { aPlan, DemoSecretsOfAnyPlan } from '#test/plans';
 import { useSqs } from '#test/sqs';
@@ -19,8 +20,6 @@ import { useSqs } from '#test/sqs';
 const dynamo = useDynamoDb();
 const sqs = useSqs();
 const silent = new Logger({ logLevel: 'SILENT' });
-const context = (functionName: string) =>
-  ({ functionName, awsRequestId: 'test', invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`, memoryLimitInMB: '256', getRemainingTimeInMillis: () => 60_000 }) as unknown as Context;
 
 function sqsRecord(body: string, groupId: string, id = newRunId()): SQSRecord {
   return {
@@ -65,7 +64,7 @@ describe('collector handler (SQS run queue, partial batch responses)', () => {
     await startRun(tickPorts, { planId: b.id, trigger: 'manual' });
     const messages = await sqs.receiveAll(queueUrl);
 
-    const response = await collector({ Records: messages.map((m) => sqsRecord(m.Body!, JSON.parse(m.Body!).planId)) } as SQSEvent, context('collector'));
+    const response = await collector({ Records: messages.map((m) => sqsRecord(m.Body!, JSON.parse(m.Body!).planId)) } as SQSEvent, aLambdaContext({ functionName: 'collector' }));
 
     assert.deepEqual(response, { batchItemFailures: [] });
     assert.deepEqual((await tickPorts.runs.list(a.id)).items.map((r) => r.status), ['completed']);
@@ -80,7 +79,7 @@ describe('collector handler (SQS run queue, partial batch responses)', () => {
     const [good] = await sqs.receiveAll(queueUrl);
     const bad = sqsRecord('{"kind":"collect","planId":"x"}', 'other-plan', 'bad-message');
 
-    const response = await collector({ Records: [bad, sqsRecord(good!.Body!, plan.id)] } as SQSEvent, context('collector'));
+    const response = await collector({ Records: [bad, sqsRecord(good!.Body!, plan.id)] } as SQSEvent, aLambdaContext({ functionName: 'collector' }));
 
     assert.deepEqual(response, { batchItemFailures: [{ itemIdentifier: 'bad-message' }] });
     assert.equal((await tickPorts.runs.list(plan.id)).items[0]?.status, 'completed');
@@ -93,7 +92,7 @@ describe('collector handler (SQS run queue, partial batch responses)', () => {
     const run = await startRun(tickPorts, { planId: plan.id, trigger: 'manual' });
     const [message] = await sqs.receiveAll(queueUrl);
 
-    const response = await collector({ Records: [sqsRecord(message!.Body!, plan.id, 'm1')] } as SQSEvent, context('collector'));
+    const response = await collector({ Records: [sqsRecord(message!.Body!, plan.id, 'm1')] } as SQSEvent, aLambdaContext({ functionName: 'collector' }));
 
     assert.deepEqual(response, { batchItemFailures: [{ itemIdentifier: 'm1' }] });
     assert.equal((await tickPorts.runs.get(plan.id, run.runId))?.status, 'running');
@@ -107,8 +106,8 @@ describe('tick handler (EventBridge schedule)', () => {
     await tickPorts.plans.put(plan);
     await tickPorts.plans.recordCheck(plan.id, { checkedAt: new Date().toISOString(), ok: true, version: 1, problems: [] });
 
-    const result = await tick({ 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }, context('tick'));
-    const replay = await tick({ 'detail-type': 'Scheduled Event', source: 'aws.events' }, context('tick'));
+    const result = await tick({ 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }, aLambdaContext({ functionName: 'tick' }));
+    const replay = await tick({ 'detail-type': 'Scheduled Event', source: 'aws.events' }, aLambdaContext({ functionName: 'tick' }));
 
     assert.deepEqual(result.started.map((s) => s.planId), [plan.id]);
     assert.deepEqual(replay.started, []);

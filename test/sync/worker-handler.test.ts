@@ -2,19 +2,20 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { createWorkerHandler, workerFromConfig } from '#functions/worker/app';
 import { loadWorkerConfig } from '#functions/worker/config';
 import { PlanRepository } from '#store/plans';
 import { BindingRepository } from '#store/bindings';
 import { useDynamoDb } from '#test/dynamodb';
+import { aLambdaContext } from '#test/lambda';
 import { aPlan, DemoSecretsOfAnyPlan } from '#test/plans';
 import { useSqs } from '#test/sqs';
 
 const dynamo = useDynamoDb();
 const sqs = useSqs();
 const silent = new Logger({ logLevel: 'SILENT' });
-const context = { functionName: 'worker', awsRequestId: 'test', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:worker', memoryLimitInMB: '256', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+const context = aLambdaContext({ functionName: 'worker' });
 
 /** A worker whose plan points at a Goodwix that refuses connections: every order fails, retryably. */
 async function setup() {
@@ -91,7 +92,7 @@ describe('worker handler (SQS FIFO order queue)', () => {
     const early = await delivered(queueUrl, { kind: 'order', planId: plan.id, runId: 'run-1', orderId: '100004' }, `${plan.id}#100004`);
     const last = await delivered(queueUrl, { kind: 'order', planId: plan.id, runId: 'run-1', orderId: '100005' }, `${plan.id}#100005`);
     const event = { Records: [...eventOf(early, 1, `${plan.id}#100004`).Records, ...eventOf(last, 3, `${plan.id}#100005`).Records] };
-    const shortOfTime = { ...context, getRemainingTimeInMillis: () => 10_000 } as Context;
+    const shortOfTime = aLambdaContext({ functionName: 'worker', remainingMs: 10_000 });
 
     const response = await handler(event, shortOfTime);
 
