@@ -21,7 +21,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createWorkerHandler, workerFromConfig } from '#functions/worker/app';
 import { loadWorkerConfig } from '#functions/worker/config';
-import { createSqsClient } from '#runs/wiring';
+import { createSqsClient } from '#aws/sqs';
 import { LocalSecretsProvider } from '#secrets/secrets';
 
 export interface MemoryFigures {

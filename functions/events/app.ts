@@ -4,19 +4,19 @@
  * A bus failure answers the first record to retry in `batchItemFailures`: Lambda resumes the
  * shard there, so nothing after it is lost and nothing before it is put twice.
  */
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { MetricUnit } from '#platform/observability';
 import * as z from '#platform/zod';
 import { describeZodError } from '#platform/zod';
-import { EventBridgePublisher, type EventPublisher } from '#runs/events';
+import { eventBridgePublisher } from '#aws/event-bus';
+import type { EventPublisher } from '#runs/events';
 import { forwardRunEvents, type StreamRecord } from '#runs/event-stream';
 import type { EventsConfig } from './config.ts';
 
 export function eventPublisherFromConfig(config: EventsConfig): EventPublisher {
-  return new EventBridgePublisher(new EventBridgeClient(config.AWS_REGION ? { region: config.AWS_REGION } : {}), config.EVENT_BUS_NAME);
+  return eventBridgePublisher({ region: config.AWS_REGION, busName: config.EVENT_BUS_NAME });
 }
 
 /** A DynamoDB stream batch (only what the function reads; images stay as DynamoDB JSON). */

@@ -10,11 +10,11 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { fifoBatchHandler } from '#functions/lib/fifo-batch';
 import { planAccessOf } from '#platform/env';
-import { commonPorts, createSqsClient, sqsTarget, type PortOverrides } from '#runs/wiring';
+import { createSqsClient } from '#aws/sqs';
+import { commonPorts, sqsTarget, type PortOverrides } from '#runs/wiring';
 import { AwsSecretsProvider } from '#aws/secrets-manager';
 import { BindingRepository } from '#store/bindings';
 import type { Deadline } from '#platform/limits';
@@ -27,8 +27,8 @@ import type { WorkerConfig } from './config.ts';
 
 export interface WorkerFunctionPorts {
   readonly ports: WorkerPorts;
-  readonly sqs: SQSClient;
-  readonly queueUrl: string;
+  /** The order queue the deliveries come from: failed ones are put back with back-off */
+  readonly queue: SqsOrderQueue;
   readonly maxReceiveCount: number;
   readonly retryBaseSeconds: number;
   /** No record is started with less time left than this (its invocation would time out under it) */
@@ -44,7 +44,7 @@ export const RECORD_START_MARGIN_MS = 30_000;
 export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides & { tuning?: ClientTuning } = {}): WorkerFunctionPorts {
   const { repositories, run } = commonPorts(config, overrides);
   const secrets = overrides.secrets ?? new AwsSecretsProvider({ maxAgeSeconds: config.SECRETS_CACHE_SECONDS });
-  const sqs = createSqsClient({ ...sqsTarget(config), instrument: overrides.instrument });
+  const queue = new SqsOrderQueue(createSqsClient({ ...sqsTarget(config), instrument: overrides.instrument }), config.ORDER_QUEUE_URL);
   const ports: WorkerPorts = {
     run,
     progress: new RunProgressRepository(repositories.store, { retentionDays: config.RUN_RETENTION_DAYS }),
@@ -57,14 +57,9 @@ export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides 
     }),
     bindings: new BindingRepository(repositories.store),
     locks: repositories.locks,
-    finalizeQueue: new SqsOrderQueue(sqs, config.ORDER_QUEUE_URL),
+    finalizeQueue: queue,
   };
-  return { ports, sqs, queueUrl: config.ORDER_QUEUE_URL, maxReceiveCount: config.MAX_RECEIVE_COUNT, retryBaseSeconds: config.RETRY_BASE_SECONDS, startMarginMs: RECORD_START_MARGIN_MS };
-}
-
-/** Seconds a failed message stays invisible before its next delivery: base, 2 × base, 4 × base … ≤ 10 min. */
-export function backoffSeconds(receiveCount: number, baseSeconds = 10): number {
-  return Math.min(600, baseSeconds * 2 ** Math.max(0, receiveCount - 1));
+  return { ports, queue, maxReceiveCount: config.MAX_RECEIVE_COUNT, retryBaseSeconds: config.RETRY_BASE_SECONDS, startMarginMs: RECORD_START_MARGIN_MS };
 }
 
 export function createWorkerHandler(wiring: WorkerFunctionPorts, options: { logger: Logger; metrics?: Metrics }) {
@@ -97,9 +92,7 @@ export function createWorkerHandler(wiring: WorkerFunctionPorts, options: { logg
       logger.info('order processed', { outcome: result?.outcome ?? 'dropped', toOneC: result?.toOneC ?? 0, toGoodwix: result?.toGoodwix ?? 0, conflicts: result?.conflicts.length ?? 0 });
     } catch (error) {
       logger.warn('order failed, will be retried', { receiveCount, error });
-      await wiring.sqs
-        .send(new ChangeMessageVisibilityCommand({ QueueUrl: wiring.queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: backoffSeconds(receiveCount, wiring.retryBaseSeconds) }))
-        .catch((e: unknown) => logger.warn('back-off not set', { error: String(e) }));
+      await wiring.queue.retryLater(record.receiptHandle, receiveCount, wiring.retryBaseSeconds).catch((e: unknown) => logger.warn('back-off not set', { error: String(e) }));
       throw error;
     } finally {
       logger.removeKeys(['planId', 'runId', 'orderId']);
@@ -112,6 +105,6 @@ export function createWorkerHandler(wiring: WorkerFunctionPorts, options: { logg
     startMarginMs: wiring.startMarginMs,
     mustStart: (record) => receiveCountOf(record) >= wiring.maxReceiveCount,
     // Back at once: it did nothing, and the invocation that takes it has its whole time.
-    onNotStarted: (record) => wiring.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: wiring.queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 })).then(() => undefined),
+    onNotStarted: (record) => wiring.queue.returnNow(record.receiptHandle),
   });
 }

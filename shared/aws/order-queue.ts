@@ -6,7 +6,7 @@
  * run, with its own id, always gets through). The definition is shared by the stack and the
  * local runtime.
  */
-import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import * as z from '#platform/zod';
 import { describeZodError } from '#platform/zod';
@@ -84,11 +84,32 @@ export interface OrderQueue {
   send(orders: readonly QueuedOrder[]): Promise<void>;
 }
 
+/** Seconds a failed message stays invisible before its next delivery: base, 2 × base, 4 × base … ≤ 10 min. */
+export function backoffSeconds(receiveCount: number, baseSeconds = 10): number {
+  return Math.min(600, baseSeconds * 2 ** Math.max(0, receiveCount - 1));
+}
+
+/** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
+export const IAM_ACTIONS = ['sqs:SendMessage', 'sqs:ChangeMessageVisibility'] as const;
+
 export class SqsOrderQueue implements OrderQueue {
   constructor(
     private readonly client: SQSClient,
     private readonly queueUrl: string,
   ) {}
+
+  /**
+   * A delivery that failed comes back later, the later the more often it failed (base, 2 × base,
+   * … ≤ 10 min), so 1C or Goodwix in trouble is retried with back-off instead of hammered.
+   */
+  async retryLater(receiptHandle: string, receiveCount: number, baseSeconds: number): Promise<void> {
+    await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: backoffSeconds(receiveCount, baseSeconds) }));
+  }
+
+  /** A delivery not started (too little time left) is visible again at once, for another invocation. */
+  async returnNow(receiptHandle: string): Promise<void> {
+    await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: 0 }));
+  }
 
   /**
    * A finalize continuation: grouped per plan (one run of a plan at a time), deduplicated by the

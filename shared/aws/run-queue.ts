@@ -10,6 +10,9 @@ import { describeZodError } from '#platform/zod';
 import { RUN_TRIGGERS } from '#store/runs';
 import { InvalidRunMessageError, RunQueueError } from '#runs/errors';
 
+/** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
+export const IAM_ACTIONS = ['sqs:SendMessage'] as const;
+
 export const runQueueDefinition = {
   fifo: true,
   contentBasedDeduplication: false,

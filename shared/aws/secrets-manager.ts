@@ -7,6 +7,9 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider as PowertoolsSecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretAccessDeniedError, SecretNotFoundError, SecretUnavailableError, type ReadOptions, type SecretsProvider } from '#secrets/secrets';
 
+/** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
+export const IAM_ACTIONS = ['secretsmanager:GetSecretValue'] as const;
+
 export interface AwsSecretsOptions {
   /** Cache lifetime in seconds; at least 300 unless a test says otherwise. */
   readonly maxAgeSeconds?: number;

@@ -8,25 +8,11 @@
  * as an error with its keys and passed over: it cannot become readable by retrying, and holding
  * the shard for it would stop every later event.
  */
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { streamImage, type StreamRecord } from '#store/stream';
 import { EventPublishError } from './errors.ts';
 import { mayBeRunEvent, runEventsOfChange, type EventPublisher, type RunEvent, type TableChange } from './events.ts';
 import { log } from '#platform/logger';
 import type { Logger } from '#platform/logger';
-
-/** The part of a DynamoDB stream record the events come from (Lambda's and the Streams API's shape). */
-export interface StreamRecord {
-  readonly eventName?: string | undefined;
-  readonly dynamodb?:
-    | {
-        readonly Keys?: Record<string, unknown> | undefined;
-        readonly NewImage?: Record<string, unknown> | undefined;
-        readonly OldImage?: Record<string, unknown> | undefined;
-        readonly SequenceNumber?: string | undefined;
-      }
-    | undefined;
-}
 
 export interface ForwardResult {
   /** Events put on the bus */
@@ -39,13 +25,14 @@ export interface ForwardResult {
   readonly retryFrom?: string;
 }
 
+export type { StreamRecord };
+
 export function tableChangeOf(record: StreamRecord): TableChange | null {
   const name = record.eventName;
   if (name !== 'INSERT' && name !== 'MODIFY' && name !== 'REMOVE') return null;
   const sk = (record.dynamodb?.Keys?.['sk'] as { S?: unknown } | undefined)?.S;
   if (typeof sk !== 'string' || !mayBeRunEvent(sk)) return null;
-  const image = (value: Record<string, unknown> | undefined) => (value ? unmarshall(value as Record<string, AttributeValue>) : undefined);
-  return { eventName: name, oldImage: image(record.dynamodb?.OldImage), newImage: image(record.dynamodb?.NewImage) };
+  return { eventName: name, oldImage: streamImage(record.dynamodb?.OldImage), newImage: streamImage(record.dynamodb?.NewImage) };
 }
 
 export async function forwardRunEvents(records: readonly StreamRecord[], publisher: EventPublisher, options: { logger?: Logger } = {}): Promise<ForwardResult> {

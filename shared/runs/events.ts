@@ -10,10 +10,8 @@
  * least once; `eventId` is the same on every delivery of one event. docs/events.md documents
  * source, detail-types and detail.
  */
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { RunCounter } from '#store/runs';
 import { keys } from '#store/table';
-import { EventPublishError } from './errors.ts';
 
 export const EVENT_SOURCE = 'goodwix-1c-exchange';
 export const RUN_EVENT_TYPES = ['run.started', 'run.completed', 'run.attention', 'run.failed', 'order.conflict'] as const;
@@ -149,48 +147,6 @@ export interface EventPublisher {
    * `putCount` on the error says how many of the first events were put.
    */
   publish(events: readonly RunEvent[]): Promise<void>;
-}
-
-/** PutEvents takes at most ten entries. */
-const PUT_EVENTS_MAX = 10;
-
-export class EventBridgePublisher implements EventPublisher {
-  constructor(
-    private readonly client: EventBridgeClient,
-    private readonly busName: string,
-  ) {}
-
-  async publish(events: readonly RunEvent[]): Promise<void> {
-    for (let start = 0; start < events.length; start += PUT_EVENTS_MAX) {
-      const chunk = events.slice(start, start + PUT_EVENTS_MAX);
-      let entries;
-      try {
-        const result = await this.client.send(
-          new PutEventsCommand({
-            Entries: chunk.map((e) => ({
-              EventBusName: this.busName,
-              Source: EVENT_SOURCE,
-              DetailType: e.type,
-              Time: new Date(e.at),
-              Detail: JSON.stringify({ eventId: e.eventId, planId: e.planId, runId: e.runId, at: e.at, ...e.detail }),
-            })),
-          }),
-        );
-        entries = (result.FailedEntryCount ?? 0) > 0 ? (result.Entries ?? []) : [];
-      } catch (error) {
-        throw new EventPublishError(`Could not put ${chunk[0]!.type}: ${(error as Error).name}`, start, { cause: error, context: contextOf(chunk[0]!) });
-      }
-      const refused = entries.findIndex((entry) => entry.ErrorCode);
-      if (refused >= 0) {
-        const at = chunk[refused]!;
-        throw new EventPublishError(`EventBridge refused ${at.type}: ${entries[refused]!.ErrorCode}`, start + refused, { context: contextOf(at) });
-      }
-    }
-  }
-}
-
-function contextOf(event: RunEvent): Record<string, string> {
-  return { planId: event.planId, runId: event.runId, eventId: event.eventId };
 }
 
 /** Collects events in memory (tests, and the local runtime's record of what it printed). */

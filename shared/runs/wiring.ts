@@ -5,8 +5,7 @@
  * tick does not bundle); the local runtime calls the same builders with local endpoints and
  * swaps the secrets for local ones. None of them puts events (`#runs/events`).
  */
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { lazyClient, type ClientInstrument } from '#platform/aws-clients';
+import type { ClientInstrument } from '#platform/aws-clients';
 import type { SecretsProvider } from '#secrets/secrets';
 import { createStoreContext, type StoreContext } from '#store/client';
 import { CursorRepository } from '#store/cursors';
@@ -19,6 +18,7 @@ import type { PlanConnectors } from './check-plan.ts';
 import type { Logger } from '#platform/logger';
 import type { RunPorts } from './ports.ts';
 import { SqsRunQueue, type RunQueue } from '#aws/run-queue';
+import { createSqsClient } from '#aws/sqs';
 
 export interface StoreConfig {
   readonly tableName: string;
@@ -56,19 +56,6 @@ export function createRepositories(config: StoreConfig): Repositories {
   };
 }
 
-/**
- * An SQS client: the function's own region and role in AWS, the emulator when `sqsEndpoint` is
- * given. Built on its first call (`lazyClient`), not at module init.
- */
-export function createSqsClient(config: { sqsEndpoint?: string; region?: string; instrument?: ClientInstrument | undefined }): SQSClient {
-  return lazyClient(() => {
-    const client = new SQSClient(
-      config.sqsEndpoint ? { endpoint: config.sqsEndpoint, region: config.region ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {},
-    );
-    config.instrument?.(client);
-    return client;
-  });
-}
 
 export function createRunQueue(config: { runQueueUrl: string; sqsEndpoint?: string; region?: string; instrument?: ClientInstrument | undefined }): RunQueue {
   return new SqsRunQueue(createSqsClient(config), config.runQueueUrl);

@@ -20,6 +20,9 @@ import { decodeCursor, encodeCursor, type Page } from './paging.ts';
 import { keys, OPEN_BINDINGS_INDEX, STUCK_ORDERS_INDEX } from './table.ts';
 import { BindingRaceLostError } from './errors.ts';
 
+/** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
+export const IAM_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] as const;
+
 export interface OneCDocumentRef {
   readonly ref: string;
   readonly number: string;

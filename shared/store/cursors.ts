@@ -10,6 +10,9 @@ import { CursorRegressionError, isConditionFailure, toStoreError } from './error
 import { conditionFailureItem } from './items.ts';
 import { keys } from './table.ts';
 
+/** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
+export const IAM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem'] as const;
+
 export interface Cursor {
   readonly name: string;
   readonly position: string;

@@ -9,6 +9,9 @@ import { LockHeldError, LockLostError, PlanMissingError, isConditionFailure, toS
 import { conditionFailureItem, epochSeconds, failedConditions, withConflictRetry } from './items.ts';
 import { keys } from './table.ts';
 
+/** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
+export const IAM_ACTIONS = ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
+
 export interface LockLease {
   readonly planId: string;
   readonly runId: string;

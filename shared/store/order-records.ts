@@ -13,6 +13,9 @@ import { withoutKeys } from './items.ts';
 import { decodeCursor, encodeCursor, pageSize, type Page, type PageRequest } from './paging.ts';
 import { keys, PARTITION_KEY, STUCK_ORDERS_INDEX, type StuckState } from './table.ts';
 
+/** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
+export const IAM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] as const;
+
 export const ORDER_STATES = ['parked', 'open', 'dismissed', 'all'] as const;
 export type OrderState = (typeof ORDER_STATES)[number];
 

@@ -24,6 +24,9 @@ import { conditionFailureItem, failedConditions, withConflictRetry } from './ite
 import { decodeCursor, encodeCursor, pageSize, type Page, type PageRequest } from './paging.ts';
 import { PLANS_INDEX, keys } from './table.ts';
 
+/** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
+export const IAM_ACTIONS = ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] as const;
+
 export interface StoredPlan {
   readonly plan: Plan;
   readonly version: number;

@@ -26,6 +26,9 @@ import { toStoreError } from './errors.ts';
 import { keys } from './table.ts';
 import { ReserveStateTooLargeError } from './errors.ts';
 
+/** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
+export const IAM_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] as const;
+
 export const RESERVE_SHARDS = 16;
 /** Far below DynamoDB's 400 KB item limit (key attributes and UTF-8 overhead included). */
 export const SHARD_BUDGET_BYTES = 350_000;

@@ -19,6 +19,9 @@ import { epochSeconds, withConflictRetry } from './items.ts';
 import { DEFAULT_RUN_RETENTION_DAYS, type RunCounters } from './runs.ts';
 import { keys } from './table.ts';
 
+/** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
+export const IAM_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] as const;
+
 export interface RunProgress {
   readonly queued: number;
   readonly done: number;

@@ -13,6 +13,9 @@ import { conditionFailureItem, epochSeconds, withoutKeys } from './items.ts';
 import { decodeCursor, encodeCursor, pageSize, type Page, type PageRequest } from './paging.ts';
 import { keys } from './table.ts';
 
+/** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
+export const IAM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] as const;
+
 export const RUN_TRIGGERS = ['schedule', 'manual', 'resync'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 

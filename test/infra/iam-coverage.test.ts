@@ -22,6 +22,7 @@ import { stableKey } from '#sync/order-sync';
 import type { FunctionName } from '../../infra/bundling.ts';
 import { decide, permissionTable, policyModel, withoutGrant, type PolicyModel } from './iam.ts';
 import { buildForTest } from './support.ts';
+import { adapterModules } from '#test/adapters';
 import { checkedApi } from '#test/control-api-contract';
 
 const PLAN_ID = 'iam-coverage';
@@ -192,6 +193,15 @@ describe('IAM coverage of every path, against the synthesized roles', () => {
       .filter((d) => !d.allowed)
       .map((d) => d.reason!);
     assert.deepEqual([...new Set(refused)], [], `calls AWS would refuse:\n${refused.join('\n')}`);
+  });
+
+  test('every call a function made is one an AWS adapter declares, or one Lambda makes for it', async () => {
+    // Lambda's event sources read and settle the queues' messages and read the stream with the
+    // function's role; everything else is a call of our code and must be in an adapter's list.
+    const lambdaMakes = new Set(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ChangeMessageVisibility']);
+    const declared = new Set((await adapterModules()).flatMap((a) => a.actions));
+    const undeclared = [...new Set(recorder.calls.map((c) => c.action))].filter((action) => !declared.has(action) && !lambdaMakes.has(action));
+    assert.deepEqual(undeclared, [], 'actions no adapter declares (add them to its IAM_ACTIONS)');
   });
 
   test('taking any one needed grant away is caught, naming function, action and resource', () => {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { ClientInstrument } from '#platform/aws-clients';
-import { createSqsClient } from '#runs/wiring';
+import { createSqsClient } from '#aws/sqs';
 import { createStoreContext } from '#store/client';
 import { CursorRepository } from '#store/cursors';
 import { useDynamoDb } from '../support/dynamodb.ts';

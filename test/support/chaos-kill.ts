@@ -267,7 +267,7 @@ export class Killer {
   }
 
   private wrapWorker(wiring: WorkerFunctionPorts): WorkerFunctionPorts {
-    return { ...wiring, ports: this.wrapPorts('worker', wiring.ports), sqs: this.wrap('worker', 'sqs', wiring.sqs) };
+    return { ...wiring, ports: this.wrapPorts('worker', wiring.ports), queue: this.wrap('worker', 'queue', wiring.queue) };
   }
 
   private wrapCollector(ports: CollectorPorts): CollectorPorts {

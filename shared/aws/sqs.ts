@@ -1,0 +1,17 @@
+/** The SQS client the queues share (`#aws/run-queue`, `#aws/order-queue`). */
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { lazyClient, type ClientInstrument } from '#platform/aws-clients';
+
+/**
+ * An SQS client: the function's own region and role in AWS, the emulator when `sqsEndpoint` is
+ * given. Built on its first call (`lazyClient`), not at module init.
+ */
+export function createSqsClient(config: { sqsEndpoint?: string; region?: string; instrument?: ClientInstrument | undefined }): SQSClient {
+  return lazyClient(() => {
+    const client = new SQSClient(
+      config.sqsEndpoint ? { endpoint: config.sqsEndpoint, region: config.region ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {},
+    );
+    config.instrument?.(client);
+    return client;
+  });
+}
