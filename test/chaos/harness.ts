@@ -572,6 +572,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             keyReplaced.set(id, doc.ref);
             note(id, `${phase}, after a lost create: 1C key replaced by PO-${id}`);
             bump(edits.interleaved, 'after a lost create: 1C key replaced');
+          } else if (doc && expectedStatus(o) === 'in_progress' && interleaveRng.chance(0.35)) {
+            // The buyer cancels an order 1C holds but the exchange never heard of: the retry must
+            // find it and cancel it in 1C, not leave it there holding its reserve (defect 1).
+            applyInFlight(o, { orderId: o.id, scenario: 'goodwix, in flight', onec: [], goodwix: [{ kind: 'cancelOrder' }], conflicts: [] }, 'after a lost create');
           } else if (doc && interleaveRng.chance(0.4)) await onecEditInFlight(o, doc.ref, 'after a lost create');
           // A create 1C refused made nothing: a cancellation now would leave the order out of 1C for good.
           else goodwixEditInFlight(o, 'after a lost create', doc !== undefined);
