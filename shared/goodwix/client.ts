@@ -15,7 +15,7 @@ import type * as z from '#platform/zod';
 import { describeZodError } from '#platform/zod';
 import {
   GoodwixAuthError,
-  GoodwixError,
+  type GoodwixError,
   GoodwixInvalidRequestError,
   GoodwixNetworkError,
   GoodwixNotFoundError,
@@ -265,7 +265,7 @@ export class GoodwixClient {
     const limit = String(clampPageSize(query.pageSize ?? this.pageSize));
     const status = query.statuses?.length ? query.statuses.map(toWireStatus).join(',') : undefined;
     const changedSince = query.changedSince === undefined ? undefined : query.changedSince instanceof Date ? query.changedSince.toISOString() : query.changedSince;
-    let cursor = query.cursor;
+    const cursor = query.cursor;
     let finished: string | undefined;
 
     async function* pages(): AsyncGenerator<GoodwixOrderPage> {
