@@ -52,7 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
       if (result.failures.length) failed += 1;
       const file = join(RESULTS_DIR, `${basename(b.name)}.json`);
       const record = { name: b.name, description: b.description, startedAt: startedAt.toISOString(), node: process.version, platform: `${process.platform}-${process.arch}`, ...result };
-      await writeFile(file, JSON.stringify(record, null, 2) + '\n');
+      await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
       console.log(`  → ${file.slice(BENCH_DIR.length - 'bench/'.length)}`);
     } catch (error) {
       failed += 1;

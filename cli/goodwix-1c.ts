@@ -256,7 +256,7 @@ const views = {
   plans: (b: any) => table(b.items.map((p: any) => [p.id, p.name ?? '', p.schedule?.enabled ? 'on' : 'off', p.scheduleState?.nextSlot, p.version]), ['PLAN', 'NAME', 'SCHEDULE', 'NEXT SLOT', 'VERSION']) + nextPage(b),
   plan: (p: any) => JSON.stringify(p, null, 2),
   check: (c: any) =>
-    `${c.ok ? 'ok' : 'problems found'}\n` + (c.problems?.length ? table(c.problems.map((p: any) => [p.code, short(p.subject, 30), short(p.message, 80)]), ['CODE', 'SUBJECT', 'MESSAGE']) : ''),
+    `${c.ok ? 'ok' : 'problems found'}\n${c.problems?.length ? table(c.problems.map((p: any) => [p.code, short(p.subject, 30), short(p.message, 80)]), ['CODE', 'SUBJECT', 'MESSAGE']) : ''}`,
   runs: (b: any) => table(b.items.map((r: any) => [r.runId, r.trigger, r.status, r.startedAt, r.endedAt, r.counters.exported, r.counters.failed, r.errorCount]), ['RUN', 'TRIGGER', 'STATUS', 'STARTED', 'ENDED', 'EXPORTED', 'PARKED', 'PROBLEMS']) + nextPage(b),
   run: (r: any) =>
     fields([

@@ -46,7 +46,7 @@ export interface DynamoOperation {
 export function installDynamoCounter(options: { watch?: (operation: DynamoOperation) => void } = {}): DynamoCounter {
   if (installed) throw new Error('a DynamoDB counter is already installed');
   const proto = DynamoDBDocumentClient.prototype as unknown as { send: Send };
-  const hadOwn = Object.prototype.hasOwnProperty.call(proto, 'send');
+  const hadOwn = Object.hasOwn(proto, 'send');
   const original = proto.send;
   let byCommand = new Map<string, number>();
   let itemsRead = 0;

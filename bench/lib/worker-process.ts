@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createWorkerHandler, workerFromConfig } from '#functions/worker/app';
 import { loadWorkerConfig } from '#functions/worker/config';
 import { createSqsClient } from '#aws/sqs';
@@ -122,7 +122,7 @@ while (running) {
   };
   const sampler = setInterval(sample, 1);
   const t0 = performance.now();
-  let response: { batchItemFailures: { itemIdentifier: string }[] } | void;
+  let response: SQSBatchResponse | undefined;
   try {
     response = await handler(event, context());
   } finally {

@@ -68,7 +68,7 @@ export function errorResponse(error: unknown): { response: APIGatewayProxyResult
     if (status !== undefined) {
       const issues = (error as { issues?: readonly string[] }).issues;
       const details = issues ? { issues } : Object.keys(error.context).length ? error.context : undefined;
-      const message = issues && issues.length ? (error.code === 'PLAN_INVALID' ? 'The plan is invalid' : 'The request is invalid') : error.message;
+      const message = issues?.length ? (error.code === 'PLAN_INVALID' ? 'The plan is invalid' : 'The request is invalid') : error.message;
       return { response: problem(status, error.code, message, details), unexpected: false };
     }
     if (error.retryable) {

@@ -4,7 +4,7 @@
  * `createRequire` banner), Node 22 on ARM64, its own log group with the configured retention,
  * and its own role that may write that log group and nothing else until the stack grants more.
  */
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, type Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';

@@ -18,11 +18,11 @@
  * (`ExchangeTable.denyBindingWrites`).
  */
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { RUN_EVENT_FILTER_PATTERNS } from '#runs/events';
 import type { FunctionName } from '../bundling.ts';

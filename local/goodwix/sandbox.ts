@@ -669,7 +669,7 @@ function encodeCursor(c: OrderCursor): string {
 function decodeCursor(text: string): OrderCursor {
   const c = safeDecode(text) as Partial<OrderCursor> | null;
   const isSeq = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0;
-  if (!c || c.v !== 1 || !isSeq(c.a) || !(c.u === null || isSeq(c.u)) || typeof c.s !== 'string') {
+  if (c?.v !== 1 || !isSeq(c.a) || !(c.u === null || isSeq(c.u)) || typeof c.s !== 'string') {
     throw badRequest('The cursor is not valid', 'cursor', 'invalid_cursor');
   }
   return c as OrderCursor;

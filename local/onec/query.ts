@@ -6,7 +6,7 @@
  */
 import { badValue, filterSyntax, unknownSegment } from './errors.ts';
 import { compileFilter, type BoundField, type FieldResolver, type ValueType } from './filter.ts';
-import { type FieldDef, type RecordType } from './model.ts';
+import type { FieldDef, RecordType } from './model.ts';
 import { compositeOf, wireFields, wireRow, type Rec, type Row } from './values.ts';
 
 /** How the query engine follows a navigation property: referenced record and its type. */
@@ -61,7 +61,7 @@ export function resolverFor(type: RecordType, lookup: NavLookup): FieldResolver<
     const head = path.slice(0, slash);
     const rest = path.slice(slash + 1);
     const nav = type.navs.get(head);
-    if (!nav || !nav.ref) {
+    if (!nav?.ref) {
       if (type.sections.some((s) => s.name === head)) {
         throw filterSyntax(`отбор по реквизитам табличной части "${head}" не поддерживается; используйте набор ${type.name}_${head}`);
       }

@@ -26,7 +26,7 @@ import {
 import { projectOne, resolverFor, runQuery, type Collection, type NavLookup, type QueryOptions } from './query.ts';
 import { parseDateLiteral, parseGuidLiteral, parseQuery, splitArgs, splitPath, unquote, type Segment } from './router.ts';
 import { seedDemo } from './seed.ts';
-import { type Rec } from './values.ts';
+import type { Rec } from './values.ts';
 
 export type { OneCFaults, FaultMatch, FaultRequest } from './faults.ts';
 

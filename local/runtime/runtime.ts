@@ -18,7 +18,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, DynamoDBBatchResponse, DynamoDBStreamEvent, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { apiPortsFromConfig, createApiHandler } from '#functions/api/app';
 import { loadApiConfig } from '#functions/api/config';
 import { collectorPortsFromConfig, createCollectorHandler } from '#functions/collector/app';
@@ -176,7 +176,7 @@ function putLocalSecret(secrets: LocalSecretsProvider, prefix: string, method: s
 }
 
 /** An SQS-triggered handler as the runtime's event sources invoke it. */
-export type QueueHandler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: { itemIdentifier: string }[] } | void>;
+export type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 /** Test-only: see `LocalRuntimeOptions.testHooks`. */
 export interface LocalRuntimeTestHooks {
@@ -279,7 +279,8 @@ function toProxyEvent(req: IncomingMessage, url: URL, body: string): APIGatewayP
   const multiQuery: Record<string, string[]> = {};
   for (const [k, v] of url.searchParams) {
     query[k] = v;
-    (multiQuery[k] ??= []).push(v);
+    multiQuery[k] ??= [];
+    multiQuery[k].push(v);
   }
   const requestId = randomUUID();
   return {
@@ -581,7 +582,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const eventSource = (name: 'collector' | 'worker', queueUrl: string, direct: SqsHandler, batchSize: number) => {
       const handler = hooks.invocation ? hooks.invocation(name, direct) : direct;
       const queueArn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${new URL(queueUrl).pathname.split('/').pop()}`;
-      const source = { inFlight: 0, pollOnce: async (waitSeconds: number): Promise<number> => 0 };
+      const source = { inFlight: 0, pollOnce: async (_waitSeconds: number): Promise<number> => 0 };
       // Lambda's SQS event source receives and deletes with the consuming function's role.
       const client = recorder ? localSqsClient(sqsEndpoint) : sqs;
       if (recorder) {

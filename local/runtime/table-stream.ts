@@ -86,7 +86,7 @@ export async function tableStreamSource(options: {
     const retryFrom = response.batchItemFailures[0]?.itemIdentifier;
     const failedAt = retryFrom ? records.findIndex((r) => r.dynamodb?.SequenceNumber === retryFrom) : -1;
     // A failure naming no record of the batch fails the whole batch, as Lambda treats it.
-    const resumeAt = retryFrom === undefined ? records.length : failedAt >= 0 ? failedAt : 0;
+    const resumeAt = retryFrom === undefined ? records.length : Math.max(failedAt, 0);
     state.lastHandled = resumeAt > 0 ? records[resumeAt - 1]!.dynamodb?.SequenceNumber : state.lastHandled;
     state.retryFrom = resumeAt < records.length ? records[resumeAt]!.dynamodb?.SequenceNumber : undefined;
     state.closed = !page.NextShardIterator && !state.retryFrom;

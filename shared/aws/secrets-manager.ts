@@ -28,7 +28,8 @@ export class AwsSecretsProvider implements SecretsProvider {
 
   /** Built on the first read, not at module init: a function may serve many requests that read no secret. */
   get #provider(): PowertoolsSecretsProvider {
-    return (this.#powertools ??= new PowertoolsSecretsProvider({ awsSdkV3Client: this.#client ?? new SecretsManagerClient({}) }));
+    this.#powertools ??= new PowertoolsSecretsProvider({ awsSdkV3Client: this.#client ?? new SecretsManagerClient({}) });
+    return this.#powertools;
   }
 
   async getSecret(ref: string, options: ReadOptions = {}): Promise<string> {

@@ -16,7 +16,7 @@ import { describeZodError } from '#platform/zod';
 import { silentLogger, type Logger } from '#platform/logger';
 import {
   GoodwixAuthError,
-  GoodwixError,
+  type GoodwixError,
   GoodwixInvalidRequestError,
   GoodwixNetworkError,
   GoodwixNotFoundError,
@@ -260,7 +260,7 @@ export class GoodwixClient {
     const limit = String(clampPageSize(query.pageSize ?? this.pageSize));
     const status = query.statuses?.length ? query.statuses.map(toWireStatus).join(',') : undefined;
     const changedSince = query.changedSince === undefined ? undefined : query.changedSince instanceof Date ? query.changedSince.toISOString() : query.changedSince;
-    let cursor = query.cursor;
+    const cursor = query.cursor;
     let finished: string | undefined;
 
     async function* pages(): AsyncGenerator<GoodwixOrderPage> {

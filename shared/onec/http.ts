@@ -84,8 +84,14 @@ export function sendHttp(request: HttpRequest): Promise<HttpResponse> {
       settled = true;
       clearTimeout(timer);
       request.signal?.removeEventListener('abort', onAbort);
-      if (response) return resolve(response);
-      if (failure) return reject(failure);
+      if (response) {
+        resolve(response);
+        return;
+      }
+      if (failure) {
+        reject(failure);
+        return;
+      }
       const code = (error as NodeJS.ErrnoException | undefined)?.code;
       const reason = code !== undefined && CERTIFICATE_ERRORS.has(code) ? 'certificate' : 'network';
       reject(new HttpFailure(`${(error as Error | undefined)?.message ?? 'connection failed'}${code ? ` (${code})` : ''}`, reason, connected, responseStarted, code, { cause: error }));

@@ -8,7 +8,7 @@ import type { MiddlewareStack } from '@smithy/types';
 
 /** What the hook sees of a client: its middleware stack (shared by a document client and its client). */
 export interface InstrumentableClient {
-  // The stack's input and output types differ per client; the hook works on any of them.
+  // biome-ignore lint/suspicious/noExplicitAny: the stack's input and output types differ per client (and are invariant: `object` is refused); the hook works on any of them.
   readonly middlewareStack: MiddlewareStack<any, any>;
 }
 

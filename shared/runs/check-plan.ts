@@ -140,8 +140,9 @@ export async function checkPlan(ports: CheckPorts, plan: Plan, options: CheckOpt
   const resolved: ResolvedRef[] = [];
   const refused = planAccessIssues(plan, ports.access);
   // A plan breaking the rules is not connected to at all: no secret is read or sent.
-  if (refused.length) refused.forEach((issue, i) => fail(i / 100, issue.slice(0, issue.indexOf(':')), 'PLAN_ACCESS_DENIED', issue.slice(issue.indexOf(':') + 2)));
-  else await Promise.all([checkGoodwix(ports, plan, pass, fail), checkOneC(ports, plan, pass, fail, options.fieldMapping ?? true, options.resolveNames ? resolved : null)]);
+  if (refused.length) {
+    for (const [i, issue] of refused.entries()) fail(i / 100, issue.slice(0, issue.indexOf(':')), 'PLAN_ACCESS_DENIED', issue.slice(issue.indexOf(':') + 2));
+  } else await Promise.all([checkGoodwix(ports, plan, pass, fail), checkOneC(ports, plan, pass, fail, options.fieldMapping ?? true, options.resolveNames ? resolved : null)]);
 
   // A stable order for people and tests: Goodwix, then 1C login, then the references in plan order.
   outcomes.sort((a, b) => a.rank - b.rank);
@@ -299,7 +300,7 @@ async function checkOneC(ports: CheckPorts, plan: Plan, pass: Pass, fail: Fail, 
       try {
         const mapping = await oneC.checkFieldMapping();
         if (mapping.length === 0) pass(30, subject);
-        else mapping.forEach((line, i) => fail(30 + i / 1000, subject, 'ONEC_FIELD_MAPPING', line));
+        else for (const [i, line] of mapping.entries()) fail(30 + i / 1000, subject, 'ONEC_FIELD_MAPPING', line);
       } catch (error) {
         fail(30, subject, errorCode(error, 'ONEC_UNAVAILABLE'), reason(error));
       }

@@ -158,7 +158,7 @@ export class MemoryEventPublisher implements EventPublisher {
     for (const event of events) {
       this.events.push(event);
       if (this.print) {
-        const detail = event.detail ? ' ' + Object.entries(event.detail).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+        const detail = event.detail ? ` ${Object.entries(event.detail).map(([k, v]) => `${k}=${v}`).join(' ')}` : '';
         this.print(`[event] ${event.at} ${event.type} plan=${event.planId} run=${event.runId}${detail}`);
       }
     }

@@ -124,7 +124,7 @@ export async function finishRun(ports: RunPorts, request: FinishRunRequest): Pro
   const problems = request.problems ?? [];
   const status: RunEndStatus = request.status ?? (problems.length > 0 ? 'failed' : 'completed');
   const current = await ports.runs.get(planId, runId);
-  if (!current || current.status !== 'running') {
+  if (current?.status !== 'running') {
     await ports.locks.release(planId, runId);
     return null;
   }

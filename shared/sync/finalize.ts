@@ -98,7 +98,7 @@ export async function finalizeIfDone(ports: FinalizePorts, planId: string, runId
     await ports.run.locks.release(planId, runId).catch(() => false);
     return false;
   }
-  if (!progress || !progress.collected || progress.done < progress.queued) return false;
+  if (!progress?.collected || progress.done < progress.queued) return false;
   const now = () => ports.run.now?.() ?? new Date();
   // Only the close is left: if whoever claims it dies, the plan is free again within the bound.
   await ports.run.locks.cap(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => false);

@@ -160,7 +160,7 @@ export class PlanClientCache {
    */
   private reread(plan: Plan, open: Open, options: ReadOptions): Promise<void> {
     const kind = options.fresh ? 'fresh' : 'cached';
-    return (open.rereading[kind] ??= (async () => {
+    open.rereading[kind] ??= (async () => {
       try {
         const credentials = await readPlanCredentials(this.secrets, this.options.access, plan, options);
         const before = open.credentials;
@@ -175,7 +175,8 @@ export class PlanClientCache {
       } finally {
         open.rereading[kind] = null;
       }
-    })());
+    })();
+    return open.rereading[kind];
   }
 
   private async open(plan: Plan): Promise<Open> {

@@ -195,7 +195,7 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
     const second = await call('GET', '/plans', { query: { limit: '2', cursor: first.body?.nextCursor } });
 
     assert.equal(first.body?.items.length, 2);
-    assert.deepEqual([...first.body?.items, ...second.body?.items].map((p: { id: string }) => p.id).sort(), ids.map((p) => p.id).sort());
+    assert.deepEqual([...first.body!.items, ...second.body!.items].map((p: { id: string }) => p.id).sort(), ids.map((p) => p.id).sort());
   });
 
   test('answers 404 for unknown plans, runs, orders and routes, and 405 with Allow for a wrong method', async () => {
@@ -339,7 +339,11 @@ describe("one plan cannot use another's secrets or send them elsewhere", () => {
     const reads: string[] = [];
     const secrets = new DemoSecretsOfAnyPlan();
     const { call, ports } = await setup();
-    Object.assign(ports, { secrets: { getSecret: (ref: string) => (reads.push(ref), secrets.getSecret(ref)) } });
+    const getSecret = (ref: string) => {
+      reads.push(ref);
+      return secrets.getSecret(ref);
+    };
+    Object.assign(ports, { secrets: { getSecret } });
     const input = planInput();
     await ports.plans.put(parsePlan({ ...input, onec: { ...input.onec, credentialsSecret: 'local/beta/onec-credentials' } }));
 

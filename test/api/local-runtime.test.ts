@@ -95,9 +95,9 @@ describe('local runtime: the API on 127.0.0.1, the run queue and the tick, again
     const banner = printed.slice(0, 4);
 
     assert.equal(banner[0], 'Local runtime of goodwix-1c-exchange (all on this machine):');
-    assert.match(banner[1]!, /^  control API of the exchange: {2}http:\/\/127\.0\.0\.1:\d+ {2}\(send Authorization: Bearer \S+\)$/);
-    assert.match(banner[2]!, /^  DynamoDB Local, the exchange's state: {2}http:\/\/\S+ {2}\(table \S+\)$/);
-    assert.match(banner[3]!, /^  SQS emulator, the exchange's run and order queues: {2}http:\/\/\S+ {2}\(\S+, \S+\)$/);
+    assert.match(banner[1]!, /^ {2}control API of the exchange: {2}http:\/\/127\.0\.0\.1:\d+ {2}\(send Authorization: Bearer \S+\)$/);
+    assert.match(banner[2]!, /^ {2}DynamoDB Local, the exchange's state: {2}http:\/\/\S+ {2}\(table \S+\)$/);
+    assert.match(banner[3]!, /^ {2}SQS emulator, the exchange's run and order queues: {2}http:\/\/\S+ {2}\(\S+, \S+\)$/);
   });
 });
 

@@ -90,10 +90,10 @@ describe('a run with hostile input among good orders', () => {
     good.push(place('хороший 3'), place('хороший 4'));
 
     const orderGet = (id: number) => (r: { method: string; path: string }) => r.method === 'GET' && r.path.endsWith(`/orders/${id}`);
-    goodwixProxy.rule({ match: orderGet(negative.id), rewrite: editJson((o) => ((o.lines[0].quantity = '-1.000'), o)) });
-    goodwixProxy.rule({ match: orderGet(unknownProduct.id), rewrite: editJson((o) => ((o.lines[1].product.erp.nomenclatureId = '11111111-2222-3333-4444-555555555555'), o)) });
+    goodwixProxy.rule({ match: orderGet(negative.id), rewrite: editJson((o) => { o.lines[0].quantity = '-1.000'; return o; }) });
+    goodwixProxy.rule({ match: orderGet(unknownProduct.id), rewrite: editJson((o) => { o.lines[1].product.erp.nomenclatureId = '11111111-2222-3333-4444-555555555555'; return o; }) });
     goodwixProxy.rule({ match: orderGet(cyrillicCp1251.id), rewrite: cp1251 });
-    goodwixProxy.rule({ match: orderGet(unknownBuyer.id), rewrite: editJson((o) => (Object.assign(o.buyer, { erp: null, inn: '7700000000' }), o)) });
+    goodwixProxy.rule({ match: orderGet(unknownBuyer.id), rewrite: editJson((o) => { Object.assign(o.buyer, { erp: null, inn: '7700000000' }); return o; }) });
     goodwixProxy.rule({ match: orderGet(proxyHiccup.id), times: 1, answer: htmlPage(502, 'Bad Gateway') });
     onecProxy.rule({
       match: (r) => r.method === 'POST' && r.path.endsWith('/Document_ЗаказКлиента') && r.body.includes(stableKey(String(refusedBy1C.id))),

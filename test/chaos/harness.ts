@@ -704,7 +704,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const shipments: OneCShipment[] = [];
       await asTest(async () => {
         const read = await mapLimited(refs, 8, (ref) => trade.findOrder(ref));
-        refs.forEach((ref, i) => docs.set(ref, read[i]));
+        for (const [i, ref] of refs.entries()) docs.set(ref, read[i]);
         if (refs.length) shipments.push(...(await trade.listShipmentsForOrders(refs)));
       });
       let settled = 0;

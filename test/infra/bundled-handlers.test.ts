@@ -25,7 +25,7 @@ import { runDemoRounds } from '#local/demo/rounds';
 import { startGoodwixSandbox, type GoodwixSandbox } from '#local/goodwix/sandbox';
 import { startOneCSandbox, type OneCSandbox } from '#local/onec/sandbox';
 import { startAwsEmulators, type AwsEmulators } from '#local/runtime/aws-emulators';
-import { BundledFunctionError, startBundledFunction, type BundledFunction } from '#local/runtime/bundled-functions';
+import { type BundledFunctionError, startBundledFunction, type BundledFunction } from '#local/runtime/bundled-functions';
 import { DEMO_PLAN_ID, demoPlan, demoSecretRefs, demoSecrets } from '#local/runtime/demo-plan';
 import { startLocalRuntime, type LocalRuntime, type QueueHandler } from '#local/runtime/runtime';
 import { LOCAL_REGION, startDynamoDbLocal, startSqsEmulator, type DynamoDbLocal, type SqsEmulator } from '#local/runtime/services';

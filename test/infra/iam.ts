@@ -260,7 +260,7 @@ export function permissionTable(model: PolicyModel): string {
     });
     rows.push(`| \`${fn}\` | ${cells.join(' | ')} |`);
   }
-  return rows.join('\n') + '\n';
+  return `${rows.join('\n')}\n`;
 }
 
 /** A condition as the docs say it. */

@@ -53,7 +53,7 @@ function tableActions(statements: readonly Statement[]): Set<string> {
   const out = new Set<string>();
   for (const s of statements) {
     if (s.Effect !== 'Allow') continue;
-    if (resourcesOf(s).some((r) => JSON.stringify(r).includes(ids.table) && !JSON.stringify(r).includes('/index/') && !isTableStream(r))) actionsOf(s).forEach((a) => out.add(a));
+    if (resourcesOf(s).some((r) => JSON.stringify(r).includes(ids.table) && !JSON.stringify(r).includes('/index/') && !isTableStream(r))) for (const a of actionsOf(s)) out.add(a);
   }
   return out;
 }
@@ -62,7 +62,7 @@ function tableActions(statements: readonly Statement[]): Set<string> {
 function streamActions(statements: readonly Statement[]): Set<string> {
   const out = new Set<string>();
   for (const s of statements) {
-    if (s.Effect === 'Allow' && resourcesOf(s).some(isTableStream)) actionsOf(s).forEach((a) => out.add(a));
+    if (s.Effect === 'Allow' && resourcesOf(s).some(isTableStream)) for (const a of actionsOf(s)) out.add(a);
   }
   return out;
 }

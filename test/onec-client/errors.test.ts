@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  errorFromResponse, OneCAuthError, OneCBadRequestError, OneCBusinessError, OneCError, OneCInvalidResponseError,
+  errorFromResponse, OneCAuthError, OneCBadRequestError, OneCBusinessError, type OneCError, OneCInvalidResponseError,
   OneCLockConflictError, OneCNotFoundError, OneCPostingRefusedError, OneCUnavailableError, type RequestDescription,
 } from '#onec/errors';
 import { AppError, isRetryable } from '#platform/errors';

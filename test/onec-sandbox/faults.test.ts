@@ -2,7 +2,7 @@ import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { basicAuth, type OneCSandbox, type OneCSandboxOptions } from '#local/onec/sandbox';
-import { Http, ORDERS, orderBody, startSandbox, type Json } from './helpers.ts';
+import { type Http, ORDERS, orderBody, startSandbox, type Json } from './helpers.ts';
 
 async function fresh(t: TestContext, options: OneCSandboxOptions = {}): Promise<{ sandbox: OneCSandbox; http: Http }> {
   const s = await startSandbox(options);

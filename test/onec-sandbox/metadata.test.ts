@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { XMLParser } from 'fast-xml-parser';
 import { RECORDINGS_MISSING, readRecording, recordingsDir } from '#test/recordings';
-import { Http, startSandbox } from './helpers.ts';
+import { type Http, startSandbox } from './helpers.ts';
 import type { OneCSandbox } from '#local/onec/sandbox';
 
 interface Prop { name: string; type: string; nullable: string }

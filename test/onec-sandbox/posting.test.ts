@@ -1,7 +1,7 @@
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { demoOneC } from '#local/demo/supplier';
-import { EMPTY_REF, Http, ORDERS, SALES, demo, orderBody, shipmentBody, startSandbox, type Json } from './helpers.ts';
+import { EMPTY_REF, type Http, ORDERS, SALES, demo, orderBody, shipmentBody, startSandbox, type Json } from './helpers.ts';
 
 /** A fresh demo base per test: reserves and stock never leak between tests. */
 async function fresh(t: TestContext): Promise<Http> {

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { basicAuth } from '#local/onec/sandbox';
-import { Http, ORDERS, orderBody, startSandbox, type Json } from './helpers.ts';
+import { type Http, ORDERS, orderBody, startSandbox, type Json } from './helpers.ts';
 import type { OneCSandbox } from '#local/onec/sandbox';
 
 describe('1C sandbox protocol', () => {
@@ -62,7 +62,7 @@ describe('1C sandbox protocol', () => {
 
   test('answers 404 outside the publication path', async () => {
     // Act
-    const res = await fetch(sandbox.baseUrl.replace('/trade/', '/other/') + 'Catalog_Склады', { headers: { authorization: basicAuth(sandbox.login, sandbox.password) } });
+    const res = await fetch(`${sandbox.baseUrl.replace('/trade/', '/other/')}Catalog_Склады`, { headers: { authorization: basicAuth(sandbox.login, sandbox.password) } });
     // Assess
     assert.equal(res.status, 404);
   });

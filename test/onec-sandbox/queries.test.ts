@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFilter } from '#local/onec/filter';
-import { Http, ORDERS, SALES, demo, orderBody, shipmentBody, startSandbox, type Json } from './helpers.ts';
+import { type Http, ORDERS, SALES, demo, orderBody, shipmentBody, startSandbox, type Json } from './helpers.ts';
 import type { OneCSandbox } from '#local/onec/sandbox';
 
 describe('1C sandbox query options', () => {

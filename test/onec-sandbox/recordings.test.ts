@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { XMLParser } from 'fast-xml-parser';
 import { RECORDINGS_MISSING, readRecording, recordingsDir } from '#test/recordings';
-import { EMPTY_DATE, EMPTY_REF, Http, ORDERS, SALES, demo, orderBody, shipmentBody, startSandbox, type Json } from './helpers.ts';
+import { EMPTY_DATE, EMPTY_REF, type Http, ORDERS, SALES, demo, orderBody, shipmentBody, startSandbox, type Json } from './helpers.ts';
 import type { OneCSandbox } from '#local/onec/sandbox';
 
 type AtomValue = string | AtomRow[];

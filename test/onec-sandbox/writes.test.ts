@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EMPTY_DATE, EMPTY_REF, Http, ORDERS, demo, orderBody, startSandbox, type Json } from './helpers.ts';
+import { EMPTY_DATE, EMPTY_REF, type Http, ORDERS, demo, orderBody, startSandbox, type Json } from './helpers.ts';
 import type { OneCSandbox } from '#local/onec/sandbox';
 
 const version = (dv: string): bigint => Buffer.from(dv, 'base64').readBigUInt64BE();

@@ -72,7 +72,7 @@ export class GoodwixContract {
   private deref(obj: Json): Json {
     let o = obj;
     while (o && typeof o.$ref === 'string') {
-      o = o.$ref.slice(2).split('/').map(unescape).reduce((acc: Json, key: string) => acc[key], this.doc);
+      o = o.$ref.slice(2).split('/').map(unescapePointer).reduce((acc: Json, key: string) => acc[key], this.doc);
     }
     return o;
   }
@@ -137,7 +137,7 @@ export class GoodwixContract {
     const op = this.operation(method, path);
     if (!op) return [`${method} ${path} is not in the contract`];
     if (!op.spec.requestBody) return body === undefined ? [] : [`${op.id}: takes no body`];
-    const pointer = `/paths/${escape(op.template)}/${op.method.toLowerCase()}/requestBody/content/application~1json/schema`;
+    const pointer = `/paths/${escapePointer(op.template)}/${op.method.toLowerCase()}/requestBody/content/application~1json/schema`;
     const v = this.validator(pointer);
     return v(body) ? [] : (v.errors ?? []).map((e) => `${op.id} request: ${e.instancePath || '(root)'} ${e.message} ${JSON.stringify(e.params)}`);
   }
@@ -159,7 +159,7 @@ export class GoodwixContract {
       return '([^/]+)';
     })}$`);
     const pathValues = templateRe.exec(url.pathname)!.slice(1);
-    const params = ((op.spec.parameters ?? []) as Json[]).map((p, i) => ({ spec: this.deref(p), pointer: typeof p.$ref === 'string' ? `${(p.$ref as string).slice(1)}/schema` : `/paths/${escape(op.template)}/${op.method.toLowerCase()}/parameters/${i}/schema` }));
+    const params = ((op.spec.parameters ?? []) as Json[]).map((p, i) => ({ spec: this.deref(p), pointer: typeof p.$ref === 'string' ? `${(p.$ref as string).slice(1)}/schema` : `/paths/${escapePointer(op.template)}/${op.method.toLowerCase()}/parameters/${i}/schema` }));
     for (const { spec, pointer } of params) {
       let values: string[];
       if (spec.in === 'path') values = [decodeURIComponent(pathValues[names.indexOf(spec.name)] ?? '')];
@@ -199,7 +199,7 @@ export class GoodwixContract {
 
   private responsePointer(op: Operation, key: string, response: Json): string {
     if (typeof response.$ref === 'string') return `${response.$ref.slice(1)}/content/application~1json/schema`;
-    return `/paths/${escape(op.template)}/${op.method.toLowerCase()}/responses/${key}/content/application~1json/schema`;
+    return `/paths/${escapePointer(op.template)}/${op.method.toLowerCase()}/responses/${key}/content/application~1json/schema`;
   }
 
   /** A fetch that checks requests to (parameters, headers, body) and answers from the API and remembers any violation. */
@@ -230,9 +230,9 @@ export class GoodwixContract {
   }
 }
 
-function escape(segment: string): string {
+function escapePointer(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
-function unescape(segment: string): string {
+function unescapePointer(segment: string): string {
   return segment.replace(/~1/g, '/').replace(/~0/g, '~');
 }

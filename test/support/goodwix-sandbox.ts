@@ -80,7 +80,7 @@ export function clientFor(sandbox: GoodwixSandbox, options: Partial<GoodwixClien
 /** A clock tests move by hand, shared by the sandbox and the client. */
 export function manualClock(start = Date.parse('2025-03-01T09:00:00.000Z')): { now: () => number; date: () => Date; advance: (ms: number) => void } {
   let t = start;
-  return { now: () => t, date: () => new Date(t), advance: (ms) => void (t += ms) };
+  return { now: () => t, date: () => new Date(t), advance: (ms) => { t += ms; } };
 }
 
 export type { GoodwixSandboxOptions };

@@ -99,7 +99,7 @@ async function reservedBy(w: World, orderRef: string, products: readonly string[
 }
 
 describe('defect 1: a worker killed after posting the new order, then the buyer cancels', () => {
-  test('the 1C order is found by its key, cancelled row by row with the plan\'s reason, its reserve released, and bound', async (t) => {
+  test('the 1C order is found by its key, cancelled row by row with the plan\'s reason, its reserve released, and bound', async () => {
     // Prepare
     const w = await exchange.world();
     const placed = w.goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: [{ productId: drill.goodwixId, quantity: 1 }, { productId: screws.goodwixId, quantity: 2 }] });
