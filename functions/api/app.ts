@@ -19,7 +19,7 @@ import { commonPorts, createRunQueue, sqsTarget, type PortOverrides } from '#run
 import { AwsSecretsProvider } from '#aws/secrets-manager';
 import type { ApiConfig } from './config.ts';
 import { BadRequestError, errorResponse, problem } from './http.ts';
-import { dispatch, type ApiRequest } from './routes.ts';
+import { dispatch, routeLabel, type ApiRequest } from './routes.ts';
 
 const MAX_BODY_BYTES = 256 * 1024;
 
@@ -109,7 +109,7 @@ export function createApiHandler(ports: ControlPorts, options: ApiHandlerOptions
     }
     try {
       const request = { ...toRequest(parsed.data), caller: identity.userArn ?? identity.caller ?? 'unknown' };
-      logger.appendKeys({ route: `${request.method.slice(0, 32)} /${request.segments.map((s, i) => (i % 2 === 1 ? '{}' : s.slice(0, 64))).join('/')}` });
+      logger.appendKeys({ route: routeLabel(request) });
       if (request.segments[1]) logger.appendKeys({ planId: request.segments[1].slice(0, 128) });
       const response = await dispatch({ ...ports, logger }, request);
       metrics?.addMetric('ApiResponses', MetricUnit.Count, 1);

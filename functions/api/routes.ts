@@ -245,6 +245,16 @@ export function isJsonContentType(value: string | undefined): boolean {
   });
 }
 
+/**
+ * The route a request names, as its pattern (`GET /plans/{planId}/runs`), for the logs: no id
+ * of the caller's in it, and one label per route whatever the ids. Unknown paths: `unmatched`.
+ */
+export function routeLabel(request: Pick<ApiRequest, 'method' | 'segments'>): string {
+  const route = routes.find((r) => match(r.pattern, request.segments));
+  const method = request.method.slice(0, 16);
+  return route ? `${method} /${route.pattern.map((p) => (p.startsWith(':') ? `{${p.slice(1)}}` : p)).join('/')}` : `${method} unmatched`;
+}
+
 export async function dispatch(ports: ControlPorts, request: ApiRequest): Promise<APIGatewayProxyResult> {
   for (const route of routes) {
     const params = match(route.pattern, request.segments);
