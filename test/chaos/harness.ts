@@ -26,6 +26,8 @@ import { mapLimited } from '#platform/concurrency';
 import { runQueueDefinition } from '#aws/run-queue';
 import { orderQueueDefinition } from '#aws/order-queue';
 import { orderIdFromStableKey, stableKey } from '#sync/order-sync';
+import { RECORD_START_MARGIN_MS } from '#functions/worker/app';
+import { FINALIZE_MARGIN_MS } from '#sync/finalize';
 import { ChaosClock, Killer } from '#test/chaos-kill';
 import { Random } from '#test/chaos-random';
 import { compareOrder, compareReserves, type OneCCatalogs } from './compare.ts';
@@ -284,6 +286,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const base = demoPlan({ onecBaseUrl: onec.baseUrl, goodwixBaseUrl: gw.baseUrl });
     // The demo plan with short 1C budgets: a hung request costs 2 s, not 15.
     const plan = { ...base, onec: { ...base.onec, timeoutMs: 2_000, coldStartTimeoutMs: 6_000 } };
+    const hooks = killer.hooks();
+    const scaled = (ms: number) => Math.round((ms * options.timeouts.workerMs) / (orderQueueDefinition.workerTimeoutSeconds * 1000));
     runtime = await startLocalRuntime({
       plans: [plan],
       secrets: demoSecrets(),
@@ -296,7 +300,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       runQueueVisibilityTimeoutSeconds: Math.max(visibilityTimeoutSeconds, Math.ceil(options.timeouts.collectorMs / 1000) + 10),
       workerConcurrency: options.workerConcurrency,
       now: clock.now,
-      testHooks: killer.hooks(),
+      // The worker's context counts down the suite's timeout, and its margins shrink with it
+      // (Lambda's are 30 s and 60 s of 120 s): it stops starting orders and hands a finalize off
+      // in time, as in AWS, instead of starting work a 6 s timeout cuts off on a busy machine.
+      workerTimeoutSeconds: options.timeouts.workerMs / 1000,
+      testHooks: { ...hooks, workerPorts: (w) => hooks.workerPorts!({ ...w, startMarginMs: scaled(RECORD_START_MARGIN_MS), ports: { ...w.ports, finalizeTuning: { ...w.ports.finalizeTuning, marginMs: scaled(FINALIZE_MARGIN_MS) } } }) },
     });
     const rt = runtime;
     admin = OneCTrade.connect({
@@ -929,9 +937,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         for (const m of Messages) {
           count += 1;
           const deaths = killer.deathsByMessage.get(m.MessageId ?? '') ?? 0;
+          const unstarted = killer.unstartedByMessage.get(m.MessageId ?? '') ?? 0;
           const body = m.Body ?? '';
-          if (deaths >= maxReceiveCount) log(`  ${what} DLQ: ${body} — explained: all ${deaths} deliveries were killed or timed out`);
-          else problem(`${what} DLQ: ${body}: ${deaths} of its deliveries were killed or timed out, the rest failed on their own`);
+          if (deaths + unstarted >= maxReceiveCount) log(`  ${what} DLQ: ${body} — explained: all ${deaths + unstarted} deliveries were killed, timed out or returned unstarted for lack of time`);
+          else problem(`${what} DLQ: ${body}: ${deaths} of its deliveries were killed or timed out and ${unstarted} returned unstarted, the rest failed on their own`);
         }
       }
       return count;

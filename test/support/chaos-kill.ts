@@ -139,6 +139,9 @@ export class Killer {
   releaseAfterDeath?: (fn: FunctionName, records: readonly SQSRecord[], visibleInSeconds: number) => Promise<void>;
   /** Deliveries of each message that a kill or a timeout ended */
   readonly deathsByMessage = new Map<string, number>();
+  /** Deliveries the worker returned unstarted for lack of time, by message id (each costs a receive) */
+  readonly unstartedByMessage = new Map<string, number>();
+  private readonly messageOfReceipt = new Map<string, string>();
   /**
    * Called when a worker's call of a dependency settles, before the worker goes on: how the
    * suite interleaves people's edits with the exchange's own steps (an edit between a lost
@@ -267,7 +270,19 @@ export class Killer {
   }
 
   private wrapWorker(wiring: WorkerFunctionPorts): WorkerFunctionPorts {
-    return { ...wiring, ports: this.wrapPorts('worker', wiring.ports), queue: this.wrap('worker', 'queue', wiring.queue) };
+    // A delivery returned unstarted (too little time left) is counted: like a kill, it costs a
+    // receive for a reason that is not the exchange's failure.
+    const counted = new Proxy(wiring.queue, {
+      get: (target, prop, receiver) => {
+        if (prop !== 'returnNow') return Reflect.get(target, prop, receiver);
+        return async (receiptHandle: string) => {
+          const id = this.messageOfReceipt.get(receiptHandle);
+          if (id) this.unstartedByMessage.set(id, (this.unstartedByMessage.get(id) ?? 0) + 1);
+          return target.returnNow(receiptHandle);
+        };
+      },
+    });
+    return { ...wiring, ports: this.wrapPorts('worker', wiring.ports), queue: this.wrap('worker', 'queue', counted) };
   }
 
   private wrapCollector(ports: CollectorPorts): CollectorPorts {
@@ -297,6 +312,7 @@ export class Killer {
     const horizon = fn === 'worker' ? (this.options.workerHorizon ?? 120) : (this.options.collectorHorizon ?? 12);
     return async (event: SQSEvent, context) => {
       const counts = event.Records.map((r) => Number(r.attributes.ApproximateReceiveCount ?? '1'));
+      for (const r of event.Records) this.messageOfReceipt.set(r.receiptHandle, r.messageId);
       this.invocations[fn] += 1;
       this.deliveries[fn].total += counts.length;
       this.deliveries[fn].redelivered += counts.filter((c) => c > 1).length;
