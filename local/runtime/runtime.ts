@@ -108,7 +108,7 @@ export interface LocalRuntimeOptions {
   readonly demo?: DemoPlanTargets;
   /** Replaces the real clients in the plan check (tests) */
   readonly connectors?: PlanConnectors;
-  /** Replaces the collector's work (`collectRun`): the seam for the sync */
+  /** Replaces the collector's work (the order collection, `#sync/collect`), for tests of the run's mechanics */
   readonly collect?: CollectBody;
   /** Handlers' log level (default WARN) */
   readonly logLevel?: LogLevel;

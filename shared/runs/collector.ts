@@ -1,14 +1,14 @@
 /**
  * The collector: what happens to a run's "collect" message. `processRunMessage` owns the
  * run's life around the work (the run still running? the lock still ours? the plan still
- * there?), and `collectRun` is the work itself — the seam the sync replaces with the order
- * collection. For now a run does the plan check and records its result.
+ * there?); the work itself is the ports' `collect`, the order collection (`#sync/collect`:
+ * the plan check, then one message per order that moved).
  */
 import { AppError, isRetryable } from '#platform/errors';
 import type { Plan } from '#plans/plan';
 import { LockLostError } from '#store/errors';
 import type { RunCounters, RunProblem, RunRecord } from '#store/runs';
-import { checkPlan, type CheckPorts, type PlanCheckResult } from './check-plan.ts';
+import type { CheckPorts, PlanCheckResult } from './check-plan.ts';
 import { finishRun } from './lifecycle.ts';
 import { clock } from '#platform/clock';
 import { log } from '#platform/logger';
@@ -35,8 +35,8 @@ export type CollectOutcome =
 export type CollectBody = (ctx: CollectContext) => Promise<CollectOutcome>;
 
 export interface CollectorPorts extends RunPorts, CheckPorts {
-  /** The work of a run; default `collectRun` */
-  readonly collect?: CollectBody;
+  /** The work of a run: the order collection (`orderCollector`) */
+  readonly collect: CollectBody;
 }
 
 /**
@@ -46,17 +46,6 @@ export interface CollectorPorts extends RunPorts, CheckPorts {
  */
 export async function recordRunCheck(ctx: CollectContext, result: PlanCheckResult): Promise<void> {
   await ctx.ports.plans.recordCheck(ctx.plan.id, { checkedAt: result.checkedAt, ok: result.ok, version: ctx.planVersion, problems: result.problems });
-}
-
-/** The work of a run. Today: the plan check, whose problems become the run's errors. */
-export async function collectRun(ctx: CollectContext): Promise<CollectOutcome> {
-  const result = await checkPlan(ctx.ports, ctx.plan);
-  await recordRunCheck(ctx, result);
-  return {
-    status: 'done',
-    problems: result.problems,
-    summary: result.ok ? 'plan check passed' : `plan check found ${result.problems.length} problem(s)`,
-  };
 }
 
 export type ProcessOutcome = 'finished' | 'continuing' | 'ignored';
@@ -103,7 +92,7 @@ export async function processRunMessage(ports: CollectorPorts, message: CollectM
 
   let outcome: CollectOutcome;
   try {
-    outcome = await (ports.collect ?? collectRun)({ ports, plan: stored.plan, planVersion: stored.version, run, message, renewLock });
+    outcome = await ports.collect({ ports, plan: stored.plan, planVersion: stored.version, run, message, renewLock });
   } catch (error) {
     if (isRetryable(error) && !(error instanceof LockLostError)) {
       log(ports).warn('collect failed, will be retried', { planId, runId, error });

@@ -66,6 +66,10 @@ describe('local runtime: the API on 127.0.0.1, the run queue and the tick, again
     assert.deepEqual(runtime.events.filter((e) => e.runId === run.runId).map((e) => e.type), ['run.started', 'run.completed'], 'the table stream carried them');
     assert.ok(printed.some((line) => line.includes('run.completed') && line.includes(started.body!.runId)), 'events are printed');
     assert.ok(onec.stats.count({ entitySet: 'Catalog_Склады' }) >= 1, 'the check asked the 1C sandbox');
+    // The run's plan check is kept on the plan, as the API's is: the tick runs a plan only once one passed.
+    const plan = await api('GET', `/plans/${DEMO_PLAN_ID}`);
+    assert.equal(plan.body?.check?.ok, true);
+    assert.equal(typeof plan.body?.check?.passedOnceAt, 'string');
   });
 
   test('fails a run of a plan whose references 1C does not have, naming them', async () => {

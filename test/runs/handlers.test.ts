@@ -6,7 +6,7 @@ import { collectorPortsFromConfig, createCollectorHandler } from '#functions/col
 import { loadCollectorConfig } from '#functions/collector/config';
 import { createTickHandler, tickPortsFromConfig } from '#functions/tick/app';
 import { loadTickConfig } from '#functions/tick/config';
-import { collectRun, type CollectBody } from '#runs/collector';
+import type { CollectBody } from '#runs/collector';
 import { startRun } from '#runs/lifecycle';
 import { SqsRunQueue } from '#aws/run-queue';
 import { newRunId } from '#runs/run-id';
@@ -42,8 +42,8 @@ async function setup(collect?: CollectBody) {
   const overrides = { logger: silent, secrets: new DemoSecretsOfAnyPlan() };
   const tickPorts = tickPortsFromConfig(loadTickConfig(env), overrides);
   const connectors = { oneC: () => ({ getRef: async () => ({ name: 'ok', deletionMark: false }) }), goodwix: () => ({ login: async () => undefined, catalogExists: async () => true }) };
-  // The handler's mechanics are under test here, not the order collection: a run is the plan check.
-  const collectorPorts = collectorPortsFromConfig(loadCollectorConfig(env), { ...overrides, connectors, collect: collect ?? collectRun });
+  // The handler's mechanics are under test here, not the order collection: a run's work is done at once.
+  const collectorPorts = collectorPortsFromConfig(loadCollectorConfig(env), { ...overrides, connectors, collect: collect ?? (async () => ({ status: 'done', problems: [] })) });
   return {
     tickPorts,
     collectorPorts,

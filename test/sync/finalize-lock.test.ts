@@ -61,7 +61,7 @@ describe('a run closed by a finalizer that died before releasing the plan\'s loc
     const { plan, start, deps, repositories } = await setup();
     const first = await startRun(start, { planId: plan.id, trigger: 'manual' });
     await repositories.runs.close(plan.id, first.runId, { status: 'failed', endedAt: new Date() });
-    const ports = { ...deps.run, secrets: new LocalSecretsProvider({}), access: localAccess, connectors: { oneC: () => assert.fail('no plan check'), goodwix: () => assert.fail('no plan check') } } as CollectorPorts;
+    const ports = { ...deps.run, secrets: new LocalSecretsProvider({}), access: localAccess, connectors: { oneC: () => assert.fail('no plan check'), goodwix: () => assert.fail('no plan check') }, collect: () => assert.fail('a closed run is not collected') } satisfies CollectorPorts;
 
     assert.equal(await processRunMessage(ports, { kind: 'collect', planId: plan.id, runId: first.runId, trigger: 'manual' }), 'ignored');
 
