@@ -14,7 +14,7 @@ import { MetricUnit } from '#platform/observability';
 import * as z from '#platform/zod';
 import type { ControlPorts } from '#runs/control';
 import { clientConnectors } from '#runs/connectors';
-import { planAccessOf } from '#platform/env';
+import { planAccessOf } from '#plans/access';
 import { commonPorts, createRunQueue, sqsTarget, type PortOverrides } from '#runs/wiring';
 import { AwsSecretsProvider } from '#aws/secrets-manager';
 import type { ApiConfig } from './config.ts';

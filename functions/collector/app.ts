@@ -9,16 +9,16 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import { fifoBatchHandler } from '#functions/lib/fifo-batch';
 import { MetricUnit } from '#platform/observability';
-import { processRunMessage, type CollectorPorts } from '#runs/collector';
+import { processRunMessage, type CollectorPorts } from '#exchange/collect';
 import { parseCollectMessage } from '#aws/run-queue';
 import { clientConnectors } from '#runs/connectors';
-import { planAccessOf } from '#platform/env';
+import { planAccessOf } from '#plans/access';
 import { createSqsClient } from '#aws/sqs';
 import { commonPorts, sqsTarget, type PortOverrides } from '#runs/wiring';
 import { AwsSecretsProvider } from '#aws/secrets-manager';
-import type { CollectBody } from '#runs/collector';
+import type { CollectBody } from '#exchange/collect';
 import { BindingRepository } from '#store/bindings';
-import { orderCollector } from '#sync/collect';
+import { orderCollector } from '#exchange/collect';
 import { SqsOrderQueue } from '#aws/order-queue';
 import { clientMetrics, stuckOrderMetrics, syncMetrics } from '#sync/client-metrics';
 import { PlanClientCache, type ClientTuning } from '#sync/plan-clients';
@@ -26,7 +26,7 @@ import { RunProgressRepository } from '#store/run-progress';
 import type { CollectorConfig } from './config.ts';
 
 /**
- * The collector's ports. A run's work is the order collection (`#sync/collect`: plan check,
+ * The collector's ports. A run's work is the order collection (`#exchange/collect`: plan check,
  * Goodwix changes, 1C probes, one order message each); `overrides.collect` replaces it in tests.
  */
 export function collectorPortsFromConfig(config: CollectorConfig, overrides: PortOverrides & { collect?: CollectBody; tuning?: ClientTuning } = {}): CollectorPorts {

@@ -1,6 +1,6 @@
 /**
  * The events function: consumes the table's stream (filtered to the changes that are run
- * events, `RUN_EVENT_FILTER_PATTERNS`) and puts the events on the bus (`#runs/event-stream`).
+ * events, `RUN_EVENT_FILTER_PATTERNS`) and puts the events on the bus (`#exchange/run-events`).
  * A bus failure answers the first record to retry in `batchItemFailures`: Lambda resumes the
  * shard there, so nothing after it is lost and nothing before it is put twice.
  */
@@ -11,8 +11,8 @@ import { MetricUnit } from '#platform/observability';
 import * as z from '#platform/zod';
 import { describeZodError } from '#platform/zod';
 import { eventBridgePublisher } from '#aws/event-bus';
-import type { EventPublisher } from '#runs/events';
-import { forwardRunEvents, type StreamRecord } from '#runs/event-stream';
+import type { EventPublisher } from '#exchange/run-events';
+import { forwardRunEvents, type StreamRecord } from '#exchange/run-events';
 import type { EventsConfig } from './config.ts';
 
 export function eventPublisherFromConfig(config: EventsConfig): EventPublisher {

@@ -1,6 +1,6 @@
 /**
  * The tick function: invoked by an EventBridge schedule every minute; starts the runs of the
- * plans that are due (`#runs/tick`). A failure to start one plan does not stop the others; the
+ * plans that are due (`#exchange/tick`). A failure to start one plan does not stop the others; the
  * result is logged and returned.
  */
 import middy from '@middy/core';
@@ -13,7 +13,7 @@ import { MetricUnit } from '#platform/observability';
 import * as z from '#platform/zod';
 import { describeZodError } from '#platform/zod';
 import type { StartPorts } from '#runs/ports';
-import { tick, type TickResult } from '#runs/tick';
+import { tick, type TickResult } from '#exchange/tick';
 import { commonPorts, createRunQueue, sqsTarget, type PortOverrides } from '#runs/wiring';
 import type { TickConfig } from './config.ts';
 

@@ -12,7 +12,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import { fifoBatchHandler } from '#functions/lib/fifo-batch';
-import { planAccessOf } from '#platform/env';
+import { planAccessOf } from '#plans/access';
 import { createSqsClient } from '#aws/sqs';
 import { commonPorts, sqsTarget, type PortOverrides } from '#runs/wiring';
 import { AwsSecretsProvider } from '#aws/secrets-manager';
@@ -22,7 +22,7 @@ import { parseOrderMessage, SqsOrderQueue } from '#aws/order-queue';
 import { clientMetrics, syncMetrics } from '#sync/client-metrics';
 import { PlanClientCache, type ClientTuning } from '#sync/plan-clients';
 import { RunProgressRepository } from '#store/run-progress';
-import { processFinalizeMessage, processOrderMessage, type WorkerPorts } from '#sync/worker';
+import { processFinalizeMessage, processOrderMessage, type WorkerPorts } from '#exchange/sync-order';
 import type { WorkerConfig } from './config.ts';
 
 export interface WorkerFunctionPorts {

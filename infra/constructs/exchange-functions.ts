@@ -11,7 +11,7 @@
  * | events    | —                                        | —                     | read         | send → events DLQ (on failure)        | PutEvents | —       |
  *
  * Run events are not put by the functions that change a run: the events function derives them
- * from the table's stream (`shared/runs/events.ts`) and is the only one that may put on the bus.
+ * from the table's stream (`shared/exchange/run-events.ts`) and is the only one that may put on the bus.
  *
  * Binding items (the sync's order records) are written by the worker only: the other three that
  * write items are denied writes that carry a binding's snapshot attribute
@@ -24,7 +24,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { RUN_EVENT_FILTER_PATTERNS } from '#runs/events';
+import { RUN_EVENT_FILTER_PATTERNS } from '#exchange/run-events';
 import type { FunctionName } from '../bundling.ts';
 import type { LogLevel } from '../config.ts';
 import { acknowledge, nagValue } from '../nag.ts';

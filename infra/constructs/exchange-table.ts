@@ -3,7 +3,7 @@
  * runtime use (`shared/store/table.ts`), so the three cannot drift. Point-in-time recovery,
  * deletion protection, KMS encryption at rest, and kept when its stack is deleted. Its stream
  * (view type from the definition: old and new images) is where the events function reads the
- * run events from (`shared/runs/events.ts`).
+ * run events from (`shared/exchange/run-events.ts`).
  *
  * Permissions are granted per function and per action (`grant`), on the table and on the
  * indexes a function queries by name, never `dynamodb:*` or the batch and scan actions nobody

@@ -30,7 +30,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE } from '#runs/events';
+import { EVENT_SOURCE } from '#exchange/run-events';
 import { OVERDUE_AFTER_SLOTS } from '#runs/heartbeat';
 import type { FunctionName } from '../bundling.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './exchange-function.ts';

@@ -1,5 +1,5 @@
 /**
- * The EventBridge bus the exchange puts its run events on (`shared/runs/events.ts`: source
+ * The EventBridge bus the exchange puts its run events on (`shared/exchange/run-events.ts`: source
  * `goodwix-1c-exchange`, detail-types `run.started`, `run.completed`, `run.failed`,
  * `order.conflict`; docs/events.md). The events function puts them, derived from the table's
  * stream. Other teams subscribe with rules on this bus.

@@ -33,10 +33,10 @@ import { parsePlan, type PlanInput } from '#plans/plan';
 import { isDue } from '#plans/schedule';
 import type { PlanConnectors } from '#runs/check-plan';
 import { clientConnectorsWith } from '#runs/connectors';
-import type { CollectBody, CollectorPorts } from '#runs/collector';
-import { MemoryEventPublisher, type RunEvent } from '#runs/events';
+import type { CollectBody, CollectorPorts } from '#exchange/collect';
+import { MemoryEventPublisher, type RunEvent } from '#exchange/run-events';
 import type { ControlPorts } from '#runs/control';
-import type { TickResult } from '#runs/tick';
+import type { TickResult } from '#exchange/tick';
 import { runQueueDefinition } from '#aws/run-queue';
 import { LocalSecretsProvider, type ReadOptions } from '#secrets/secrets';
 import { orderQueueDefinition } from '#aws/order-queue';
@@ -108,7 +108,7 @@ export interface LocalRuntimeOptions {
   readonly demo?: DemoPlanTargets;
   /** Replaces the real clients in the plan check (tests) */
   readonly connectors?: PlanConnectors;
-  /** Replaces the collector's work (the order collection, `#sync/collect`), for tests of the run's mechanics */
+  /** Replaces the collector's work (the order collection, `#exchange/collect`), for tests of the run's mechanics */
   readonly collect?: CollectBody;
   /** Handlers' log level (default WARN) */
   readonly logLevel?: LogLevel;

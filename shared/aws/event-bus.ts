@@ -1,12 +1,12 @@
 /**
- * The EventBridge side of the run events (`#runs/events`): PutEvents in chunks, a refused entry
+ * The EventBridge side of the run events (`#exchange/run-events`): PutEvents in chunks, a refused entry
  * reported with how many were put before it, so the stream resumes exactly there.
  *
  * IAM: events:PutEvents on the bus.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { EventPublishError } from '#runs/errors';
-import { EVENT_SOURCE, type EventPublisher, type RunEvent } from '#runs/events';
+import { EVENT_SOURCE, type EventPublisher, type RunEvent } from '#exchange/run-events';
 
 /** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
 export const IAM_ACTIONS = ['events:PutEvents'] as const;

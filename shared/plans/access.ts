@@ -86,3 +86,8 @@ export function assertPlanAccess(plan: PlanConnections, access: PlanAccess): voi
   const issues = planAccessIssues(plan, access);
   if (issues.length) throw new PlanAccessError(plan.id, issues);
 }
+
+/** The deployment's access rules from a function's configuration (`#platform/env`'s access variables). */
+export function planAccessOf(config: { SECRETS_PREFIX: string; ALLOWED_HOSTS?: string[] | undefined; ALLOW_PLAIN_HTTP: boolean }): PlanAccess {
+  return { secretsPrefix: config.SECRETS_PREFIX, allowPlainHttp: config.ALLOW_PLAIN_HTTP, allowedHosts: config.ALLOWED_HOSTS ?? null };
+}

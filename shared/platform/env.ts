@@ -2,7 +2,6 @@
  * Building blocks of the functions' configuration schemas (one per function, parsed at module
  * load from `process.env`): environment values are strings; numbers are whole and bounded.
  */
-import type { PlanAccess } from '#plans/access';
 import * as z from './zod.ts';
 import { describeZodError } from './zod.ts';
 
@@ -69,7 +68,3 @@ export const accessEnv = {
   /** `true` in the local runtime only: plain http to any host (AWS: https, http to loopback only) */
   ALLOW_PLAIN_HTTP: z._default(z.pipe(z.enum(['true', 'false']), z.transform((v) => v === 'true')), false),
 };
-
-export function planAccessOf(config: { SECRETS_PREFIX: string; ALLOWED_HOSTS?: string[] | undefined; ALLOW_PLAIN_HTTP: boolean }): PlanAccess {
-  return { secretsPrefix: config.SECRETS_PREFIX, allowPlainHttp: config.ALLOW_PLAIN_HTTP, allowedHosts: config.ALLOWED_HOSTS ?? null };
-}

@@ -21,7 +21,7 @@ import type { RunOrderEntry, RunRecord } from '#store/runs';
 import { checkPlan, type CheckOptions, type CheckPorts, type PlanCheckResult } from './check-plan.ts';
 import { RunInProgressError, RunNotFoundError } from './errors.ts';
 import { isRunId } from './run-id.ts';
-import { startRun } from './lifecycle.ts';
+import { startRun } from '#exchange/start-run';
 import { clock } from '#platform/clock';
 import { log } from '#platform/logger';
 import type { CursorRepository } from '#store/cursors';

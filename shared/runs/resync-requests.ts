@@ -6,7 +6,7 @@
  */
 import type { StoredPlan } from '#store/plans';
 import { RunInProgressError } from './errors.ts';
-import { startRun } from './lifecycle.ts';
+import { startRun } from '#exchange/start-run';
 import { log } from '#platform/logger';
 import type { StartPorts } from './ports.ts';
 

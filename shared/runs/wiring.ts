@@ -3,7 +3,7 @@
  * SQS run queue. Handlers call these at module load (the api and collector add Secrets Manager
  * and the real clients for the plan check, `#aws/secrets-manager` and `#runs/connectors`, which the
  * tick does not bundle); the local runtime calls the same builders with local endpoints and
- * swaps the secrets for local ones. None of them puts events (`#runs/events`).
+ * swaps the secrets for local ones. None of them puts events (`#exchange/run-events`).
  */
 import type { ClientInstrument } from '#platform/aws-clients';
 import type { SecretsProvider } from '#secrets/secrets';

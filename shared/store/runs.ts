@@ -4,7 +4,7 @@
  * `RUNORDER#<runId>#<orderId>`. Counters are updated atomically with `ADD`; run-level problems
  * are a bounded list on the run item (the total count is kept apart); everything expires by
  * TTL after the retention period. The run events are derived from these items' changes
- * (`#runs/events`).
+ * (`#exchange/run-events`).
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoreContext } from './client.ts';

@@ -1,7 +1,13 @@
 /** Latency and errors of every 1C and Goodwix request, per plan, as CloudWatch metrics (EMF). */
 import { MetricUnit, planMetric, serviceMetric } from '#platform/observability';
-import type { SyncMetrics } from './finalize.ts';
 import type { ClientObserver } from './plan-clients.ts';
+
+/** Metrics the sync emits, per plan (a port: Powertools EMF in Lambda, nothing in tests). */
+export interface SyncMetrics {
+  count(name: string, value: number, planId: string): void;
+  seconds(name: string, value: number, planId: string): void;
+}
+
 
 export const clientMetrics: ClientObserver = {
   onec(event, planId) {

@@ -27,7 +27,7 @@ import { runQueueDefinition } from '#aws/run-queue';
 import { orderQueueDefinition } from '#aws/order-queue';
 import { orderIdFromStableKey, stableKey } from '#sync/order-sync';
 import { RECORD_START_MARGIN_MS } from '#functions/worker/app';
-import { FINALIZE_MARGIN_MS } from '#sync/finalize';
+import { FINALIZE_MARGIN_MS } from '#exchange/finalize';
 import { ChaosClock, Killer } from '#test/chaos-kill';
 import { Random } from '#test/chaos-random';
 import { compareOrder, compareReserves, type OneCCatalogs } from './compare.ts';

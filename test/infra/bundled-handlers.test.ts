@@ -30,7 +30,7 @@ import { DEMO_PLAN_ID, demoPlan, demoSecretRefs, demoSecrets } from '#local/runt
 import { startLocalRuntime, type LocalRuntime, type QueueHandler } from '#local/runtime/runtime';
 import { LOCAL_REGION, startDynamoDbLocal, startSqsEmulator, type DynamoDbLocal, type SqsEmulator } from '#local/runtime/services';
 import { OneCTrade } from '#onec/trade';
-import type { TickResult } from '#runs/tick';
+import type { TickResult } from '#exchange/tick';
 import { localEnvironment, stackFunctions, type StackFunction } from '#test/stack-functions';
 
 const BUS_NAME = 'goodwix-1c-exchange-local-bus';

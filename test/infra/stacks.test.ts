@@ -13,7 +13,7 @@ import { loadCollectorConfig } from '#functions/collector/config';
 import { loadEventsConfig } from '#functions/events/config';
 import { loadTickConfig } from '#functions/tick/config';
 import { loadWorkerConfig } from '#functions/worker/config';
-import { RUN_EVENT_FILTER_PATTERNS } from '#runs/events';
+import { RUN_EVENT_FILTER_PATTERNS } from '#exchange/run-events';
 import { runQueueDefinition } from '#aws/run-queue';
 import { orderQueueDefinition } from '#aws/order-queue';
 import { tableDefinition } from '#store/table';

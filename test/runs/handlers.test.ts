@@ -6,8 +6,8 @@ import { collectorPortsFromConfig, createCollectorHandler } from '#functions/col
 import { loadCollectorConfig } from '#functions/collector/config';
 import { createTickHandler, tickPortsFromConfig } from '#functions/tick/app';
 import { loadTickConfig } from '#functions/tick/config';
-import type { CollectBody } from '#runs/collector';
-import { startRun } from '#runs/lifecycle';
+import type { CollectBody } from '#exchange/collect';
+import { startRun } from '#exchange/start-run';
 import { SqsRunQueue } from '#aws/run-queue';
 import { newRunId } from '#runs/run-id';
 import { StoreUnavailableError } from '#store/errors';

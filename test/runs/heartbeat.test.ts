@@ -10,7 +10,7 @@ import { OVERDUE_AFTER_SLOTS, overduePlans, slotsBegunSince } from '#runs/heartb
 import type { StartPorts } from '#runs/ports';
 import { SqsRunQueue } from '#aws/run-queue';
 import { newRunId } from '#runs/run-id';
-import { tick } from '#runs/tick';
+import { tick } from '#exchange/tick';
 import { LockRepository } from '#store/lock';
 import { PlanRepository, type StoredPlan } from '#store/plans';
 import { RunRepository } from '#store/runs';

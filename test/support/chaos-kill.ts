@@ -30,7 +30,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { WorkerFunctionPorts } from '#functions/worker/app';
 import type { LocalRuntimeTestHooks, QueueHandler } from '#local/runtime/runtime';
-import type { CollectBody, CollectorPorts } from '#runs/collector';
+import type { CollectBody, CollectorPorts } from '#exchange/collect';
 import { runQueueDefinition } from '#aws/run-queue';
 import { orderQueueDefinition } from '#aws/order-queue';
 import type { Random } from './chaos-random.ts';

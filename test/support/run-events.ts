@@ -5,8 +5,8 @@
  * memory, so tests of the run use cases assert on the events their writes mean.
  */
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { forwardRunEvents } from '#runs/event-stream';
-import { MemoryEventPublisher, type RunEvent } from '#runs/events';
+import { forwardRunEvents } from '#exchange/run-events';
+import { MemoryEventPublisher, type RunEvent } from '#exchange/run-events';
 import { localDynamoDbClient } from '#local/runtime/services';
 import { tableStreamSource } from '#local/runtime/table-stream';
 import type { StoreContext } from '#store/client';

@@ -9,13 +9,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePlan } from '#plans/plan';
-import { processRunMessage, type CollectorPorts } from '#runs/collector';
+import { processRunMessage, type CollectorPorts } from '#exchange/collect';
 import { RunInProgressError } from '#runs/errors';
-import { startRun } from '#runs/lifecycle';
+import { startRun } from '#exchange/start-run';
 import type { StartPorts } from '#runs/ports';
 import { createRepositories, runPorts } from '#runs/wiring';
 import { LocalSecretsProvider } from '#secrets/secrets';
-import { finalizeIfDone, type FinalizePorts } from '#sync/finalize';
+import { finalizeIfDone, type FinalizePorts } from '#exchange/finalize';
 import { PlanClientCache } from '#sync/plan-clients';
 import { RunProgressRepository } from '#store/run-progress';
 import { useDynamoDb } from '#test/dynamodb';

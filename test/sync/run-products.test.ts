@@ -12,10 +12,10 @@ import { startGoodwixSandbox, type GoodwixSandbox } from '#local/goodwix/sandbox
 import { startOneCSandbox, type OneCSandbox } from '#local/onec/sandbox';
 import { demoPlan } from '#local/runtime/demo-plan';
 import { parsePlan } from '#plans/plan';
-import { startRun } from '#runs/lifecycle';
+import { startRun } from '#exchange/start-run';
 import type { StartPorts } from '#runs/ports';
 import { createRepositories, runPorts } from '#runs/wiring';
-import { finalizeIfDone, type FinalizePorts } from '#sync/finalize';
+import { finalizeIfDone, type FinalizePorts } from '#exchange/finalize';
 import { PlanClientCache } from '#sync/plan-clients';
 import { encodeProduct } from '#sync/reserves';
 import { RunProgressRepository } from '#store/run-progress';

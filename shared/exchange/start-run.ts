@@ -1,25 +1,20 @@
+// Stage 2 of 6, start run: takes a due plan, a manual run or a resync, hands one collect message to collect (a run that cannot be queued, to finalize's close).
 /**
  * A run's life: `startRun` takes the plan's lock, writes the run and sends the "collect"
  * message; `finishRun` records counters and problems, closes the run and releases the lock.
  * Both are used by the collector, the tick, the API and the sync's finalizer. Their events
  * (`run.started`, `run.completed`, `run.attention`, `run.failed`) are not put from here: they are derived from
- * the run item's changes on the table's stream (`#runs/events`), so none is lost.
+ * the run item's changes on the table's stream (`#exchange/run-events`), so none is lost.
  */
 import { PlanNotFoundError } from '#plans/errors';
 import { LockHeldError, PlanMissingError, RunMissingError, RunNotRunningError } from '#store/errors';
-import type { RunCounters, RunEndStatus, RunProblem, RunRecord, RunTrigger } from '#store/runs';
-import { RunInProgressError } from './errors.ts';
+import type { RunProblem, RunRecord, RunTrigger } from '#store/runs';
+import { RunInProgressError } from '#runs/errors';
 import { clock } from '#platform/clock';
 import { log } from '#platform/logger';
-import type { RunPorts, StartPorts } from './ports.ts';
-import { newRunId } from './run-id.ts';
-
-/**
- * The longest a plan stays locked once every order of its run is done: the close (reserves,
- * cursor, counters) is claimed and finished well within it, or the run is taken for abandoned.
- * Above the longest invocation that may be closing (the collector's 600 s timeout).
- */
-export const RUN_CLOSE_BOUND_MS = 12 * 60_000;
+import type { RunPorts, StartPorts } from '#runs/ports';
+import { newRunId } from '#runs/run-id';
+import { finishRun } from './finalize.ts';
 
 /** At most this many of an abandoned run's products go to the next run (the rest: when next touched). */
 const INHERITED_PRODUCTS = 1_000;
@@ -103,44 +98,4 @@ async function closeAbandoned(ports: RunPorts, planId: string, runId: string, ex
     if (!(error instanceof RunNotRunningError) && !(error instanceof RunMissingError)) log(ports).warn('could not close abandoned run', { planId, runId, error });
     return [];
   }
-}
-
-export interface FinishRunRequest {
-  readonly planId: string;
-  readonly runId: string;
-  readonly problems?: readonly RunProblem[];
-  readonly counters?: Partial<RunCounters>;
-  /** Default: failed when there are problems, completed otherwise */
-  readonly status?: RunEndStatus;
-  readonly summary?: string;
-}
-
-/**
- * Closes a running run with its counters and problems and releases its lock. Answers null when the run was closed already (a redelivered message): nothing is
- * written twice.
- */
-export async function finishRun(ports: RunPorts, request: FinishRunRequest): Promise<RunRecord | null> {
-  const { planId, runId } = request;
-  const problems = request.problems ?? [];
-  const status: RunEndStatus = request.status ?? (problems.length > 0 ? 'failed' : 'completed');
-  const current = await ports.runs.get(planId, runId);
-  if (current?.status !== 'running') {
-    await ports.locks.release(planId, runId);
-    return null;
-  }
-  if (request.counters) await ports.runs.addCounters(planId, runId, request.counters);
-  if (problems.length > 0) await ports.runs.addErrors(planId, runId, problems);
-  let closed: RunRecord;
-  try {
-    closed = await ports.runs.close(planId, runId, { status, endedAt: clock(ports), ...(request.summary ? { summary: request.summary } : {}) });
-  } catch (error) {
-    if (error instanceof RunNotRunningError) {
-      await ports.locks.release(planId, runId);
-      return null;
-    }
-    throw error;
-  }
-  await ports.locks.release(planId, runId);
-  log(ports).info('run finished', { planId, runId, status, errorCount: closed.errorCount });
-  return closed;
 }

@@ -1,7 +1,8 @@
+// Stage 4 of 6, sync one order: takes an order message (from collect), exchanges the order both ways, and hands the run to finalize once its last order is done.
 /**
  * What the worker does with one order message: exchange the order (`syncOrder`), record its
  * outcome and counters on the run exactly once (with the fields of any conflict 1C won: the
- * entry turning `done` with conflicts is the `order.conflict` event, `#runs/events`), and
+ * entry turning `done` with conflicts is the `order.conflict` event, `#exchange/run-events`), and
  * close the run if this was its last order.
  *
  * Retryable failures are thrown so the queue redelivers with back-off; on the last delivery the
@@ -17,8 +18,8 @@ import type { BindingRepository } from '#store/bindings';
 import { finalizeIfDone, type FinalizePorts } from './finalize.ts';
 import type { FinalizeMessage, OrderMessage } from '#aws/order-queue';
 import type { Logger } from '#platform/logger';
-import { parkOrder, syncOrder, type SyncPorts, type SyncRequest, type SyncResult } from './order-sync.ts';
-import { encodeProduct } from './reserves.ts';
+import { parkOrder, syncOrder, type SyncPorts, type SyncRequest, type SyncResult } from '#sync/order-sync';
+import { encodeProduct } from '#sync/reserves';
 
 export interface WorkerPorts extends FinalizePorts {
   readonly bindings: BindingRepository;

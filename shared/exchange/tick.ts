@@ -1,3 +1,4 @@
+// Stage 1 of 6, tick: takes EventBridge's minute and the plans' schedules, hands each due plan (and each waiting resync) to start run.
 /**
  * The tick (EventBridge, every minute): starts a run of every enabled plan whose schedule is
  * due now, in the plan's time zone. Each due slot is claimed on the plan item with a condition
@@ -16,14 +17,14 @@ import { AppError, isRetryable } from '#platform/errors';
 import { PlanNotFoundError } from '#plans/errors';
 import { isDue } from '#plans/schedule';
 import type { StoredPlan } from '#store/plans';
-import { RunInProgressError } from './errors.ts';
-import { overduePlans, type OverduePlan } from './heartbeat.ts';
-import { startRun } from './lifecycle.ts';
-import { startRequestedResync, type ResyncStart } from './resync-requests.ts';
+import { RunInProgressError } from '#runs/errors';
+import { overduePlans, type OverduePlan } from '#runs/heartbeat';
+import { startRun } from './start-run.ts';
+import { startRequestedResync, type ResyncStart } from '#runs/resync-requests';
 import { clock } from '#platform/clock';
 import { log } from '#platform/logger';
 import { mapLimited } from '#platform/concurrency';
-import type { StartPorts } from './ports.ts';
+import type { StartPorts } from '#runs/ports';
 
 export interface TickResult {
   readonly at: string;

@@ -1,3 +1,4 @@
+// Stage 5 of 6, finalize: takes a run whose every order is done (from collect or sync one order), refreshes reserves, moves the cursor, closes the run and frees its plan, and hands the closed run item to run events (through the table).
 /**
  * Closing a run, once its last order is done (or at once when it had none): the reserves of
  * every product the run touched are read back from 1C and pushed to Goodwix; then every
@@ -23,15 +24,26 @@ import { randomUUID } from 'node:crypto';
 import { cutText, NO_DEADLINE, type Deadline } from '#platform/limits';
 import { AppError } from '#platform/errors';
 import type { Plan } from '#plans/plan';
-import { finishRun, RUN_CLOSE_BOUND_MS } from '#runs/lifecycle';
 import type { RunPorts } from '#runs/ports';
 import type { CursorRepository } from '#store/cursors';
-import type { RunProblem } from '#store/runs';
-import type { PlanClientCache } from './plan-clients.ts';
+import type { RunCounters, RunEndStatus, RunProblem, RunRecord } from '#store/runs';
+import { RunNotRunningError } from '#store/errors';
+import { clock } from '#platform/clock';
+import { log } from '#platform/logger';
+import type { SyncMetrics } from '#sync/client-metrics';
+import type { PlanClientCache } from '#sync/plan-clients';
 import { ReserveStateRepository, type ReserveSeed, type ReserveState } from '#store/reserve-state';
-import { planRefs } from './order-sync.ts';
-import { decodeProduct, reconcileReserves, refreshReserves, seedReserveState } from './reserves.ts';
+import { planRefs } from '#sync/order-sync';
+import { decodeProduct, reconcileReserves, refreshReserves, seedReserveState } from '#sync/reserves';
 import type { RunProgressRepository } from '#store/run-progress';
+
+/**
+ * The longest a plan stays locked once every order of its run is done: the close (reserves,
+ * cursor, counters) is claimed and finished well within it, or the run is taken for abandoned.
+ * Above the longest invocation that may be closing (the collector's 600 s timeout).
+ */
+export const RUN_CLOSE_BOUND_MS = 12 * 60_000;
+
 
 /** The Goodwix change feed's position of a plan (`CURSOR#goodwix-orders`). */
 export const GOODWIX_CURSOR = 'goodwix-orders';
@@ -48,12 +60,6 @@ export const FINALIZE_MARGIN_MS = 60_000;
 
 /** The metric counting runs that closed with this status. */
 const RUN_STATUS_METRICS: Readonly<Record<string, string>> = { completed: 'RunsCompleted', attention: 'RunsAttention', failed: 'RunsFailed' };
-
-/** Metrics the sync emits, per plan (a port: Powertools EMF in Lambda, nothing in tests). */
-export interface SyncMetrics {
-  count(name: string, value: number, planId: string): void;
-  seconds(name: string, value: number, planId: string): void;
-}
 
 /** Where a finalize that runs out of time puts its continuation (the order queue). */
 export interface FinalizeQueue {
@@ -238,4 +244,44 @@ export async function finalizeIfDone(ports: FinalizePorts, planId: string, runId
     ports.metrics?.seconds('RunDuration', (Date.parse(closed.endedAt ?? now().toISOString()) - Date.parse(closed.startedAt)) / 1000, planId);
   }
   return true;
+}
+
+export interface FinishRunRequest {
+  readonly planId: string;
+  readonly runId: string;
+  readonly problems?: readonly RunProblem[];
+  readonly counters?: Partial<RunCounters>;
+  /** Default: failed when there are problems, completed otherwise */
+  readonly status?: RunEndStatus;
+  readonly summary?: string;
+}
+
+/**
+ * Closes a running run with its counters and problems and releases its lock. Answers null when the run was closed already (a redelivered message): nothing is
+ * written twice.
+ */
+export async function finishRun(ports: RunPorts, request: FinishRunRequest): Promise<RunRecord | null> {
+  const { planId, runId } = request;
+  const problems = request.problems ?? [];
+  const status: RunEndStatus = request.status ?? (problems.length > 0 ? 'failed' : 'completed');
+  const current = await ports.runs.get(planId, runId);
+  if (current?.status !== 'running') {
+    await ports.locks.release(planId, runId);
+    return null;
+  }
+  if (request.counters) await ports.runs.addCounters(planId, runId, request.counters);
+  if (problems.length > 0) await ports.runs.addErrors(planId, runId, problems);
+  let closed: RunRecord;
+  try {
+    closed = await ports.runs.close(planId, runId, { status, endedAt: clock(ports), ...(request.summary ? { summary: request.summary } : {}) });
+  } catch (error) {
+    if (error instanceof RunNotRunningError) {
+      await ports.locks.release(planId, runId);
+      return null;
+    }
+    throw error;
+  }
+  await ports.locks.release(planId, runId);
+  log(ports).info('run finished', { planId, runId, status, errorCount: closed.errorCount });
+  return closed;
 }
