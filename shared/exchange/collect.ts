@@ -167,7 +167,7 @@ class Enqueuer {
     const { plan, run } = this.ctx;
     if (this.seen.has(orderId)) return;
     this.seen.add(orderId);
-    await this.ports.progress.register(plan.id, run.runId, orderId, this.ports.run.now?.() ?? new Date());
+    await this.ports.progress.register(plan.id, run.runId, orderId, clock(this.ports.run));
     this.pending.push({ message: { kind: 'order', planId: plan.id, runId: run.runId, orderId, ...(force ? { force } : {}) }, versions });
     this.queued += 1;
     if (this.pending.length >= 10) await this.flush();
@@ -268,7 +268,7 @@ export function orderCollector(ports: OrderCollectPorts): CollectBody {
     if (ports.stuckMetrics) {
       // One item and a count from the sparse index: what the alarms on parked orders read.
       const { parked, oldestSince } = await ports.bindings.parkedSummary(plan.id);
-      const now = ports.run.now?.() ?? new Date();
+      const now = clock(ports.run);
       ports.stuckMetrics(plan.id, parked, oldestSince ? Math.max(0, (now.getTime() - Date.parse(oldestSince)) / 1000) : 0);
     }
     await ports.progress.markCollected(plan.id, run.runId, pendingCursor);

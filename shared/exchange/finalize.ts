@@ -105,7 +105,7 @@ export async function finalizeIfDone(ports: FinalizePorts, planId: string, runId
     return false;
   }
   if (!progress?.collected || progress.done < progress.queued) return false;
-  const now = () => ports.run.now?.() ?? new Date();
+  const now = () => clock(ports.run);
   // Only the close is left: if whoever claims it dies, the plan is free again within the bound.
   await ports.run.locks.cap(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => false);
   // Unique per call: two copies of a continuation message must not both believe they hold it.

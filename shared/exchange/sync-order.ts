@@ -9,6 +9,7 @@
  * order is parked instead (visible on its sync record, retried by the next run) and counted as
  * done, so one stubborn order never keeps its run open.
  */
+import { clock } from '#platform/clock';
 import { isRetryable } from '#platform/errors';
 import type { Deadline } from '#platform/limits';
 import type { Plan } from '#plans/plan';
@@ -77,7 +78,7 @@ export async function processOrderMessage(ports: WorkerPorts, message: OrderMess
     result = await parkOrder(sync, request, error);
   }
 
-  const now = ports.run.now?.() ?? new Date();
+  const now = clock(ports.run);
   const counted = await ports.progress.complete(planId, runId, {
     orderId,
     outcome: result.outcome,

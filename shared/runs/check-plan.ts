@@ -10,6 +10,7 @@
  * It talks to the two systems through the small ports below; `connectors.ts` adapts the real
  * clients (`#onec/client`, `#goodwix/client`) to them.
  */
+import { clock } from '#platform/clock';
 import { AppError, isRetryable } from '#platform/errors';
 import { planAccessIssues, secretScope, type PlanAccess } from '#plans/access';
 import { PLAN_ONEC_REFS, type Plan, type PlanOneCRef } from '#plans/plan';
@@ -150,7 +151,7 @@ export async function checkPlan(ports: CheckPorts, plan: Plan, options: CheckOpt
   return {
     planId: plan.id,
     ok: problems.length === 0,
-    checkedAt: (ports.now?.() ?? new Date()).toISOString(),
+    checkedAt: clock(ports).toISOString(),
     items: outcomes.map((o) => o.item),
     problems,
     resolved,
