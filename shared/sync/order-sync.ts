@@ -214,18 +214,9 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
   const before = await ports.bindings.save({ ...(binding ?? newBinding(request.planId, request.orderId, now)), intent, updatedAt: now.toISOString() }, binding);
   let doc = await onec.createOrder(input, { ref: intent.ref });
 
-  let needsPosting = false;
   let postingError: OneCPostingRefusedError | null = null;
-  if (!doc.posted && !doc.deletionMark) {
-    try {
-      doc = await onec.postOrder(doc.ref);
-    } catch (error) {
-      if (!(error instanceof OneCPostingRefusedError)) throw error;
-      // The document exists and stays bound; the next run posts it again (stock may arrive).
-      needsPosting = true;
-      postingError = error;
-    }
-  }
+  if (!doc.posted && !doc.deletionMark) ({ doc, refused: postingError } = await postOrder(onec, doc));
+  const needsPosting = postingError !== null;
 
   const written = doc.items.length === rows.plan.length ? linkWrittenRows(goodwix.lines, rows.plan, doc.items) : goodwix.lines;
   const onecView = await canonicalFromOneC({ doc, shipments: [], known: written, refs, statusMap: plan.orders.statusMap.toGoodwix });
@@ -467,14 +458,7 @@ async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixO
       const probe = (await onec.readDataVersions([ref])).get(ref);
       if (probe?.dataVersion !== doc.dataVersion) throw new StaleOneCReadError(request.orderId, { onecRef: ref });
     }
-    if ((doc.posted || binding.needsPosting) && !written.deletionMark) {
-      try {
-        written = await onec.postOrder(ref);
-      } catch (error) {
-        if (!(error instanceof OneCPostingRefusedError)) throw error;
-        postingError = error;
-      }
-    }
+    if ((doc.posted || binding.needsPosting) && !written.deletionMark) ({ doc: written, refused: postingError } = await postOrder(onec, written));
     target = await canonicalFromOneC({ doc: written, shipments, known: target.lines, refs, statusMap: statusMap.toGoodwix });
   }
 
@@ -719,6 +703,20 @@ function productsOf(lines: readonly CanonicalLine[]): AffectedProduct[] {
     out.set(productKey(l.product.nomenclature, l.product.characteristic), { nomenclature: l.product.nomenclature, characteristic: l.product.characteristic, goodwixProductId: l.goodwixProductId });
   }
   return [...out.values()];
+}
+
+/**
+ * Posts the order. A posting 1C refuses (stock short, a closed period) is an answer, not a
+ * failure: the document stays written and bound, the order is parked with 1C's words, and the
+ * next run posts it again.
+ */
+async function postOrder(onec: OneCTrade, doc: OneCOrder): Promise<{ doc: OneCOrder; refused: OneCPostingRefusedError | null }> {
+  try {
+    return { doc: await onec.postOrder(doc.ref), refused: null };
+  } catch (error) {
+    if (!(error instanceof OneCPostingRefusedError)) throw error;
+    return { doc, refused: error };
+  }
 }
 
 function parkedFrom(error: AppError, previous: ParkedState | null, request: SyncRequest, now: Date): ParkedState {
