@@ -4,6 +4,9 @@
  *
  *   skip → up-to-date check → map → merge → write 1C → write Goodwix → bind
  *
+ * A bound order, step by step: `readOneC` → `upToDate` → `decide` (map, merge) → `writeOneC`
+ * (intent, update, post, new base) → `pushToGoodwix` → `bindResult`.
+ *
  * An order without a 1C document is exported: looked up by its stable key first, before any
  * "not for 1C" shortcut (a retry after a crash or a lost POST response finds the document
  * instead of creating a second one, or leaving it orphaned), then by the intent the earlier
@@ -398,111 +401,168 @@ function holdsSentRows(doc: OneCOrder, intent: OneCIntent): boolean {
 // ---- both directions for a bound order --------------------------------------------------------------
 
 async function syncBound(ports: SyncPorts, request: SyncRequest, order: GoodwixOrder, binding: Binding, adopting?: 'adopted'): Promise<SyncResult> {
-  const { plan, onec, refs } = ports;
   const now = clock(ports);
   checkGoodwixOrder(order, request.orderId);
+  const seen = await readOneC(ports, order, binding);
+  const unchanged = upToDate(request, order, binding, seen);
+  if (unchanged) return unchanged;
+  const decided = await decide(ports, order, binding, seen);
+  const inOneC = await writeOneC(ports, { request, order, binding, now }, seen, decided);
+  // What 1C's state said when both sides last agreed: unknown (an older binding) counts as unmoved.
+  const pushed = await pushToGoodwix(ports, order, inOneC.target, inOneC.written, binding.onecStatus ?? null);
+  return bindResult(ports, { request, binding, now }, { seen, decided, inOneC, pushed, adopting });
+}
+
+/** What 1C holds of a bound order: the document, its shipments and their fingerprint. */
+interface OneCSeen {
+  readonly ref: string;
+  readonly doc: OneCOrder;
+  readonly shipments: readonly OneCShipment[];
+  readonly fingerprint: string;
+}
+
+async function readOneC(ports: SyncPorts, order: GoodwixOrder, binding: Binding): Promise<OneCSeen> {
   const ref = binding.onec!.ref;
-  const doc = await onec.findOrder(ref);
+  const doc = await ports.onec.findOrder(ref);
   if (!doc) {
     throw new OneCOrderMissingError(`Goodwix order ${order.number}: its 1C order ${binding.onec!.number} (${ref}) no longer exists in 1C`, { context: { orderId: order.id, onecRef: ref } });
   }
-  const shipments = await onec.listShipmentsForOrders([ref]);
-  const fingerprint = shipmentsFingerprint(shipments);
-  const upToDate =
-    !binding.intent && order.version === binding.goodwixVersion && doc.dataVersion === binding.onecDataVersion && fingerprint === binding.onecShipments;
-  if (upToDate && !request.force && !binding.needsPosting && !binding.parked) {
-    // This run's message again, after the attempt that did the work died before the run recorded
-    // it (a killed Lambda): nothing to write, but the reserves that attempt moved are still this
-    // run's to refresh.
-    const done = binding.history[0];
-    const products = request.runId !== null && done?.runId === request.runId ? (done.products ?? []) : [];
-    return { orderId: request.orderId, outcome: 'unchanged', toOneC: 0, toGoodwix: 0, conflicts: [], products, onecNumber: doc.number };
-  }
+  const shipments = await ports.onec.listShipmentsForOrders([ref]);
+  return { ref, doc, shipments, fingerprint: shipmentsFingerprint(shipments) };
+}
 
-  const statusMap = plan.orders.statusMap;
+/** The answer when neither side moved since the binding (and nothing is owed), or null. */
+function upToDate(request: SyncRequest, order: GoodwixOrder, binding: Binding, seen: OneCSeen): SyncResult | null {
+  const moved = binding.intent || order.version !== binding.goodwixVersion || seen.doc.dataVersion !== binding.onecDataVersion || seen.fingerprint !== binding.onecShipments;
+  if (moved || request.force || binding.needsPosting || binding.parked) return null;
+  // This run's message again, after the attempt that did the work died before the run recorded
+  // it (a killed Lambda): nothing to write, but the reserves that attempt moved are still this
+  // run's to refresh.
+  const done = binding.history[0];
+  const products = request.runId !== null && done?.runId === request.runId ? (done.products ?? []) : [];
+  return { orderId: request.orderId, outcome: 'unchanged', toOneC: 0, toGoodwix: 0, conflicts: [], products, onecNumber: seen.doc.number };
+}
+
+/** Both sides as canonical orders, the base they are merged against, and the merge. */
+interface Decided {
+  readonly onecNow: CanonicalOrder;
+  readonly base: CanonicalOrder;
+  readonly goodwixNow: CanonicalOrder;
+  readonly merged: ReturnType<typeof mergeOrder>;
+  readonly changesFor1C: boolean;
+}
+
+async function decide(ports: SyncPorts, order: GoodwixOrder, binding: Binding, seen: OneCSeen): Promise<Decided> {
+  const statusMap = ports.plan.orders.statusMap;
   const intent = binding.intent ?? null;
   // A write whose outcome was never recorded: 1C's rows are tied to lines by the codes it was
   // sent with, and the base is what 1C shows of that write (what landed is agreed, what did not
   // is still to do).
   // An unsettled intent's row codes may have gone to a manager's rows meanwhile: tied by product too.
-  const onecNow = await canonicalFromOneC({ doc, shipments, known: intent ? sentOrKept(binding.base ?? intent.base, intent.sent) : binding.base!.lines, sameProductOnly: intent !== null, refs, statusMap: statusMap.toGoodwix });
+  const onecNow = await canonicalFromOneC({
+    doc: seen.doc, shipments: seen.shipments, known: intent ? sentOrKept(binding.base ?? intent.base, intent.sent) : binding.base!.lines, sameProductOnly: intent !== null, refs: ports.refs, statusMap: statusMap.toGoodwix,
+  });
   const base = intent ? resolveIntent(binding.base ?? intent.base, intent, onecNow) : binding.base!;
   const goodwixNow = canonicalFromGoodwix(order, { base, toOneC: statusMap.toOneC });
   const merged = mergeOrder({ base, goodwix: goodwixNow, onec: onecNow });
+  return { onecNow, base, goodwixNow, merged, changesFor1C: linesDiffer(merged.lines, onecNow.lines) };
+}
 
+/** 1C once it holds the merge: the document written, its canonical form, a posting 1C refused, and the binding saved. */
+interface InOneC {
+  readonly written: OneCOrder;
+  readonly target: CanonicalOrder;
+  readonly postingError: OneCPostingRefusedError | null;
+  readonly current: Binding;
+}
+
+/**
+ * Writes the merge into 1C (the intent recorded before the PATCH, its version checked in the
+ * update's own re-read), posts it where it was posted or owed a posting, and saves the new base
+ * right after, before Goodwix is written.
+ */
+async function writeOneC(
+  ports: SyncPorts, on: { request: SyncRequest; order: GoodwixOrder; binding: Binding; now: Date }, seen: OneCSeen, decided: Decided,
+): Promise<InOneC> {
+  const { onec, refs } = ports;
+  const { request, order, binding, now } = on;
+  const { ref, doc, shipments, fingerprint } = seen;
+  const { onecNow, base, goodwixNow, merged, changesFor1C } = decided;
   let written = doc;
   let target: CanonicalOrder = { ...onecNow, lines: merged.lines };
   let postingError: OneCPostingRefusedError | null = null;
-  const changesFor1C = linesDiffer(merged.lines, onecNow.lines);
   let current = binding;
-  if (changesFor1C || binding.needsPosting) {
-    if (changesFor1C) {
-      const added = order.lines.filter((l) => merged.lines.some((m) => m.goodwixLineId === l.id && !m.onecRows));
-      if (added.length) await refs.checkProducts(added);
-      const rows = await rowsForOneC({ lines: merged.lines, current: doc.items, currentLines: onecNow.lines, pricesIncludeVat: doc.priceIncludesVat, defaults: await rowDefaults(ports), refs });
-      const items = numberNewRows(rows.items, doc.items);
-      const sent = linkWrittenRows(merged.lines, rows.plan, items);
-      // What is about to be written, before it is: a retry after a lost answer or a kill tells
-      // from 1C's rows what landed. The conflicts 1C won are recorded now, once.
-      const pending: OneCIntent = { at: now.toISOString(), ref, date: null, partner: null, base: agreedBase(goodwixNow, sent, base), sent };
-      current = await ports.bindings.save(
-        withConflicts({ ...binding, base, intent: pending, goodwixVersion: null, updatedAt: now.toISOString() }, merged.conflicts, now.toISOString()),
-        binding,
-      );
-      // No optimistic locking in 1C: the re-read the update makes anyway checks the version, so
-      // a manager's save is lost only if it lands between that read and the PATCH.
-      written = await onec.updateOrder(ref, { items, amount: documentAmount(items) }, { expectedDataVersion: doc.dataVersion });
-      target = { ...onecNow, lines: linkWrittenRows(merged.lines, rows.plan, written.items) };
-    } else {
-      // Only a post to repeat: make sure nobody changed the order since it was read.
-      const probe = (await onec.readDataVersions([ref])).get(ref);
-      if (probe?.dataVersion !== doc.dataVersion) throw new StaleOneCReadError(request.orderId, { onecRef: ref });
-    }
-    if ((doc.posted || binding.needsPosting) && !written.deletionMark) ({ doc: written, refused: postingError } = await postOrder(onec, written));
-    target = await canonicalFromOneC({ doc: written, shipments, known: target.lines, refs, statusMap: statusMap.toGoodwix });
+  if (!changesFor1C && !binding.needsPosting) return { written, target, postingError, current };
+  if (changesFor1C) {
+    const added = order.lines.filter((l) => merged.lines.some((m) => m.goodwixLineId === l.id && !m.onecRows));
+    if (added.length) await refs.checkProducts(added);
+    const rows = await rowsForOneC({ lines: merged.lines, current: doc.items, currentLines: onecNow.lines, pricesIncludeVat: doc.priceIncludesVat, defaults: await rowDefaults(ports), refs });
+    const items = numberNewRows(rows.items, doc.items);
+    const sent = linkWrittenRows(merged.lines, rows.plan, items);
+    // What is about to be written, before it is: a retry after a lost answer or a kill tells
+    // from 1C's rows what landed. The conflicts 1C won are recorded now, once.
+    const pending: OneCIntent = { at: now.toISOString(), ref, date: null, partner: null, base: agreedBase(goodwixNow, sent, base), sent };
+    current = await ports.bindings.save(withConflicts({ ...binding, base, intent: pending, goodwixVersion: null, updatedAt: now.toISOString() }, merged.conflicts, now.toISOString()), binding);
+    // No optimistic locking in 1C: the re-read the update makes anyway checks the version, so
+    // a manager's save is lost only if it lands between that read and the PATCH.
+    written = await onec.updateOrder(ref, { items, amount: documentAmount(items) }, { expectedDataVersion: doc.dataVersion });
+    target = { ...onecNow, lines: linkWrittenRows(merged.lines, rows.plan, written.items) };
+  } else {
+    // Only a post to repeat: make sure nobody changed the order since it was read.
+    const probe = (await onec.readDataVersions([ref])).get(ref);
+    if (probe?.dataVersion !== doc.dataVersion) throw new StaleOneCReadError(request.orderId, { onecRef: ref });
   }
-
+  if ((doc.posted || binding.needsPosting) && !written.deletionMark) ({ doc: written, refused: postingError } = await postOrder(onec, written));
+  target = await canonicalFromOneC({ doc: written, shipments, known: target.lines, refs, statusMap: ports.plan.orders.statusMap.toGoodwix });
   if (changesFor1C) {
     // Saved before Goodwix is written: a version conflict there, or a kill, must not leave the
     // base behind 1C, or the retry would take the exchange's own 1C write for a manager's edit.
     current = await ports.bindings.save(writtenToOneC(current, { base, goodwixNow, target, written, fingerprint, postingError, request, now }), current);
   }
+  return { written, target, postingError, current };
+}
 
-  // What 1C's state said when both sides last agreed: unknown (an older binding) counts as unmoved.
-  const pushed = await pushToGoodwix(ports, order, target, written, binding.onecStatus ?? null);
-  const conflicts = merged.conflicts;
-  const outcome: SyncOutcome = adopting ?? (changesFor1C || pushed.changes > 0 || binding.needsPosting ? 'updated' : 'unchanged');
-  const products = productsOf([...base.lines, ...pushed.base.lines]);
+/** The binding once both sides hold the merge, with the exchange's entry; the result of the sync. */
+async function bindResult(
+  ports: SyncPorts, on: { request: SyncRequest; binding: Binding; now: Date },
+  s: { seen: OneCSeen; decided: Decided; inOneC: InOneC; pushed: Awaited<ReturnType<typeof pushToGoodwix>>; adopting: 'adopted' | undefined },
+): Promise<SyncResult> {
+  const { request, binding, now } = on;
+  const { seen, decided, inOneC, pushed } = s;
+  const { written, target, postingError, current } = inOneC;
+  const conflicts = decided.merged.conflicts;
+  const outcome: SyncOutcome = s.adopting ?? (decided.changesFor1C || pushed.changes > 0 || binding.needsPosting ? 'updated' : 'unchanged');
+  const products = productsOf([...decided.base.lines, ...pushed.base.lines]);
   const entry: SyncEntry = {
-    at: now.toISOString(), runId: request.runId, outcome, toOneC: merged.fromGoodwix.length, toGoodwix: pushed.changes, conflicts: conflicts.length,
+    at: now.toISOString(), runId: request.runId, outcome, toOneC: decided.merged.fromGoodwix.length, toGoodwix: pushed.changes, conflicts: conflicts.length,
     ...(outcome !== 'unchanged' ? { products } : {}),
     ...(postingError ? { message: `1C refused to post: ${postingError.message}` } : {}),
   };
   const next: Binding = withEntry(
     {
       ...current,
-      onec: { ref, number: written.number, date: written.date },
+      onec: { ref: seen.ref, number: written.number, date: written.date },
       base: pushed.base,
       onecDataVersion: written.dataVersion,
-      onecShipments: fingerprint,
+      onecShipments: seen.fingerprint,
       goodwixVersion: pushed.version,
       status: pushed.base.status,
       onecStatus: target.status,
       needsPosting: postingError !== null,
       parked: postingError ? parkedFrom(postingError, binding.parked, request, now) : null,
-      ...watchOf(pushed.base.status, shipments, plan, now),
+      ...watchOf(pushed.base.status, seen.shipments, ports.plan, now),
       intent: null,
       updatedAt: now.toISOString(),
     },
     entry,
-    changesFor1C ? [] : conflicts,
+    decided.changesFor1C ? [] : conflicts,
   );
   await ports.bindings.save(next, current);
   if (conflicts.length) {
     ports.logger?.warn('conflict resolved in favour of 1C', { planId: request.planId, orderId: request.orderId, conflicts: conflicts.length, fields: conflicts.map((c) => `${c.lineKey}.${c.field}`).join(', ') });
   }
   return {
-    orderId: request.orderId, outcome, toOneC: merged.fromGoodwix.length, toGoodwix: pushed.changes, conflicts, onecNumber: written.number,
+    orderId: request.orderId, outcome, toOneC: decided.merged.fromGoodwix.length, toGoodwix: pushed.changes, conflicts, onecNumber: written.number,
     products,
     ...(postingError ? { message: postingError.message, error: { code: postingError.code, message: `1C refused to post order ${written.number}: ${postingError.message}` } } : {}),
   };
