@@ -11,8 +11,7 @@ import { MetricUnit } from '#platform/observability';
 import * as z from '#platform/zod';
 import { describeZodError } from '#platform/zod';
 import { eventBridgePublisher } from '#aws/event-bus';
-import type { EventPublisher } from '#exchange/run-events';
-import { forwardRunEvents, type StreamRecord } from '#exchange/run-events';
+import { forwardRunEvents, type EventPublisher, type StreamRecord } from '#exchange/run-events';
 import type { EventsConfig } from './config.ts';
 
 export function eventPublisherFromConfig(config: EventsConfig): EventPublisher {

@@ -4,8 +4,7 @@
  * run's life around the work (the run still running? the lock still ours? the plan still
  * there?); the work itself is the ports' `collect`, the order collection (`#exchange/collect`:
  * the plan check, then one message per order that moved).
- */
-/**
+ *
  * The collection of a run: which orders need the exchange, one queue message each.
  *
  * - Goodwix: orders changed since the plan's cursor (confirmed ones and later; the feed does
@@ -25,12 +24,11 @@ import { AppError, isRetryable } from '#platform/errors';
 import type { Plan } from '#plans/plan';
 import { LockLostError } from '#store/errors';
 import type { RunCounters, RunProblem, RunRecord } from '#store/runs';
-import type { CheckPorts, PlanCheckResult } from '#runs/check-plan';
+import { checkPlan, type CheckPorts, type PlanCheckResult } from '#runs/check-plan';
 import { clock } from '#platform/clock';
 import { log } from '#platform/logger';
 import type { RunPorts } from '#runs/ports';
 import type { CollectMessage } from '#aws/run-queue';
-import { checkPlan } from '#runs/check-plan';
 import type { CursorRepository } from '#store/cursors';
 import type { BindingRepository, OpenBinding } from '#store/bindings';
 import { GOODWIX_CURSOR, finalizeIfDone, finishRun, type FinalizePorts } from './finalize.ts';

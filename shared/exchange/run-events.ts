@@ -10,8 +10,7 @@
  * the table's stream carries it to the events function until the bus takes it. Delivery is at
  * least once; `eventId` is the same on every delivery of one event. docs/events.md documents
  * source, detail-types and detail.
- */
-/**
+ *
  * The table's stream → run events → the bus: the use case of the events function (and of the
  * local runtime, which reads DynamoDB Local's stream with the same records).
  *
@@ -25,8 +24,7 @@ import type { RunCounter } from '#store/runs';
 import { keys } from '#store/table';
 import { streamImage, type StreamRecord } from '#store/stream';
 import { EventPublishError } from '#runs/errors';
-import { log } from '#platform/logger';
-import type { Logger } from '#platform/logger';
+import { log, type Logger } from '#platform/logger';
 
 export const EVENT_SOURCE = 'goodwix-1c-exchange';
 export const RUN_EVENT_TYPES = ['run.started', 'run.completed', 'run.attention', 'run.failed', 'order.conflict'] as const;

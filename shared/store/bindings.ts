@@ -14,11 +14,10 @@ import type { AffectedProduct, CanonicalLine, CanonicalOrder, OrderStatus } from
 import { cutText } from '#platform/limits';
 import type { Conflict } from '#core/merge';
 import type { StoreContext } from './client.ts';
-import { isConditionFailure, toStoreError } from './errors.ts';
+import { BindingRaceLostError, isConditionFailure, toStoreError } from './errors.ts';
 import { withoutKeys } from './items.ts';
 import { decodeCursor, encodeCursor, type Page } from './paging.ts';
 import { keys, OPEN_BINDINGS_INDEX, STUCK_ORDERS_INDEX } from './table.ts';
-import { BindingRaceLostError } from './errors.ts';
 
 /** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
 export const IAM_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] as const;

@@ -22,9 +22,8 @@
 import { createHash } from 'node:crypto';
 import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoreContext } from './client.ts';
-import { toStoreError } from './errors.ts';
+import { ReserveStateTooLargeError, toStoreError } from './errors.ts';
 import { keys } from './table.ts';
-import { ReserveStateTooLargeError } from './errors.ts';
 
 /** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
 export const IAM_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] as const;

@@ -5,8 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkPlanById, deletePlan, getOrderRecord, getPlan, getRun, listRuns, requestResync, savePlan, startManualRun } from '#runs/control';
-import type { ControlPorts } from '#runs/control';
+import { checkPlanById, deletePlan, getOrderRecord, getPlan, getRun, listRuns, requestResync, savePlan, startManualRun, type ControlPorts } from '#runs/control';
 import { planInput } from '#test/plans';
 
 function refusingPorts() {

@@ -183,6 +183,19 @@ export const STATED_RUN_CLOSE_BOUND_MS = 12 * 60_000;
 export const STATED_LOCK_TTL_MS = 15 * 60_000;
 /** The least share of the exchange's requests the full configuration faults (issue 14). */
 export const MIN_FULL_FAULT_SHARE = 0.1;
+
+type PerSystem = { readonly onec: number; readonly goodwix: number };
+
+/**
+ * The broken invariant when the full configuration faulted less than `MIN_FULL_FAULT_SHARE` of
+ * the exchange's requests (fewer requests faultable, rates lowered), or null. The fast
+ * configuration promises no share.
+ */
+export function faultShareProblem(profile: ChaosOptions['profile'], faulted: PerSystem, requests: PerSystem): string | null {
+  const share = (faulted.onec + faulted.goodwix) / Math.max(1, requests.onec + requests.goodwix);
+  if (profile !== 'full' || share >= MIN_FULL_FAULT_SHARE) return null;
+  return `faults hit ${(share * 100).toFixed(1)} % of the exchange's requests, under the full configuration's ${MIN_FULL_FAULT_SHARE * 100} %`;
+}
 /** How far the runtime's clock is moved between two starts that found the plan held */
 const BLOCKED_STEP_MS = 30_000;
 
@@ -969,12 +982,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const k of killer.kills) bump(byStep, k.cause === 'timeout' ? `${k.fn} timed out` : k.cause === 'acked' ? `${k.fn} finalizer after its messages were acknowledged` : `${k.fn} at ${k.step}`);
     for (const k of killer.kills) if (k.cause === 'timeout') log(`  ${k.fn} invocation timed out: ${k.step}`);
     const faulted = { onec: onec.stats.requests.filter((r) => r.fault).length, goodwix: gw.stats.requests.filter((r) => r.fault).length };
-    // The full configuration promises at least 10 % of the exchange's requests faulted: a share
-    // under it (fewer requests faultable, rates lowered) is reported, not taken for robustness.
-    const faultedShare = (faulted.onec + faulted.goodwix) / Math.max(1, onecExchangeRequests + gw.stats.requests.length);
-    if (options.profile === 'full' && faultedShare < MIN_FULL_FAULT_SHARE) {
-      problem(`faults hit ${(faultedShare * 100).toFixed(1)} % of the exchange's requests, under the full configuration's ${MIN_FULL_FAULT_SHARE * 100} %`);
-    }
+    const tooFewFaults = faultShareProblem(options.profile, faulted, { onec: onecExchangeRequests, goodwix: gw.stats.requests.length });
+    if (tooFewFaults) problem(tooFewFaults);
     const confirmed = [...model.values()].filter((o) => o.confirmed);
     return {
       seed: options.seed,

@@ -8,8 +8,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ORDER_ID_PATTERN, requestResync } from '#runs/control';
-import type { ControlPorts } from '#runs/control';
+import { ORDER_ID_PATTERN, requestResync, type ControlPorts } from '#runs/control';
 
 /** Ports that record whether a run was started (the lock is the first thing a run takes). */
 function ports() {

@@ -5,8 +5,7 @@
  * memory, so tests of the run use cases assert on the events their writes mean.
  */
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { forwardRunEvents } from '#exchange/run-events';
-import { MemoryEventPublisher, type RunEvent } from '#exchange/run-events';
+import { MemoryEventPublisher, forwardRunEvents, type RunEvent } from '#exchange/run-events';
 import { localDynamoDbClient } from '#local/runtime/services';
 import { tableStreamSource } from '#local/runtime/table-stream';
 import type { StoreContext } from '#store/client';
