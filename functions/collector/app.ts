@@ -20,7 +20,6 @@ import { BindingRepository } from '#store/bindings';
 import { SqsOrderQueue } from '#aws/order-queue';
 import { clientMetrics, stuckOrderMetrics, syncMetrics } from '#sync/client-metrics';
 import { PlanClientCache, type ClientTuning } from '#sync/plan-clients';
-import { RunProgressRepository } from '#store/run-progress';
 import type { CollectorConfig } from './config.ts';
 
 /**
@@ -36,7 +35,6 @@ export function collectorPortsFromConfig(config: CollectorConfig, overrides: Por
     overrides.collect ??
     orderCollector({
       run,
-      progress: new RunProgressRepository(repositories.store, { retentionDays: config.RUN_RETENTION_DAYS }),
       cursors: repositories.cursors,
       clients: new PlanClientCache(secrets, {
       access: planAccessOf(config),

@@ -21,7 +21,6 @@ import type { Deadline } from '#platform/limits';
 import { parseOrderMessage, SqsOrderQueue } from '#aws/order-queue';
 import { clientMetrics, syncMetrics } from '#sync/client-metrics';
 import { PlanClientCache, type ClientTuning } from '#sync/plan-clients';
-import { RunProgressRepository } from '#store/run-progress';
 import { processFinalizeMessage, processOrderMessage, type WorkerPorts } from '#exchange/sync-order';
 import type { WorkerConfig } from './config.ts';
 
@@ -47,7 +46,6 @@ export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides 
   const queue = new SqsOrderQueue(createSqsClient({ ...sqsTarget(config), instrument: overrides.instrument }), config.ORDER_QUEUE_URL);
   const ports: WorkerPorts = {
     run,
-    progress: new RunProgressRepository(repositories.store, { retentionDays: config.RUN_RETENTION_DAYS }),
     cursors: repositories.cursors,
     clients: new PlanClientCache(secrets, {
       access: planAccessOf(config),

@@ -142,7 +142,7 @@ export class ExchangeFunctions extends Construct {
     // The collector reads a feed page's bindings in one BatchGetItem (#store/bindings, getMany).
     // Query on the table: a run's product items (the finalize; the collector only looks whether there are any before handing off).
     table.grantAccess(this.collector.role, { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], queryTable: true, queryIndexes: ['open-bindings', 'stuck-orders'] });
-    // The worker writes a run's product items in batches (#store/run-progress, recordProducts), and
+    // The worker writes a run's product items in batches (#store/runs, recordProducts), and
     // its finalize reads a plan's reserve state in one BatchGetItem (#store/reserve-state, load).
     table.grantAccess(this.worker.role, { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'], queryTable: true });
     for (const f of [this.tick, this.api, this.collector]) table.denyBindingWrites(f.role);

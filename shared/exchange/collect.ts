@@ -35,7 +35,6 @@ import { GOODWIX_CURSOR, finalizeIfDone, finishRun, type FinalizePorts } from '.
 import type { OrderQueue, QueuedOrder } from '#aws/order-queue';
 import type { OneCOrderVersion, OneCShipmentVersion } from '#onec/trade';
 import { shipmentsFingerprint, stableKey } from '#sync/order-sync';
-import type { RunProgressRepository } from '#store/run-progress';
 
 export interface CollectContext {
   readonly ports: CollectorPorts;
@@ -137,7 +136,6 @@ export async function processRunMessage(ports: CollectorPorts, message: CollectM
 
 export interface OrderCollectPorts extends FinalizePorts {
   readonly bindings: BindingRepository;
-  readonly progress: RunProgressRepository;
   readonly cursors: CursorRepository;
   readonly orderQueue: OrderQueue;
   /** Open bindings probed per batch (1C requests stay short and few) */
@@ -165,7 +163,7 @@ class Enqueuer {
     const { plan, run } = this.ctx;
     if (this.seen.has(orderId)) return;
     this.seen.add(orderId);
-    await this.ports.progress.register(plan.id, run.runId, orderId, clock(this.ports.run));
+    await this.ports.run.runs.register(plan.id, run.runId, orderId, clock(this.ports.run));
     this.pending.push({ message: { kind: 'order', planId: plan.id, runId: run.runId, orderId, ...(force ? { force } : {}) }, versions });
     this.queued += 1;
     if (this.pending.length >= 10) await this.flush();
@@ -269,7 +267,7 @@ export function orderCollector(ports: OrderCollectPorts): CollectBody {
       const now = clock(ports.run);
       ports.stuckMetrics(plan.id, parked, oldestSince ? Math.max(0, (now.getTime() - Date.parse(oldestSince)) / 1000) : 0);
     }
-    await ports.progress.markCollected(plan.id, run.runId, pendingCursor);
+    await ports.run.runs.markCollected(plan.id, run.runId, pendingCursor);
     // Nothing queued, or every queued order already done while we were still collecting. The
     // collection may have used most of the collector's time: reserves, if any, go on in a
     // finalize message for the worker (none left here), and a run without products closes now.

@@ -35,7 +35,6 @@ import type { PlanClientCache } from '#sync/plan-clients';
 import { ReserveStateRepository, type ReserveSeed, type ReserveState } from '#store/reserve-state';
 import { planRefs } from '#sync/order-sync';
 import { decodeProduct, reconcileReserves, refreshReserves, seedReserveState } from '#sync/reserves';
-import type { RunProgressRepository } from '#store/run-progress';
 
 /**
  * The longest a plan stays locked once every order of its run is done: the close (reserves,
@@ -70,10 +69,9 @@ export interface FinalizeQueue {
 export interface FinalizePorts {
   readonly run: RunPorts;
   readonly metrics?: SyncMetrics;
-  readonly progress: RunProgressRepository;
   readonly cursors: CursorRepository;
   readonly clients: PlanClientCache;
-  /** What Goodwix was last told of each product's reserves (default: in the progress's table) */
+  /** What Goodwix was last told of each product's reserves (default: in the runs' table) */
   readonly reserveState?: ReserveStateRepository;
   /** Without it the finalize never stops for time (tests, local tools) */
   readonly finalizeQueue?: FinalizeQueue;
@@ -96,7 +94,7 @@ export interface FinalizeOptions {
  * closed it (false also when it handed the rest off to a continuation message).
  */
 export async function finalizeIfDone(ports: FinalizePorts, planId: string, runId: string, claimant: string, options: FinalizeOptions = {}): Promise<boolean> {
-  const progress = await ports.progress.get(planId, runId);
+  const progress = await ports.run.runs.progress(planId, runId);
   if (progress && progress.status !== 'running') {
     // Closed already. A finalizer that died between closing the run and releasing its lock left
     // the plan locked until the lease ends; the run's next message (its redelivery) lets it go.
@@ -110,7 +108,7 @@ export async function finalizeIfDone(ports: FinalizePorts, planId: string, runId
   await ports.run.locks.cap(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => false);
   // Unique per call: two copies of a continuation message must not both believe they hold it.
   const me = `${claimant}#${randomUUID().slice(0, 8)}`;
-  if (!(await ports.progress.claimFinalize(planId, runId, me, now()))) return false;
+  if (!(await ports.run.runs.claimFinalize(planId, runId, me, now()))) return false;
 
   const deadline = options.deadline ?? NO_DEADLINE;
   const pageSize = ports.finalizeTuning?.page ?? FINALIZE_PAGE;
@@ -123,7 +121,7 @@ export async function finalizeIfDone(ports: FinalizePorts, planId: string, runId
   const handOff = async (after: string | null): Promise<false> => {
     // Handed off first, so the message always finds the claim free; a send that fails is retried
     // with the message being processed, whose redelivery takes the handed-off claim.
-    if (await ports.progress.handOff(planId, runId, me, now())) {
+    if (await ports.run.runs.handOff(planId, runId, me, now())) {
       await ports.finalizeQueue!.sendFinalize({ planId, runId, after, handoff: me });
       ports.metrics?.count('FinalizeContinued', 1, planId);
     }
@@ -133,7 +131,7 @@ export async function finalizeIfDone(ports: FinalizePorts, planId: string, runId
     const plan = stored.plan as Plan;
     // The plan's warehouse as a Ref_Key (a plan may name it; the plan check resolves the name).
     const warehouse = () => planRefs(plan).warehouse;
-    const reserveState = ports.reserveState ?? new ReserveStateRepository(ports.progress.store);
+    const reserveState = ports.reserveState ?? new ReserveStateRepository(ports.run.runs.store);
     let loaded: Promise<{ state: ReserveState; seed: ReserveSeed }> | undefined;
     const loadWithSeed = () => (loaded ??= reserveState.loadWithSeed(planId));
     const loadState = async () => (await loadWithSeed()).state;
@@ -151,12 +149,12 @@ export async function finalizeIfDone(ports: FinalizePorts, planId: string, runId
     // A continuation must move on whatever its time: its first page (or first reconcile batch) goes.
     const mayGoOn = () => !ports.finalizeQueue || (options.progress === true && pages === 0) || !short();
     for (;;) {
-      const page = legacy ? null : await ports.progress.productsPage(planId, runId, after, pageSize);
+      const page = legacy ? null : await ports.run.runs.productsPage(planId, runId, after, pageSize);
       if (page && page.products.length === 0) break;
       // Not enough time for another page: the rest goes on in a message of its own.
       if (!mayGoOn()) return handOff(after);
       if (!page) {
-        await ports.progress.recordProducts(planId, runId, progress.legacyProducts, now());
+        await ports.run.runs.recordProducts(planId, runId, progress.legacyProducts, now());
         legacy = false;
         continue;
       }
@@ -169,7 +167,7 @@ export async function finalizeIfDone(ports: FinalizePorts, planId: string, runId
         await unlistedProblems(result.unlisted);
         // What Goodwix was told, so that the reconciliation below finds these products unchanged.
         await reserveState.save(planId, await loadState(), result.told, now());
-        if (!(await ports.progress.recordReserves(planId, runId, me, page.last!, result.products, now()))) return false;
+        if (!(await ports.run.runs.recordReserves(planId, runId, me, page.last!, result.products, now()))) return false;
         // The close moves on: the plan stays this run's for another bound, no longer.
         await ports.run.locks.renew(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => undefined);
       } catch (error) {
@@ -201,7 +199,7 @@ export async function finalizeIfDone(ports: FinalizePorts, planId: string, runId
               await reserveState.saveSeed(planId, runId, next, now());
               pages += 1;
               // Nothing reconciled yet: counts 0, but keeps the claim fresh and checks it is still ours.
-              if (!(await ports.progress.recordReconciled(planId, runId, me, 0, now()))) lost = true;
+              if (!(await ports.run.runs.recordReconciled(planId, runId, me, 0, now()))) lost = true;
               await ports.run.locks.renew(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => undefined);
             },
           });
@@ -212,7 +210,7 @@ export async function finalizeIfDone(ports: FinalizePorts, planId: string, runId
           canGoOn: () => !lost && mayGoOn(),
           record: async (told, n) => {
             await reserveState.save(planId, await loadState(), told, now());
-            if (!(await ports.progress.recordReconciled(planId, runId, me, n, now()))) lost = true;
+            if (!(await ports.run.runs.recordReconciled(planId, runId, me, n, now()))) lost = true;
           },
           ...(ports.finalizeTuning?.concurrency ? { concurrency: ports.finalizeTuning.concurrency } : {}),
           ...(ports.finalizeTuning?.page ? { batch: ports.finalizeTuning.page } : {}),

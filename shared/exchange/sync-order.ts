@@ -79,7 +79,7 @@ export async function processOrderMessage(ports: WorkerPorts, message: OrderMess
   }
 
   const now = clock(ports.run);
-  const counted = await ports.progress.complete(planId, runId, {
+  const counted = await ports.run.runs.complete(planId, runId, {
     orderId,
     outcome: result.outcome,
     at: now.toISOString(),

@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { adapterModules, adapterTable } from '#test/adapters';
 
@@ -68,6 +68,25 @@ describe('AWS adapters declare the IAM actions they perform', () => {
     assert.equal(table, adapterTable(adapters), `paste between the adapters markers of docs/deploy.md:\n${adapterTable(adapters)}`);
   });
 });
+
+describe('each kind of item has one writer', () => {
+  test("a run's items (the run, its order entries, its products) are keyed by one adapter alone", () => {
+    // Prepare: every production module that builds the key of one of a run's items, to read or write it
+    const production = ['shared', 'functions', 'local'].flatMap((dir) => sourceFiles(dir));
+    // Act
+    const keyers = production.filter((file) => /keys\.(runSk|runOrderSk|runProductSk)\(/.test(readFileSync(join(root, file), 'utf8')));
+    // Assess: two writers of the run item would each have to know the other's attributes and conditions
+    assert.deepEqual(keyers, ['shared/store/runs.ts']);
+  });
+});
+
+/** Every TypeScript module under `dir`, repository-relative. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.split('/').includes('node_modules'))
+    .map((f) => `${dir}/${f}`)
+    .sort();
+}
 
 /** Reads made for a function by Lambda or Powertools rather than by a command of ours. */
 function isStreamOrSecret(action: string): boolean {

@@ -10,7 +10,6 @@ import { EventBridgePublisher } from '#aws/event-bus';
 import { newRunId } from '#runs/run-id';
 import { RunRepository } from '#store/runs';
 import type { StoreContext } from '#store/client';
-import { RunProgressRepository } from '#store/run-progress';
 import { useDynamoDb } from '#test/dynamodb';
 import { useEventBus } from '#test/event-bus';
 import { passesFilters } from '#test/event-filter';
@@ -143,15 +142,14 @@ describe('events function (DynamoDB Local stream → the real EventBridge client
     bus.reset();
     const store = await dynamo.newStore();
     const runs = new RunRepository(store);
-    const progress = new RunProgressRepository(store);
     const runId = newRunId();
     await runs.create({ planId: 'acme', runId, trigger: 'manual', startedAt: new Date('2025-06-10T09:00:00Z') });
-    await progress.register('acme', runId, 'gw-1', new Date());
-    await progress.register('acme', runId, 'gw-2', new Date());
-    await progress.complete('acme', runId, { orderId: 'gw-1', outcome: 'updated', at: '2025-06-10T09:00:02.000Z', detail: { conflicts: 1, conflictFields: 'header.status' }, counters: { conflicts: 1 }, products: [] });
-    await progress.complete('acme', runId, { orderId: 'gw-2', outcome: 'unchanged', at: '2025-06-10T09:00:03.000Z', detail: { conflicts: 0 }, counters: {}, products: [] });
+    await runs.register('acme', runId, 'gw-1', new Date());
+    await runs.register('acme', runId, 'gw-2', new Date());
+    await runs.complete('acme', runId, { orderId: 'gw-1', outcome: 'updated', at: '2025-06-10T09:00:02.000Z', detail: { conflicts: 1, conflictFields: 'header.status' }, counters: { conflicts: 1 }, products: [] });
+    await runs.complete('acme', runId, { orderId: 'gw-2', outcome: 'unchanged', at: '2025-06-10T09:00:03.000Z', detail: { conflicts: 0 }, counters: {}, products: [] });
     // A redelivered message finds its order done: nothing changes, nothing is put twice.
-    await progress.complete('acme', runId, { orderId: 'gw-1', outcome: 'updated', at: '2025-06-10T09:00:04.000Z', detail: { conflicts: 1 }, counters: { conflicts: 1 }, products: [] });
+    await runs.complete('acme', runId, { orderId: 'gw-1', outcome: 'updated', at: '2025-06-10T09:00:04.000Z', detail: { conflicts: 1 }, counters: { conflicts: 1 }, products: [] });
     await runs.close('acme', runId, { status: 'completed', endedAt: new Date('2025-06-10T09:01:00Z') });
     const handler = createEventsHandler(new EventBridgePublisher(bus.client(), config.EVENT_BUS_NAME), { logger: silent });
 
@@ -212,7 +210,6 @@ describe('events function (DynamoDB Local stream → the real EventBridge client
   test('the event source filters pass exactly the records that are events', async () => {
     const store = await dynamo.newStore();
     const runs = new RunRepository(store);
-    const progress = new RunProgressRepository(store);
     const runId = newRunId();
     const abandoned = newRunId();
     // Every kind of write a run makes, each of the three events, and writes that are not events.
@@ -221,10 +218,10 @@ describe('events function (DynamoDB Local stream → the real EventBridge client
     await runs.addCounters('acme', runId, { exported: 2 });
     await runs.addErrors('acme', abandoned, [{ code: 'RUN_ABANDONED', message: 'abandoned' }]);
     await runs.close('acme', abandoned, { status: 'failed', endedAt: new Date(), summary: 'abandoned' });
-    for (const orderId of ['gw-1', 'gw-2', 'gw-3']) await progress.register('acme', runId, orderId, new Date());
-    await progress.complete('acme', runId, { orderId: 'gw-1', outcome: 'updated', at: new Date().toISOString(), detail: { conflicts: 3, conflictFields: 'a.b' }, counters: { conflicts: 1 }, products: [] });
-    await progress.complete('acme', runId, { orderId: 'gw-2', outcome: 'unchanged', at: new Date().toISOString(), detail: { conflicts: 0 }, counters: {}, products: [] });
-    await progress.complete('acme', runId, { orderId: 'gw-3', outcome: 'parked', at: new Date().toISOString(), error: { code: 'X', message: 'x' }, detail: { conflicts: 0 }, counters: { failed: 1 }, products: [] });
+    for (const orderId of ['gw-1', 'gw-2', 'gw-3']) await runs.register('acme', runId, orderId, new Date());
+    await runs.complete('acme', runId, { orderId: 'gw-1', outcome: 'updated', at: new Date().toISOString(), detail: { conflicts: 3, conflictFields: 'a.b' }, counters: { conflicts: 1 }, products: [] });
+    await runs.complete('acme', runId, { orderId: 'gw-2', outcome: 'unchanged', at: new Date().toISOString(), detail: { conflicts: 0 }, counters: {}, products: [] });
+    await runs.complete('acme', runId, { orderId: 'gw-3', outcome: 'parked', at: new Date().toISOString(), error: { code: 'X', message: 'x' }, detail: { conflicts: 0 }, counters: { failed: 1 }, products: [] });
     await runs.close('acme', runId, { status: 'completed', endedAt: new Date() });
     const verdicts: { sk: string; name: string; passes: boolean; events: number }[] = [];
 

@@ -24,7 +24,6 @@ import {
 import { LockRepository } from '#store/lock';
 import { PlanRepository } from '#store/plans';
 import { MAX_RUN_ERRORS, RunRepository } from '#store/runs';
-import { RunProgressRepository } from '#store/run-progress';
 import { OPEN_BINDINGS_INDEX, STUCK_ORDERS_INDEX, PLANS_INDEX, createTableInput, keys, tableDefinition } from '#store/table';
 import { useDynamoDb } from '#test/dynamodb';
 import { aPlan } from '#test/plans';
@@ -235,15 +234,14 @@ describe('plan lock', () => {
 
 describe('run repository', () => {
   test('lists a plan\'s runs newest first, page by page, without their per-order entries', async () => {
-    const { runs, store } = await repositories();
-    const progress = new RunProgressRepository(store);
+    const { runs } = await repositories();
     const planId = 'p1';
     const ids: string[] = [];
     for (let i = 0; i < 5; i += 1) {
       const runId = newRunId(new Date(Date.UTC(2025, 5, 10, 10, i)));
       ids.push(runId);
       await runs.create({ planId, runId, trigger: 'manual', startedAt: new Date(Date.UTC(2025, 5, 10, 10, i)) });
-      await progress.register(planId, runId, `o${i}`, new Date());
+      await runs.register(planId, runId, `o${i}`, new Date());
     }
 
     const first = await runs.list(planId, { limit: 3 });
@@ -281,14 +279,13 @@ describe('run repository', () => {
   });
 
   test('lists per-order outcomes, kept as their own items, page by page', async () => {
-    const { runs, store } = await repositories();
-    const progress = new RunProgressRepository(store);
+    const { runs } = await repositories();
     const runId = newRunId();
     await runs.create({ planId: 'p', runId, trigger: 'manual', startedAt: new Date() });
-    for (const orderId of ['1001', '1002']) await progress.register('p', runId, orderId, new Date());
+    for (const orderId of ['1001', '1002']) await runs.register('p', runId, orderId, new Date());
     const at = new Date().toISOString();
-    await progress.complete('p', runId, { orderId: '1001', outcome: 'failed', at, error: { code: 'UNMAPPED_PRODUCT', message: 'Goodwix product 123 has no 1C nomenclature' }, counters: { failed: 1 }, products: [] });
-    await progress.complete('p', runId, { orderId: '1002', outcome: 'exported', at, counters: { exported: 1 }, products: [] });
+    await runs.complete('p', runId, { orderId: '1001', outcome: 'failed', at, error: { code: 'UNMAPPED_PRODUCT', message: 'Goodwix product 123 has no 1C nomenclature' }, counters: { failed: 1 }, products: [] });
+    await runs.complete('p', runId, { orderId: '1002', outcome: 'exported', at, counters: { exported: 1 }, products: [] });
 
     const page = await runs.listOrders('p', runId, { limit: 1 });
     const rest = await runs.listOrders('p', runId, { cursor: page.nextCursor! });

@@ -25,7 +25,6 @@ import { finalizeIfDone } from '#exchange/finalize';
 import { parseOrderMessage, SqsOrderQueue, type FinalizeMessage } from '#aws/order-queue';
 import { PlanClientCache } from '#sync/plan-clients';
 import { encodeProduct } from '#sync/reserves';
-import { RunProgressRepository } from '#store/run-progress';
 import { processFinalizeMessage, type WorkerPorts } from '#exchange/sync-order';
 import { useDynamoDb } from '#test/dynamodb';
 import { DemoSecretsOfAnyPlan, localAccess, planId } from '#test/plans';
@@ -62,7 +61,6 @@ async function setup() {
   await repositories.plans.put(plan);
   const ports: WorkerPorts = {
     run,
-    progress: new RunProgressRepository(repositories.store),
     cursors: repositories.cursors,
     clients: new PlanClientCache(new DemoSecretsOfAnyPlan({}), { access: localAccess }),
     bindings: new BindingRepository(repositories.store),
@@ -72,9 +70,9 @@ async function setup() {
   };
   const { runId } = await startRun({ ...run, queue: { sendCollect: async () => undefined } }, { planId: plan.id, trigger: 'manual' });
   const products = bulkProducts(PRODUCTS).map((p) => encodeProduct({ nomenclature: p.ref, characteristic: null, goodwixProductId: String(p.goodwixId) }));
-  await ports.progress.register(plan.id, runId, '100001', new Date());
-  await ports.progress.markCollected(plan.id, runId, null);
-  await ports.progress.complete(plan.id, runId, { orderId: '100001', outcome: 'exported', at: new Date().toISOString(), counters: { exported: 1 }, products });
+  await ports.run.runs.register(plan.id, runId, '100001', new Date());
+  await ports.run.runs.markCollected(plan.id, runId, null);
+  await ports.run.runs.complete(plan.id, runId, { orderId: '100001', outcome: 'exported', at: new Date().toISOString(), counters: { exported: 1 }, products });
   // Each test's plan starts unseeded and reads Goodwix's reserves: an earlier test's drill reserve taken away, so its reconciliation pushes it.
   const goodwix = new GoodwixClient({ baseUrl: goodwixSandbox.baseUrl, email: goodwixSandbox.supplier.email, password: goodwixSandbox.supplier.password, catalogId: goodwixSandbox.catalogId });
   await goodwix.replaceIntegrationReserves(demoProducts[0]!.goodwixId, []);
@@ -95,7 +93,7 @@ describe('a finalize that runs out of time', () => {
 
     assert.equal(closed, false, 'not closed by the worker that ran out of time');
     assert.equal((await repositories.runs.get(plan.id, runId))?.status, 'running');
-    assert.equal((await ports.progress.get(plan.id, runId))?.reservesPushed, 3 * PAGE, 'three pages pushed and recorded');
+    assert.equal((await ports.run.runs.progress(plan.id, runId))?.reservesPushed, 3 * PAGE, 'three pages pushed and recorded');
     assert.equal(pushes().length, 3 * PAGE);
     const queued = await sqs.receiveAll(queueUrl);
     assert.equal(queued.length, 1, 'one continuation message');
@@ -128,7 +126,7 @@ describe('a finalize that runs out of time', () => {
     const [a, b] = await Promise.all([processFinalizeMessage(ports, message, { deadline: runningOut(4) }), processFinalizeMessage(ports, message, { deadline: runningOut(4) })]);
 
     assert.deepEqual([a, b], [false, false]);
-    assert.equal((await ports.progress.get(plan.id, runId))?.reservesPushed, 7 * PAGE, 'two pages by the worker, five by one copy (the first without looking at the time)');
+    assert.equal((await ports.run.runs.progress(plan.id, runId))?.reservesPushed, 7 * PAGE, 'two pages by the worker, five by one copy (the first without looking at the time)');
     const [second] = await sqs.receiveAll(queueUrl);
     const next = parseOrderMessage(second!.Body!) as FinalizeMessage;
     assert.notEqual(next.after, message.after, 'the next message goes on from further on');
@@ -147,7 +145,7 @@ describe('a finalize that runs out of time', () => {
     for (let hops = 1; hops < PRODUCTS / PAGE - 1; hops += 1) {
       await sqs.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message!.ReceiptHandle }));
       assert.equal(await processFinalizeMessage(ports, parseOrderMessage(message!.Body!) as FinalizeMessage, { deadline: runningOut(0) }), false);
-      assert.equal((await ports.progress.get(plan.id, runId))?.reservesPushed, (hops + 1) * PAGE, `hop ${hops}: one more page`);
+      assert.equal((await ports.run.runs.progress(plan.id, runId))?.reservesPushed, (hops + 1) * PAGE, `hop ${hops}: one more page`);
       [message] = await sqs.receiveAll(queueUrl);
       assert.ok(message, `hop ${hops}: the next continuation is on the queue`);
     }
@@ -178,15 +176,14 @@ describe('a finalize that runs out of time', () => {
     const run = runPorts(repositories, config);
     const plan = parsePlan(demoPlan({ onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl }, { id: planId('legacy') }));
     await repositories.plans.put(plan);
-    const progress = new RunProgressRepository(repositories.store);
     const { runId } = await startRun({ ...run, queue: { sendCollect: async () => undefined } }, { planId: plan.id, trigger: 'manual' });
-    await progress.markCollected(plan.id, runId, null);
+    await repositories.runs.markCollected(plan.id, runId, null);
     const legacy = bulkProducts(5).map((p) => encodeProduct({ nomenclature: p.ref, characteristic: null, goodwixProductId: String(p.goodwixId) }));
     // As the code before the upgrade left it: `ADD products :set` on the run item.
     await store.client.send(new UpdateCommand({ TableName: store.tableName, Key: { pk: keys.planPk(plan.id), sk: keys.runSk(runId) }, UpdateExpression: 'ADD products :p', ExpressionAttributeValues: { ':p': new Set(legacy) } }));
     goodwixSandbox.stats.reset();
 
-    assert.equal(await finalizeIfDone({ run, progress, cursors: repositories.cursors, clients: new PlanClientCache(new DemoSecretsOfAnyPlan({}), { access: localAccess }) }, plan.id, runId, 'worker:1'), true);
+    assert.equal(await finalizeIfDone({ run, cursors: repositories.cursors, clients: new PlanClientCache(new DemoSecretsOfAnyPlan({}), { access: localAccess }) }, plan.id, runId, 'worker:1'), true);
 
     assert.match((await repositories.runs.get(plan.id, runId))?.summary ?? '', /reserves of 5 product\(s\) refreshed/);
     assert.equal(new Set(pushes()).size, 5);

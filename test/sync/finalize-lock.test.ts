@@ -17,7 +17,6 @@ import { createRepositories, runPorts } from '#runs/wiring';
 import { LocalSecretsProvider } from '#secrets/secrets';
 import { finalizeIfDone, type FinalizePorts } from '#exchange/finalize';
 import { PlanClientCache } from '#sync/plan-clients';
-import { RunProgressRepository } from '#store/run-progress';
 import { useDynamoDb } from '#test/dynamodb';
 import { localAccess, planInput } from '#test/plans';
 
@@ -31,7 +30,6 @@ async function setup() {
   const start: StartPorts = { ...run, queue: { sendCollect: async () => undefined } };
   const deps: FinalizePorts = {
     run,
-    progress: new RunProgressRepository(repositories.store),
     cursors: repositories.cursors,
     clients: new PlanClientCache(new LocalSecretsProvider({}), { access: localAccess }),
   };
@@ -44,7 +42,7 @@ describe('a run closed by a finalizer that died before releasing the plan\'s loc
   test('the next message of the run releases the lock: the next run starts at once', async () => {
     const { plan, start, deps, repositories } = await setup();
     const first = await startRun(start, { planId: plan.id, trigger: 'manual' });
-    await deps.progress.markCollected(plan.id, first.runId, null);
+    await repositories.runs.markCollected(plan.id, first.runId, null);
     // The finalizer closed the run, then died: the lock is still the run's.
     await repositories.runs.close(plan.id, first.runId, { status: 'completed', endedAt: new Date() });
     await assert.rejects(startRun(start, { planId: plan.id, trigger: 'manual' }), RunInProgressError);
@@ -71,7 +69,7 @@ describe('a run closed by a finalizer that died before releasing the plan\'s loc
   test('never releases a lock another run holds', async () => {
     const { plan, start, deps, repositories } = await setup();
     const first = await startRun(start, { planId: plan.id, trigger: 'manual' });
-    await deps.progress.markCollected(plan.id, first.runId, null);
+    await repositories.runs.markCollected(plan.id, first.runId, null);
     await finalizeIfDone(deps, plan.id, first.runId, 'worker:1');
     const second = await startRun(start, { planId: plan.id, trigger: 'manual' });
 

@@ -13,10 +13,10 @@ import { RunInProgressError } from '#runs/errors';
 import { RUN_CLOSE_BOUND_MS, finalizeIfDone } from '#exchange/finalize';
 import { startRun } from '#exchange/start-run';
 import type { StartPorts } from '#runs/ports';
+import type { RunRepository } from '#store/runs';
 import { createRepositories, runPorts } from '#runs/wiring';
 import { LocalSecretsProvider } from '#secrets/secrets';
 import { PlanClientCache } from '#sync/plan-clients';
-import { RunProgressRepository } from '#store/run-progress';
 import { useDynamoDb } from '#test/dynamodb';
 import { localAccess, planInput } from '#test/plans';
 
@@ -29,7 +29,7 @@ async function setup() {
   let nowMs = Date.parse('2026-03-02T10:00:00Z');
   const clock = { now: () => new Date(nowMs), advance: (ms: number) => (nowMs += ms) };
   const start: StartPorts = { ...runPorts(repositories, config), now: clock.now, queue: { sendCollect: async () => undefined } };
-  const progress = new RunProgressRepository(repositories.store);
+  const progress = repositories.runs;
   const plan = parsePlan(planInput());
   await repositories.plans.put(plan);
   return { plan, start, progress, repositories, clock };
@@ -48,7 +48,7 @@ describe('a run whose orders are all done but whose finalizer died after the las
     const dying = new Proxy(progress, {
       get(target, prop, receiver) {
         if (prop === 'claimFinalize') {
-          return async (...args: Parameters<RunProgressRepository['claimFinalize']>) => {
+          return async (...args: Parameters<RunRepository['claimFinalize']>) => {
             await target.claimFinalize(...args);
             throw new Error('killed after claiming the close');
           };
@@ -56,7 +56,7 @@ describe('a run whose orders are all done but whose finalizer died after the las
         return Reflect.get(target, prop, receiver);
       },
     });
-    await assert.rejects(finalizeIfDone({ run: start, progress: dying, cursors: repositories.cursors, clients: new PlanClientCache(new LocalSecretsProvider({}), { access: localAccess }) }, plan.id, stuck.runId, 'worker:101'), /killed/);
+    await assert.rejects(finalizeIfDone({ run: { ...start, runs: dying }, cursors: repositories.cursors, clients: new PlanClientCache(new LocalSecretsProvider({}), { access: localAccess }) }, plan.id, stuck.runId, 'worker:101'), /killed/);
     await assert.rejects(startRun(start, { planId: plan.id, trigger: 'manual' }), RunInProgressError, 'blocked while the close may still be under way');
     // Act
     clock.advance(RUN_CLOSE_BOUND_MS + 1_000);

@@ -18,7 +18,6 @@ import { createRepositories, runPorts } from '#runs/wiring';
 import { finalizeIfDone, type FinalizePorts } from '#exchange/finalize';
 import { PlanClientCache } from '#sync/plan-clients';
 import { encodeProduct } from '#sync/reserves';
-import { RunProgressRepository } from '#store/run-progress';
 import { useDynamoDb } from '#test/dynamodb';
 import { DemoSecretsOfAnyPlan, localAccess, planId } from '#test/plans';
 
@@ -50,8 +49,8 @@ describe('a run touching more products than one DynamoDB item holds', () => {
     const start: StartPorts = { ...run, queue: { sendCollect: async () => undefined } };
     const plan = parsePlan(demoPlan({ onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl }, { id: planId('products') }));
     await repositories.plans.put(plan);
-    const progress = new RunProgressRepository(repositories.store);
-    const ports: FinalizePorts = { run, progress, cursors: repositories.cursors, clients: new PlanClientCache(new DemoSecretsOfAnyPlan({}), { access: localAccess }) };
+    const progress = repositories.runs;
+    const ports: FinalizePorts = { run, cursors: repositories.cursors, clients: new PlanClientCache(new DemoSecretsOfAnyPlan({}), { access: localAccess }) };
     const { runId } = await startRun(start, { planId: plan.id, trigger: 'manual' });
     const orders = PRODUCTS / PER_ORDER;
     for (let o = 0; o < orders; o += 1) await progress.register(plan.id, runId, String(100_000 + o), new Date());
@@ -82,7 +81,7 @@ describe('a run touching more products than one DynamoDB item holds', () => {
     const store = await dynamo.newStore();
     const config = { tableName: store.tableName, lockTtlSeconds: 900, runRetentionDays: 90, dynamodbEndpoint: dynamo.endpoint };
     const repositories = createRepositories(config);
-    const progress = new RunProgressRepository(repositories.store);
+    const progress = repositories.runs;
     const plan = parsePlan(demoPlan({ onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl }, { id: planId('texts') }));
     await repositories.plans.put(plan);
     const { runId } = await startRun({ ...runPorts(repositories, config), queue: { sendCollect: async () => undefined } }, { planId: plan.id, trigger: 'manual' });
@@ -98,6 +97,6 @@ describe('a run touching more products than one DynamoDB item holds', () => {
     const [entry] = (await repositories.runs.listOrders(plan.id, runId)).items;
     assert.ok(Buffer.byteLength(entry?.error?.message ?? '') <= 2048);
     assert.match(entry?.error?.message ?? '', /^1C 400 code 1: Недостаточно.*… \[cut, \d+ bytes\]$/s);
-    assert.equal((await progress.get(plan.id, runId))?.done, 1);
+    assert.equal((await progress.progress(plan.id, runId))?.done, 1);
   });
 });
