@@ -21,7 +21,8 @@ import type { Deadline } from '#platform/limits';
 import { parseOrderMessage, SqsOrderQueue } from '#aws/order-queue';
 import { clientMetrics, syncMetrics } from '#sync/client-metrics';
 import { PlanClientCache, type ClientTuning } from '#sync/plan-clients';
-import { processFinalizeMessage, processOrderMessage, type WorkerPorts } from '#exchange/sync-order';
+import { processOrderMessage, type WorkerPorts } from '#exchange/sync-order';
+import { processFinalizeMessage } from '#exchange/finalize';
 import type { WorkerConfig } from './config.ts';
 
 export interface WorkerFunctionPorts {

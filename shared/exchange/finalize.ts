@@ -1,4 +1,4 @@
-// Stage 5 of 6, finalize: takes a run whose every order is done (from collect or sync one order), refreshes reserves, moves the cursor, closes the run and frees its plan, and hands the closed run item to run events (through the table).
+// Stage 5 of 6, finalize: takes a run whose every order is done (from collect or sync one order, or a finalize message carrying on one that ran short of time), refreshes reserves, moves the cursor, closes the run and frees its plan, and hands the closed run item to run events (through the table).
 /**
  * Closing a run, once its last order is done (or at once when it had none): the reserves of
  * every product the run touched are read back from 1C and pushed to Goodwix; then every
@@ -25,6 +25,7 @@ import { cutText, NO_DEADLINE, type Deadline } from '#platform/limits';
 import { AppError } from '#platform/errors';
 import type { Plan } from '#plans/plan';
 import type { RunPorts } from '#runs/ports';
+import type { FinalizeMessage } from '#aws/order-queue';
 import type { CursorRepository } from '#store/cursors';
 import type { RunCounters, RunEndStatus, RunProblem, RunRecord } from '#store/runs';
 import { RunNotRunningError } from '#store/errors';
@@ -87,6 +88,15 @@ export interface FinalizeOptions {
    * that keeps arriving in invocations short of time must still move the finalize on)
    */
   readonly progress?: boolean;
+}
+
+/**
+ * A finalize continuation: takes the handed-off claim and goes on from where the finalize got
+ * (a copy of the message, or one for a run closed meanwhile, finds nothing to do). It pushes at
+ * least one page before it hands off again, so a chain of continuations always moves on.
+ */
+export async function processFinalizeMessage(ports: FinalizePorts, message: FinalizeMessage, options: { deadline?: Deadline } = {}): Promise<boolean> {
+  return finalizeIfDone(ports, message.planId, message.runId, 'finalize', { ...options, progress: true });
 }
 
 /**

@@ -17,7 +17,7 @@ import type { RunCounters } from '#store/runs';
 import type { LockRepository } from '#store/lock';
 import type { BindingRepository } from '#store/bindings';
 import { finalizeIfDone, type FinalizePorts } from './finalize.ts';
-import type { FinalizeMessage, OrderMessage } from '#aws/order-queue';
+import type { OrderMessage } from '#aws/order-queue';
 import type { Logger } from '#platform/logger';
 import { parkOrder, syncOrder, type SyncPorts, type SyncRequest, type SyncResult } from '#sync/order-sync';
 import { encodeProduct } from '#sync/reserves';
@@ -104,15 +104,6 @@ export async function processOrderMessage(ports: WorkerPorts, message: OrderMess
   }
   await finalizeIfDone(ports, planId, runId, `worker:${orderId}`, options);
   return result;
-}
-
-/**
- * A finalize continuation: takes the handed-off claim and goes on from where the finalize got
- * (a copy of the message, or one for a run closed meanwhile, finds nothing to do). It pushes at
- * least one page before it hands off again, so a chain of continuations always moves on.
- */
-export async function processFinalizeMessage(ports: WorkerPorts, message: FinalizeMessage, options: { deadline?: Deadline } = {}): Promise<boolean> {
-  return finalizeIfDone(ports, message.planId, message.runId, 'finalize', { ...options, progress: true });
 }
 
 const METRIC_NAMES: Record<keyof RunCounters, string> = {
