@@ -5,7 +5,9 @@
  *   skip → up-to-date check → map → merge → write 1C → write Goodwix → bind
  *
  * A bound order, step by step: `readOneC` → `upToDate` → `decide` (map, merge) → `writeOneC`
- * (intent, update, post, new base) → `pushToGoodwix` → `bindResult`.
+ * (intent, update, post, new base) → `pushToGoodwix` → `bindResult`. An order to export:
+ * `findCreated` (adopted if found) → `notForOneC` (`closeNotForOneC`) → `prepareExport` →
+ * `createInOneC` (intent, create, post) → `bindCreated` → `pushToGoodwix` → `exportResult`.
  *
  * An order without a 1C document is exported: looked up by its stable key first, before any
  * "not for 1C" shortcut (a retry after a crash or a lost POST response finds the document
@@ -38,7 +40,7 @@ import { offsetAt } from '#plans/zoned-time';
 import { newBinding, withConflicts, withEntry, type Binding, type OneCIntent, type BindingRepository, type ParkedState, type SyncEntry, type SyncOutcome } from '#store/bindings';
 import { DuplicateOneCOrderError, InvalidOrderError, OneCOrderMissingError, StaleOneCReadError, UnmappedProductError, UnresolvedPlanRefError } from './errors.ts';
 import { canonicalFromGoodwix, checkGoodwixOrder, erpLineId, goodwixUpdate, splitGoodwixUpdate } from './goodwix-mapper.ts';
-import { canonicalFromOneC, documentAmount, linkWrittenRows, rowsForOneC, type RowDefaults } from './onec-mapper.ts';
+import { canonicalFromOneC, documentAmount, linkWrittenRows, rowsForOneC, type RowDefaults, type RowPlanEntry } from './onec-mapper.ts';
 import type { OneCReferences } from './references.ts';
 
 export interface SyncPorts {
@@ -167,46 +169,70 @@ function confirmedBefore(order: GoodwixOrder, exportFrom: string, timeZone: stri
 }
 
 async function exportOrder(ports: SyncPorts, request: SyncRequest, order: GoodwixOrder, binding: Binding | null): Promise<SyncResult> {
-  const { plan, onec, refs } = ports;
   const now = clock(ports);
   if (order.status === 'new') return skipped(request, 'not confirmed in Goodwix yet');
-
+  // Past `new`: a status the binding can hold.
+  const status = order.status;
   // The key first, before any "not for 1C" shortcut: an earlier attempt may have created the
   // order (its answer lost, or the worker killed before the binding was saved), and a document
   // left unbound would stay in 1C, posted and holding its reserve, with no run ever visiting it.
   const key = stableKey(request.orderId);
-  let found = await onec.findOrdersByClientNumber(key);
+  const found = await findCreated(ports, order, binding, key);
+  if (found) return adoptOrder(ports, request, order, binding, found);
+  const reason = notForOneC(ports.plan, order);
+  if (reason) return closeNotForOneC(ports, { request, status, binding, now }, reason);
+  const toCreate = await prepareExport(ports, request, order, key, now);
+  const created = await createInOneC(ports, { request, binding, now }, toCreate);
+  const bound = await bindCreated(ports, { request, status, binding, now }, toCreate, created);
+  const pushed = await pushToGoodwix(ports, order, bound.onecView, created.doc, null);
+  return exportResult(ports, { request, now }, { toCreate, created, bound, pushed });
+}
+
+/** The 1C order an earlier attempt created, by its stable key, else by the intent it recorded; null if none. */
+async function findCreated(ports: SyncPorts, order: GoodwixOrder, binding: Binding | null, key: string): Promise<OneCOrder | null> {
+  let found = await ports.onec.findOrdersByClientNumber(key);
   if (found.length === 0 && binding?.intent) found = await findByIntent(ports, binding.intent, key);
   if (found.length > 1) {
     throw new DuplicateOneCOrderError(`Goodwix order ${order.number}: ${found.length} 1C orders carry its key ${key} (${found.map((o) => o.number).join(', ')}); keep one and clear the key in the others`, {
       context: { orderId: order.id, key },
     });
   }
-  if (found.length === 1) return adoptOrder(ports, request, order, binding, found[0]!);
+  return found[0] ?? null;
+}
 
-  const notForOneC =
-    !['confirmed', 'in_progress', 'ready_to_ship'].includes(order.status)
-      ? `${order.status} in Goodwix before it reached 1C`
-      : plan.orders.exportFrom && confirmedBefore(order, plan.orders.exportFrom, plan.schedule.timeZone)
-        ? `confirmed before the plan's exportFrom (${plan.orders.exportFrom})`
-        : null;
-  if (notForOneC) {
-    // Finished in Goodwix, or older than the exchange: nothing to create; a parked record is closed.
-    if (binding) {
-      const entry: SyncEntry = { at: now.toISOString(), runId: request.runId, outcome: 'skipped', toOneC: 0, toGoodwix: 0, conflicts: 0, message: notForOneC };
-      await ports.bindings.save(withEntry({ ...binding, open: false, parked: null, status: order.status, updatedAt: now.toISOString() }, entry), binding);
-    }
-    return skipped(request, notForOneC);
+/** Why an order 1C does not hold is not for 1C (finished in Goodwix, or older than the exchange), or null. */
+function notForOneC(plan: Plan, order: GoodwixOrder): string | null {
+  if (!['confirmed', 'in_progress', 'ready_to_ship'].includes(order.status)) return `${order.status} in Goodwix before it reached 1C`;
+  if (plan.orders.exportFrom && confirmedBefore(order, plan.orders.exportFrom, plan.schedule.timeZone)) return `confirmed before the plan's exportFrom (${plan.orders.exportFrom})`;
+  return null;
+}
+
+/** Nothing to create: a parked record of the order is closed. */
+async function closeNotForOneC(ports: SyncPorts, on: { request: SyncRequest; status: OrderStatus; binding: Binding | null; now: Date }, reason: string): Promise<SyncResult> {
+  const { request, status, binding, now } = on;
+  if (binding) {
+    const entry: SyncEntry = { at: now.toISOString(), runId: request.runId, outcome: 'skipped', toOneC: 0, toGoodwix: 0, conflicts: 0, message: reason };
+    await ports.bindings.save(withEntry({ ...binding, open: false, parked: null, status, updatedAt: now.toISOString() }, entry), binding);
   }
+  return skipped(request, reason);
+}
+
+/** What the export sends: Goodwix's order as canonical, the plan tying its rows to lines, 1C's document, and the create's intent. */
+interface ToCreate {
+  readonly goodwix: CanonicalOrder;
+  readonly rowPlan: readonly RowPlanEntry[];
+  readonly input: Awaited<ReturnType<typeof orderInput>>;
+  readonly intent: OneCIntent;
+}
+
+async function prepareExport(ports: SyncPorts, request: SyncRequest, order: GoodwixOrder, key: string, now: Date): Promise<ToCreate> {
+  const { plan, refs } = ports;
   if (order.lines.length === 0) throw new InvalidOrderError(`Goodwix order ${order.number} has no lines`, { context: { orderId: order.id } });
   checkGoodwixOrder(order, request.orderId);
-
   const goodwix = canonicalFromGoodwix(order, { base: null, toOneC: plan.orders.statusMap.toOneC });
   await refs.checkProducts(order.lines);
   const defaults = await rowDefaults(ports);
   const rows = await rowsForOneC({ lines: goodwix.lines, current: [], currentLines: [], pricesIncludeVat: order.pricesIncludeVat, defaults, refs });
-
-  const outcome: SyncOutcome = 'exported';
   // The rows numbered and the Ref_Key chosen here, and recorded before the POST: a retry after
   // a lost answer finds the order by them even if a manager changed its key or its rows, and
   // merges three-way against what was sent.
@@ -214,15 +240,42 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
   const sent = linkWrittenRows(goodwix.lines, rows.plan, items);
   const input = await orderInput(ports, order, key, items, now);
   const intent: OneCIntent = { at: now.toISOString(), ref: randomUUID(), date: input.date, partner: input.partner, base: { ...goodwix, lines: sent }, sent };
+  return { goodwix, rowPlan: rows.plan, input, intent };
+}
+
+/** 1C once it holds the new order: the document, a posting 1C refused, and the binding that recorded the intent. */
+interface Created {
+  readonly doc: OneCOrder;
+  readonly postingError: OneCPostingRefusedError | null;
+  readonly before: Binding;
+}
+
+/** Creates the order in 1C, its intent recorded before the POST, and posts it (a posting 1C refuses parks the order). */
+async function createInOneC(ports: SyncPorts, on: { request: SyncRequest; binding: Binding | null; now: Date }, toCreate: ToCreate): Promise<Created> {
+  const { request, binding, now } = on;
+  const { input, intent } = toCreate;
   const before = await ports.bindings.save({ ...(binding ?? newBinding(request.planId, request.orderId, now)), intent, updatedAt: now.toISOString() }, binding);
-  let doc = await onec.createOrder(input, { ref: intent.ref });
-
+  let doc = await ports.onec.createOrder(input, { ref: intent.ref });
   let postingError: OneCPostingRefusedError | null = null;
-  if (!doc.posted && !doc.deletionMark) ({ doc, refused: postingError } = await postOrder(onec, doc));
-  const needsPosting = postingError !== null;
+  if (!doc.posted && !doc.deletionMark) ({ doc, refused: postingError } = await postOrder(ports.onec, doc));
+  return { doc, postingError, before };
+}
 
-  const written = doc.items.length === rows.plan.length ? linkWrittenRows(goodwix.lines, rows.plan, doc.items) : goodwix.lines;
-  const onecView = await canonicalFromOneC({ doc, shipments: [], known: written, refs, statusMap: plan.orders.statusMap.toGoodwix });
+/** The created order bound, 1C's view of it the base, and that view. */
+interface Bound {
+  readonly saved: Binding;
+  readonly onecView: CanonicalOrder;
+}
+
+/** Binds the created document, 1C's view of it as the base; saved before Goodwix hears of it. */
+async function bindCreated(
+  ports: SyncPorts, on: { request: SyncRequest; status: OrderStatus; binding: Binding | null; now: Date }, toCreate: ToCreate, created: Created,
+): Promise<Bound> {
+  const { request, status, binding, now } = on;
+  const { goodwix, rowPlan } = toCreate;
+  const { doc, postingError, before } = created;
+  const written = doc.items.length === rowPlan.length ? linkWrittenRows(goodwix.lines, rowPlan, doc.items) : goodwix.lines;
+  const onecView = await canonicalFromOneC({ doc, shipments: [], known: written, refs: ports.refs, statusMap: ports.plan.orders.statusMap.toGoodwix });
   const bound: Binding = {
     ...before,
     intent: null,
@@ -232,31 +285,35 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
     onecShipments: shipmentsFingerprint([]),
     // Not yet told of its 1C document: a retry after a crash here must not look up to date.
     goodwixVersion: null,
-    status: order.status,
-    needsPosting,
+    status,
+    needsPosting: postingError !== null,
     open: true,
     parked: postingError ? parkedFrom(postingError, binding?.parked ?? null, request, now) : null,
     updatedAt: now.toISOString(),
   };
   // Bound before Goodwix hears of it: from here on a retry updates this document, never creates one.
-  let saved = await ports.bindings.save(bound, before);
+  const saved = await ports.bindings.save(bound, before);
   ports.logger?.info('order exported to 1C', { planId: request.planId, orderId: request.orderId, onecNumber: doc.number });
+  return { saved, onecView };
+}
 
-  const pushed = await pushToGoodwix(ports, order, onecView, doc, null);
-  const products = productsOf(onecView.lines);
-  const entry: SyncEntry = {
-    at: now.toISOString(), runId: request.runId, outcome, toOneC: goodwix.lines.length, toGoodwix: pushed.changes, conflicts: 0, products,
-    ...(postingError ? { message: `1C refused to post: ${postingError.message}` } : {}),
+/** The binding once Goodwix holds the 1C number, with the export's entry; the result of the export. */
+async function exportResult(
+  ports: SyncPorts, on: { request: SyncRequest; now: Date },
+  s: { toCreate: ToCreate; created: Created; bound: Bound; pushed: Awaited<ReturnType<typeof pushToGoodwix>> },
+): Promise<SyncResult> {
+  const { request, now } = on;
+  const { toCreate, created, bound, pushed } = s;
+  const done: Exchanged = {
+    outcome: 'exported', toOneC: toCreate.goodwix.lines.length, toGoodwix: pushed.changes, conflicts: [], products: productsOf(bound.onecView.lines),
+    onecNumber: created.doc.number, postingError: created.postingError,
   };
-  saved = await ports.bindings.save(
-    withEntry({ ...saved, base: pushed.base, goodwixVersion: pushed.version, status: pushed.base.status, onecStatus: onecView.status, ...watchOf(pushed.base.status, [], plan, now), updatedAt: now.toISOString() }, entry),
+  const { saved, onecView } = bound;
+  await ports.bindings.save(
+    withEntry({ ...saved, base: pushed.base, goodwixVersion: pushed.version, status: pushed.base.status, onecStatus: onecView.status, ...watchOf(pushed.base.status, [], ports.plan, now), updatedAt: now.toISOString() }, entryOf(done, request, now)),
     saved,
   );
-  return {
-    orderId: request.orderId, outcome, toOneC: goodwix.lines.length, toGoodwix: pushed.changes, conflicts: [], products,
-    onecNumber: doc.number,
-    ...(postingError ? { message: postingError.message, error: { code: postingError.code, message: `1C refused to post order ${doc.number}: ${postingError.message}` } } : {}),
-  };
+  return resultOf(done, request);
 }
 
 type PlanRefField = (typeof PLAN_ONEC_REFS)[number]['field'];
@@ -531,12 +588,10 @@ async function bindResult(
   const { seen, decided, inOneC, pushed } = s;
   const { written, target, postingError, current } = inOneC;
   const conflicts = decided.merged.conflicts;
-  const outcome: SyncOutcome = s.adopting ?? (decided.changesFor1C || pushed.changes > 0 || binding.needsPosting ? 'updated' : 'unchanged');
-  const products = productsOf([...decided.base.lines, ...pushed.base.lines]);
-  const entry: SyncEntry = {
-    at: now.toISOString(), runId: request.runId, outcome, toOneC: decided.merged.fromGoodwix.length, toGoodwix: pushed.changes, conflicts: conflicts.length,
-    ...(outcome !== 'unchanged' ? { products } : {}),
-    ...(postingError ? { message: `1C refused to post: ${postingError.message}` } : {}),
+  const done: Exchanged = {
+    outcome: s.adopting ?? (decided.changesFor1C || pushed.changes > 0 || binding.needsPosting ? 'updated' : 'unchanged'),
+    toOneC: decided.merged.fromGoodwix.length, toGoodwix: pushed.changes, conflicts,
+    products: productsOf([...decided.base.lines, ...pushed.base.lines]), onecNumber: written.number, postingError,
   };
   const next: Binding = withEntry(
     {
@@ -554,17 +609,42 @@ async function bindResult(
       intent: null,
       updatedAt: now.toISOString(),
     },
-    entry,
+    entryOf(done, request, now),
     decided.changesFor1C ? [] : conflicts,
   );
   await ports.bindings.save(next, current);
   if (conflicts.length) {
     ports.logger?.warn('conflict resolved in favour of 1C', { planId: request.planId, orderId: request.orderId, conflicts: conflicts.length, fields: conflicts.map((c) => `${c.lineKey}.${c.field}`).join(', ') });
   }
+  return resultOf(done, request);
+}
+
+/** What one exchange of an order did: what its entry records and its result answers. */
+interface Exchanged {
+  readonly outcome: SyncOutcome;
+  readonly toOneC: number;
+  readonly toGoodwix: number;
+  readonly conflicts: readonly Conflict[];
+  readonly products: readonly AffectedProduct[];
+  readonly onecNumber: string;
+  readonly postingError: OneCPostingRefusedError | null;
+}
+
+/** The binding's entry of an exchange: the products only where it moved something. */
+function entryOf(done: Exchanged, request: SyncRequest, now: Date): SyncEntry {
   return {
-    orderId: request.orderId, outcome, toOneC: decided.merged.fromGoodwix.length, toGoodwix: pushed.changes, conflicts, onecNumber: written.number,
+    at: now.toISOString(), runId: request.runId, outcome: done.outcome, toOneC: done.toOneC, toGoodwix: done.toGoodwix, conflicts: done.conflicts.length,
+    ...(done.outcome !== 'unchanged' ? { products: done.products } : {}),
+    ...(done.postingError ? { message: `1C refused to post: ${done.postingError.message}` } : {}),
+  };
+}
+
+function resultOf(done: Exchanged, request: SyncRequest): SyncResult {
+  const { outcome, toOneC, toGoodwix, conflicts, onecNumber, products, postingError } = done;
+  return {
+    orderId: request.orderId, outcome, toOneC, toGoodwix, conflicts, onecNumber,
     products,
-    ...(postingError ? { message: postingError.message, error: { code: postingError.code, message: `1C refused to post order ${written.number}: ${postingError.message}` } } : {}),
+    ...(postingError ? { message: postingError.message, error: { code: postingError.code, message: `1C refused to post order ${onecNumber}: ${postingError.message}` } } : {}),
   };
 }
 
