@@ -7,7 +7,8 @@
  *
  * Retryable failures are thrown so the queue redelivers with back-off; on the last delivery the
  * order is parked instead (visible on its sync record, retried by the next run) and counted as
- * done, so one stubborn order never keeps its run open.
+ * done, so one stubborn order never keeps its run open. A permanent failure parks it at once,
+ * one before the exchange starts included (the plan's clients that cannot be built).
  */
 import { clock } from '#platform/clock';
 import { isRetryable } from '#platform/errors';
@@ -19,7 +20,7 @@ import type { BindingRepository } from '#store/bindings';
 import { finalizeIfDone, type FinalizePorts } from './finalize.ts';
 import type { OrderMessage } from '#aws/order-queue';
 import type { Logger } from '#platform/logger';
-import { parkOrder, syncOrder, type SyncPorts, type SyncRequest, type SyncResult } from '#sync/order-sync';
+import { parkOrder, syncOrder, type SyncRequest, type SyncResult } from '#sync/order-sync';
 import { encodeProduct } from '#sync/reserves';
 
 export interface WorkerPorts extends FinalizePorts {
@@ -54,28 +55,25 @@ export async function processOrderMessage(ports: WorkerPorts, message: OrderMess
     return null;
   }
   const plan = stored.plan as Plan;
-  const clients = await ports.clients.get(plan);
-  const sync: SyncPorts = {
-    plan,
-    onec: clients.onec,
-    goodwix: clients.goodwix,
-    bindings: ports.bindings,
-    refs: clients.references(),
-    ...(ports.run.now ? { now: ports.run.now } : {}),
-    ...(ports.logger ? { logger: ports.logger } : {}),
-  };
   const request: SyncRequest = { planId, runId, orderId, ...(message.force ? { force: true } : {}) };
+  // Parking needs only the bindings: an order whose plan's clients cannot be built is parked too.
+  const parking = { bindings: ports.bindings, ...(ports.run.now ? { now: ports.run.now } : {}), ...(ports.logger ? { logger: ports.logger } : {}) };
 
   let result: SyncResult;
   try {
-    result = await syncOrder(sync, request);
+    // Inside the try: a secret gone or a host the plan may not reach fails every order of the
+    // plan for good, and thrown to the queue each would go to the DLQ uncounted, holding its
+    // run open until the lock lapsed.
+    const clients = await ports.clients.get(plan);
+    result = await syncOrder({ ...parking, plan, onec: clients.onec, goodwix: clients.goodwix, refs: clients.references() }, request);
   } catch (error) {
-    if (isRetryable(error) && delivery.receiveCount < delivery.maxReceiveCount) {
+    const retryable = isRetryable(error);
+    if (retryable && delivery.receiveCount < delivery.maxReceiveCount) {
       ports.metrics?.count('OrderRetries', 1, planId);
       throw error;
     }
-    ports.logger?.warn('order gave up after its last delivery: parked', { planId, runId, orderId, attempts: delivery.receiveCount });
-    result = await parkOrder(sync, request, error);
+    if (retryable) ports.logger?.warn('order gave up after its last delivery: parked', { planId, runId, orderId, attempts: delivery.receiveCount });
+    result = await parkOrder(parking, request, error);
   }
 
   const now = clock(ports.run);

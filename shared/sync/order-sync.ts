@@ -139,7 +139,7 @@ export async function syncOrder(ports: SyncPorts, request: SyncRequest): Promise
  * Parks the order with the error that stops it: recorded on its sync record (visible through
  * the API), kept in the open index so every run tries it again, and never silently dropped.
  */
-export async function parkOrder(ports: SyncPorts, request: SyncRequest, error: unknown): Promise<SyncResult> {
+export async function parkOrder(ports: Pick<SyncPorts, 'bindings' | 'now' | 'logger'>, request: SyncRequest, error: unknown): Promise<SyncResult> {
   const now = clock(ports);
   const code = error instanceof AppError ? error.code : 'SYNC_FAILED';
   const message = error instanceof Error ? error.message : String(error);

@@ -7,6 +7,8 @@ import { createWorkerHandler, workerFromConfig } from '#functions/worker/app';
 import { loadWorkerConfig } from '#functions/worker/config';
 import { PlanRepository } from '#store/plans';
 import { BindingRepository } from '#store/bindings';
+import { RunRepository } from '#store/runs';
+import { LocalSecretsProvider, SecretUnavailableError, type SecretsProvider } from '#secrets/secrets';
 import { useDynamoDb } from '#test/dynamodb';
 import { aLambdaContext } from '#test/lambda';
 import { aPlan, DemoSecretsOfAnyPlan } from '#test/plans';
@@ -18,7 +20,7 @@ const silent = new Logger({ logLevel: 'SILENT' });
 const context = aLambdaContext({ functionName: 'worker' });
 
 /** A worker whose plan points at a Goodwix that refuses connections: every order fails, retryably. */
-async function setup() {
+async function setup(options: { secrets?: SecretsProvider } = {}) {
   const store = await dynamo.newStore();
   const { queueUrl } = await sqs.newOrderQueue({ visibilityTimeoutSeconds: 30 });
   const env = { TABLE_NAME: store.tableName, ORDER_QUEUE_URL: queueUrl, MAX_RECEIVE_COUNT: '3', RETRY_BASE_SECONDS: '7', DYNAMODB_ENDPOINT: dynamo.endpoint, SQS_ENDPOINT: sqs.endpoint, AWS_REGION: 'us-east-1', SECRETS_PREFIX: 'local/' };
@@ -26,11 +28,11 @@ async function setup() {
   await new PlanRepository(store).put(plan);
   const wiring = workerFromConfig(loadWorkerConfig(env), {
     logger: silent,
-    secrets: new DemoSecretsOfAnyPlan(),
+    secrets: options.secrets ?? new DemoSecretsOfAnyPlan(),
     tuning: { goodwixMaxAttempts: 1, onecRetry: { attempts: 1 } },
   });
   const handler = createWorkerHandler(wiring, { logger: silent });
-  return { plan, handler, queueUrl, bindings: new BindingRepository(store) };
+  return { plan, handler, queueUrl, bindings: new BindingRepository(store), runs: new RunRepository(store) };
 }
 
 async function delivered(queueUrl: string, body: object, group: string) {
@@ -102,4 +104,54 @@ describe('worker handler (SQS FIFO order queue)', () => {
     assert.equal(await bindings.get(plan.id, '100004'), null, 'and nothing was done for it');
     assert.equal((await bindings.get(plan.id, '100005'))?.parked?.code, 'GOODWIX_NETWORK', 'the one on its last delivery was started (and parked), not sent to the DLQ');
   });
+  test("parks the order at once when its plan's clients cannot be built for good (a secret gone), and counts it done on its run", async () => {
+    // Prepare: the plan's secrets are not there; no retry can bring them
+    const { plan, handler, queueUrl, bindings, runs } = await setup({ secrets: new LocalSecretsProvider({}) });
+    const runId = await aRunWaitingFor(runs, plan.id, '100006');
+    const group = `${plan.id}#100006`;
+    const message = await delivered(queueUrl, { kind: 'order', planId: plan.id, runId, orderId: '100006' }, group);
+
+    // Act: the first delivery
+    const response = await handler(eventOf(message, 1, group), context);
+
+    // Assess: not retried six times into the DLQ, leaving its run open until its lock lapses
+    assert.deepEqual(response, { batchItemFailures: [] });
+    const binding = await bindings.get(plan.id, '100006');
+    assert.equal(binding?.parked?.code, 'SECRET_NOT_FOUND');
+    assert.match(binding?.parked?.message ?? '', /not found/);
+    assert.equal(binding?.open, true, 'the next run tries it again, once the secret is back');
+    assert.equal((await runs.progress(plan.id, runId))?.done, 1, 'its run counts it done and can close');
+  });
+
+  test("parks the order on its last delivery when its plan's clients cannot be built for now (Secrets Manager down)", async () => {
+    // Prepare
+    const down: SecretsProvider = {
+      getSecret: async (ref: string) => {
+        throw new SecretUnavailableError(ref, { cause: new Error('connect ECONNREFUSED') });
+      },
+    };
+    const { plan, handler, queueUrl, bindings, runs } = await setup({ secrets: down });
+    const runId = await aRunWaitingFor(runs, plan.id, '100007');
+    const group = `${plan.id}#100007`;
+    const early = await delivered(queueUrl, { kind: 'order', planId: plan.id, runId, orderId: '100007' }, group);
+
+    // Act
+    const first = await handler(eventOf(early, 1, group), context);
+    const last = await handler(eventOf(early, 3, group), context);
+
+    // Assess: retried while deliveries are left, parked on the last
+    assert.deepEqual(first, { batchItemFailures: [{ itemIdentifier: early.MessageId }] });
+    assert.deepEqual(last, { batchItemFailures: [] });
+    assert.equal((await bindings.get(plan.id, '100007'))?.parked?.code, 'SECRET_UNAVAILABLE');
+    assert.equal((await runs.progress(plan.id, runId))?.done, 1);
+  });
 });
+
+/** A running run that has queued one order and waits for it. */
+async function aRunWaitingFor(runs: RunRepository, planId: string, orderId: string): Promise<string> {
+  const runId = `run-${orderId}`;
+  await runs.create({ planId, runId, trigger: 'manual', startedAt: new Date() });
+  await runs.register(planId, runId, orderId, new Date());
+  await runs.markCollected(planId, runId, null);
+  return runId;
+}
