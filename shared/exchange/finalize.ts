@@ -277,10 +277,12 @@ export async function finishRun(ports: RunPorts, request: FinishRunRequest): Pro
     await ports.locks.release(planId, runId);
     return null;
   }
-  if (request.counters) await ports.runs.addCounters(planId, runId, request.counters);
-  if (problems.length > 0) await ports.runs.addErrors(planId, runId, problems);
   let closed: RunRecord;
   try {
+    // Another closer may close the run after the read above: what this call adds lands only on a
+    // run still running, never on one whose record (and its events) is final.
+    if (request.counters) await ports.runs.addCounters(planId, runId, request.counters, { whileRunning: true });
+    if (problems.length > 0) await ports.runs.addErrors(planId, runId, problems, { whileRunning: true });
     closed = await ports.runs.close(planId, runId, { status, endedAt: clock(ports), ...(request.summary ? { summary: request.summary } : {}) });
   } catch (error) {
     if (error instanceof RunNotRunningError) {

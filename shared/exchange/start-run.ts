@@ -86,9 +86,15 @@ export async function startRun(ports: StartPorts, request: StartRunRequest): Pro
 /** Closes a run whose lock expired as failed; answers the products whose reserves it was to refresh. */
 async function closeAbandoned(ports: RunPorts, planId: string, runId: string, expiredAt: string): Promise<string[]> {
   try {
-    await ports.runs.addErrors(planId, runId, [
-      { code: 'RUN_ABANDONED', subject: 'run', message: `run: abandoned; its lock expired at ${expiredAt} and was taken over` },
-    ]);
+    // Only a run still running: the lock may have outlived a run that closed (its finalizer
+    // killed before the release, or the release came between this start's read and acquire),
+    // and a completed run must not show an "abandoned" problem nor hand on its products.
+    await ports.runs.addErrors(
+      planId,
+      runId,
+      [{ code: 'RUN_ABANDONED', subject: 'run', message: `run: abandoned; its lock expired at ${expiredAt} and was taken over` }],
+      { whileRunning: true },
+    );
     await ports.runs.close(planId, runId, { status: 'failed', endedAt: clock(ports), summary: 'abandoned' });
     log(ports).warn('abandoned run closed', { planId, runId });
     // Kept on the new run's item (a set read like an older run's): bounded, so the item stays small.

@@ -143,6 +143,16 @@ export interface OrderDone {
   readonly products: readonly string[];
 }
 
+/**
+ * `whileRunning`: the write lands only on a run still `running`, checked in the write itself, and
+ * throws RunNotRunningError otherwise. For a writer that read the run as running but may race
+ * another closer (the next start closing an abandoned run whose lock outlived it, finishRun):
+ * what it adds must not land on a run already closed, whose record and events are final.
+ */
+export interface WhileRunning {
+  readonly whileRunning?: boolean;
+}
+
 export class RunRepository {
   readonly #retentionS: number;
 
@@ -250,8 +260,11 @@ export class RunRepository {
     }
   }
 
-  /** Adds to the run's counters atomically (concurrent workers may add at once). */
-  async addCounters(planId: string, runId: string, deltas: Partial<RunCounters>): Promise<void> {
+  /**
+   * Adds to the run's counters atomically (concurrent workers may add at once). `whileRunning`:
+   * only to a run still running, else RunNotRunningError (see `WhileRunning`).
+   */
+  async addCounters(planId: string, runId: string, deltas: Partial<RunCounters>, options: WhileRunning = {}): Promise<void> {
     const entries = Object.entries(deltas).filter(([name, n]) => (RUN_COUNTERS as readonly string[]).includes(name) && n !== 0 && n !== undefined);
     if (entries.length === 0) return;
     const names: Record<string, string> = { '#c': 'counters' };
@@ -265,15 +278,20 @@ export class RunRepository {
       UpdateExpression: `ADD ${adds.join(', ')}`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
-    });
+    }, options);
   }
 
-  /** Appends run-level problems, keeping at most MAX_RUN_ERRORS of them; `errorCount` counts all. */
-  async addErrors(planId: string, runId: string, problems: readonly RunProblem[]): Promise<void> {
+  /**
+   * Appends run-level problems, keeping at most MAX_RUN_ERRORS of them; `errorCount` counts all.
+   * `whileRunning`: only to a run still running, else RunNotRunningError (see `WhileRunning`).
+   */
+  async addErrors(planId: string, runId: string, problems: readonly RunProblem[], options: WhileRunning = {}): Promise<void> {
     if (problems.length === 0) return;
+    const whileRunning = options.whileRunning === true;
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const run = await this.get(planId, runId);
       if (!run) throw new RunMissingError(planId, runId);
+      if (whileRunning && run.status !== 'running') throw new RunNotRunningError(planId, runId, run.status);
       const room = Math.max(0, MAX_RUN_ERRORS - run.errors.length);
       const kept = problems.slice(0, room).map((p) => ({ ...p }));
       try {
@@ -282,14 +300,22 @@ export class RunRepository {
             TableName: this.store.tableName,
             Key: { pk: keys.planPk(planId), sk: keys.runSk(runId) },
             UpdateExpression: kept.length ? 'SET #errors = list_append(#errors, :kept) ADD errorCount :n' : 'ADD errorCount :n',
-            ConditionExpression: 'attribute_exists(pk) AND size(#errors) = :size',
-            ExpressionAttributeNames: { '#errors': 'errors' },
-            ExpressionAttributeValues: { ':n': problems.length, ':size': run.errors.length, ...(kept.length ? { ':kept': kept } : {}) },
+            // The status is checked in the write itself: the run may close between the read above and it.
+            ConditionExpression: whileRunning ? 'attribute_exists(pk) AND size(#errors) = :size AND #status = :running' : 'attribute_exists(pk) AND size(#errors) = :size',
+            ExpressionAttributeNames: { '#errors': 'errors', ...(whileRunning ? { '#status': 'status' } : {}) },
+            ExpressionAttributeValues: { ':n': problems.length, ':size': run.errors.length, ...(kept.length ? { ':kept': kept } : {}), ...(whileRunning ? { ':running': 'running' } : {}) },
+            ...(whileRunning ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
           }),
         );
         return;
       } catch (error) {
         if (!isConditionFailure(error)) throw toStoreError(error, 'add run errors', { planId, runId });
+        if (whileRunning) {
+          // Closed (or gone) meanwhile is final; only a concurrent append is worth another try.
+          const old = conditionFailureItem(error);
+          if (!old) throw new RunMissingError(planId, runId);
+          if (old['status'] !== 'running') throw new RunNotRunningError(planId, runId, String(old['status']));
+        }
         // Someone appended meanwhile: read again and retry.
       }
     }
@@ -355,18 +381,31 @@ export class RunRepository {
     runId: string,
     operation: string,
     input: { UpdateExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> },
+    options: WhileRunning = {},
   ): Promise<void> {
+    const whileRunning = options.whileRunning === true;
     try {
       await this.store.client.send(
         new UpdateCommand({
           TableName: this.store.tableName,
           Key: { pk: keys.planPk(planId), sk: keys.runSk(runId) },
-          ConditionExpression: 'attribute_exists(pk)',
           ...input,
+          ...(whileRunning
+            ? {
+                ConditionExpression: 'attribute_exists(pk) AND #status = :running',
+                ExpressionAttributeNames: { ...input.ExpressionAttributeNames, '#status': 'status' },
+                ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ':running': 'running' },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+              }
+            : { ConditionExpression: 'attribute_exists(pk)' }),
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error)) throw new RunMissingError(planId, runId);
+      if (isConditionFailure(error)) {
+        const old = whileRunning ? conditionFailureItem(error) : null;
+        if (!old) throw new RunMissingError(planId, runId);
+        throw new RunNotRunningError(planId, runId, String(old['status']));
+      }
       throw toStoreError(error, operation, { planId, runId });
     }
   }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { localDynamoDbClient } from '#local/runtime/services';
 import { newRunId } from '#runs/run-id';
 import { createStoreContext, type StoreContext } from '#store/client';
@@ -292,6 +292,53 @@ describe('run repository', () => {
 
     assert.deepEqual([...page.items, ...rest.items].map((e) => [e.orderId, e.outcome]), [['1001', 'failed'], ['1002', 'exported']]);
     assert.equal(page.items[0]?.error?.code, 'UNMAPPED_PRODUCT');
+  });
+
+  test('adds problems and counters "while running" only to a running run: concurrent appends all land, a closed run refuses them with its status, a missing run is missing', async () => {
+    const { runs } = await repositories();
+    const runId = newRunId();
+    await runs.create({ planId: 'p', runId, trigger: 'manual', startedAt: new Date() });
+
+    await Promise.all(Array.from({ length: 4 }, (_, i) => runs.addErrors('p', runId, [{ code: 'X', message: `problem ${i}` }], { whileRunning: true })));
+    await runs.addCounters('p', runId, { exported: 2 }, { whileRunning: true });
+    await runs.close('p', runId, { status: 'completed', endedAt: new Date() });
+
+    const closed = (e: unknown) => e instanceof RunNotRunningError && e.status === 'completed';
+    await assert.rejects(runs.addErrors('p', runId, [{ code: 'LATE', message: 'late' }], { whileRunning: true }), closed);
+    await assert.rejects(runs.addCounters('p', runId, { exported: 5 }, { whileRunning: true }), closed);
+    await assert.rejects(runs.addErrors('p', 'NOPE', [{ code: 'LATE', message: 'late' }], { whileRunning: true }), RunMissingError);
+    await assert.rejects(runs.addCounters('p', 'NOPE', { exported: 1 }, { whileRunning: true }), RunMissingError);
+    const run = await runs.get('p', runId);
+    assert.deepEqual([run?.errorCount, run?.errors.length, run?.counters.exported], [4, 4, 2]);
+  });
+
+  test('a problem added "while running" does not land on a run closed between its read and its write', async () => {
+    const { runs, store } = await repositories();
+    const runId = newRunId();
+    await runs.create({ planId: 'p', runId, trigger: 'manual', startedAt: new Date() });
+    // The append reads the run, then another closer closes it just before the append's write.
+    let raced = false;
+    const racing = new RunRepository({
+      tableName: store.tableName,
+      client: new Proxy(store.client, {
+        get(target, prop) {
+          if (prop !== 'send') return Reflect.get(target, prop);
+          return async (command: Parameters<typeof target.send>[0]) => {
+            if (!raced && command instanceof UpdateCommand) {
+              raced = true;
+              await runs.close('p', runId, { status: 'completed', endedAt: new Date() });
+            }
+            return target.send(command as never);
+          };
+        },
+      }),
+    });
+
+    await assert.rejects(racing.addErrors('p', runId, [{ code: 'LATE', message: 'late' }], { whileRunning: true }), (e: unknown) => e instanceof RunNotRunningError && e.status === 'completed');
+
+    assert.ok(raced);
+    const run = await runs.get('p', runId);
+    assert.deepEqual([run?.status, run?.errorCount, run?.errors], ['completed', 0, []]);
   });
 
   test('closes a run once; a second close says it is already closed', async () => {

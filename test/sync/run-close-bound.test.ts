@@ -4,13 +4,14 @@
  * 409 RUN_IN_PROGRESS). Here the finalizer that claimed the close died and every message was
  * acknowledged, so nothing of the run is left to close it. The plan must be free again within
  * the bound docs/reliability.md states, the run closed as abandoned, and the reserves it was to
- * refresh handed to the next run.
+ * refresh handed to the next run. And the converse: a run that closed while its lock or its close
+ * was still under way keeps the record it closed with (no "abandoned", no problems added late).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePlan } from '#plans/plan';
 import { RunInProgressError } from '#runs/errors';
-import { RUN_CLOSE_BOUND_MS, finalizeIfDone } from '#exchange/finalize';
+import { RUN_CLOSE_BOUND_MS, finalizeIfDone, finishRun } from '#exchange/finalize';
 import { startRun } from '#exchange/start-run';
 import type { StartPorts } from '#runs/ports';
 import type { RunRepository } from '#store/runs';
@@ -66,5 +67,58 @@ describe('a run whose orders are all done but whose finalizer died after the las
     assert.equal(closed?.status, 'failed');
     assert.ok(closed?.errors.some((e) => e.code === 'RUN_ABANDONED'));
     assert.deepEqual(await repositories.runs.products(plan.id, next.runId, 10), ['nom-1//10101'], 'the next run refreshes the reserves the abandoned one was to refresh');
+  });
+});
+
+describe('a run closed by someone else while its lock or its close was still under way', () => {
+  test('a completed run whose lock outlived it is not marked abandoned by the next start, and hands on no products', async () => {
+    // Prepare: the finalizer closed the run and was killed before it released the lock.
+    const { plan, start, repositories, clock } = await setup();
+    const done = await startRun(start, { planId: plan.id, trigger: 'manual' });
+    await repositories.runs.recordProducts(plan.id, done.runId, ['nom-1//10101'], clock.now());
+    await repositories.runs.close(plan.id, done.runId, { status: 'completed', endedAt: clock.now(), summary: '1 order(s) exchanged' });
+    clock.advance(start.lockTtlMs + 1_000);
+    // Act
+    const next = await startRun(start, { planId: plan.id, trigger: 'manual' });
+    // Assess
+    const kept = await repositories.runs.get(plan.id, done.runId);
+    assert.deepEqual([kept?.status, kept?.summary, kept?.errorCount], ['completed', '1 order(s) exchanged', 0]);
+    assert.deepEqual(kept?.errors.map((e) => e.code), [], 'no RUN_ABANDONED on a run that completed');
+    assert.equal(next.status, 'running');
+    assert.equal((await repositories.locks.get(plan.id))?.runId, next.runId, 'the new run holds the plan');
+    assert.deepEqual(await repositories.runs.products(plan.id, next.runId, 10), [], "only an abandoned run's products go to the next run");
+  });
+
+  test('finishRun adds nothing to a run another closer closed meanwhile, and still frees the plan', async () => {
+    // Prepare: right after finishRun reads the run as running, another closer closes it.
+    const { plan, start, repositories, clock } = await setup();
+    const run = await startRun(start, { planId: plan.id, trigger: 'manual' });
+    let raced = false;
+    const racing = new Proxy(repositories.runs, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop);
+        if (prop === 'get' && !raced) {
+          return async (...args: Parameters<RunRepository['get']>) => {
+            const answer = await target.get(...args);
+            raced = true;
+            await target.close(plan.id, run.runId, { status: 'completed', endedAt: clock.now(), summary: 'closed by the other' });
+            return answer;
+          };
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    // Act
+    const finished = await finishRun(
+      { ...start, runs: racing },
+      { planId: plan.id, runId: run.runId, status: 'failed', counters: { exported: 2, failed: 1 }, problems: [{ code: 'RUN_QUEUE_FAILED', subject: 'run queue', message: 'run queue: the run could not be queued' }] },
+    );
+    // Assess
+    assert.ok(raced, 'the other closer closed the run between the read and the writes');
+    assert.equal(finished, null);
+    const closed = await repositories.runs.get(plan.id, run.runId);
+    assert.deepEqual([closed?.status, closed?.summary, closed?.errorCount, closed?.errors], ['completed', 'closed by the other', 0, []]);
+    assert.deepEqual([closed?.counters.exported, closed?.counters.failed], [0, 0], 'no counters added to the closed run');
+    assert.equal(await repositories.locks.get(plan.id), null, 'the plan is free');
   });
 });
