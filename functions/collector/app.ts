@@ -43,6 +43,7 @@ export function collectorPortsFromConfig(config: CollectorConfig, overrides: Por
       ...(overrides.tuning ? { tuning: overrides.tuning } : {}),
     }),
       bindings: new BindingRepository(repositories.store),
+      reserveState: repositories.reserveState,
       orderQueue,
       finalizeQueue: orderQueue,
       metrics: syncMetrics,

@@ -55,6 +55,7 @@ export function workerFromConfig(config: WorkerConfig, overrides: PortOverrides 
       ...(overrides.tuning ? { tuning: overrides.tuning } : {}),
     }),
     bindings: new BindingRepository(repositories.store),
+    reserveState: repositories.reserveState,
     locks: repositories.locks,
     finalizeQueue: queue,
   };

@@ -5,7 +5,7 @@
  * IAM: events:PutEvents on the bus.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { EventPublishError } from '#runs/errors';
+import { EventPublishError } from './errors.ts';
 import { EVENT_SOURCE, type EventPublisher, type RunEvent } from '#exchange/run-events';
 
 /** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */

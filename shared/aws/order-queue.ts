@@ -10,7 +10,7 @@ import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCom
 import { createHash } from 'node:crypto';
 import * as z from '#platform/zod';
 import { describeZodError } from '#platform/zod';
-import { AppError } from '#platform/errors';
+import { InvalidOrderMessageError, SyncQueueError } from './errors.ts';
 
 export const orderQueueDefinition = {
   fifo: true,
@@ -51,16 +51,6 @@ export type FinalizeMessage = z.infer<typeof finalizeMessageSchema>;
 
 export type OrderQueueMessage = OrderMessage | FinalizeMessage;
 const queueMessageSchema = z.discriminatedUnion('kind', [orderMessageSchema, finalizeMessageSchema]);
-
-export class SyncQueueError extends AppError {
-  readonly code = 'SYNC_QUEUE';
-  readonly retryable = true;
-}
-
-export class InvalidOrderMessageError extends AppError {
-  readonly code = 'SYNC_MESSAGE_INVALID';
-  readonly retryable = false;
-}
 
 export function parseOrderMessage(body: string): OrderQueueMessage {
   let json: unknown;

@@ -8,7 +8,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import * as z from '#platform/zod';
 import { describeZodError } from '#platform/zod';
 import { RUN_TRIGGERS } from '#store/runs';
-import { InvalidRunMessageError, RunQueueError } from '#runs/errors';
+import { InvalidRunMessageError, RunQueueError } from './errors.ts';
 
 /** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
 export const IAM_ACTIONS = ['sqs:SendMessage'] as const;

@@ -1,7 +1,7 @@
 /**
  * The canonical order: what Goodwix and 1C must agree on, in neither system's vocabulary.
  *
- * Both sides are mapped into this shape (`#goodwix/mapper`, `#onec/mapper`), merged three-way
+ * Both sides are mapped into this shape (`#sync/goodwix-mapper`, `#sync/onec-mapper`), merged three-way
  * against the last agreed snapshot (`#core/merge`), and the result is mapped back out. The
  * binding stores the agreed snapshot as the base of the next merge.
  *

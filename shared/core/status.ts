@@ -27,7 +27,7 @@ export function isTerminal(status: OrderStatus): boolean {
   return ENDED.has(status) || status === 'shipped';
 }
 
-/** Closed, rejected or cancelled: nothing left to watch (a shipped order is watched a while, see `watchAfter`). */
+/** Closed, rejected or cancelled: nothing left to watch (a shipped order is watched a while, see `watchOf` in `#sync/order-sync`). */
 export function isEnded(status: OrderStatus): boolean {
   return ENDED.has(status);
 }

@@ -2,8 +2,9 @@
 /**
  * The collector: what happens to a run's "collect" message. `processRunMessage` owns the
  * run's life around the work (the run still running? the lock still ours? the plan still
- * there?); the work itself is the ports' `collect`, the order collection (`#exchange/collect`:
- * the plan check, then one message per order that moved).
+ * there?); the work itself is the ports' `collect`, which the collector's wiring fills with
+ * `orderCollector` below: the plan check, then one message per order that moved (the tests of
+ * the run's mechanics give a body that finishes at once).
  *
  * The collection of a run: which orders need the exchange, one queue message each.
  *
@@ -50,7 +51,7 @@ export interface CollectContext {
 export type CollectOutcome =
   /** The work is over: close the run now with these counters and problems */
   | { readonly status: 'done'; readonly problems: readonly RunProblem[]; readonly counters?: Partial<RunCounters>; readonly summary?: string }
-  /** The work goes on elsewhere (per-order messages); whoever finishes it calls `finishRun` */
+  /** The work goes on elsewhere (per-order messages); the run closes in `finalizeIfDone` once its last order is done */
   | { readonly status: 'continuing' };
 
 export type CollectBody = (ctx: CollectContext) => Promise<CollectOutcome>;
@@ -152,7 +153,6 @@ export interface OrderCollectPorts extends FinalizePorts {
 class Enqueuer {
   private pending: QueuedOrder[] = [];
   private readonly seen = new Set<string>();
-  queued = 0;
 
   constructor(
     private readonly ports: OrderCollectPorts,
@@ -165,7 +165,6 @@ class Enqueuer {
     this.seen.add(orderId);
     await this.ports.run.runs.register(plan.id, run.runId, orderId, clock(this.ports.run));
     this.pending.push({ message: { kind: 'order', planId: plan.id, runId: run.runId, orderId, ...(force ? { force } : {}) }, versions });
-    this.queued += 1;
     if (this.pending.length >= 10) await this.flush();
   }
 
@@ -269,8 +268,9 @@ export function orderCollector(ports: OrderCollectPorts): CollectBody {
     }
     await ports.run.runs.markCollected(plan.id, run.runId, pendingCursor);
     // Nothing queued, or every queued order already done while we were still collecting. The
-    // collection may have used most of the collector's time: reserves, if any, go on in a
-    // finalize message for the worker (none left here), and a run without products closes now.
+    // collection may have used most of the collector's time: with a finalize queue wired (as in
+    // AWS) the reserves and their reconciliation with 1C go on in a finalize message for the
+    // worker, which closes the run; none of it is done here.
     await finalizeIfDone(ports, plan.id, run.runId, 'collector', { deadline: { remainingMs: () => 0 } });
     return { status: 'continuing' };
   };

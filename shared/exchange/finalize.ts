@@ -33,7 +33,7 @@ import { clock } from '#platform/clock';
 import { log } from '#platform/logger';
 import type { SyncMetrics } from '#sync/client-metrics';
 import type { PlanClientCache } from '#sync/plan-clients';
-import { ReserveStateRepository, type ReserveSeed, type ReserveState } from '#store/reserve-state';
+import type { ReserveSeed, ReserveState, ReserveStateRepository } from '#store/reserve-state';
 import { planRefs } from '#sync/order-sync';
 import { decodeProduct, reconcileReserves, refreshReserves, seedReserveState } from '#sync/reserves';
 
@@ -48,7 +48,7 @@ export const RUN_CLOSE_BOUND_MS = 12 * 60_000;
 /** The Goodwix change feed's position of a plan (`CURSOR#goodwix-orders`). */
 export const GOODWIX_CURSOR = 'goodwix-orders';
 
-/** Products read and pushed per page: one progress record each. */
+/** Products read and pushed per page; the run item records how far the pages got after each. */
 export const FINALIZE_PAGE = 200;
 /**
  * No page is started with less time left than this: a page of 200 products at 8 Goodwix
@@ -72,8 +72,8 @@ export interface FinalizePorts {
   readonly metrics?: SyncMetrics;
   readonly cursors: CursorRepository;
   readonly clients: PlanClientCache;
-  /** What Goodwix was last told of each product's reserves (default: in the runs' table) */
-  readonly reserveState?: ReserveStateRepository;
+  /** What Goodwix was last told of each product's reserves */
+  readonly reserveState: ReserveStateRepository;
   /** Without it the finalize never stops for time (tests, local tools) */
   readonly finalizeQueue?: FinalizeQueue;
   /** Overrides FINALIZE_PAGE, FINALIZE_MARGIN_MS (tests, benchmarks) */
@@ -100,8 +100,9 @@ export async function processFinalizeMessage(ports: FinalizePorts, message: Fina
 }
 
 /**
- * Closes the run if all of its orders are done and nobody else is closing it; true if this call
- * closed it (false also when it handed the rest off to a continuation message).
+ * Closes the run if all of its orders are done and nobody else is closing it: true when this call
+ * went through to the close, false when there was nothing for it to do or it handed the rest off
+ * to a continuation message.
  */
 export async function finalizeIfDone(ports: FinalizePorts, planId: string, runId: string, claimant: string, options: FinalizeOptions = {}): Promise<boolean> {
   const progress = await ports.run.runs.progress(planId, runId);
@@ -141,7 +142,7 @@ export async function finalizeIfDone(ports: FinalizePorts, planId: string, runId
     const plan = stored.plan as Plan;
     // The plan's warehouse as a Ref_Key (a plan may name it; the plan check resolves the name).
     const warehouse = () => planRefs(plan).warehouse;
-    const reserveState = ports.reserveState ?? new ReserveStateRepository(ports.run.runs.store);
+    const { reserveState } = ports;
     let loaded: Promise<{ state: ReserveState; seed: ReserveSeed }> | undefined;
     const loadWithSeed = () => (loaded ??= reserveState.loadWithSeed(planId));
     const loadState = async () => (await loadWithSeed()).state;
@@ -153,19 +154,19 @@ export async function finalizeIfDone(ports: FinalizePorts, planId: string, runId
       if (problems.length) await ports.run.runs.addErrors(planId, runId, problems);
     };
     let after = progress.reservesAfter;
-    // A run started before the upgrade kept its products in a set on its run item: made items first.
-    let legacy = progress.legacyProducts.length > 0 && after === null;
+    // Products kept in a set on the run item (an abandoned run's, handed on at the start): made items first.
+    let fromSet = progress.productSet.length > 0 && after === null;
     let pages = 0;
     // A continuation must move on whatever its time: its first page (or first reconcile batch) goes.
     const mayGoOn = () => !ports.finalizeQueue || (options.progress === true && pages === 0) || !short();
     for (;;) {
-      const page = legacy ? null : await ports.run.runs.productsPage(planId, runId, after, pageSize);
+      const page = fromSet ? null : await ports.run.runs.productsPage(planId, runId, after, pageSize);
       if (page && page.products.length === 0) break;
       // Not enough time for another page: the rest goes on in a message of its own.
       if (!mayGoOn()) return handOff(after);
       if (!page) {
-        await ports.run.runs.recordProducts(planId, runId, progress.legacyProducts, now());
-        legacy = false;
+        await ports.run.runs.recordProducts(planId, runId, progress.productSet, now());
+        fromSet = false;
         continue;
       }
       try {

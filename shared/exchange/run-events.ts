@@ -23,7 +23,7 @@
 import type { RunCounter } from '#store/runs';
 import { keys } from '#store/table';
 import { streamImage, type StreamRecord } from '#store/stream';
-import { EventPublishError } from '#runs/errors';
+import { EventPublishError } from '#aws/errors';
 import { log, type Logger } from '#platform/logger';
 
 export const EVENT_SOURCE = 'goodwix-1c-exchange';

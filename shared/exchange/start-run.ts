@@ -1,8 +1,9 @@
 // Stage 2 of 6, start run: takes a due plan, a manual run or a resync, hands one collect message to collect (a run that cannot be queued, to finalize's close).
 /**
- * A run's life: `startRun` takes the plan's lock, writes the run and sends the "collect"
- * message; `finishRun` records counters and problems, closes the run and releases the lock.
- * Both are used by the collector, the tick, the API and the sync's finalizer. Their events
+ * A run's start: `startRun` takes the plan's lock (closing as abandoned a run whose lock
+ * expired), writes the run and sends the "collect" message. The tick starts scheduled runs and
+ * requested resyncs, the control API manual ones; a run that cannot be queued is closed at once
+ * (`finishRun`, `#exchange/finalize`). A run's events
  * (`run.started`, `run.completed`, `run.attention`, `run.failed`) are not put from here: they are derived from
  * the run item's changes on the table's stream (`#exchange/run-events`), so none is lost.
  */

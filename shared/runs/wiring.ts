@@ -13,6 +13,7 @@ import { LockRepository } from '#store/lock';
 import { DynamoOrderRecordReader } from '#store/order-records';
 import { PlanRepository } from '#store/plans';
 import { RunRepository } from '#store/runs';
+import { ReserveStateRepository } from '#store/reserve-state';
 import { syncRecordView } from '#store/bindings';
 import type { PlanConnectors } from './check-plan.ts';
 import type { Logger } from '#platform/logger';
@@ -37,6 +38,7 @@ export interface Repositories {
   readonly locks: LockRepository;
   readonly runs: RunRepository;
   readonly cursors: CursorRepository;
+  readonly reserveState: ReserveStateRepository;
   readonly orderRecords: DynamoOrderRecordReader;
 }
 
@@ -52,6 +54,7 @@ export function createRepositories(config: StoreConfig): Repositories {
     locks: new LockRepository(store),
     runs: new RunRepository(store, { retentionDays: config.runRetentionDays }),
     cursors: new CursorRepository(store),
+    reserveState: new ReserveStateRepository(store),
     orderRecords: new DynamoOrderRecordReader(store, syncRecordView),
   };
 }

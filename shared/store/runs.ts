@@ -107,8 +107,6 @@ export interface RunProgress {
   readonly queued: number;
   readonly done: number;
   readonly collected: boolean;
-  readonly finalizing: boolean;
-  readonly finalizingAt: string | null;
   readonly status: string;
   readonly pendingCursor: string | null;
   /** The last product whose reserves the finalize pushed (products are read in key order) */
@@ -117,8 +115,11 @@ export interface RunProgress {
   readonly reservesPushed: number;
   /** Products whose reserves the run's reconciliation pushed so far (they differed from the state) */
   readonly reservesReconciled: number;
-  /** Products a run started before the upgrade recorded in a set on its run item */
-  readonly legacyProducts: readonly string[];
+  /**
+   * Products kept in a set on the run item: those an abandoned run handed to this run when it
+   * started (bounded), or a run's own from before the products became items of their own
+   */
+  readonly productSet: readonly string[];
 }
 
 /** `finalizing` while a continuation message carries the finalize on: whoever gets it first takes over. */
@@ -157,7 +158,7 @@ export class RunRepository {
   readonly #retentionS: number;
 
   constructor(
-    readonly store: StoreContext,
+    private readonly store: StoreContext,
     options: { retentionDays?: number } = {},
   ) {
     this.#retentionS = (options.retentionDays ?? DEFAULT_RUN_RETENTION_DAYS) * 86_400;
@@ -421,14 +422,12 @@ export class RunRepository {
         queued: Number(Item.queued ?? 0),
         done: Number(Item.done ?? 0),
         collected: Item.collected === true,
-        finalizing: Item.finalizing !== undefined,
-        finalizingAt: (Item.finalizingAt as string | undefined) ?? null,
         status: String(Item.status),
         pendingCursor: (Item.pendingCursor as string | undefined) ?? null,
         reservesAfter: (Item.reservesAfter as string | undefined) ?? null,
         reservesPushed: Number(Item.reservesPushed ?? 0),
         reservesReconciled: Number(Item.reservesReconciled ?? 0),
-        legacyProducts: [...((Item.products as Set<string> | undefined) ?? [])],
+        productSet: [...((Item.products as Set<string> | undefined) ?? [])],
       };
     } catch (error) {
       throw toStoreError(error, 'get run progress', { planId, runId });
@@ -437,7 +436,8 @@ export class RunRepository {
 
   /**
    * Registers an order of the run before its message is sent: true when it is new to the run
-   * (count it and send), false when a retried collector registered it already.
+   * (counted in `queued`), false when a retried collector registered it already (its message
+   * is sent again all the same: the attempt that registered it may have died before sending).
    */
   async register(planId: string, runId: string, orderId: string, now: Date): Promise<boolean> {
     try {

@@ -4,7 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { createEventsHandler } from '#functions/events/app';
 import { loadEventsConfig } from '#functions/events/config';
-import { EventPublishError } from '#runs/errors';
+import { EventPublishError } from '#aws/errors';
 import { RUN_EVENT_FILTER_PATTERNS, forwardRunEvents, runEventsOfChange, tableChangeOf, type RunEvent, type TableChange } from '#exchange/run-events';
 import { EventBridgePublisher } from '#aws/event-bus';
 import { newRunId } from '#runs/run-id';

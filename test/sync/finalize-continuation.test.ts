@@ -61,7 +61,7 @@ async function setup() {
   await repositories.plans.put(plan);
   const ports: WorkerPorts = {
     run,
-    cursors: repositories.cursors,
+    cursors: repositories.cursors, reserveState: repositories.reserveState,
     clients: new PlanClientCache(new DemoSecretsOfAnyPlan({}), { access: localAccess }),
     bindings: new BindingRepository(repositories.store),
     locks: repositories.locks,
@@ -183,7 +183,7 @@ describe('a finalize that runs out of time', () => {
     await store.client.send(new UpdateCommand({ TableName: store.tableName, Key: { pk: keys.planPk(plan.id), sk: keys.runSk(runId) }, UpdateExpression: 'ADD products :p', ExpressionAttributeValues: { ':p': new Set(legacy) } }));
     goodwixSandbox.stats.reset();
 
-    assert.equal(await finalizeIfDone({ run, cursors: repositories.cursors, clients: new PlanClientCache(new DemoSecretsOfAnyPlan({}), { access: localAccess }) }, plan.id, runId, 'worker:1'), true);
+    assert.equal(await finalizeIfDone({ run, cursors: repositories.cursors, reserveState: repositories.reserveState, clients: new PlanClientCache(new DemoSecretsOfAnyPlan({}), { access: localAccess }) }, plan.id, runId, 'worker:1'), true);
 
     assert.match((await repositories.runs.get(plan.id, runId))?.summary ?? '', /reserves of 5 product\(s\) refreshed/);
     assert.equal(new Set(pushes()).size, 5);

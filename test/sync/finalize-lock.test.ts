@@ -30,7 +30,7 @@ async function setup() {
   const start: StartPorts = { ...run, queue: { sendCollect: async () => undefined } };
   const deps: FinalizePorts = {
     run,
-    cursors: repositories.cursors,
+    cursors: repositories.cursors, reserveState: repositories.reserveState,
     clients: new PlanClientCache(new LocalSecretsProvider({}), { access: localAccess }),
   };
   const plan = parsePlan(planInput());

@@ -57,7 +57,7 @@ describe('a run whose orders are all done but whose finalizer died after the las
         return Reflect.get(target, prop, receiver);
       },
     });
-    await assert.rejects(finalizeIfDone({ run: { ...start, runs: dying }, cursors: repositories.cursors, clients: new PlanClientCache(new LocalSecretsProvider({}), { access: localAccess }) }, plan.id, stuck.runId, 'worker:101'), /killed/);
+    await assert.rejects(finalizeIfDone({ run: { ...start, runs: dying }, cursors: repositories.cursors, reserveState: repositories.reserveState, clients: new PlanClientCache(new LocalSecretsProvider({}), { access: localAccess }) }, plan.id, stuck.runId, 'worker:101'), /killed/);
     await assert.rejects(startRun(start, { planId: plan.id, trigger: 'manual' }), RunInProgressError, 'blocked while the close may still be under way');
     // Act
     clock.advance(RUN_CLOSE_BOUND_MS + 1_000);

@@ -50,7 +50,7 @@ describe('a run touching more products than one DynamoDB item holds', () => {
     const plan = parsePlan(demoPlan({ onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl }, { id: planId('products') }));
     await repositories.plans.put(plan);
     const progress = repositories.runs;
-    const ports: FinalizePorts = { run, cursors: repositories.cursors, clients: new PlanClientCache(new DemoSecretsOfAnyPlan({}), { access: localAccess }) };
+    const ports: FinalizePorts = { run, cursors: repositories.cursors, reserveState: repositories.reserveState, clients: new PlanClientCache(new DemoSecretsOfAnyPlan({}), { access: localAccess }) };
     const { runId } = await startRun(start, { planId: plan.id, trigger: 'manual' });
     const orders = PRODUCTS / PER_ORDER;
     for (let o = 0; o < orders; o += 1) await progress.register(plan.id, runId, String(100_000 + o), new Date());
