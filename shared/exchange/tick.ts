@@ -10,8 +10,10 @@
  * nobody checked must not reach either system on its own. Its slot is not claimed, so once
  * the check passes the slot in progress is due.
  *
- * Then it starts the resyncs asked while a run held their plan, and takes each enabled plan's
- * heartbeat (`#runs/heartbeat`): the plans overdue are in the result.
+ * Then it starts the resyncs asked while a run held their plan (`requestResync` records them on
+ * the plan item), one run per order, so a resync is never refused and is done right after the
+ * run that held the plan; a plan still running keeps its requests for the next tick. Last, it
+ * takes each enabled plan's heartbeat (`#runs/heartbeat`): the plans overdue are in the result.
  */
 import { AppError, isRetryable } from '#platform/errors';
 import { PlanNotFoundError } from '#plans/errors';
@@ -20,11 +22,16 @@ import type { StoredPlan } from '#store/plans';
 import { RunInProgressError } from '#runs/errors';
 import { overduePlans, type OverduePlan } from '#runs/heartbeat';
 import { startRun } from './start-run.ts';
-import { startRequestedResync, type ResyncStart } from '#runs/resync-requests';
 import { clock } from '#platform/clock';
 import { log } from '#platform/logger';
 import { mapLimited } from '#platform/concurrency';
 import type { StartPorts } from '#runs/ports';
+
+export interface ResyncStart {
+  readonly planId: string;
+  readonly orderId: string;
+  readonly runId: string;
+}
 
 export interface TickResult {
   readonly at: string;
@@ -94,4 +101,20 @@ export async function tick(ports: StartPorts, now: Date = clock(ports)): Promise
   if (resyncs.length) result.resyncs = resyncs;
   result.overdue = await overduePlans(ports, readable, now);
   return result;
+}
+
+/** Starts the first requested resync of the plan if the plan is free; null when none started. */
+async function startRequestedResync(ports: StartPorts, stored: StoredPlan): Promise<ResyncStart | null> {
+  const orderId = stored.resyncRequests?.[0];
+  if (!orderId) return null;
+  const planId = stored.plan.id;
+  try {
+    const run = await startRun(ports, { planId, trigger: 'resync', orderId });
+    await ports.plans.clearResync(planId, orderId);
+    return { planId, orderId, runId: run.runId };
+  } catch (error) {
+    if (error instanceof RunInProgressError) return null;
+    log(ports).warn('requested resync did not start; the next tick tries again', { planId, orderId, error });
+    return null;
+  }
 }
