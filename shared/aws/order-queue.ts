@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import * as z from '#platform/zod';
 import { describeZodError } from '#platform/zod';
 import { InvalidOrderMessageError, SyncQueueError } from './errors.ts';
+import { GOODWIX_ORDER_ID } from '#goodwix/model';
 
 export const orderQueueDefinition = {
   fifo: true,
@@ -30,7 +31,7 @@ export const orderMessageSchema = z.object({
   kind: z.literal('order'),
   planId: z.string().check(z.minLength(1), z.maxLength(64)),
   runId: z.string().check(z.minLength(1), z.maxLength(64)),
-  orderId: z.string().check(z.regex(/^[0-9]{1,18}$/, 'expected a Goodwix order id')),
+  orderId: z.string().check(z.regex(GOODWIX_ORDER_ID, 'expected a Goodwix order id')),
   /** Exchange even when neither side moved (a resync request) */
   force: z.optional(z.boolean()),
 });

@@ -66,7 +66,7 @@ export interface CollectorPorts extends RunPorts, CheckPorts {
  * passed lets the tick run the plan (the documented first run: check, manual run, enable), and
  * a check that timed out at API Gateway can be done by a run instead.
  */
-export async function recordRunCheck(ctx: CollectContext, result: PlanCheckResult): Promise<void> {
+async function recordRunCheck(ctx: CollectContext, result: PlanCheckResult): Promise<void> {
   await ctx.ports.plans.recordCheck(ctx.plan.id, { checkedAt: result.checkedAt, ok: result.ok, version: ctx.planVersion, problems: result.problems });
 }
 

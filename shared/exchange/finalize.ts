@@ -49,7 +49,7 @@ export const RUN_CLOSE_BOUND_MS = 12 * 60_000;
 export const GOODWIX_CURSOR = 'goodwix-orders';
 
 /** Products read and pushed per page; the run item records how far the pages got after each. */
-export const FINALIZE_PAGE = 200;
+const FINALIZE_PAGE = 200;
 /**
  * No page is started with less time left than this: a page of 200 products at 8 Goodwix
  * requests at once takes about 4 s at 150 ms a request; the rest is room for a slow 1C read,

@@ -53,7 +53,7 @@ const isRunItem = (sk: string) => sk.startsWith(keys.runPrefix);
 const isRunOrderItem = (sk: string) => sk.startsWith(keys.runOrderItemPrefix);
 
 /** Whether an item with this sort key can be an event at all (runs and their order entries); no other item is read. */
-export function mayBeRunEvent(sk: string): boolean {
+function mayBeRunEvent(sk: string): boolean {
   return isRunItem(sk) || isRunOrderItem(sk);
 }
 const RUN_COUNTERS_IN_DETAIL: readonly RunCounter[] = ['exported', 'updatedInOneC', 'updatedInGoodwix', 'conflicts', 'failed'];

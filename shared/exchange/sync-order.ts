@@ -36,7 +36,7 @@ export interface Delivery {
   readonly maxReceiveCount: number;
 }
 
-export function countersOf(result: SyncResult): Partial<RunCounters> {
+function countersOf(result: SyncResult): Partial<RunCounters> {
   const updated = result.outcome === 'updated';
   return {
     exported: result.outcome === 'exported' || result.outcome === 'adopted' ? 1 : 0,

@@ -103,6 +103,9 @@ export interface GoodwixOrderBuyer {
   contractId: string | null;
 }
 
+/** A Goodwix order id as the exchange carries it (a queue message, a resync, an API path): 1–18 digits. */
+export const GOODWIX_ORDER_ID = /^[0-9]{1,18}$/;
+
 export interface GoodwixOrder {
   id: number;
   number: string;

@@ -33,7 +33,7 @@ export function parseConfig<S extends z.ZodMiniType>(functionName: string, schem
   return result.data;
 }
 
-/** What every function's configuration has (the rest is its own); `CommonConfig` in wiring.ts. */
+/** What every function's configuration has (the rest is its own). */
 export const commonEnv = {
   TABLE_NAME: envString(),
   /** Lease of a run's lock, seconds */
@@ -45,6 +45,10 @@ export const commonEnv = {
   SQS_ENDPOINT: z.optional(envUrl()),
   AWS_REGION: z.optional(envString()),
 };
+
+const commonSchema = z.object(commonEnv);
+/** The part of a function's parsed configuration every function has: what `commonPorts` reads. */
+export type CommonConfig = Readonly<z.output<typeof commonSchema>>;
 
 /** How long a secret read from Secrets Manager is cached, seconds (never per request) */
 export const secretsCacheEnv = () => envInt(300, 300, 86_400);

@@ -14,6 +14,7 @@ import { secretScope } from '#plans/access';
 import { getOneCCredentials } from '#secrets/secrets';
 import { nextSlot } from '#plans/schedule';
 import { AppError } from '#platform/errors';
+import { GOODWIX_ORDER_ID } from '#goodwix/model';
 import type { OrderRecordReader, OrderState, OrderSummary } from '#store/order-records';
 import type { Page, PageRequest } from '#store/paging';
 import type { PlanCheckRecord, PlanPage, StoredPlan } from '#store/plans';
@@ -37,7 +38,7 @@ export interface ControlPorts extends StartPorts, CheckPorts {
 const VIEW_FIELDS = ['version', 'createdAt', 'updatedAt', 'scheduleState', 'check'] as const;
 
 /** A Goodwix order id, as the order queue takes it (`#aws/order-queue`): anything else would start a run that never ends. */
-export const ORDER_ID_PATTERN = /^[0-9]{1,18}$/;
+export const ORDER_ID_PATTERN = GOODWIX_ORDER_ID;
 
 export class OrderRecordNotFoundError extends AppError {
   readonly code = 'ORDER_NOT_FOUND';

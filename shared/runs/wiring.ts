@@ -6,6 +6,7 @@
  * swaps the secrets for local ones. None of them puts events (`#exchange/run-events`).
  */
 import type { ClientInstrument } from '#platform/aws-clients';
+import type { CommonConfig } from '#platform/env';
 import type { SecretsProvider } from '#secrets/secrets';
 import { createStoreContext, type StoreContext } from '#store/client';
 import { CursorRepository } from '#store/cursors';
@@ -62,16 +63,6 @@ export function createRepositories(config: StoreConfig): Repositories {
 
 export function createRunQueue(config: { runQueueUrl: string; sqsEndpoint?: string; region?: string; instrument?: ClientInstrument | undefined }): RunQueue {
   return new SqsRunQueue(createSqsClient(config), config.runQueueUrl);
-}
-
-/** What every function's configuration has: the table, run timing, local endpoints. */
-export interface CommonConfig {
-  readonly TABLE_NAME: string;
-  readonly LOCK_TTL_SECONDS: number;
-  readonly RUN_RETENTION_DAYS: number;
-  readonly DYNAMODB_ENDPOINT?: string | undefined;
-  readonly SQS_ENDPOINT?: string | undefined;
-  readonly AWS_REGION?: string | undefined;
 }
 
 /** The repositories and the run ports of a function, from its configuration. */
