@@ -13,7 +13,7 @@ import { OneCManager } from '#local/onec/manager';
 import type { LocalRuntime } from '#local/runtime/runtime';
 import { DEMO_PLAN_ID } from '#local/runtime/demo-plan';
 import type { OneCTrade } from '#onec/trade';
-import { stableKey } from '#sync/order-sync';
+import { stableKey } from '#sync/order-keys';
 import { demoOneC, demoProducts } from './supplier.ts';
 
 export type Print = (line?: string) => void;

@@ -35,7 +35,7 @@ import type { BindingRepository, OpenBinding } from '#store/bindings';
 import { GOODWIX_CURSOR, finalizeIfDone, finishRun, type FinalizePorts } from './finalize.ts';
 import type { OrderQueue, QueuedOrder } from '#aws/order-queue';
 import type { OneCOrderVersion, OneCShipmentVersion } from '#onec/trade';
-import { shipmentsFingerprint, stableKey } from '#sync/order-sync';
+import { shipmentsFingerprint, stableKey } from '#sync/order-keys';
 
 export interface CollectContext {
   readonly ports: CollectorPorts;

@@ -34,7 +34,7 @@ import { log } from '#platform/logger';
 import type { SyncMetrics } from '#sync/client-metrics';
 import type { PlanClientCache } from '#sync/plan-clients';
 import type { ReserveSeed, ReserveState, ReserveStateRepository } from '#store/reserve-state';
-import { planRefs } from '#sync/order-sync';
+import { planRefs } from '#sync/order-keys';
 import { decodeProduct, reconcileReserves, refreshReserves, seedReserveState } from '#sync/reserves';
 
 /**

@@ -22,7 +22,7 @@
  *
  * Permanent failures park the order with a message naming the culprit; retryable ones throw.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { LINE_INPUT_FIELDS, productKey, type AffectedProduct, type CanonicalLine, type CanonicalOrder, type OneCRows, type OrderStatus } from '#core/canonical';
 import { decEquals } from '#core/decimal';
 import { mergeOrder, type Conflict } from '#core/merge';
@@ -35,10 +35,11 @@ import type { OneCTrade } from '#onec/trade';
 import { clock, type Clock } from '#platform/clock';
 import { AppError, isRetryable } from '#platform/errors';
 import type { Logger } from '#platform/logger';
-import { PLAN_ONEC_REFS, refKey, refLabel, type Plan } from '#plans/plan';
+import type { Plan } from '#plans/plan';
 import { offsetAt } from '#plans/zoned-time';
 import { newBinding, withConflicts, withEntry, type Binding, type OneCIntent, type BindingRepository, type ParkedState, type SyncEntry, type SyncOutcome } from '#store/bindings';
-import { DuplicateOneCOrderError, InvalidOrderError, OneCOrderMissingError, StaleOneCReadError, UnmappedProductError, UnresolvedPlanRefError } from './errors.ts';
+import { DuplicateOneCOrderError, InvalidOrderError, OneCOrderMissingError, StaleOneCReadError, UnmappedProductError } from './errors.ts';
+import { orderIdFromStableKey, planRefs, shipmentsFingerprint, stableKey } from './order-keys.ts';
 import { canonicalFromGoodwix, checkGoodwixOrder, erpLineId, goodwixUpdate, splitGoodwixUpdate } from './goodwix-mapper.ts';
 import { canonicalFromOneC, documentAmount, linkWrittenRows, rowsForOneC, type RowDefaults, type RowPlanEntry } from './onec-mapper.ts';
 import type { OneCReferences } from './references.ts';
@@ -74,16 +75,6 @@ export interface SyncResult {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
-/** The stable key written into `НомерПоДаннымКлиента` of every order the exchange creates. */
-export function stableKey(orderId: string): string {
-  return `GW-${orderId}`;
-}
-
-/** The Goodwix order id a 1C order's stable key names, or null for an order made in 1C. */
-export function orderIdFromStableKey(key: string): string | null {
-  return /^GW-(\d+)$/.exec(key)?.[1] ?? null;
-}
-
 /** 1C dates carry no zone: they are the wall clock of the plan's time zone. */
 export function oneCLocalTime(instant: Date, timeZone: string): string {
   const ms = instant.getTime();
@@ -113,12 +104,6 @@ export function watchOf(status: OrderStatus, shipments: readonly Pick<OneCShipme
   const last = dates.length ? Math.max(...dates) : now.getTime();
   const until = new Date(last + plan.orders.watchDaysAfterShipment * DAY_MS);
   return { open: until.getTime() > now.getTime(), watchUntil: until.toISOString() };
-}
-
-/** Shipments do not move the order's DataVersion: their own versions are part of the probe. */
-export function shipmentsFingerprint(shipments: readonly Pick<OneCShipment, 'ref' | 'dataVersion' | 'posted' | 'deletionMark'>[]): string {
-  const parts = shipments.map((s) => `${s.ref}:${s.dataVersion}:${s.posted ? 1 : 0}:${s.deletionMark ? 1 : 0}`).sort();
-  return parts.length === 0 ? '-' : createHash('sha256').update(parts.join('|')).digest('base64url').slice(0, 22);
 }
 
 export async function syncOrder(ports: SyncPorts, request: SyncRequest): Promise<SyncResult> {
@@ -314,25 +299,6 @@ async function exportResult(
     saved,
   );
   return resultOf(done, request);
-}
-
-type PlanRefField = (typeof PLAN_ONEC_REFS)[number]['field'];
-
-/**
- * The plan's 1C references as Ref_Keys: a reference given by name counts only once the plan
- * check resolved it (its stored `ref`); the sync never resolves a name itself.
- */
-export function planRefs(plan: Plan): Record<PlanRefField, string> {
-  const out = {} as Record<PlanRefField, string>;
-  for (const { field, label } of PLAN_ONEC_REFS) {
-    const setting = plan.orders[field];
-    const ref = refKey(setting);
-    if (ref === null) {
-      throw new UnresolvedPlanRefError(`plan ${plan.id}: ${label} ${refLabel(setting)} is not resolved to a Ref_Key yet: run the plan check`, { context: { planId: plan.id, field } });
-    }
-    out[field] = ref;
-  }
-  return out;
 }
 
 /**

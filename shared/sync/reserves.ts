@@ -20,7 +20,7 @@ import type { GoodwixIntegrationReserve } from '#goodwix/model';
 import type { OneCOrderSummary, OneCReserve, OneCTrade } from '#onec/trade';
 import { mapLimited } from '#platform/concurrency';
 import { productKey, type AffectedProduct } from '#core/canonical';
-import { orderIdFromStableKey } from './order-sync.ts';
+import { orderIdFromStableKey } from './order-keys.ts';
 import { reserveHash, type ReserveState, type ReserveStateEntry } from '#store/reserve-state';
 
 /** Goodwix requests at once while pushing reserves: one product per request, so side by side. */

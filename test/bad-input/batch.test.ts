@@ -16,7 +16,7 @@ import { startOneCSandbox, type OneCSandbox } from '#local/onec/sandbox';
 import { DEMO_PLAN_ID, demoPlan, demoSecrets } from '#local/runtime/demo-plan';
 import { startLocalRuntime, type LocalRuntime } from '#local/runtime/runtime';
 import { OneCTrade } from '#onec/trade';
-import { stableKey } from '#sync/order-sync';
+import { stableKey } from '#sync/order-keys';
 import { json } from '#test/onec-stub';
 import { editJson, htmlPage, startProxy, type ProxiedAnswer, type ScriptedProxy } from './proxy.ts';
 import { checkedApi } from '#test/control-api-contract';

@@ -8,7 +8,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { demoBuyers, demoProducts } from '#local/demo/supplier';
-import { syncOrder, stableKey } from '#sync/order-sync';
+import { syncOrder } from '#sync/order-sync';
+import { stableKey } from '#sync/order-keys';
 import { text } from '#test/onec-stub';
 import { editJson, htmlPage, type ProxiedAnswer, type Rule } from './proxy.ts';
 import { useHostileExchange, type HostileWorld } from './world.ts';

@@ -25,7 +25,7 @@ import { OneCTrade } from '#onec/trade';
 import { mapLimited } from '#platform/concurrency';
 import { runQueueDefinition } from '#aws/run-queue';
 import { orderQueueDefinition } from '#aws/order-queue';
-import { orderIdFromStableKey, stableKey } from '#sync/order-sync';
+import { orderIdFromStableKey, stableKey } from '#sync/order-keys';
 import { RECORD_START_MARGIN_MS } from '#functions/worker/app';
 import { FINALIZE_MARGIN_MS } from '#exchange/finalize';
 import { ChaosClock, Killer } from '#test/chaos-kill';

@@ -18,7 +18,7 @@ import { demoPlan, demoSecrets, demoSecretRefs } from '#local/runtime/demo-plan'
 import { LOCAL_EVENT_BUS, startLocalRuntime, type LocalRuntime } from '#local/runtime/runtime';
 import { OneCTrade } from '#onec/trade';
 import { newRunId } from '#runs/run-id';
-import { stableKey } from '#sync/order-sync';
+import { stableKey } from '#sync/order-keys';
 import type { FunctionName } from '../../infra/bundling.ts';
 import { decide, permissionTable, policyModel, withoutGrant, type PolicyModel } from './iam.ts';
 import { buildForTest } from './support.ts';

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { GoodwixLineChange, GoodwixOrderUpdate } from '#goodwix/model';
 import { demoBuyers, demoProducts } from '#local/demo/supplier';
 import { splitGoodwixUpdate } from '#sync/goodwix-mapper';
-import { stableKey, syncOrder } from '#sync/order-sync';
+import { syncOrder } from '#sync/order-sync';
+import { stableKey } from '#sync/order-keys';
 import { useExchange } from '#test/exchange';
 
 const exchange = useExchange();

@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { demoBuyers, demoProducts } from '#local/demo/supplier';
 import { OneCManager } from '#local/onec/manager';
-import { stableKey } from '#sync/order-sync';
+import { stableKey } from '#sync/order-keys';
 import { useDemoDeployment } from '#test/demo-deployment';
 
 const demo = useDemoDeployment();

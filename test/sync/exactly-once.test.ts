@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { Big } from '#core/decimal';
 import { demoBuyers, demoOneC, demoProducts } from '#local/demo/supplier';
 import { OneCManager } from '#local/onec/manager';
-import { stableKey, syncOrder, type SyncPorts } from '#sync/order-sync';
+import { syncOrder, type SyncPorts } from '#sync/order-sync';
+import { stableKey } from '#sync/order-keys';
 import { useExchange, type World } from '#test/exchange';
 
 const exchange = useExchange();

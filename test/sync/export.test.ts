@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { demoBuyers, demoOneC, demoProducts } from '#local/demo/supplier';
-import { stableKey, syncOrder } from '#sync/order-sync';
+import { syncOrder } from '#sync/order-sync';
+import { stableKey } from '#sync/order-keys';
 import { useExchange, type World } from '#test/exchange';
 
 const exchange = useExchange();

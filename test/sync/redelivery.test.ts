@@ -10,7 +10,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { demoBuyers, demoProducts } from '#local/demo/supplier';
 import { OneCManager } from '#local/onec/manager';
-import { stableKey, syncOrder } from '#sync/order-sync';
+import { syncOrder } from '#sync/order-sync';
+import { stableKey } from '#sync/order-keys';
 import { useExchange } from '#test/exchange';
 
 const exchange = useExchange();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { demoBuyers, demoOneC, demoProducts } from '#local/demo/supplier';
 import { OneCManager } from '#local/onec/manager';
 import { DEMO_PLAN_ID } from '#local/runtime/demo-plan';
-import { stableKey } from '#sync/order-sync';
+import { stableKey } from '#sync/order-keys';
 import { useDemoDeployment } from '#test/demo-deployment';
 
 const demo = useDemoDeployment();

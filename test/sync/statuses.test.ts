@@ -9,7 +9,8 @@ import { demoBuyers, demoProducts } from '#local/demo/supplier';
 import { OneCManager } from '#local/onec/manager';
 import type { OneCTrade } from '#onec/trade';
 import { isRetryable } from '#platform/errors';
-import { oneCLocalTime, stableKey, syncOrder, type SyncPorts } from '#sync/order-sync';
+import { oneCLocalTime, syncOrder, type SyncPorts } from '#sync/order-sync';
+import { stableKey } from '#sync/order-keys';
 import { useExchange, type World } from '#test/exchange';
 
 const exchange = useExchange();
