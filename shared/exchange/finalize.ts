@@ -27,7 +27,7 @@ import type { Plan } from '#plans/plan';
 import type { RunPorts } from '#runs/ports';
 import type { FinalizeMessage } from '#aws/order-queue';
 import type { CursorRepository } from '#store/cursors';
-import type { RunCounters, RunEndStatus, RunProblem, RunRecord } from '#store/runs';
+import type { RunCounters, RunEndStatus, RunProblem, RunProgress, RunRecord } from '#store/runs';
 import { RunNotRunningError } from '#store/errors';
 import { clock } from '#platform/clock';
 import { log } from '#platform/logger';
@@ -120,7 +120,26 @@ export async function finalizeIfDone(ports: FinalizePorts, planId: string, runId
   // Unique per call: two copies of a continuation message must not both believe they hold it.
   const me = `${claimant}#${randomUUID().slice(0, 8)}`;
   if (!(await ports.run.runs.claimFinalize(planId, runId, me, now()))) return false;
+  try {
+    return await closeClaimed(ports, { planId, runId, me, progress }, options);
+  } catch (error) {
+    // Given back before the error goes to the queue: its redelivery comes within seconds, long
+    // before the claim would be stale, and would find it held, be acknowledged, and leave the run
+    // running until the next start closed it as abandoned. A kill is different: its message
+    // comes back after the visibility timeout, when the claim is stale and taken over.
+    await ports.run.runs.releaseFinalize(planId, runId, me).catch(() => false);
+    throw error;
+  }
+}
 
+/** The close, once claimed: the run's reserves, their reconciliation with 1C, the cursor, the close itself. */
+async function closeClaimed(
+  ports: FinalizePorts,
+  claim: { planId: string; runId: string; me: string; progress: RunProgress },
+  options: FinalizeOptions,
+): Promise<boolean> {
+  const { planId, runId, me, progress } = claim;
+  const now = () => clock(ports.run);
   const deadline = options.deadline ?? NO_DEADLINE;
   const pageSize = ports.finalizeTuning?.page ?? FINALIZE_PAGE;
   const marginMs = ports.finalizeTuning?.marginMs ?? FINALIZE_MARGIN_MS;

@@ -654,6 +654,28 @@ export class RunRepository {
   }
 
   /**
+   * Gives a claim back (its holder failed and is about to be retried): the next caller claims it
+   * at once and goes on from `reservesAfter`. False when the claim was no longer `claimant`'s.
+   */
+  async releaseFinalize(planId: string, runId: string, claimant: string): Promise<boolean> {
+    try {
+      await this.store.client.send(
+        new UpdateCommand({
+          TableName: this.store.tableName,
+          Key: this.runKey(planId, runId),
+          UpdateExpression: 'REMOVE finalizing, finalizingAt',
+          ConditionExpression: 'finalizing = :me',
+          ExpressionAttributeValues: { ':me': claimant },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw toStoreError(error, 'release run finalize', { planId, runId });
+    }
+  }
+
+  /**
    * Claims the closing of a run whose orders are all done: true for exactly one caller. A claim
    * handed off to a continuation message, or older than `staleAfterMs` (its holder crashed while
    * closing), can be taken over; the finalize then goes on from `reservesAfter`.

@@ -17,6 +17,7 @@ import { createRepositories, runPorts } from '#runs/wiring';
 import { LocalSecretsProvider } from '#secrets/secrets';
 import { finalizeIfDone, type FinalizePorts } from '#exchange/finalize';
 import { PlanClientCache } from '#sync/plan-clients';
+import { StoreUnavailableError } from '#store/errors';
 import { useDynamoDb } from '#test/dynamodb';
 import { localAccess, planInput } from '#test/plans';
 
@@ -76,5 +77,39 @@ describe('a run closed by a finalizer that died before releasing the plan\'s loc
     await finalizeIfDone(deps, plan.id, first.runId, 'worker:late');
 
     assert.equal((await repositories.locks.get(plan.id))?.runId, second.runId, 'the second run keeps its lock');
+  });
+});
+
+describe('a finalizer that fails after claiming the close', () => {
+  test('gives its claim back, so the redelivered message closes the run', async () => {
+    // Prepare: every order done; the store fails once, after the claim
+    const { plan, start, deps, repositories } = await setup();
+    const first = await startRun(start, { planId: plan.id, trigger: 'manual' });
+    await repositories.runs.markCollected(plan.id, first.runId, null);
+    let failed = false;
+    const flaky = new Proxy(repositories.runs, {
+      get(target, name, receiver) {
+        if (name === 'productsPage' && !failed) {
+          return async () => {
+            failed = true;
+            throw new StoreUnavailableError('read run products: throttled', { context: { planId: plan.id, runId: first.runId } });
+          };
+        }
+        const value = Reflect.get(target, name, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+
+    // Act: the worker's attempt throws (SQS redelivers it after a back-off of seconds), then the redelivery
+    await assert.rejects(finalizeIfDone({ ...deps, run: { ...deps.run, runs: flaky } }, plan.id, first.runId, 'worker:1'), StoreUnavailableError);
+    const closed = await finalizeIfDone(deps, plan.id, first.runId, 'worker:1');
+
+    // Assess: a claim left to a dead attempt would make the redelivery answer "someone else closes it"
+    // and be acknowledged, leaving the run running until the next start closed it as abandoned
+    assert.equal(closed, true);
+    const run = await repositories.runs.get(plan.id, first.runId);
+    assert.notEqual(run?.status, 'running', 'closed (this plan has no secrets: its reserves are left for a person, `attention`)');
+    assert.ok(run?.endedAt);
+    await startRun(start, { planId: plan.id, trigger: 'manual' });
   });
 });
