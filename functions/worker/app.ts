@@ -89,7 +89,7 @@ export function createWorkerHandler(wiring: WorkerFunctionPorts, options: { logg
         return;
       }
       const result = await processOrderMessage(ports, message, { receiveCount, maxReceiveCount: wiring.maxReceiveCount }, { deadline });
-      logger.info('order processed', { outcome: result?.outcome ?? 'dropped', toOneC: result?.toOneC ?? 0, toGoodwix: result?.toGoodwix ?? 0, conflicts: result?.conflicts.length ?? 0 });
+      logger.info('order processed', { outcome: result.outcome, toOneC: result.toOneC, toGoodwix: result.toGoodwix, conflicts: result.conflicts.length });
     } catch (error) {
       logger.warn('order failed, will be retried', { receiveCount, error });
       await wiring.queue.retryLater(record.receiptHandle, receiveCount, wiring.retryBaseSeconds).catch((e: unknown) => logger.warn('back-off not set', { error: String(e) }));

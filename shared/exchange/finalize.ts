@@ -22,7 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { cutText, NO_DEADLINE, type Deadline } from '#platform/limits';
-import { AppError } from '#platform/errors';
+import { AppError, isRetryable } from '#platform/errors';
 import type { Plan } from '#plans/plan';
 import type { RunPorts } from '#runs/ports';
 import type { FinalizeMessage } from '#aws/order-queue';
@@ -143,8 +143,15 @@ async function closeClaimed(
   const deadline = options.deadline ?? NO_DEADLINE;
   const pageSize = ports.finalizeTuning?.page ?? FINALIZE_PAGE;
   const marginMs = ports.finalizeTuning?.marginMs ?? FINALIZE_MARGIN_MS;
-  const stored = await ports.run.plans.get(planId);
   let reservesFailed = false;
+  const stored = await ports.run.plans.get(planId).catch(async (error: unknown) => {
+    if (isRetryable(error)) throw error;
+    // A plan that no longer reads cannot say where its reserves are: the run closes without
+    // them, `attention`, with the reason; retrying would only hold the run open.
+    reservesFailed = true;
+    await ports.run.runs.addErrors(planId, runId, [{ code: error instanceof AppError ? error.code : 'SYNC_RESERVES_FAILED', subject: 'plan', message: cutText(`reserves: not refreshed: ${(error as Error).message}`) }]);
+    return null;
+  });
   let pushed = progress.reservesPushed;
   let reconciled = progress.reservesReconciled;
   const short = () => deadline.remainingMs() < marginMs;

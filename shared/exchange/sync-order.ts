@@ -20,7 +20,7 @@ import type { BindingRepository } from '#store/bindings';
 import { finalizeIfDone, type FinalizePorts } from './finalize.ts';
 import type { OrderMessage } from '#aws/order-queue';
 import type { Logger } from '#platform/logger';
-import { parkOrder, syncOrder, type SyncRequest, type SyncResult } from '#sync/order-sync';
+import { parkOrder, syncOrder, type SyncPorts, type SyncRequest, type SyncResult } from '#sync/order-sync';
 import { encodeProduct } from '#sync/reserves';
 
 export interface WorkerPorts extends FinalizePorts {
@@ -47,25 +47,15 @@ function countersOf(result: SyncResult): Partial<RunCounters> {
   };
 }
 
-export async function processOrderMessage(ports: WorkerPorts, message: OrderMessage, delivery: Delivery, options: { deadline?: Deadline } = {}): Promise<SyncResult | null> {
+export async function processOrderMessage(ports: WorkerPorts, message: OrderMessage, delivery: Delivery, options: { deadline?: Deadline } = {}): Promise<SyncResult> {
   const { planId, runId, orderId } = message;
-  const stored = await ports.run.plans.get(planId);
-  if (!stored) {
-    ports.logger?.warn('order message of a deleted plan: dropped', { planId, runId, orderId });
-    return null;
-  }
-  const plan = stored.plan as Plan;
   const request: SyncRequest = { planId, runId, orderId, ...(message.force ? { force: true } : {}) };
-  // Parking needs only the bindings: an order whose plan's clients cannot be built is parked too.
+  // Parking needs only the bindings: an order whose plan cannot be read or whose clients cannot be built is parked too.
   const parking = { bindings: ports.bindings, ...(ports.run.now ? { now: ports.run.now } : {}), ...(ports.logger ? { logger: ports.logger } : {}) };
 
   let result: SyncResult;
   try {
-    // Inside the try: a secret gone or a host the plan may not reach fails every order of the
-    // plan for good, and thrown to the queue each would go to the DLQ uncounted, holding its
-    // run open until the lock lapsed.
-    const clients = await ports.clients.get(plan);
-    result = await syncOrder({ ...parking, plan, onec: clients.onec, goodwix: clients.goodwix, refs: clients.references() }, request);
+    result = await exchange(ports, request, parking);
   } catch (error) {
     const retryable = isRetryable(error);
     if (retryable && delivery.receiveCount < delivery.maxReceiveCount) {
@@ -102,6 +92,26 @@ export async function processOrderMessage(ports: WorkerPorts, message: OrderMess
   }
   await finalizeIfDone(ports, planId, runId, `worker:${orderId}`, options);
   return result;
+}
+
+/**
+ * The order's exchange under its plan, as the plan stands now. Every step is inside the caller's
+ * try: a plan that no longer reads, a secret gone or a host the plan may not reach fails every
+ * order of the plan for good, and thrown to the queue each would go to the DLQ uncounted,
+ * holding its run open until the lock lapsed.
+ */
+async function exchange(ports: WorkerPorts, request: SyncRequest, parking: Pick<SyncPorts, 'bindings' | 'now' | 'logger'>): Promise<SyncResult> {
+  const { planId, runId, orderId } = request;
+  const stored = await ports.run.plans.get(planId);
+  if (!stored) {
+    // Deleted while its run waited for this order (the run's lease had lapsed): counted, so the
+    // run still closes; nothing is written for a plan that is gone.
+    ports.logger?.warn('order message of a deleted plan: counted, not exchanged', { planId, runId, orderId });
+    return { orderId, outcome: 'skipped', toOneC: 0, toGoodwix: 0, conflicts: [], products: [], message: `plan ${planId} was deleted: the order was not exchanged` };
+  }
+  const plan = stored.plan as Plan;
+  const clients = await ports.clients.get(plan);
+  return syncOrder({ ...parking, plan, onec: clients.onec, goodwix: clients.goodwix, refs: clients.references() }, request);
 }
 
 const METRIC_NAMES: Record<keyof RunCounters, string> = {

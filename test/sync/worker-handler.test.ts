@@ -2,6 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '#store/table';
 import type { SQSEvent } from 'aws-lambda';
 import { createWorkerHandler, workerFromConfig } from '#functions/worker/app';
 import { loadWorkerConfig } from '#functions/worker/config';
@@ -32,7 +34,7 @@ async function setup(options: { secrets?: SecretsProvider } = {}) {
     tuning: { goodwixMaxAttempts: 1, onecRetry: { attempts: 1 } },
   });
   const handler = createWorkerHandler(wiring, { logger: silent });
-  return { plan, handler, queueUrl, bindings: new BindingRepository(store), runs: new RunRepository(store) };
+  return { plan, handler, queueUrl, bindings: new BindingRepository(store), runs: new RunRepository(store), plans: new PlanRepository(store), store };
 }
 
 async function delivered(queueUrl: string, body: object, group: string) {
@@ -144,6 +146,49 @@ describe('worker handler (SQS FIFO order queue)', () => {
     assert.deepEqual(last, { batchItemFailures: [] });
     assert.equal((await bindings.get(plan.id, '100007'))?.parked?.code, 'SECRET_UNAVAILABLE');
     assert.equal((await runs.progress(plan.id, runId))?.done, 1);
+  });
+
+  test('counts an order of a deleted plan done without exchanging it, so its run still closes', async () => {
+    // Prepare: the plan is deleted while its run waits for one order (allowed once the run's lease lapsed)
+    const { plan, handler, queueUrl, bindings, runs, plans } = await setup();
+    const runId = await aRunWaitingFor(runs, plan.id, '100008');
+    assert.equal(await plans.delete(plan.id), true);
+    const group = `${plan.id}#100008`;
+    const message = await delivered(queueUrl, { kind: 'order', planId: plan.id, runId, orderId: '100008' }, group);
+
+    // Act
+    const response = await handler(eventOf(message, 1, group), context);
+
+    // Assess: dropped uncounted, the run would stay running until its items expired (the plan's lock went with it)
+    assert.deepEqual(response, { batchItemFailures: [] });
+    assert.equal(await bindings.get(plan.id, '100008'), null, 'nothing exchanged or recorded for the order');
+    assert.equal((await runs.progress(plan.id, runId))?.done, 1);
+    const [entry] = (await runs.listOrders(plan.id, runId)).items;
+    assert.equal(entry?.outcome, 'skipped');
+    assert.match(String(entry?.detail?.['message'] ?? ''), /deleted/);
+    assert.notEqual((await runs.get(plan.id, runId))?.status, 'running', 'and the run is closed');
+  });
+
+  test('parks the order at once when its stored plan no longer reads (a corrupt item), and counts it done', async () => {
+    // Prepare: the plan item is broken behind the API's back
+    const { plan, handler, queueUrl, bindings, runs, store } = await setup();
+    const runId = await aRunWaitingFor(runs, plan.id, '100009');
+    await store.client.send(new UpdateCommand({ TableName: store.tableName, Key: { pk: keys.planPk(plan.id), sk: keys.planSk }, UpdateExpression: 'SET #plan.#schedule = :bad', ExpressionAttributeNames: { '#plan': 'plan', '#schedule': 'schedule' }, ExpressionAttributeValues: { ':bad': 'every minute' } }));
+    const group = `${plan.id}#100009`;
+    const message = await delivered(queueUrl, { kind: 'order', planId: plan.id, runId, orderId: '100009' }, group);
+
+    // Act
+    const response = await handler(eventOf(message, 1, group), context);
+
+    // Assess
+    assert.deepEqual(response, { batchItemFailures: [] });
+    const parked = (await bindings.get(plan.id, '100009'))?.parked;
+    assert.equal(parked?.code, 'STORE_CORRUPT_ITEM');
+    assert.match(parked?.message ?? '', /schedule/, 'the message names the field at fault');
+    assert.equal((await runs.progress(plan.id, runId))?.done, 1);
+    const run = await runs.get(plan.id, runId);
+    assert.equal(run?.status, 'attention', 'the run closes, its reserves left for a person');
+    assert.ok(run?.errors.some((e) => e.code === 'STORE_CORRUPT_ITEM' && /schedule/.test(e.message)), 'with the reason');
   });
 });
 
