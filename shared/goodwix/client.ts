@@ -448,7 +448,7 @@ export class GoodwixClient {
         ({ status, headers, text, utf8 } = await this.send(call, token?.value ?? null));
       } catch (error) {
         const failure =
-          error instanceof GoodwixTimeoutError ? error : new GoodwixNetworkError(`Goodwix ${call.method} ${call.path}: ${describeNetworkError(error)}`, { cause: error, context: where });
+          error instanceof GoodwixTimeoutError ? error : new GoodwixNetworkError(`Goodwix ${call.method} ${call.path}: ${describeNetworkError(error)}`, { cause: withoutCredentialsIn(error), context: where });
         if (call.idempotent && attempt < this.maxAttempts) {
           await this.backoff(attempt, failure);
           continue;
@@ -640,5 +640,30 @@ function describeNetworkError(error: unknown): string {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
   const code = (cause as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string') return code;
-  return error instanceof Error ? error.message : 'network error';
+  return error instanceof Error ? withoutUrlCredentials(error.message) : 'network error';
+}
+
+/**
+ * `text` with the user name and password of every URL in it replaced by `***`. fetch refuses a
+ * URL with credentials quoting it whole ("Request cannot be constructed from a URL that includes
+ * credentials: https://user:pw@…"), and a network error's message reaches logs, run problems and
+ * sync records. The userinfo runs to the last `@` before the path: a password may hold an `@`.
+ */
+export function withoutUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/gi, '$1***@');
+}
+
+/**
+ * The error fetch threw, or a copy without the URL credentials it quotes: the cause is kept on
+ * the network error, and loggers print a cause's message and stack. The copy drops the error's
+ * own cause, which may quote the URL too.
+ */
+function withoutCredentialsIn(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const message = withoutUrlCredentials(error.message);
+  if (message === error.message) return error;
+  const copy = new Error(message);
+  copy.name = error.name;
+  copy.stack = withoutUrlCredentials(error.stack ?? `${error.name}: ${message}`);
+  return copy;
 }

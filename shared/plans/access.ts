@@ -7,7 +7,8 @@
  *   other at read, too).
  * * Transport: both base URLs are https; plain http only to a loopback address (a sandbox or a
  *   tunnel on the same machine), unless the deployment allows it everywhere (the local runtime,
- *   for a 1C base on the office network).
+ *   for a 1C base on the office network). Neither carries credentials (the schema's rule, for a
+ *   plan that did not go through it).
  * * Hosts: when the deployment lists allowed hosts (`ALLOWED_HOSTS`, from `-c allowedHosts=…`),
  *   no other host is saved or connected to. `*.example.com` allows every sub-domain.
  *
@@ -15,7 +16,7 @@
  */
 import { isInScope, planSecretsRoot, type SecretScope } from '#secrets/secrets';
 import { PlanAccessError } from './errors.ts';
-import type { Plan } from './plan.ts';
+import { carriesCredentials, URL_CREDENTIALS_RULE, type Plan } from './plan.ts';
 
 export interface PlanAccess {
   /** The deployment's secrets name prefix, ending in `/` (`SECRETS_PREFIX`) */
@@ -71,6 +72,7 @@ export function planAccessIssues(plan: PlanConnections, access: PlanAccess): str
       issues.push(`${field}: not a URL`);
       continue;
     }
+    if (carriesCredentials(raw)) issues.push(`${field}: ${URL_CREDENTIALS_RULE}`);
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (access.allowPlainHttp || isLoopback(url.hostname)))) {
       issues.push(`${field}: expected an https URL (plain http only to a loopback address), not ${url.protocol}//${url.host}`);
     }

@@ -104,7 +104,25 @@ export function refLabel(setting: OneCRefSetting): string {
   return typeof setting === 'string' ? setting : `«${setting.name}»`;
 }
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+/** The refusal of a base URL with a user name or password in it; `#plans/access` repeats it before connecting. */
+export const URL_CREDENTIALS_RULE = "must not carry credentials: put them in the plan's secrets (docs/plans.md)";
+
+/**
+ * Whether `url` carries a user name or password (`https://user:pw@host`). Such a URL would keep
+ * a secret in the table and in every answer showing the plan, and fetch refuses it quoting it
+ * whole, which would carry it into errors and logs. A URL that does not parse: false (the URL
+ * rule refuses it).
+ */
+export function carriesCredentials(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const { username, password } = new URL(url);
+  return username !== '' || password !== '';
+}
+
+// The credentials rule's message is fixed: an issue must never quote the URL, as it quotes the secret.
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).check(
+  z.refine((url) => !carriesCredentials(url), URL_CREDENTIALS_RULE),
+);
 
 const hhmm = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:MM (00:00–23:59)'));
 

@@ -171,6 +171,25 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
     ]);
   });
 
+  test('answers 400 naming the field for a base URL that carries credentials, without echoing them, and stores nothing', async () => {
+    const { call } = await setup();
+    const input = planInput();
+
+    const response = await call('PUT', `/plans/${input.id}`, {
+      body: { ...input, goodwix: { ...input.goodwix, baseUrl: 'https://supplier:Pa55-w0rd-gw@pub.goodwix.com' }, onec: { ...input.onec, baseUrl: 'https://onec-user-5e8a@erp.example/trade/odata/standard.odata/' } },
+    });
+    const shown = await call('GET', `/plans/${input.id}`);
+
+    assert.deepEqual([response.status, response.body?.error?.code], [400, 'PLAN_INVALID']);
+    assert.deepEqual(response.body?.error.details.issues, [
+      "plan.goodwix.baseUrl: must not carry credentials: put them in the plan's secrets (docs/plans.md)",
+      "plan.onec.baseUrl: must not carry credentials: put them in the plan's secrets (docs/plans.md)",
+    ]);
+    const answered = JSON.stringify(response);
+    for (const secret of ['supplier:', 'Pa55-w0rd-gw', 'onec-user-5e8a']) assert.ok(!answered.includes(secret), `the answer repeats ${secret}: ${answered}`);
+    assert.equal(shown.status, 404);
+  });
+
   test('answers 400 for a body that is not JSON, an id that differs from the path, and a bad page query', async () => {
     const { call } = await setup();
     const input = planInput();

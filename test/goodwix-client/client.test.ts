@@ -13,6 +13,7 @@ import {
   GoodwixValidationError,
   GoodwixVersionConflictError,
 } from '#goodwix/errors';
+import { withoutUrlCredentials } from '#goodwix/client';
 import type { GoodwixOrder } from '#goodwix/model';
 import { clientFor, manualClock, startGoodwixSandbox, type GoodwixSandbox } from '#test/goodwix-sandbox';
 
@@ -500,6 +501,23 @@ describe('Goodwix client: faults', () => {
     assert.equal(sleeps.length, 1);
   });
 
+  test('a base URL carrying credentials fails without the credentials in the error, its cause or the logs', async () => {
+    // Prepare: fetch itself refuses such a URL, quoting it whole in its TypeError.
+    const lines: string[] = [];
+    const record = (m: string, e?: object) => void lines.push(m + JSON.stringify(e));
+    const logger = { debug: record, info: record, warn: record, error: record };
+    const baseUrl = sandbox.baseUrl.replace('://', '://gw-user-7d3b:Pa55-w0rd-in-url@');
+    const { client } = clientFor(sandbox, { baseUrl, logger, maxAttempts: 2 });
+    // Act
+    const error = await client.catalog().then(() => undefined, (e: unknown) => e);
+    // Assess
+    assert.ok(error instanceof GoodwixNetworkError, String(error));
+    assert.match(error.message, /^Goodwix POST \/api\/v1\/auth\/login: .*credentials/);
+    const cause = error.cause as Error | undefined;
+    const said = [error.message, error.stack, JSON.stringify(error.toJSON()), cause?.message, cause?.stack, ...lines].join('\n');
+    for (const secret of ['gw-user-7d3b', 'Pa55-w0rd-in-url']) assert.ok(!said.includes(secret), `${secret} was repeated: ${said}`);
+  });
+
   test('an answer that breaks the contract is a permanent bad-response error', async () => {
     // Prepare
     const { client } = clientFor(sandbox, {
@@ -552,5 +570,21 @@ describe('Goodwix client: faults', () => {
     assert.ok(lines.length > 0);
     assert.ok(!text.includes(sandbox.supplier.password));
     assert.ok(!text.includes(token));
+  });
+});
+
+describe('Goodwix client: URL credentials never leave in a message', () => {
+  test('takes the user name and password out of every URL in a text and leaves the rest as written', () => {
+    // Prepare
+    const text = 'Request cannot be constructed from a URL that includes credentials: https://user:p@ss@pub.goodwix.com:8443/api/v1/auth/login?x=1; '
+      + 'then http://token-only@127.0.0.1/api; supplier@alfa-td.example asked https://pub.goodwix.com/api/v1/orders?email=a@b.example';
+    // Act
+    const said = withoutUrlCredentials(text);
+    // Assess
+    assert.equal(
+      said,
+      'Request cannot be constructed from a URL that includes credentials: https://***@pub.goodwix.com:8443/api/v1/auth/login?x=1; '
+        + 'then http://***@127.0.0.1/api; supplier@alfa-td.example asked https://pub.goodwix.com/api/v1/orders?email=a@b.example',
+    );
   });
 });

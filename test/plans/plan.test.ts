@@ -183,3 +183,39 @@ describe('plan schema: bad plans are refused naming every problem by its path', 
     });
   });
 });
+
+describe('plan schema: base URLs never carry credentials', () => {
+  // A user name alone may be a token, so neither part may come back in an issue, as typed or
+  // percent-encoded (how URL writes a Cyrillic 1C login).
+  const cases = [
+    { field: 'goodwix', side: 'Goodwix', what: 'a user and a password', url: 'https://supplier:Pa55-w0rd-gw@pub.goodwix.com', secrets: ['supplier', 'Pa55-w0rd-gw'] },
+    { field: 'goodwix', side: 'Goodwix', what: 'a user name alone', url: 'https://gw-token-4f2a@pub.goodwix.com', secrets: ['gw-token-4f2a'] },
+    { field: 'onec', side: '1C', what: 'a user and a password', url: 'https://Администратор:Pa55-w0rd-1c@erp.example/trade/odata/standard.odata/', secrets: ['Администратор', '%D0%90%D0%B4', 'Pa55-w0rd-1c'] },
+    { field: 'onec', side: '1C', what: 'a user name alone', url: 'https://onec-token-9c1e@erp.example/trade/odata/standard.odata/', secrets: ['onec-token-9c1e'] },
+  ] as const;
+
+  for (const c of cases) {
+    test(`refuses a ${c.side} base URL that carries ${c.what}, naming the field and without repeating the credentials`, () => {
+      // Prepare
+      const base = minimalPlan();
+      const input = c.field === 'goodwix'
+        ? { ...base, goodwix: { ...(base.goodwix as object), baseUrl: c.url } }
+        : { ...base, onec: { ...(base.onec as object), baseUrl: c.url } };
+      // Act
+      const result = safeParsePlan(input);
+      const thrown = (() => {
+        try {
+          parsePlan(input);
+          return null;
+        } catch (error) {
+          return error;
+        }
+      })();
+      // Assess
+      assert.deepEqual(result, { ok: false, issues: [`plan.${c.field}.baseUrl: must not carry credentials: put them in the plan's secrets (docs/plans.md)`] });
+      assert.ok(thrown instanceof PlanValidationError, 'expected the plan to be refused');
+      const said = JSON.stringify({ result, message: thrown.message, errorIssues: thrown.issues, json: thrown.toJSON() });
+      for (const secret of c.secrets) assert.ok(!said.includes(secret), `the refusal repeats ${secret}: ${said}`);
+    });
+  }
+});
