@@ -524,21 +524,31 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       return edit ? { orderId: o.id, scenario: 'goodwix, in flight', onec: [], goodwix: [edit], conflicts: [] } : null;
     };
-    const applyInFlight = (o: ModelOrder, planned: PlannedEdits, what: string): void => {
+    /**
+     * Whether Goodwix holds a line of every product the edits name. A line 1C added is in the
+     * model at once but reaches Goodwix only when the exchange pushes it, which may be the very
+     * exchange being interleaved (or a later one, if this one was parked): a buyer cannot edit
+     * a line not shown yet, so such an interleaving is not drawn.
+     */
+    const goodwixHolds = (o: ModelOrder, planned: PlannedEdits): boolean => {
+      const shown = new Set(gw.actions.order(o.id).lines.map((l) => l.product.erp.nomenclatureId));
+      return planned.goodwix.every((e) => e.kind === 'cancelOrder' || shown.has(e.product));
+    };
+    const applyInFlight = (o: ModelOrder, planned: PlannedEdits, what: string): boolean => {
+      if (!goodwixHolds(o, planned)) return false;
       note(o.id, `${phase}, ${what}: ${describeEdits(planned)}`);
       for (const e of planned.goodwix) applyGoodwix(o, e);
       resolve(o, planned, demand);
       demand.recount(model.values());
       o.settled = false;
       bump(edits.interleaved, `${what}: goodwix ${planned.goodwix[0]!.kind}`);
+      return true;
     };
     const goodwixEditInFlight = (o: ModelOrder, what: string, mayCancel = true): boolean => {
       const planned = mayCancel && !o.cancelledInGoodwix && expectedStatus(o) === 'in_progress' && interleaveRng.chance(0.25)
         ? { orderId: o.id, scenario: 'goodwix, in flight', onec: [], goodwix: [{ kind: 'cancelOrder' } as const], conflicts: [] }
         : planMidRunEdit(interleaveRng, o, demand);
-      if (!planned) return false;
-      applyInFlight(o, planned, what);
-      return true;
+      return planned !== null && applyInFlight(o, planned, what);
     };
     const onecEditInFlight = async (o: ModelOrder, ref: string, what: string, addOnly = false): Promise<boolean> => {
       const live = addOnly ? [] : liveLines(o).filter((l) => l.shipped === 0 && l.cancelled === 0);

@@ -99,11 +99,14 @@ export interface KillerOptions {
  * The worker's external writes: 1C (create, update, post, unpost), the binding, Goodwix (order,
  * reserves) and the run's progress. An aimed kill dies as the write settles, before the next.
  */
+/** Where an armed finalizer dies, its messages acknowledged: right after it claimed the close. */
+export const FINALIZE_CLAIM_STEP = 'runs.claimFinalize';
+
 export const EXTERNAL_WRITES = [
   'onec.createOrder', 'onec.updateOrder', 'onec.postOrder', 'onec.unpostOrder',
   'bindings.save',
   'goodwix.updateOrder', 'goodwix.replaceIntegrationReserves',
-  'progress.complete',
+  'runs.complete',
 ] as const;
 
 interface Invocation {
@@ -227,7 +230,7 @@ export class Killer {
             return result.then(
               async (v: unknown) => {
                 if (observe) await observe(step, args, { value: v }).catch(() => undefined);
-                if (step === 'progress.claimFinalize' && v === true && fn === 'worker' && this.finalizeDeathsArmed > 0 && this.enabled) {
+                if (step === FINALIZE_CLAIM_STEP && v === true && fn === 'worker' && this.finalizeDeathsArmed > 0 && this.enabled) {
                   const inv = this.current.getStore();
                   if (inv && inv.fn === 'worker' && !inv.dead) {
                     // The close is claimed; the finalizer dies and its batch is acknowledged.
