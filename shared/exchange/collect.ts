@@ -20,6 +20,14 @@
  * Each order is registered on the run before its message is sent, so the run knows how many
  * to wait for and a retried collector never queues an order twice. The cursor is not moved
  * here: it moves when the run closes, past orders that all reached their target or are parked.
+ *
+ * A feed item whose id is no Goodwix order id (0, negative: Goodwix's ids run from 1) is never
+ * registered or queued. The worker refuses a message with a negative id, so it would end in
+ * the DLQ with the run waiting for it until its lease ran out, and the cursor, never moved,
+ * would hand it to every later run; an id of 0 would be parked on Goodwix's refusal. It is a
+ * run problem naming it (`GOODWIX_FEED_ITEM_INVALID`) and counted as failed (the run ends
+ * `attention`); the rest of its page goes on, and the cursor moves past it with the page: no
+ * later run could exchange it either, and the problem is where a person learns of it.
  */
 import { AppError, isRetryable } from '#platform/errors';
 import type { Plan } from '#plans/plan';
@@ -36,6 +44,8 @@ import { GOODWIX_CURSOR, finalizeIfDone, finishRun, type FinalizePorts } from '.
 import type { OrderQueue, QueuedOrder } from '#aws/order-queue';
 import type { OneCOrderVersion, OneCShipmentVersion } from '#onec/trade';
 import { shipmentsFingerprint, stableKey } from '#sync/order-keys';
+import { GOODWIX_ORDER_ID, type GoodwixOrder } from '#goodwix/model';
+import { cutText } from '#platform/limits';
 
 export interface CollectContext {
   readonly ports: CollectorPorts;
@@ -145,6 +155,18 @@ export interface OrderCollectPorts extends FinalizePorts {
   readonly stuckMetrics?: (planId: string, parked: number, oldestAgeSeconds: number) => void;
 }
 
+/** Why a feed item cannot be exchanged, or null when its id is one the exchange can carry. */
+function feedItemProblem(order: GoodwixOrder): (RunProblem & { readonly subject: string }) | null {
+  if (order.id >= 1 && GOODWIX_ORDER_ID.test(String(order.id))) return null;
+  return {
+    code: 'GOODWIX_FEED_ITEM_INVALID',
+    subject: `Goodwix feed item ${order.id}`,
+    message: cutText(
+      `Goodwix feed item ${order.id} (order № ${order.number}, version ${order.version}): ${order.id} is not a Goodwix order id (a whole number from 1, at most 18 digits); left out of the exchange, the rest of the feed goes on`,
+    ),
+  };
+}
+
 /**
  * Registers and sends orders in batches of the queue's size. An order registered by an earlier
  * attempt of this collection is sent again: that attempt may have died before sending it, and
@@ -199,10 +221,25 @@ export function orderCollector(ports: OrderCollectPorts): CollectBody {
       const cursor = await ports.cursors.get(plan.id, GOODWIX_CURSOR);
       const feed = clients.goodwix.orders(cursor ? { cursor: cursor.value } : {});
       let pages = 0;
+      // A retried collection reads the same pages again: what an earlier attempt reported (as far as the kept problems show) is not counted twice.
+      const reported = new Set(run.errors.filter((p) => p.code === 'GOODWIX_FEED_ITEM_INVALID').map((p) => p.subject));
       for await (const page of feed.pages()) {
-        // Echo suppression: an order whose version is the one the exchange itself left is not news.
-        const known = await ports.bindings.goodwixVersions(plan.id, page.orders.map((o) => String(o.id)));
+        const orders: GoodwixOrder[] = [];
+        const problems: RunProblem[] = [];
         for (const order of page.orders) {
+          const problem = feedItemProblem(order);
+          if (!problem) orders.push(order);
+          else if (!reported.has(problem.subject)) problems.push(problem);
+        }
+        if (problems.length) {
+          // Recorded before the collection is marked done, so before the run can close.
+          log(ctx.ports).warn('Goodwix feed items left out: their ids are no Goodwix order ids', { planId: plan.id, runId: run.runId, count: problems.length, items: problems.slice(0, 10).map((p) => p.subject) });
+          await ports.run.runs.addErrors(plan.id, run.runId, problems, { whileRunning: true });
+          await ports.run.runs.addCounters(plan.id, run.runId, { failed: problems.length }, { whileRunning: true });
+        }
+        // Echo suppression: an order whose version is the one the exchange itself left is not news.
+        const known = await ports.bindings.goodwixVersions(plan.id, orders.map((o) => String(o.id)));
+        for (const order of orders) {
           const binding = known.get(String(order.id));
           if (binding && binding.goodwixVersion === order.version && !binding.parked) continue;
           await out.add(String(order.id), `g${order.version}`);
