@@ -157,7 +157,7 @@ export interface OrderCollectPorts extends FinalizePorts {
 
 /** Why a feed item cannot be exchanged, or null when its id is one the exchange can carry. */
 function feedItemProblem(order: GoodwixOrder): (RunProblem & { readonly subject: string }) | null {
-  if (order.id >= 1 && GOODWIX_ORDER_ID.test(String(order.id))) return null;
+  if (GOODWIX_ORDER_ID.test(String(order.id))) return null;
   return {
     code: 'GOODWIX_FEED_ITEM_INVALID',
     subject: `Goodwix feed item ${order.id}`,

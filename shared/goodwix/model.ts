@@ -103,8 +103,8 @@ export interface GoodwixOrderBuyer {
   contractId: string | null;
 }
 
-/** A Goodwix order id as the exchange carries it (a queue message, a resync, an API path): 1–18 digits. */
-export const GOODWIX_ORDER_ID = /^[0-9]{1,18}$/;
+/** A Goodwix order id as the exchange carries it (a queue message, a resync, an API path): a whole number from 1, at most 18 digits. */
+export const GOODWIX_ORDER_ID = /^[1-9][0-9]{0,17}$/;
 
 export interface GoodwixOrder {
   id: number;

@@ -68,7 +68,7 @@ function planIdOf(planId: string): string {
 }
 
 function orderIdOf(planId: string, orderId: string): string {
-  if (!ORDER_ID_PATTERN.test(orderId)) throw new OrderRecordNotFoundError(planId, shownId(orderId), 'is not a Goodwix order id (1–18 digits)');
+  if (!ORDER_ID_PATTERN.test(orderId)) throw new OrderRecordNotFoundError(planId, shownId(orderId), 'is not a Goodwix order id (a whole number from 1, at most 18 digits)');
   return orderId;
 }
 

@@ -147,7 +147,7 @@ describe('bad queries, headers, paths and methods', () => {
 
     assert.equal(answer.status, 404);
     assert.equal(answer.error?.code, 'ORDER_NOT_FOUND');
-    assert.equal(answer.error?.message, 'Order abc is not a Goodwix order id (1–18 digits)');
+    assert.equal(answer.error?.message, 'Order abc is not a Goodwix order id (a whole number from 1, at most 18 digits)');
     assert.equal((await call('POST', '/plans/known/runs')).status, 202, 'the plan is not left locked');
   });
 });

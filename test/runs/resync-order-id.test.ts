@@ -18,13 +18,13 @@ function ports() {
 }
 
 describe('a resync of an order id that is not a Goodwix order id', () => {
-  for (const orderId of ['abc', '-1', '1e5', '12.5', '1234567890123456789', 'ln-1']) {
+  for (const orderId of ['abc', '-1', '0', '007', '1e5', '12.5', '1234567890123456789', 'ln-1']) {
     test(`"${orderId}" is refused (404 ORDER_NOT_FOUND naming the id) and no run starts`, async () => {
       const { ports: p, touched } = ports();
 
       await assert.rejects(requestResync(p, 'demo', orderId), (e: Error & { code?: string }) => {
         assert.equal(e.code, 'ORDER_NOT_FOUND');
-        assert.equal(e.message, `Order ${orderId} is not a Goodwix order id (1–18 digits)`);
+        assert.equal(e.message, `Order ${orderId} is not a Goodwix order id (a whole number from 1, at most 18 digits)`);
         return true;
       });
       assert.deepEqual(touched, [], 'nothing was locked, written or queued');
