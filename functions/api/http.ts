@@ -53,6 +53,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   RUN_IN_PROGRESS: 409,
   ORDER_NOT_PARKED: 409,
   PLAN_RUNNING: 409,
+  // A stored plan a rule added since refuses: the operator replaces it (PUT), nothing is wrong with the service.
+  STORE_CORRUPT_ITEM: 409,
   PLAN_VERSION_CONFLICT: 412,
   PLAN_EXISTS: 412,
   BODY_TOO_LARGE: 413,

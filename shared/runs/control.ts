@@ -130,8 +130,8 @@ export async function savePlan(ports: ControlPorts, planId: string, body: unknow
   const now = clock(ports);
   if (parsed.plan.orders.exportFrom === undefined) {
     // No exportFrom: the plan's creation time, so a new plan never copies the order history.
-    const existing = await ports.plans.get(planId);
-    parsed.plan.orders.exportFrom = existing ? (existing.plan.orders.exportFrom ?? existing.createdAt) : now.toISOString();
+    // Read without parsing the stored plan: a plan a rule added since refuses is replaced this way.
+    parsed.plan.orders.exportFrom = (await ports.plans.storedExportFrom(planId)) ?? now.toISOString();
   }
   const { stored, created } = await ports.plans.put(parsed.plan, {
     ...(expectedVersion === undefined ? {} : { expectedVersion }),

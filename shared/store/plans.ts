@@ -140,6 +140,30 @@ export class PlanRepository {
     }
   }
 
+  /**
+   * Where a stored plan's export starts, read without parsing the plan: its `orders.exportFrom`,
+   * else when it was created; null without the plan. What a replacement keeps when the stored
+   * plan no longer reads (a rule added since refuses it).
+   */
+  async storedExportFrom(planId: string): Promise<string | null> {
+    try {
+      const result = await this.store.client.send(
+        new GetCommand({
+          TableName: this.store.tableName,
+          Key: { pk: keys.planPk(planId), sk: keys.planSk },
+          ProjectionExpression: '#plan.#orders.#exportFrom, createdAt',
+          ExpressionAttributeNames: { '#plan': 'plan', '#orders': 'orders', '#exportFrom': 'exportFrom' },
+          ConsistentRead: true,
+        }),
+      );
+      if (!result.Item) return null;
+      const exportFrom = (result.Item['plan'] as { orders?: { exportFrom?: unknown } } | undefined)?.orders?.exportFrom;
+      return typeof exportFrom === 'string' ? exportFrom : String(result.Item['createdAt']);
+    } catch (error) {
+      throw toStoreError(error, 'get plan', { planId });
+    }
+  }
+
   /** Plans in id order, a page at a time (the index is eventually consistent). */
   async list(request: PageRequest = {}): Promise<PlanPage> {
     let result: QueryCommandOutput;

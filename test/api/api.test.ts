@@ -6,7 +6,9 @@ import { apiPortsFromConfig, createApiHandler } from '#functions/api/app';
 import { loadApiConfig } from '#functions/api/config';
 import type { PlanConnectors } from '#runs/check-plan';
 import { parsePlan } from '#plans/plan';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BindingRepository, newBinding } from '#store/bindings';
+import { keys } from '#store/table';
 import { controlApiContract } from '#test/control-api-contract';
 import { useDynamoDb } from '#test/dynamodb';
 import { aLambdaContext } from '#test/lambda';
@@ -188,6 +190,27 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
     const answered = JSON.stringify(response);
     for (const secret of ['supplier:', 'Pa55-w0rd-gw', 'onec-user-5e8a']) assert.ok(!answered.includes(secret), `the answer repeats ${secret}: ${answered}`);
     assert.equal(shown.status, 404);
+  });
+
+  test('a stored plan that no longer reads (a rule added since it was saved) is answered 409 naming the field, and a PUT replaces it keeping its exportFrom', async () => {
+    // Prepare: a plan saved before a rule it breaks, as a plan with credentials in its base URL is after the rule that refuses them
+    const { call, store } = await setup();
+    const input = planInput();
+    const saved = await call('PUT', `/plans/${input.id}`, { body: input });
+    const exportFrom = saved.body?.orders.exportFrom;
+    await store.client.send(new UpdateCommand({ TableName: store.tableName, Key: { pk: keys.planPk(input.id), sk: keys.planSk }, UpdateExpression: 'SET #plan.#goodwix.#baseUrl = :url', ExpressionAttributeNames: { '#plan': 'plan', '#goodwix': 'goodwix', '#baseUrl': 'baseUrl' }, ExpressionAttributeValues: { ':url': 'https://supplier:Pa55-w0rd-gw@pub.goodwix.com' } }));
+
+    // Act
+    const shown = await call('GET', `/plans/${input.id}`);
+    const { orders: { exportFrom: _left, ...orders }, ...rest } = input as typeof input & { orders: { exportFrom?: string } };
+    const replaced = await call('PUT', `/plans/${input.id}`, { body: { ...rest, orders } });
+
+    // Assess: not a 500 the operator cannot act on, and the password is not repeated
+    assert.deepEqual([shown.status, shown.body?.error?.code], [409, 'STORE_CORRUPT_ITEM']);
+    assert.match(shown.body?.error?.message ?? '', /plan\.goodwix\.baseUrl: must not carry credentials/);
+    assert.ok(!JSON.stringify(shown.body).includes('Pa55-w0rd-gw'), 'the password is not repeated');
+    assert.deepEqual([replaced.status, replaced.body?.orders.exportFrom], [200, exportFrom], 'replaced, its exportFrom kept: the order history is not copied');
+    assert.equal((await call('GET', `/plans/${input.id}`)).status, 200);
   });
 
   test('answers 400 for a body that is not JSON, an id that differs from the path, and a bad page query', async () => {
