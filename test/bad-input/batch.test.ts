@@ -9,7 +9,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { messagesInDlq } from '#test/sqs';
 import { demoBuyers, demoProducts } from '#local/demo/supplier';
 import { startGoodwixSandbox, type GoodwixSandbox } from '#local/goodwix/sandbox';
 import { startOneCSandbox, type OneCSandbox } from '#local/onec/sandbox';
@@ -59,12 +60,7 @@ const api = async (method: string, path: string) => {
   return { status: answer.status, body: answer.body ?? {} };
 };
 
-async function inDlq(queueUrl: string): Promise<number> {
-  const name = new URL(queueUrl).pathname.split('/').pop()!.replace(/\.fifo$/, '-dlq.fifo');
-  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-  return Number(Attributes?.['ApproximateNumberOfMessages'] ?? 0) + Number(Attributes?.['ApproximateNumberOfMessagesNotVisible'] ?? 0);
-}
+const inDlq = (queueUrl: string) => messagesInDlq(sqs, queueUrl);
 
 const cp1251 = (a: ProxiedAnswer): ProxiedAnswer => ({
   ...a,

@@ -10,7 +10,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { messagesInDlq } from '#test/sqs';
 import { demoBuyers, demoProducts } from '#local/demo/supplier';
 import { startGoodwixSandbox, type GoodwixSandbox } from '#local/goodwix/sandbox';
 import { startOneCSandbox, type OneCSandbox } from '#local/onec/sandbox';
@@ -61,12 +62,7 @@ const api = async (method: string, path: string) => {
   return { status: answer.status, body: answer.body ?? {} };
 };
 
-async function inDlq(queueUrl: string): Promise<number> {
-  const name = new URL(queueUrl).pathname.split('/').pop()!.replace(/\.fifo$/, '-dlq.fifo');
-  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-  return Number(Attributes?.['ApproximateNumberOfMessages'] ?? 0) + Number(Attributes?.['ApproximateNumberOfMessagesNotVisible'] ?? 0);
-}
+const inDlq = (queueUrl: string) => messagesInDlq(sqs, queueUrl);
 
 /** A manual run, waited for until both queues are quiet; the run's journal. */
 async function exchange(): Promise<Record<string, any>> {
@@ -77,6 +73,17 @@ async function exchange(): Promise<Record<string, any>> {
 }
 
 const isFeed = (r: { method: string; path: string }) => r.method === 'GET' && r.path.endsWith('/orders');
+/** The URLs of the feed requests from now on (the proxy passes them through). */
+function recordFeedUrls(): string[] {
+  const urls: string[] = [];
+  goodwixProxy.rule({
+    match: (r) => {
+      if (isFeed(r)) urls.push(r.url);
+      return false;
+    },
+  });
+  return urls;
+}
 const screws = demoProducts[2]!;
 const place = (comment: string) => goodwixSandbox.actions.placeOrder({ buyerId: demoBuyers[0]!.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 1 }], comment });
 
@@ -85,14 +92,8 @@ describe('a feed item whose id is not a Goodwix order id', () => {
     // Prepare: two good orders; the feed's page answers two more items, copies of a good one with
     // ids -1 (first on the page) and 0 (last), as a Goodwix bug might.
     const good = [place('хороший 1'), place('хороший 2')];
-    const feedUrls: string[] = [];
+    const feedUrls = recordFeedUrls();
     let pageCursor: string | undefined;
-    goodwixProxy.rule({
-      match: (r) => {
-        if (isFeed(r)) feedUrls.push(r.url);
-        return false;
-      },
-    });
     goodwixProxy.rule({
       match: isFeed,
       times: 1,
@@ -140,14 +141,8 @@ describe('a feed item whose id is not a Goodwix order id', () => {
     // which comes after the feed, on both of the client's attempts, so the collection is retried
     // and reads the page again.
     const good = place('хороший 4');
-    const feedUrls: string[] = [];
     goodwixProxy.clear();
-    goodwixProxy.rule({
-      match: (r) => {
-        if (isFeed(r)) feedUrls.push(r.url);
-        return false;
-      },
-    });
+    const feedUrls = recordFeedUrls();
     goodwixProxy.rule({
       match: isFeed,
       times: 2,

@@ -5,7 +5,7 @@
  */
 import { after, before } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { createOrderQueue, createRunQueue, localSqsClient, startSqsEmulator, type SqsEmulator } from '#local/runtime/services';
 
 export interface TestSqs {
@@ -55,4 +55,12 @@ export function useSqs(): TestSqs {
       }
     },
   };
+}
+
+/** Messages in a queue's DLQ (`<name>-dlq.fifo`), visible or in flight. */
+export async function messagesInDlq(client: SQSClient, queueUrl: string): Promise<number> {
+  const name = new URL(queueUrl).pathname.split('/').pop()!.replace(/\.fifo$/, '-dlq.fifo');
+  const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: name }));
+  const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  return Number(Attributes?.['ApproximateNumberOfMessages'] ?? 0) + Number(Attributes?.['ApproximateNumberOfMessagesNotVisible'] ?? 0);
 }
