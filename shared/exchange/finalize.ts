@@ -306,11 +306,11 @@ export async function finishRun(ports: RunPorts, request: FinishRunRequest): Pro
   }
   let closed: RunRecord;
   try {
-    // Another closer may close the run after the read above: what this call adds lands only on a
-    // run still running, never on one whose record (and its events) is final.
-    if (request.counters) await ports.runs.addCounters(planId, runId, request.counters, { whileRunning: true });
-    if (problems.length > 0) await ports.runs.addErrors(planId, runId, problems, { whileRunning: true });
-    closed = await ports.runs.close(planId, runId, { status, endedAt: clock(ports), ...(request.summary ? { summary: request.summary } : {}) });
+    // Another closer may close the run after the read above: the counters and problems go in the
+    // close's own write, so they land only on a run this call closes.
+    closed = await ports.runs.close(planId, runId, {
+      status, endedAt: clock(ports), ...(request.summary ? { summary: request.summary } : {}), problems, ...(request.counters ? { counters: request.counters } : {}),
+    });
   } catch (error) {
     if (error instanceof RunNotRunningError) {
       await ports.locks.release(planId, runId);

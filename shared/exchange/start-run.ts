@@ -87,16 +87,14 @@ export async function startRun(ports: StartPorts, request: StartRunRequest): Pro
 /** Closes a run whose lock expired as failed; answers the products whose reserves it was to refresh. */
 async function closeAbandoned(ports: RunPorts, planId: string, runId: string, expiredAt: string): Promise<string[]> {
   try {
-    // Only a run still running: the lock may have outlived a run that closed (its finalizer
-    // killed before the release, or the release came between this start's read and acquire),
-    // and a completed run must not show an "abandoned" problem nor hand on its products.
-    await ports.runs.addErrors(
-      planId,
-      runId,
-      [{ code: 'RUN_ABANDONED', subject: 'run', message: `run: abandoned; its lock expired at ${expiredAt} and was taken over` }],
-      { whileRunning: true },
-    );
-    await ports.runs.close(planId, runId, { status: 'failed', endedAt: clock(ports), summary: 'abandoned' });
+    // In the close's own write: the lock may have outlived a run that closed (its finalizer
+    // killed before the release, the release between this start's read and acquire), or the
+    // run's finalizer may complete it right now; a completed run must not show an "abandoned"
+    // problem nor hand on its products.
+    await ports.runs.close(planId, runId, {
+      status: 'failed', endedAt: clock(ports), summary: 'abandoned',
+      problems: [{ code: 'RUN_ABANDONED', subject: 'run', message: `run: abandoned; its lock expired at ${expiredAt} and was taken over` }],
+    });
     log(ports).warn('abandoned run closed', { planId, runId });
     // Kept on the new run's item (a set read like an older run's): bounded, so the item stays small.
     return await ports.runs.products(planId, runId, INHERITED_PRODUCTS);

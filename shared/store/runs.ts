@@ -346,35 +346,75 @@ export class RunRepository {
     }
   }
 
-  /** Closes a running run; RunNotRunningError if it was closed already, RunMissingError if absent. */
-  async close(planId: string, runId: string, end: { status: RunEndStatus; endedAt: Date; summary?: string }): Promise<RunRecord> {
-    try {
-      const result = await this.store.client.send(
-        new UpdateCommand({
-          TableName: this.store.tableName,
-          Key: { pk: keys.planPk(planId), sk: keys.runSk(runId) },
-          UpdateExpression: end.summary === undefined ? 'SET #status = :status, endedAt = :endedAt' : 'SET #status = :status, endedAt = :endedAt, summary = :summary',
-          ConditionExpression: '#status = :running',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':status': end.status,
-            ':endedAt': end.endedAt.toISOString(),
-            ':running': 'running',
-            ...(end.summary === undefined ? {} : { ':summary': end.summary }),
-          },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return runFromItem(result.Attributes ?? {});
-    } catch (error) {
-      if (isConditionFailure(error)) {
+  /**
+   * Closes a running run, with its last counters and problems in the same write: a run another
+   * closer closed meanwhile gets none of them (RunNotRunningError), and the close, its counters
+   * and its problems are one change on the table's stream. RunMissingError if the run is absent.
+   * Problems are kept up to MAX_RUN_ERRORS (`errorCount` counts all); a concurrent append is
+   * retried.
+   */
+  async close(
+    planId: string,
+    runId: string,
+    end: { status: RunEndStatus; endedAt: Date; summary?: string; problems?: readonly RunProblem[]; counters?: Partial<RunCounters> },
+  ): Promise<RunRecord> {
+    const problems = end.problems ?? [];
+    const counters = Object.entries(end.counters ?? {}).filter(([name, n]) => (RUN_COUNTERS as readonly string[]).includes(name) && n !== 0 && n !== undefined);
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const sets = ['#status = :status', 'endedAt = :endedAt'];
+      const adds: string[] = [];
+      const names: Record<string, string> = { '#status': 'status' };
+      const values: Record<string, unknown> = { ':status': end.status, ':endedAt': end.endedAt.toISOString(), ':running': 'running' };
+      const conditions = ['#status = :running'];
+      if (end.summary !== undefined) {
+        sets.push('summary = :summary');
+        values[':summary'] = end.summary;
+      }
+      if (problems.length) {
+        // The list's size is read first: the append is conditional on it, like addErrors.
+        const run = await this.get(planId, runId);
+        if (!run) throw new RunMissingError(planId, runId);
+        if (run.status !== 'running') throw new RunNotRunningError(planId, runId, run.status);
+        const kept = problems.slice(0, Math.max(0, MAX_RUN_ERRORS - run.errors.length)).map((p) => ({ ...p }));
+        if (kept.length) {
+          sets.push('#errors = list_append(#errors, :kept)');
+          values[':kept'] = kept;
+        }
+        adds.push('errorCount :n');
+        values[':n'] = problems.length;
+        names['#errors'] = 'errors';
+        conditions.push('size(#errors) = :size');
+        values[':size'] = run.errors.length;
+      }
+      counters.forEach(([name, n], k) => {
+        names['#c'] = 'counters';
+        names[`#n${k}`] = name;
+        values[`:d${k}`] = n;
+        adds.push(`#c.#n${k} :d${k}`);
+      });
+      try {
+        const result = await this.store.client.send(
+          new UpdateCommand({
+            TableName: this.store.tableName,
+            Key: { pk: keys.planPk(planId), sk: keys.runSk(runId) },
+            UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
+            ConditionExpression: conditions.join(' AND '),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return runFromItem(result.Attributes ?? {});
+      } catch (error) {
+        if (!isConditionFailure(error)) throw toStoreError(error, 'close run', { planId, runId });
         const old = conditionFailureItem(error);
         if (!old) throw new RunMissingError(planId, runId);
-        throw new RunNotRunningError(planId, runId, String(old['status']));
+        if (old['status'] !== 'running') throw new RunNotRunningError(planId, runId, String(old['status']));
+        // Still running: a problem was appended meanwhile; read its size again.
       }
-      throw toStoreError(error, 'close run', { planId, runId });
     }
+    throw toStoreError(new Error('too many concurrent appends'), 'close run', { planId, runId });
   }
 
   private async update(

@@ -121,4 +121,32 @@ describe('a run closed by someone else while its lock or its close was still und
     assert.deepEqual([closed?.counters.exported, closed?.counters.failed], [0, 0], 'no counters added to the closed run');
     assert.equal(await repositories.locks.get(plan.id), null, 'the plan is free');
   });
+
+  test("a run its own finalizer completes while the next start closes it as abandoned tells one story: RUN_ABANDONED only on a run the start closed", async () => {
+    // Prepare: the run's lease lapsed while it was still running; as the next start records the
+    // abandonment, the run's own finalizer (alive after all) completes it.
+    const { plan, start, repositories, clock } = await setup();
+    const slow = await startRun(start, { planId: plan.id, trigger: 'manual' });
+    clock.advance(start.lockTtlMs + 1_000);
+    let raced = false;
+    const racing = new Proxy(repositories.runs, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop);
+        if (prop === 'addErrors' && !raced) {
+          return async (...args: Parameters<RunRepository['addErrors']>) => {
+            await target.addErrors(...args);
+            raced = true;
+            await target.close(plan.id, slow.runId, { status: 'completed', endedAt: clock.now(), summary: 'closed by its finalizer' });
+          };
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    // Act
+    await startRun({ ...start, runs: racing }, { planId: plan.id, trigger: 'manual' });
+    // Assess: a completed run showing "abandoned" would send an operator after a failure that never was
+    const closed = await repositories.runs.get(plan.id, slow.runId);
+    const abandoned = closed?.errors.some((e) => e.code === 'RUN_ABANDONED') ?? false;
+    assert.deepEqual([closed?.status, abandoned], closed?.status === 'completed' ? ['completed', false] : ['failed', true], JSON.stringify(closed));
+  });
 });
