@@ -16,6 +16,7 @@
  */
 import { Big, quantity } from '#core/decimal';
 import type { GoodwixClient } from '#goodwix/client';
+import { GoodwixNotFoundError } from '#goodwix/errors';
 import type { GoodwixIntegrationReserve } from '#goodwix/model';
 import type { OneCOrderSummary, OneCReserve, OneCTrade } from '#onec/trade';
 import { mapLimited } from '#platform/concurrency';
@@ -101,11 +102,23 @@ async function push(
   const unlisted: string[] = [];
   const told = new Map<string, ReserveStateEntry | null>();
   let pushed = 0;
+  const lookUp = async (key: string): Promise<string | null> => {
+    const { nomenclature, characteristic } = decodeProduct(key);
+    return (await clients.goodwix.findProductByErp(nomenclature, characteristic))?.id.toString() ?? null;
+  };
   await mapLimited(products, concurrency, async (product) => {
-    let goodwixId = product.goodwixId;
-    if (!goodwixId) {
-      const { nomenclature, characteristic } = decodeProduct(product.key);
-      goodwixId = (await clients.goodwix.findProductByErp(nomenclature, characteristic))?.id.toString() ?? null;
+    let goodwixId = product.goodwixId ?? (await lookUp(product.key));
+    if (goodwixId) {
+      try {
+        await clients.goodwix.replaceIntegrationReserves(Number(goodwixId), entries(product.held, summaries));
+      } catch (error) {
+        if (!(error instanceof GoodwixNotFoundError)) throw error;
+        // The id the state or the order knew is gone from the catalog (the product deleted, or
+        // uploaded again under a new id): looked up afresh. Thrown on, it would stop its whole
+        // batch, and every later run at the same product, since nothing would ever change it.
+        goodwixId = await lookUp(product.key);
+        if (goodwixId) await clients.goodwix.replaceIntegrationReserves(Number(goodwixId), entries(product.held, summaries));
+      }
     }
     if (!goodwixId) {
       if (product.held.size) unlisted.push(product.key);
@@ -113,7 +126,6 @@ async function push(
       told.set(product.key, null);
       return;
     }
-    await clients.goodwix.replaceIntegrationReserves(Number(goodwixId), entries(product.held, summaries));
     told.set(product.key, product.held.size ? { hash: reserveHash(product.held), goodwixId } : null);
     pushed += 1;
   });

@@ -8,7 +8,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoodwixClient } from '#goodwix/client';
-import { demoProducts } from '#local/demo/supplier';
+import { productKey } from '#core/canonical';
+import { reconcileReserves } from '#sync/reserves';
+import type { ReserveState } from '#store/reserve-state';
+import { demoOneC, demoProducts } from '#local/demo/supplier';
 import { OneCManager } from '#local/onec/manager';
 import { useDemoDeployment } from '#test/demo-deployment';
 import { line, orderInput } from '#test/onec-orders';
@@ -97,5 +100,31 @@ describe('reserves reconciled with 1C every run, whatever touched them', () => {
     assert.equal(demo.onecSandbox.stats.requests.filter((r) => r.method !== 'GET').length, 0);
     const balances = demo.onecSandbox.stats.requests.filter((r) => r.path.includes('/Balance('));
     assert.equal(balances.length, 1, `one read of the warehouse's reserves: ${JSON.stringify(demo.onecSandbox.stats.requests.map((r) => r.path))}`);
+  });
+
+  test("a product whose Goodwix id the state knows is gone from the catalog (deleted, or uploaded again under a new id) is looked up again, and the products after it are still reconciled", async () => {
+    // Prepare: the state names ids Goodwix no longer has for two products 1C reserves; sorted
+    // first, a refused push of the drill would have stopped every product after it, run after run.
+    const goodwix = new GoodwixClient({ baseUrl: demo.goodwixSandbox.baseUrl, email: demo.goodwixSandbox.supplier.email, password: demo.goodwixSandbox.supplier.password, catalogId: demo.goodwixSandbox.catalogId });
+    const key = (p: { ref: string }) => productKey(p.ref, null);
+    const state: ReserveState = new Map([
+      [key(drill), { hash: 'before-the-catalog-changed', goodwixId: '999001' }],
+      [key(tape), { hash: 'before-the-catalog-changed', goodwixId: '999002' }],
+    ]);
+    await demo.onec.postOrder((await demo.onec.createOrder(orderInput('MGR-TAPE-2', [line(tape, '3')], { comment: 'entered in 1C' }))).ref);
+    const recorded = new Map<string, unknown>();
+
+    // Act
+    const result = await reconcileReserves({ onec: demo.onec, goodwix }, demoOneC.warehouses.main.ref, state, {
+      record: async (told) => {
+        for (const [k, v] of told) recorded.set(k, v);
+      },
+    });
+
+    // Assess
+    assert.equal(result.complete, true);
+    assert.deepEqual([(recorded.get(key(drill)) as { goodwixId?: string } | null)?.goodwixId, (recorded.get(key(tape)) as { goodwixId?: string } | null)?.goodwixId], [String(drill.goodwixId), String(tape.goodwixId)], 'the state learns the ids the catalog has now');
+    assert.equal(integration(drill.goodwixId).length, 1, 'the drill shows what 1C holds');
+    assert.ok(integration(tape.goodwixId).some((r) => Number(r.quantity) === 3), 'and so does the product after it');
   });
 });
