@@ -248,6 +248,10 @@ async function closeClaimed(
           record: async (told, n) => {
             await reserveState.save(planId, await loadState(), told, now());
             if (!(await ports.run.runs.recordReconciled(planId, runId, me, n, now()))) lost = true;
+            // The close moves on, as with a page of refreshed reserves: the plan stays this run's for
+            // another bound, no longer. A lapsed lease would let the next start abandon the run while
+            // this finalizer went on writing the reserve state from its own copy.
+            await ports.run.locks.renew(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => undefined);
           },
           ...(ports.finalizeTuning?.concurrency ? { concurrency: ports.finalizeTuning.concurrency } : {}),
           ...(ports.finalizeTuning?.page ? { batch: ports.finalizeTuning.page } : {}),

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GoodwixClient } from '#goodwix/client';
+import { productKey } from '#core/canonical';
 import { bulkProducts, demoProducts } from '#local/demo/supplier';
 import { startGoodwixSandbox, type GoodwixSandbox } from '#local/goodwix/sandbox';
 import { startOneCSandbox, type OneCSandbox } from '#local/onec/sandbox';
@@ -187,5 +188,52 @@ describe('a finalize that runs out of time', () => {
 
     assert.match((await repositories.runs.get(plan.id, runId))?.summary ?? '', /reserves of 5 product\(s\) refreshed/);
     assert.equal(new Set(pushes()).size, 5);
+  });
+});
+
+describe('a long reconciliation with 1C', () => {
+  test('keeps the plan its run\'s for another bound with each batch it pushes', async () => {
+    // Prepare: a run with nothing to refresh, whose reconciliation has four products to clear,
+    // one a batch, each batch taking five minutes (a slow, rate-limited Goodwix); the lease was
+    // capped at 12 minutes when the close began.
+    const store = await dynamo.newStore();
+    const config = { tableName: store.tableName, lockTtlSeconds: 900, runRetentionDays: 90, dynamodbEndpoint: dynamo.endpoint };
+    const repositories = createRepositories(config);
+    let nowMs = Date.now();
+    const now = () => new Date(nowMs);
+    const run = { ...runPorts(repositories, config), now };
+    const plan = parsePlan(demoPlan({ onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl }, { id: planId('long') }));
+    await repositories.plans.put(plan);
+    const { runId } = await startRun({ ...run, queue: { sendCollect: async () => undefined } }, { planId: plan.id, trigger: 'manual' });
+    await repositories.runs.markCollected(plan.id, runId, null);
+    const stale = bulkProducts(4).map((p) => [productKey(p.ref, null), { hash: 'held-before', goodwixId: String(p.goodwixId) }] as const);
+    const { state } = await repositories.reserveState.loadWithSeed(plan.id);
+    await repositories.reserveState.save(plan.id, state, new Map(stale), now());
+    await repositories.reserveState.saveSeed(plan.id, runId, null, now());
+    const leaseLeft: number[] = [];
+    const slow = new Proxy(repositories.reserveState, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop);
+        if (prop === 'save') {
+          return async (...args: Parameters<typeof target.save>) => {
+            await target.save(...args);
+            nowMs += 5 * 60_000;
+            const lease = await repositories.locks.get(plan.id);
+            leaseLeft.push(lease ? Date.parse(lease.expiresAt) - nowMs : -1);
+          };
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+
+    // Act
+    const closed = await finalizeIfDone({ run, cursors: repositories.cursors, reserveState: slow, clients: new PlanClientCache(new DemoSecretsOfAnyPlan({}), { access: localAccess }), finalizeTuning: { page: 1 } }, plan.id, runId, 'worker:1');
+
+    // Assess: a lease lapsed mid-way lets the next start abandon the run while its finalizer goes
+    // on writing the reserve state from its own copy, over what the new run writes
+    assert.equal(closed, true);
+    assert.ok(leaseLeft.length >= 4, `one save a batch: ${leaseLeft.length}`);
+    assert.ok(leaseLeft.every((ms) => ms > 0), `the plan stayed the run's after every batch (ms left: ${leaseLeft.join(', ')})`);
+    assert.equal((await repositories.runs.get(plan.id, runId))?.status, 'completed');
   });
 });
