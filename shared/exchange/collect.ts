@@ -234,8 +234,7 @@ export function orderCollector(ports: OrderCollectPorts): CollectBody {
         if (problems.length) {
           // Recorded before the collection is marked done, so before the run can close.
           log(ctx.ports).warn('Goodwix feed items left out: their ids are no Goodwix order ids', { planId: plan.id, runId: run.runId, count: problems.length, items: problems.slice(0, 10).map((p) => p.subject) });
-          await ports.run.runs.addErrors(plan.id, run.runId, problems, { whileRunning: true });
-          await ports.run.runs.addCounters(plan.id, run.runId, { failed: problems.length }, { whileRunning: true });
+          await ports.run.runs.append(plan.id, run.runId, { problems, counters: { failed: problems.length } });
         }
         // Echo suppression: an order whose version is the one the exchange itself left is not news.
         const known = await ports.bindings.goodwixVersions(plan.id, orders.map((o) => String(o.id)));

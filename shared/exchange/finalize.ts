@@ -44,7 +44,6 @@ import { decodeProduct, reconcileReserves, refreshReserves, seedReserveState } f
  */
 export const RUN_CLOSE_BOUND_MS = 12 * 60_000;
 
-
 /** The Goodwix change feed's position of a plan (`CURSOR#goodwix-orders`). */
 export const GOODWIX_CURSOR = 'goodwix-orders';
 
@@ -140,6 +139,9 @@ async function closeClaimed(
 ): Promise<boolean> {
   const { planId, runId, me, progress } = claim;
   const now = () => clock(ports.run);
+  // Each step of the close that moves it on (a page pushed, a seed page, a reconcile batch) keeps
+  // the plan this run's for another bound, no longer.
+  const keepPlan = () => ports.run.locks.renew(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => undefined);
   const deadline = options.deadline ?? NO_DEADLINE;
   const pageSize = ports.finalizeTuning?.page ?? FINALIZE_PAGE;
   const marginMs = ports.finalizeTuning?.marginMs ?? FINALIZE_MARGIN_MS;
@@ -149,7 +151,7 @@ async function closeClaimed(
     // A plan that no longer reads cannot say where its reserves are: the run closes without
     // them, `attention`, with the reason; retrying would only hold the run open.
     reservesFailed = true;
-    await ports.run.runs.addErrors(planId, runId, [{ code: error instanceof AppError ? error.code : 'SYNC_RESERVES_FAILED', subject: 'plan', message: cutText(`reserves: not refreshed: ${(error as Error).message}`) }]);
+    await ports.run.runs.append(planId, runId, { problems: [{ code: error instanceof AppError ? error.code : 'SYNC_RESERVES_FAILED', subject: 'plan', message: cutText(`reserves: not refreshed: ${(error as Error).message}`) }] });
     return null;
   });
   let pushed = progress.reservesPushed;
@@ -177,7 +179,7 @@ async function closeClaimed(
         code: 'SYNC_RESERVE_UNLISTED', subject: `1C product ${key}`, message: `1C product ${key} holds reserves but Goodwix catalog ${plan.goodwix.catalogId} does not list it`,
       }));
       // Problems are a bounded list with a total on the run item; a page done twice after a crash may count its problems twice.
-      if (problems.length) await ports.run.runs.addErrors(planId, runId, problems);
+      if (problems.length) await ports.run.runs.append(planId, runId, { problems });
     };
     let after = progress.reservesAfter;
     // Products kept in a set on the run item (an abandoned run's, handed on at the start): made items first.
@@ -205,12 +207,11 @@ async function closeClaimed(
         // What Goodwix was told, so that the reconciliation below finds these products unchanged.
         await reserveState.save(planId, await loadState(), result.told, now());
         if (!(await ports.run.runs.recordReserves(planId, runId, me, page.last!, result.products, now()))) return false;
-        // The close moves on: the plan stays this run's for another bound, no longer.
-        await ports.run.locks.renew(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => undefined);
+        await keepPlan();
       } catch (error) {
         // The orders are done; a reserve push that failed is retried by the next run (its reconciliation).
         reservesFailed = true;
-        await ports.run.runs.addErrors(planId, runId, [{ code: error instanceof AppError ? error.code : 'SYNC_RESERVES_FAILED', subject: 'reserves', message: cutText(`reserves: not refreshed: ${(error as Error).message}`) }]);
+        await ports.run.runs.append(planId, runId, { problems: [{ code: error instanceof AppError ? error.code : 'SYNC_RESERVES_FAILED', subject: 'reserves', message: cutText(`reserves: not refreshed: ${(error as Error).message}`) }] });
         break;
       }
       after = page.last;
@@ -237,7 +238,7 @@ async function closeClaimed(
               pages += 1;
               // Nothing reconciled yet: counts 0, but keeps the claim fresh and checks it is still ours.
               if (!(await ports.run.runs.recordReconciled(planId, runId, me, 0, now()))) lost = true;
-              await ports.run.locks.renew(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => undefined);
+              await keepPlan();
             },
           });
           if (lost) return false;
@@ -248,10 +249,9 @@ async function closeClaimed(
           record: async (told, n) => {
             await reserveState.save(planId, await loadState(), told, now());
             if (!(await ports.run.runs.recordReconciled(planId, runId, me, n, now()))) lost = true;
-            // The close moves on, as with a page of refreshed reserves: the plan stays this run's for
-            // another bound, no longer. A lapsed lease would let the next start abandon the run while
-            // this finalizer went on writing the reserve state from its own copy.
-            await ports.run.locks.renew(planId, runId, { ttlMs: RUN_CLOSE_BOUND_MS, now: now() }).catch(() => undefined);
+            // A lapsed lease would let the next start abandon the run while this finalizer went on
+            // writing the reserve state from its own copy.
+            await keepPlan();
           },
           ...(ports.finalizeTuning?.concurrency ? { concurrency: ports.finalizeTuning.concurrency } : {}),
           ...(ports.finalizeTuning?.page ? { batch: ports.finalizeTuning.page } : {}),
@@ -263,7 +263,7 @@ async function closeClaimed(
         if (!result.complete) return handOff(after);
       } catch (error) {
         reservesFailed = true;
-        await ports.run.runs.addErrors(planId, runId, [{ code: error instanceof AppError ? error.code : 'SYNC_RESERVES_FAILED', subject: 'reserves', message: cutText(`reserves: not reconciled with 1C: ${(error as Error).message}`) }]);
+        await ports.run.runs.append(planId, runId, { problems: [{ code: error instanceof AppError ? error.code : 'SYNC_RESERVES_FAILED', subject: 'reserves', message: cutText(`reserves: not reconciled with 1C: ${(error as Error).message}`) }] });
       }
     }
   }

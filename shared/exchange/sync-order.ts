@@ -20,7 +20,7 @@ import type { BindingRepository } from '#store/bindings';
 import { finalizeIfDone, type FinalizePorts } from './finalize.ts';
 import type { OrderMessage } from '#aws/order-queue';
 import type { Logger } from '#platform/logger';
-import { parkOrder, syncOrder, type SyncPorts, type SyncRequest, type SyncResult } from '#sync/order-sync';
+import { parkOrder, syncOrder, type ParkPorts, type SyncRequest, type SyncResult } from '#sync/order-sync';
 import { encodeProduct } from '#sync/reserves';
 
 export interface WorkerPorts extends FinalizePorts {
@@ -67,6 +67,7 @@ export async function processOrderMessage(ports: WorkerPorts, message: OrderMess
   }
 
   const now = clock(ports.run);
+  const counters = countersOf(result);
   const counted = await ports.run.runs.complete(planId, runId, {
     orderId,
     outcome: result.outcome,
@@ -80,12 +81,11 @@ export async function processOrderMessage(ports: WorkerPorts, message: OrderMess
       ...(result.conflicts.length ? { conflictFields: result.conflicts.map((c) => `${c.lineKey}.${c.field}`).join(', ') } : {}),
       ...(result.message ? { message: result.message } : {}),
     },
-    counters: countersOf(result),
+    counters,
     products: result.products.map(encodeProduct),
   });
 
   if (counted) {
-    const counters = countersOf(result);
     for (const [name, value] of Object.entries(counters)) if (value) ports.metrics?.count(METRIC_NAMES[name as keyof RunCounters], value, planId);
     // The run is alive while its orders move: keep its lock from expiring under it.
     await ports.locks.renew(planId, runId, { ttlMs: ports.run.lockTtlMs, now }).catch(() => undefined);
@@ -100,7 +100,7 @@ export async function processOrderMessage(ports: WorkerPorts, message: OrderMess
  * order of the plan for good, and thrown to the queue each would go to the DLQ uncounted,
  * holding its run open until the lock lapsed.
  */
-async function exchange(ports: WorkerPorts, request: SyncRequest, parking: Pick<SyncPorts, 'bindings' | 'now' | 'logger'>): Promise<SyncResult> {
+async function exchange(ports: WorkerPorts, request: SyncRequest, parking: ParkPorts): Promise<SyncResult> {
   const { planId, runId, orderId } = request;
   const stored = await ports.run.plans.get(planId);
   if (!stored) {

@@ -144,14 +144,10 @@ export interface OrderDone {
   readonly products: readonly string[];
 }
 
-/**
- * `whileRunning`: the write lands only on a run still `running`, checked in the write itself, and
- * throws RunNotRunningError otherwise. For a writer that read the run as running but may race
- * another closer (the next start closing an abandoned run whose lock outlived it, finishRun):
- * what it adds must not land on a run already closed, whose record and events are final.
- */
-export interface WhileRunning {
-  readonly whileRunning?: boolean;
+/** What a writer adds to a running run: problems (a bounded list; `errorCount` counts all) and counters. */
+export interface RunAdditions {
+  readonly problems?: readonly RunProblem[];
+  readonly counters?: Partial<RunCounters>;
 }
 
 export class RunRepository {
@@ -262,65 +258,14 @@ export class RunRepository {
   }
 
   /**
-   * Adds to the run's counters atomically (concurrent workers may add at once). `whileRunning`:
-   * only to a run still running, else RunNotRunningError (see `WhileRunning`).
+   * Adds problems and counters to a running run, in one write conditional on it running: a run
+   * closed meanwhile, whose record and events are final, gets none of them (RunNotRunningError);
+   * RunMissingError if it is gone. Concurrent writers may add at once (counters with `ADD`, a
+   * concurrent append of problems retried).
    */
-  async addCounters(planId: string, runId: string, deltas: Partial<RunCounters>, options: WhileRunning = {}): Promise<void> {
-    const entries = Object.entries(deltas).filter(([name, n]) => (RUN_COUNTERS as readonly string[]).includes(name) && n !== 0 && n !== undefined);
-    if (entries.length === 0) return;
-    const names: Record<string, string> = { '#c': 'counters' };
-    const values: Record<string, unknown> = {};
-    const adds = entries.map(([name, n], i) => {
-      names[`#n${i}`] = name;
-      values[`:d${i}`] = n;
-      return `#c.#n${i} :d${i}`;
-    });
-    await this.update(planId, runId, 'add counters', {
-      UpdateExpression: `ADD ${adds.join(', ')}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    }, options);
-  }
-
-  /**
-   * Appends run-level problems, keeping at most MAX_RUN_ERRORS of them; `errorCount` counts all.
-   * `whileRunning`: only to a run still running, else RunNotRunningError (see `WhileRunning`).
-   */
-  async addErrors(planId: string, runId: string, problems: readonly RunProblem[], options: WhileRunning = {}): Promise<void> {
-    if (problems.length === 0) return;
-    const whileRunning = options.whileRunning === true;
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      const run = await this.get(planId, runId);
-      if (!run) throw new RunMissingError(planId, runId);
-      if (whileRunning && run.status !== 'running') throw new RunNotRunningError(planId, runId, run.status);
-      const room = Math.max(0, MAX_RUN_ERRORS - run.errors.length);
-      const kept = problems.slice(0, room).map((p) => ({ ...p }));
-      try {
-        await this.store.client.send(
-          new UpdateCommand({
-            TableName: this.store.tableName,
-            Key: { pk: keys.planPk(planId), sk: keys.runSk(runId) },
-            UpdateExpression: kept.length ? 'SET #errors = list_append(#errors, :kept) ADD errorCount :n' : 'ADD errorCount :n',
-            // The status is checked in the write itself: the run may close between the read above and it.
-            ConditionExpression: whileRunning ? 'attribute_exists(pk) AND size(#errors) = :size AND #status = :running' : 'attribute_exists(pk) AND size(#errors) = :size',
-            ExpressionAttributeNames: { '#errors': 'errors', ...(whileRunning ? { '#status': 'status' } : {}) },
-            ExpressionAttributeValues: { ':n': problems.length, ':size': run.errors.length, ...(kept.length ? { ':kept': kept } : {}), ...(whileRunning ? { ':running': 'running' } : {}) },
-            ...(whileRunning ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
-          }),
-        );
-        return;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw toStoreError(error, 'add run errors', { planId, runId });
-        if (whileRunning) {
-          // Closed (or gone) meanwhile is final; only a concurrent append is worth another try.
-          const old = conditionFailureItem(error);
-          if (!old) throw new RunMissingError(planId, runId);
-          if (old['status'] !== 'running') throw new RunNotRunningError(planId, runId, String(old['status']));
-        }
-        // Someone appended meanwhile: read again and retry.
-      }
-    }
-    throw toStoreError(new Error('too many concurrent appends'), 'add run errors', { planId, runId });
+  async append(planId: string, runId: string, additions: RunAdditions): Promise<void> {
+    if (!additions.problems?.length && !Object.values(additions.counters ?? {}).some((n) => n)) return;
+    await this.writeRunning(planId, runId, additions, null);
   }
 
   async listOrders(planId: string, runId: string, request: PageRequest = {}): Promise<Page<RunOrderEntry>> {
@@ -350,28 +295,40 @@ export class RunRepository {
    * Closes a running run, with its last counters and problems in the same write: a run another
    * closer closed meanwhile gets none of them (RunNotRunningError), and the close, its counters
    * and its problems are one change on the table's stream. RunMissingError if the run is absent.
-   * Problems are kept up to MAX_RUN_ERRORS (`errorCount` counts all); a concurrent append is
-   * retried.
    */
-  async close(
+  async close(planId: string, runId: string, end: { status: RunEndStatus; endedAt: Date; summary?: string } & RunAdditions): Promise<RunRecord> {
+    return this.writeRunning(planId, runId, end, end);
+  }
+
+  /**
+   * One write to a running run: its additions (problems appended to the bounded list, conditional
+   * on the list's size, read first; counters added) and, with `end`, its close.
+   */
+  private async writeRunning(
     planId: string,
     runId: string,
-    end: { status: RunEndStatus; endedAt: Date; summary?: string; problems?: readonly RunProblem[]; counters?: Partial<RunCounters> },
+    additions: RunAdditions,
+    end: { status: RunEndStatus; endedAt: Date; summary?: string } | null,
   ): Promise<RunRecord> {
-    const problems = end.problems ?? [];
-    const counters = Object.entries(end.counters ?? {}).filter(([name, n]) => (RUN_COUNTERS as readonly string[]).includes(name) && n !== 0 && n !== undefined);
+    const problems = additions.problems ?? [];
+    const counters = Object.entries(additions.counters ?? {}).filter(([name, n]) => (RUN_COUNTERS as readonly string[]).includes(name) && n !== 0 && n !== undefined);
+    const operation = end ? 'close run' : 'add to run';
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      const sets = ['#status = :status', 'endedAt = :endedAt'];
+      const sets: string[] = [];
       const adds: string[] = [];
       const names: Record<string, string> = { '#status': 'status' };
-      const values: Record<string, unknown> = { ':status': end.status, ':endedAt': end.endedAt.toISOString(), ':running': 'running' };
+      const values: Record<string, unknown> = { ':running': 'running' };
       const conditions = ['#status = :running'];
-      if (end.summary !== undefined) {
-        sets.push('summary = :summary');
-        values[':summary'] = end.summary;
+      if (end) {
+        sets.push('#status = :status', 'endedAt = :endedAt');
+        values[':status'] = end.status;
+        values[':endedAt'] = end.endedAt.toISOString();
+        if (end.summary !== undefined) {
+          sets.push('summary = :summary');
+          values[':summary'] = end.summary;
+        }
       }
       if (problems.length) {
-        // The list's size is read first: the append is conditional on it, like addErrors.
         const run = await this.get(planId, runId);
         if (!run) throw new RunMissingError(planId, runId);
         if (run.status !== 'running') throw new RunNotRunningError(planId, runId, run.status);
@@ -396,8 +353,8 @@ export class RunRepository {
         const result = await this.store.client.send(
           new UpdateCommand({
             TableName: this.store.tableName,
-            Key: { pk: keys.planPk(planId), sk: keys.runSk(runId) },
-            UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
+            Key: this.runKey(planId, runId),
+            UpdateExpression: [sets.length ? `SET ${sets.join(', ')}` : '', adds.length ? `ADD ${adds.join(', ')}` : ''].filter(Boolean).join(' '),
             ConditionExpression: conditions.join(' AND '),
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
@@ -407,48 +364,14 @@ export class RunRepository {
         );
         return runFromItem(result.Attributes ?? {});
       } catch (error) {
-        if (!isConditionFailure(error)) throw toStoreError(error, 'close run', { planId, runId });
+        if (!isConditionFailure(error)) throw toStoreError(error, operation, { planId, runId });
         const old = conditionFailureItem(error);
         if (!old) throw new RunMissingError(planId, runId);
         if (old['status'] !== 'running') throw new RunNotRunningError(planId, runId, String(old['status']));
-        // Still running: a problem was appended meanwhile; read its size again.
+        // Still running: a problem was appended meanwhile; read the list's size again.
       }
     }
-    throw toStoreError(new Error('too many concurrent appends'), 'close run', { planId, runId });
-  }
-
-  private async update(
-    planId: string,
-    runId: string,
-    operation: string,
-    input: { UpdateExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> },
-    options: WhileRunning = {},
-  ): Promise<void> {
-    const whileRunning = options.whileRunning === true;
-    try {
-      await this.store.client.send(
-        new UpdateCommand({
-          TableName: this.store.tableName,
-          Key: { pk: keys.planPk(planId), sk: keys.runSk(runId) },
-          ...input,
-          ...(whileRunning
-            ? {
-                ConditionExpression: 'attribute_exists(pk) AND #status = :running',
-                ExpressionAttributeNames: { ...input.ExpressionAttributeNames, '#status': 'status' },
-                ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ':running': 'running' },
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-              }
-            : { ConditionExpression: 'attribute_exists(pk)' }),
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        const old = whileRunning ? conditionFailureItem(error) : null;
-        if (!old) throw new RunMissingError(planId, runId);
-        throw new RunNotRunningError(planId, runId, String(old['status']));
-      }
-      throw toStoreError(error, operation, { planId, runId });
-    }
+    throw toStoreError(new Error('too many concurrent appends'), operation, { planId, runId });
   }
 
   // ---- How far the run has got ----------------------------------------------------------------

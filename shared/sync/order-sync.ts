@@ -55,6 +55,9 @@ export interface SyncPorts {
   readonly logger?: Logger;
 }
 
+/** What parking an order needs: its binding, the clock, the logger (no client of either system). */
+export type ParkPorts = Pick<SyncPorts, 'bindings' | 'now' | 'logger'>;
+
 export interface SyncRequest {
   readonly planId: string;
   readonly runId: string | null;
@@ -124,7 +127,7 @@ export async function syncOrder(ports: SyncPorts, request: SyncRequest): Promise
  * Parks the order with the error that stops it: recorded on its sync record (visible through
  * the API), kept in the open index so every run tries it again, and never silently dropped.
  */
-export async function parkOrder(ports: Pick<SyncPorts, 'bindings' | 'now' | 'logger'>, request: SyncRequest, error: unknown): Promise<SyncResult> {
+export async function parkOrder(ports: ParkPorts, request: SyncRequest, error: unknown): Promise<SyncResult> {
   const now = clock(ports);
   const code = error instanceof AppError ? error.code : 'SYNC_FAILED';
   const message = error instanceof Error ? error.message : String(error);

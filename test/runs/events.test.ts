@@ -215,8 +215,8 @@ describe('events function (DynamoDB Local stream → the real EventBridge client
     // Every kind of write a run makes, each of the three events, and writes that are not events.
     await runs.create({ planId: 'acme', runId, trigger: 'schedule', slot: '2025-06-10T09:00', startedAt: new Date() });
     await runs.create({ planId: 'acme', runId: abandoned, trigger: 'manual', startedAt: new Date() });
-    await runs.addCounters('acme', runId, { exported: 2 });
-    await runs.addErrors('acme', abandoned, [{ code: 'RUN_ABANDONED', message: 'abandoned' }]);
+    await runs.append('acme', runId, { counters: { exported: 2 } });
+    await runs.append('acme', abandoned, { problems: [{ code: 'RUN_ABANDONED', message: 'abandoned' }] });
     await runs.close('acme', abandoned, { status: 'failed', endedAt: new Date(), summary: 'abandoned' });
     for (const orderId of ['gw-1', 'gw-2', 'gw-3']) await runs.register('acme', runId, orderId, new Date());
     await runs.complete('acme', runId, { orderId: 'gw-1', outcome: 'updated', at: new Date().toISOString(), detail: { conflicts: 3, conflictFields: 'a.b' }, counters: { conflicts: 1 }, products: [] });

@@ -256,7 +256,7 @@ describe('run repository', () => {
     const runId = newRunId();
     await runs.create({ planId: 'p', runId, trigger: 'schedule', startedAt: new Date(), slot: '2025-06-10T06:00:00.000Z' });
 
-    await Promise.all(Array.from({ length: 20 }, (_, i) => runs.addCounters('p', runId, { exported: 1, conflicts: i % 2 })));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => runs.append('p', runId, { counters: { exported: 1, conflicts: i % 2 } })));
 
     const run = await runs.get('p', runId);
     assert.deepEqual(run?.counters, { exported: 20, updatedInOneC: 0, updatedInGoodwix: 0, conflicts: 10, failed: 0 });
@@ -269,8 +269,8 @@ describe('run repository', () => {
     await runs.create({ planId: 'p', runId, trigger: 'manual', startedAt: new Date() });
     const problems = Array.from({ length: MAX_RUN_ERRORS + 7 }, (_, i) => ({ code: 'X', message: `problem ${i}` }));
 
-    await runs.addErrors('p', runId, problems.slice(0, 30));
-    await runs.addErrors('p', runId, problems.slice(30));
+    await runs.append('p', runId, { problems: problems.slice(0, 30) });
+    await runs.append('p', runId, { problems: problems.slice(30) });
 
     const run = await runs.get('p', runId);
     assert.equal(run?.errors.length, MAX_RUN_ERRORS);
@@ -294,25 +294,25 @@ describe('run repository', () => {
     assert.equal(page.items[0]?.error?.code, 'UNMAPPED_PRODUCT');
   });
 
-  test('adds problems and counters "while running" only to a running run: concurrent appends all land, a closed run refuses them with its status, a missing run is missing', async () => {
+  test('adds problems and counters only to a running run: concurrent appends all land, a closed run refuses them with its status, a missing run is missing', async () => {
     const { runs } = await repositories();
     const runId = newRunId();
     await runs.create({ planId: 'p', runId, trigger: 'manual', startedAt: new Date() });
 
-    await Promise.all(Array.from({ length: 4 }, (_, i) => runs.addErrors('p', runId, [{ code: 'X', message: `problem ${i}` }], { whileRunning: true })));
-    await runs.addCounters('p', runId, { exported: 2 }, { whileRunning: true });
+    await Promise.all(Array.from({ length: 4 }, (_, i) => runs.append('p', runId, { problems: [{ code: 'X', message: `problem ${i}` }] })));
+    await runs.append('p', runId, { counters: { exported: 2 } });
     await runs.close('p', runId, { status: 'completed', endedAt: new Date() });
 
     const closed = (e: unknown) => e instanceof RunNotRunningError && e.status === 'completed';
-    await assert.rejects(runs.addErrors('p', runId, [{ code: 'LATE', message: 'late' }], { whileRunning: true }), closed);
-    await assert.rejects(runs.addCounters('p', runId, { exported: 5 }, { whileRunning: true }), closed);
-    await assert.rejects(runs.addErrors('p', 'NOPE', [{ code: 'LATE', message: 'late' }], { whileRunning: true }), RunMissingError);
-    await assert.rejects(runs.addCounters('p', 'NOPE', { exported: 1 }, { whileRunning: true }), RunMissingError);
+    await assert.rejects(runs.append('p', runId, { problems: [{ code: 'LATE', message: 'late' }] }), closed);
+    await assert.rejects(runs.append('p', runId, { counters: { exported: 5 } }), closed);
+    await assert.rejects(runs.append('p', 'NOPE', { problems: [{ code: 'LATE', message: 'late' }] }), RunMissingError);
+    await assert.rejects(runs.append('p', 'NOPE', { counters: { exported: 1 } }), RunMissingError);
     const run = await runs.get('p', runId);
     assert.deepEqual([run?.errorCount, run?.errors.length, run?.counters.exported], [4, 4, 2]);
   });
 
-  test('a problem added "while running" does not land on a run closed between its read and its write', async () => {
+  test('a problem added, or a close with problems, does not land on a run another closer closed between its read and its write', async () => {
     const { runs, store } = await repositories();
     const runId = newRunId();
     await runs.create({ planId: 'p', runId, trigger: 'manual', startedAt: new Date() });
@@ -334,11 +334,13 @@ describe('run repository', () => {
       }),
     });
 
-    await assert.rejects(racing.addErrors('p', runId, [{ code: 'LATE', message: 'late' }], { whileRunning: true }), (e: unknown) => e instanceof RunNotRunningError && e.status === 'completed');
+    const closedByTheOther = (e: unknown) => e instanceof RunNotRunningError && e.status === 'completed';
+    await assert.rejects(racing.append('p', runId, { problems: [{ code: 'LATE', message: 'late' }] }), closedByTheOther);
+    await assert.rejects(racing.close('p', runId, { status: 'failed', endedAt: new Date(), problems: [{ code: 'RUN_ABANDONED', message: 'late' }], counters: { failed: 1 } }), closedByTheOther);
 
     assert.ok(raced);
     const run = await runs.get('p', runId);
-    assert.deepEqual([run?.status, run?.errorCount, run?.errors], ['completed', 0, []]);
+    assert.deepEqual([run?.status, run?.errorCount, run?.errors, run?.counters.failed], ['completed', 0, [], 0]);
   });
 
   test('closes a run once; a second close says it is already closed', async () => {
