@@ -12,8 +12,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { api, exchange, printRun, runDemoRounds } from './demo/rounds.ts';
-import { startGoodwixSandbox } from './goodwix/sandbox.ts';
-import { startOneCSandbox } from './onec/sandbox.ts';
+import { startGoodwixSandbox, type GoodwixSandbox } from './goodwix/sandbox.ts';
+import { startOneCSandbox, type OneCSandbox } from './onec/sandbox.ts';
 import { DEMO_PLAN_ID } from './runtime/demo-plan.ts';
 import { startLocalRuntime, type LocalRuntime } from './runtime/runtime.ts';
 import { OneCTrade } from '#onec/trade';
@@ -28,6 +28,28 @@ const { values: args } = parseArgs({
     'log-level': { type: 'string' },
   },
 });
+
+// Signals are handled from the first moment: DynamoDB Local is a child process, and a process
+// killed by the signal would leave it running. While serving, the first Ctrl+C closes everything
+// in order; otherwise (the demo, a one-off exchange), or on a second Ctrl+C, the process exits
+// at once with 130 and its exit hook kills the child processes.
+let onStop: (() => void) | undefined;
+let signals = 0;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    signals += 1;
+    if (onStop && signals === 1) onStop();
+    else process.exit(130);
+  });
+}
+
+/** Resolves on the first SIGINT / SIGTERM from now on (or at once if one came already). */
+function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    if (signals > 0) resolve();
+    else onStop = resolve;
+  });
+}
 
 const out = (line = '') => console.log(line);
 const logLevel = (args['log-level'] ?? (args.serve || args.plan ? 'WARN' : 'ERROR')).toUpperCase() as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
@@ -60,8 +82,24 @@ async function demo(): Promise<void> {
 }
 
 async function serve(): Promise<void> {
+  const stopped = untilStopped();
   const [onecSandbox, goodwixSandbox] = await Promise.all([startOneCSandbox({ seed: 'demo' }), startGoodwixSandbox({ seed: 'demo' })]);
-  const runtime = await startLocalRuntime({ demo: { onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl }, logLevel });
+  let runtime: LocalRuntime | undefined;
+  try {
+    runtime = await startLocalRuntime({ demo: { onecBaseUrl: onecSandbox.baseUrl, goodwixBaseUrl: goodwixSandbox.baseUrl }, logLevel });
+    await printServing(runtime, onecSandbox, goodwixSandbox);
+    await stopped;
+  } finally {
+    await runtime?.close();
+    await Promise.all([onecSandbox.close(), goodwixSandbox.close()]);
+  }
+}
+
+async function printServing(
+  runtime: LocalRuntime,
+  onecSandbox: OneCSandbox,
+  goodwixSandbox: GoodwixSandbox,
+): Promise<void> {
   out(`1C sandbox, a stand-in for the supplier's 1C:UT 11 (OData):  ${onecSandbox.baseUrl}  (login ${onecSandbox.login} / ${onecSandbox.password})`);
   out(`Goodwix sandbox, a stand-in for the Goodwix portal:  ${goodwixSandbox.baseUrl}  (supplier ${goodwixSandbox.supplier.email} / ${goodwixSandbox.supplier.password}; buyer actions under /_sandbox/…)`);
   // The documented order: check, then the schedule may run the plan (the tick runs no unchecked plan).
@@ -74,12 +112,10 @@ async function serve(): Promise<void> {
   out(`CLI:  export GOODWIX_1C_URL=${runtime.apiUrl} GOODWIX_1C_TOKEN=${runtime.token}`);
   out(`      npx goodwix-1c --local runs start ${DEMO_PLAN_ID}; npx goodwix-1c --local orders list ${DEMO_PLAN_ID}`);
   out('Ctrl+C stops everything.');
-  await waitForSignal();
-  await runtime.close();
-  await Promise.all([onecSandbox.close(), goodwixSandbox.close()]);
 }
 
 async function real(planFile: string, secretsFile: string | undefined, keepServing: boolean): Promise<void> {
+  const stopped = keepServing ? untilStopped() : undefined;
   const plan = JSON.parse(await readFile(planFile, 'utf8')) as { id: string; orders?: { exportFrom?: string } };
   // As PUT /plans does: no exportFrom means from now on, never the account's whole order history.
   if (plan.orders && plan.orders.exportFrom === undefined) plan.orders.exportFrom = new Date().toISOString();
@@ -91,17 +127,10 @@ async function real(planFile: string, secretsFile: string | undefined, keepServi
     for (const item of check.items ?? []) out(`  ${item.ok ? 'ok ' : 'ERR'} ${item.subject}: ${item.message}`);
     if (!check.ok) process.exitCode = 1;
     else printRun(out, await exchange(runtime, plan.id));
-    if (keepServing) await waitForSignal();
+    if (stopped) await stopped;
   } finally {
     await runtime.close();
   }
-}
-
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
 }
 
 try {

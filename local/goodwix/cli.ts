@@ -25,21 +25,23 @@ if (values.seed !== 'demo' && values.seed !== 'empty') {
 }
 const ttl = values['token-ttl'] === undefined ? undefined : Number(values['token-ttl']);
 
-const sandbox = await startGoodwixSandbox({ port, seed: values.seed, ...(ttl !== undefined ? { tokenTtlSeconds: ttl } : {}) });
-
-console.log(`Goodwix sandbox listening on ${sandbox.baseUrl}`);
-console.log(`  API:       ${sandbox.baseUrl}/api/v1  (contract: docs/goodwix-api.md)`);
-console.log(`  catalog:   ${sandbox.catalogId}`);
-console.log(`  login:     ${sandbox.supplier.email} / ${sandbox.supplier.password}`);
-console.log(`  buyer and supplier actions, faults: ${sandbox.baseUrl}/_sandbox/…`);
-
+// The handlers are in place before the sandbox starts: a Ctrl+C the moment the banner shows (or
+// during the start) still closes the server instead of killing the process by the signal.
+const starting = startGoodwixSandbox({ port, seed: values.seed, ...(ttl !== undefined ? { tokenTtlSeconds: ttl } : {}) });
 let stopping = false;
 const stop = async (signal: string): Promise<void> => {
   if (stopping) return;
   stopping = true;
   console.log(`${signal}: closing the Goodwix sandbox`);
-  await sandbox.close();
+  await (await starting).close();
   process.exit(0);
 };
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
+
+const sandbox = await starting;
+console.log(`Goodwix sandbox listening on ${sandbox.baseUrl}`);
+console.log(`  API:       ${sandbox.baseUrl}/api/v1  (contract: docs/goodwix-api.md)`);
+console.log(`  catalog:   ${sandbox.catalogId}`);
+console.log(`  login:     ${sandbox.supplier.email} / ${sandbox.supplier.password}`);
+console.log(`  buyer and supplier actions, faults: ${sandbox.baseUrl}/_sandbox/…`);

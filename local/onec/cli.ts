@@ -37,7 +37,28 @@ if (values.latency) faults.latencyMs = Number(values.latency);
 if (values['cold-start']) faults.coldStartMs = Number(values['cold-start']);
 if (Object.keys(faults).length > 0) options.faults = faults;
 
-const sandbox = await startOneCSandbox(options);
+// The handlers are in place before the sandbox starts: a Ctrl+C the moment the banner shows (or
+// during the start) still closes the server instead of killing the process by the signal.
+const starting = startOneCSandbox(options);
+let stopping = false;
+const stop = (signal: string): void => {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(`\n${signal}: stopping the 1C sandbox\n`);
+  starting
+    .then((sandbox) => sandbox.close())
+    .then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`close failed: ${String(e)}\n`);
+        process.exit(1);
+      },
+    );
+};
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));
+
+const sandbox = await starting;
 process.stdout.write(
   [
     '1C sandbox (UT 11 OData) is running',
@@ -49,19 +70,3 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
-
-let stopping = false;
-const stop = (signal: string): void => {
-  if (stopping) return;
-  stopping = true;
-  process.stdout.write(`\n${signal}: stopping the 1C sandbox\n`);
-  sandbox.close().then(
-    () => process.exit(0),
-    (e: unknown) => {
-      process.stderr.write(`close failed: ${String(e)}\n`);
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGINT', () => stop('SIGINT'));
-process.on('SIGTERM', () => stop('SIGTERM'));

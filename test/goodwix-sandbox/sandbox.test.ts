@@ -578,4 +578,24 @@ describe('Goodwix sandbox: command line', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
+
+  test('npm run sandbox:goodwix stops cleanly when Ctrl+C arrives the moment its banner shows', async () => {
+    // Prepare: the child signals itself right after writing its last banner line
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/support/signal-on-output.ts', 'local/goodwix/cli.ts', '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SIGNAL_ON_OUTPUT: 'buyer and supplier actions', SIGNAL_NAME: 'SIGINT' },
+    });
+    try {
+      let out = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (chunk: string) => { out += chunk; });
+      // Act
+      const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+      // Assess
+      assert.deepEqual({ code, signal }, { code: 0, signal: null }, out);
+      assert.match(out, /SIGINT: closing the Goodwix sandbox/u);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
 });

@@ -78,4 +78,22 @@ describe('npm run sandbox:onec', () => {
     assert.deepEqual(body.value, []);
     assert.equal(code, 0);
   });
+
+  test('stops cleanly when Ctrl+C arrives the moment its banner shows', async () => {
+    // Prepare: the child signals itself right after writing its last banner line
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', join(repoRoot, 'test/support/signal-on-output.ts'), join(repoRoot, 'local/onec/cli.ts'), '--port', '0', '--empty'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SIGNAL_ON_OUTPUT: 'Press Ctrl+C', SIGNAL_NAME: 'SIGINT' },
+    });
+    started.push(child);
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => { out += c; });
+    // Act
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    // Assess
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, out);
+    assert.match(out, /SIGINT: stopping the 1C sandbox/u);
+  });
 });
