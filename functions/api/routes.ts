@@ -95,10 +95,11 @@ function orderListQuery(request: ApiRequest) {
   return { state: orderState(request), page: pageQuery({ ...request, query: rest }) };
 }
 
-/** `If-Match: "3"` (or W/"3", or 3) → 3; `*` or absent → undefined. */
-function ifMatch(request: ApiRequest): number | undefined {
+/** `If-Match: "3"` (or W/"3", or 3) → 3; `*` → '*'; absent → undefined. */
+function ifMatch(request: ApiRequest): number | '*' | undefined {
   const raw = request.headers['if-match'];
-  if (raw === undefined || raw.trim() === '*') return undefined;
+  if (raw === undefined) return undefined;
+  if (raw.trim() === '*') return '*';
   // 15 digits at most: a version is a safe integer, and DynamoDB refuses numbers past 38 digits.
   const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(raw);
   if (!match) throw new BadRequestError('INVALID_HEADER', ['If-Match: expected the plan version as an entity tag, e.g. "3"']);
@@ -127,17 +128,19 @@ const routes: readonly Route[] = [
         return json(200, plan, etag(plan.version));
       },
       PUT: async (ports, { planId }, request) => {
-        const expectedVersion = ifMatch(request);
+        const match = ifMatch(request);
         const createOnly = request.headers['if-none-match']?.trim() === '*';
         const { plan, created } = await savePlan(ports, planId!, request.body(), {
-          ...(expectedVersion === undefined ? {} : { expectedVersion }),
+          ...(typeof match === 'number' ? { expectedVersion: match } : {}),
+          ...(match === '*' ? { replaceOnly: true } : {}),
           ...(createOnly ? { createOnly } : {}),
         });
         return json(created ? 201 : 200, plan, { ...etag(plan.version), ...(created ? { location: `/plans/${encodeURIComponent(plan.id)}` } : {}) });
       },
       DELETE: async (ports, { planId }, request) => {
-        const expectedVersion = ifMatch(request);
-        await deletePlan(ports, planId!, expectedVersion === undefined ? {} : { expectedVersion });
+        // `If-Match: *` asks for what a DELETE does anyway: a missing plan is 404.
+        const match = ifMatch(request);
+        await deletePlan(ports, planId!, typeof match === 'number' ? { expectedVersion: match } : {});
         return noContent();
       },
     },

@@ -100,6 +100,8 @@ export interface SavePlanOptions {
   readonly expectedVersion?: number;
   /** Create only (If-None-Match: *) */
   readonly createOnly?: boolean;
+  /** Replace only, whatever the version (If-Match: *) */
+  readonly replaceOnly?: boolean;
 }
 
 /**
@@ -136,6 +138,7 @@ export async function savePlan(ports: ControlPorts, planId: string, body: unknow
   const { stored, created } = await ports.plans.put(parsed.plan, {
     ...(expectedVersion === undefined ? {} : { expectedVersion }),
     ...(options.createOnly ? { createOnly: true } : {}),
+    ...(options.replaceOnly ? { replaceOnly: true } : {}),
     now,
   });
   return { plan: planView(stored, now), created };

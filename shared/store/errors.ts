@@ -50,12 +50,13 @@ export class InvalidPageCursorError extends StoreError {
 export class PlanVersionConflictError extends StoreError {
   readonly code = 'PLAN_VERSION_CONFLICT';
   readonly retryable = false;
-  constructor(planId: string, expected: number, actual: number | null) {
+  /** `expected` is `any` for a replace of whatever version exists */
+  constructor(planId: string, expected: number | 'any', actual: number | null) {
     super(
       actual === null
-        ? `Plan ${planId} does not exist (expected version ${expected})`
+        ? `Plan ${planId} does not exist (expected ${expected === 'any' ? 'a plan to replace' : `version ${expected}`})`
         : `Plan ${planId} is at version ${actual}, not ${expected}: re-read it and apply the change again`,
-      { context: { planId, expectedVersion: expected, actualVersion: actual } },
+      { context: { planId, ...(expected === 'any' ? {} : { expectedVersion: expected }), actualVersion: actual } },
     );
   }
 }

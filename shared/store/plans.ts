@@ -56,6 +56,8 @@ export interface PutPlanOptions {
   readonly expectedVersion?: number;
   /** Create only: fail with PlanExistsError if the plan exists */
   readonly createOnly?: boolean;
+  /** Replace only (whatever its version): fail with PlanVersionConflictError if the plan does not exist */
+  readonly replaceOnly?: boolean;
   readonly now?: Date;
 }
 
@@ -98,6 +100,7 @@ export class PlanRepository {
     const conditions: string[] = [];
     const values: Record<string, unknown> = { ':plan': plan, ':id': plan.id, ':plans': keys.plansIndexPk, ':now': now, ':one': 1 };
     if (options.createOnly) conditions.push('attribute_not_exists(pk)');
+    if (options.replaceOnly) conditions.push('attribute_exists(pk)');
     if (options.expectedVersion !== undefined) {
       conditions.push('#version = :expected');
       values[':expected'] = options.expectedVersion;
@@ -123,7 +126,7 @@ export class PlanRepository {
         const old = conditionFailureItem(error);
         const oldVersion = old ? Number(old['version']) : null;
         if (options.createOnly && oldVersion !== null) throw new PlanExistsError(plan.id, oldVersion);
-        throw new PlanVersionConflictError(plan.id, options.expectedVersion ?? 0, oldVersion);
+        throw new PlanVersionConflictError(plan.id, options.expectedVersion ?? 'any', oldVersion);
       }
       throw toStoreError(error, 'put plan', { planId: plan.id });
     }

@@ -158,6 +158,23 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
     assert.deepEqual([roundTrip.status, roundTrip.body?.version], [200, 3], 'what GET answers can be PUT back');
   });
 
+  test('If-Match * replaces only a plan that exists: 412 and nothing created for a missing one', async () => {
+    // Prepare
+    const { call } = await setup();
+    const missing = planInput({ id: 'not-there' });
+    const existing = planInput();
+    await call('PUT', `/plans/${existing.id}`, { body: existing });
+    // Act
+    const onMissing = await call('PUT', `/plans/${missing.id}`, { body: missing, headers: { 'If-Match': '*' } });
+    const afterwards = await call('GET', `/plans/${missing.id}`);
+    const onExisting = await call('PUT', `/plans/${existing.id}`, { body: existing, headers: { 'If-Match': '*' } });
+    // Assess
+    assert.deepEqual([onMissing.status, onMissing.body?.error?.code], [412, 'PLAN_VERSION_CONFLICT']);
+    assert.match(onMissing.body?.error?.message ?? '', /not-there does not exist/u);
+    assert.equal(afterwards.status, 404, 'nothing was created');
+    assert.deepEqual([onExisting.status, onExisting.body?.version], [200, 2]);
+  });
+
   test('answers 400 with zod field paths for an invalid plan', async () => {
     const { call } = await setup();
     const input = planInput();
