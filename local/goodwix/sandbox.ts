@@ -45,6 +45,8 @@ export interface GoodwixSandboxOptions {
   /** Generated products on top of the demo catalog (`bulkProducts` of #local/demo/supplier; the 1C sandbox's option of the same name has them too) */
   extraProducts?: number;
   tokenTtlSeconds?: number;
+  /** The catalog's number (default the demo catalog's): another number stands for another catalog of the same supplier */
+  catalogId?: number;
   faults?: Partial<GoodwixFaults>;
   clock?: () => Date;
 }
@@ -137,7 +139,7 @@ interface Route {
 
 export async function startGoodwixSandbox(options: GoodwixSandboxOptions = {}): Promise<GoodwixSandbox> {
   const clock = options.clock ?? (() => new Date());
-  const world = new GoodwixWorld(clock, options.seed ?? 'demo', options.extraProducts ?? 0);
+  const world = new GoodwixWorld(clock, options.seed ?? 'demo', options.extraProducts ?? 0, options.catalogId);
   const startFaults: Partial<GoodwixFaults> = { ...(options.tokenTtlSeconds !== undefined ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}) };
   const faults = new FaultController({ ...startFaults, ...options.faults });
   const tokens = new Map<string, { expiresAtMs: number }>();

@@ -167,7 +167,7 @@ const FIRST_ORDER_ID = 100001;
 const CURRENCY = 'RUB';
 
 export class GoodwixWorld {
-  readonly catalogId = demoGoodwix.catalogId;
+  readonly catalogId: number;
   readonly catalogName = 'Инструмент и крепеж — Торговый дом Альфа';
   readonly supplier = demoGoodwix.supplier;
 
@@ -187,7 +187,9 @@ export class GoodwixWorld {
     private readonly clock: () => Date,
     seed: SeedKind = 'demo',
     extraProducts = 0,
+    catalogId: number = demoGoodwix.catalogId,
   ) {
+    this.catalogId = catalogId;
     this.seedCatalog(extraProducts);
     if (seed === 'demo') this.seedDemoActivity();
   }

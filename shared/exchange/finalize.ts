@@ -35,7 +35,7 @@ import type { SyncMetrics } from '#sync/client-metrics';
 import type { PlanClientCache } from '#sync/plan-clients';
 import type { ReserveSeed, ReserveState, ReserveStateRepository } from '#store/reserve-state';
 import { planRefs } from '#sync/order-keys';
-import { decodeProduct, reconcileReserves, refreshReserves, seedReserveState } from '#sync/reserves';
+import { decodeProduct, reconcileReserves, refreshReserves, reserveCatalog, seedReserveState } from '#sync/reserves';
 
 /**
  * The longest a plan stays locked once every order of its run is done: the close (reserves,
@@ -172,7 +172,16 @@ async function closeClaimed(
     const warehouse = () => planRefs(plan).warehouse;
     const { reserveState } = ports;
     let loaded: Promise<{ state: ReserveState; seed: ReserveSeed }> | undefined;
-    const loadWithSeed = () => (loaded ??= reserveState.loadWithSeed(planId));
+    const catalog = reserveCatalog(plan);
+    const loadWithSeed = () =>
+      (loaded ??= (async () => {
+        const current = await reserveState.loadWithSeed(planId);
+        if (current.seed.catalog === catalog) return current;
+        // What the state says Goodwix was told was told another catalog (the plan moved, or the
+        // state predates the catalog's name on it): started over, and this catalog read by the seed.
+        await reserveState.reset(planId, runId, catalog, now());
+        return { state: new Map(), seed: { seeded: false, run: runId, cursor: null, catalog } };
+      })());
     const loadState = async () => (await loadWithSeed()).state;
     const unlistedProblems = async (unlisted: readonly string[]) => {
       const problems: RunProblem[] = unlisted.map((key) => ({
@@ -234,7 +243,7 @@ async function closeClaimed(
             canGoOn: () => !lost && mayGoOn(),
             record: async (told, next) => {
               await reserveState.save(planId, await loadState(), told, now());
-              await reserveState.saveSeed(planId, runId, next, now());
+              await reserveState.saveSeed(planId, runId, next, now(), catalog);
               pages += 1;
               // Nothing reconciled yet: counts 0, but keeps the claim fresh and checks it is still ours.
               if (!(await ports.run.runs.recordReconciled(planId, runId, me, 0, now()))) lost = true;

@@ -22,6 +22,7 @@ import {
 } from './errors.ts';
 import { conditionFailureItem, failedConditions, withConflictRetry } from './items.ts';
 import { decodeCursor, encodeCursor, pageSize, type Page, type PageRequest } from './paging.ts';
+import { ReserveStateRepository } from './reserve-state.ts';
 import { PLANS_INDEX, keys } from './table.ts';
 
 /** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
@@ -211,8 +212,9 @@ export class PlanRepository {
   }
 
   /**
-   * Deletes the plan when no run holds its lock (same transaction), and its cursors after.
-   * Runs stay until their TTL, bindings stay (re-creating the plan must not re-export orders).
+   * Deletes the plan when no run holds its lock (same transaction), and its cursors and reserve
+   * state after. Runs stay until their TTL, bindings stay (re-creating the plan must not
+   * re-export orders).
    * Answers false when there was no such plan.
    */
   async delete(planId: string, options: { expectedVersion?: number; now?: Date } = {}): Promise<boolean> {
@@ -264,6 +266,9 @@ export class PlanRepository {
     }
     await this.deleteByPrefix(pk, 'CURSOR#');
     await this.deleteExpiredLock(pk, nowMs);
+    // What the plan told Goodwix of reserves goes too: a plan created again under the id (maybe
+    // on another catalog) reads its catalog's reserves anew instead of trusting an old account.
+    await new ReserveStateRepository(this.store).clear(planId);
     return true;
   }
 

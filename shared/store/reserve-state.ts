@@ -18,15 +18,18 @@
  * `seedReserveState`): `RESERVES#SEED` says it was (`seededAt`), or how far a seed of run
  * `seedRun` got (`seedCursor`, the next page of the catalog's products). With the shards gone
  * and the marker gone, the next run seeds again; the marker alone gone, a reseed is harmless.
+ * The marker also names the Goodwix catalog the state is about (`goodwixCatalog`): a plan moved
+ * to another catalog has its state started over (`reset`), and a plan deleted loses it (`clear`).
  */
 import { createHash } from 'node:crypto';
-import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mapLimited } from '#platform/concurrency';
 import type { StoreContext } from './client.ts';
 import { ReserveStateTooLargeError, toStoreError } from './errors.ts';
 import { keys } from './table.ts';
 
 /** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
-export const IAM_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] as const;
+export const IAM_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'] as const;
 
 export const RESERVE_SHARDS = 16;
 /** Far below DynamoDB's 400 KB item limit (key attributes and UTF-8 overhead included). */
@@ -49,6 +52,8 @@ export interface ReserveSeed {
   readonly run: string | null;
   /** The next page of the catalog's products to read (null: the first) */
   readonly cursor: string | null;
+  /** The Goodwix catalog the state is about (`reserveCatalog` of the plan); null before it was kept */
+  readonly catalog: string | null;
 }
 
 
@@ -83,7 +88,7 @@ export class ReserveStateRepository {
   /** The state and its seed marker, in the same BatchGetItem. */
   async loadWithSeed(planId: string): Promise<{ state: ReserveState; seed: ReserveSeed }> {
     const state: ReserveState = new Map();
-    let seed: ReserveSeed = { seeded: false, run: null, cursor: null };
+    let seed: ReserveSeed = { seeded: false, run: null, cursor: null, catalog: null };
     let keysLeft: Record<string, unknown>[] = [
       ...Array.from({ length: RESERVE_SHARDS }, (_, i) => ({ pk: keys.planPk(planId), sk: shardSk(i) })),
       { pk: keys.planPk(planId), sk: keys.reserveSeedSk },
@@ -91,11 +96,16 @@ export class ReserveStateRepository {
     for (let attempt = 1; keysLeft.length > 0; attempt += 1) {
       try {
         const result = await this.store.client.send(new BatchGetCommand({
-          RequestItems: { [this.store.tableName]: { Keys: keysLeft, ConsistentRead: true, ProjectionExpression: 'sk, entries, seededAt, seedRun, seedCursor' } },
+          RequestItems: { [this.store.tableName]: { Keys: keysLeft, ConsistentRead: true, ProjectionExpression: 'sk, entries, seededAt, seedRun, seedCursor, goodwixCatalog' } },
         }));
         for (const item of result.Responses?.[this.store.tableName] ?? []) {
           if (item.sk === keys.reserveSeedSk) {
-            seed = { seeded: typeof item.seededAt === 'string', run: typeof item.seedRun === 'string' ? item.seedRun : null, cursor: typeof item.seedCursor === 'string' ? item.seedCursor : null };
+            seed = {
+              seeded: typeof item.seededAt === 'string',
+              run: typeof item.seedRun === 'string' ? item.seedRun : null,
+              cursor: typeof item.seedCursor === 'string' ? item.seedCursor : null,
+              catalog: typeof item.goodwixCatalog === 'string' ? item.goodwixCatalog : null,
+            };
           } else parse(String(item.entries ?? ''), state);
         }
         keysLeft = (result.UnprocessedKeys?.[this.store.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
@@ -110,15 +120,52 @@ export class ReserveStateRepository {
   /**
    * Records a seed's progress: `cursor` the next page of run `runId`'s seed, or (null) the seed
    * done. Written after the page's entries are saved, so a crash between redoes a page, harmlessly.
+   * `catalog` names the Goodwix catalog the state is about.
    */
-  async saveSeed(planId: string, runId: string, cursor: string | null, now: Date): Promise<void> {
-    const item: Record<string, unknown> = { pk: keys.planPk(planId), sk: keys.reserveSeedSk, seedRun: runId, updatedAt: now.toISOString() };
+  async saveSeed(planId: string, runId: string, cursor: string | null, now: Date, catalog: string): Promise<void> {
+    const item: Record<string, unknown> = { pk: keys.planPk(planId), sk: keys.reserveSeedSk, seedRun: runId, goodwixCatalog: catalog, updatedAt: now.toISOString() };
     if (cursor === null) item.seededAt = now.toISOString();
     else item.seedCursor = cursor;
     try {
       await this.store.client.send(new PutCommand({ TableName: this.store.tableName, Item: item }));
     } catch (error) {
       throw toStoreError(error, 'write reserve state seed', { planId });
+    }
+  }
+
+  /**
+   * Starts the state over for `catalog`: the shards deleted, then a seed marker naming the catalog
+   * and no seed yet, so the next seed (run `runId`'s, from the first page) reads that catalog's
+   * reserves. Deleting first makes a crash half-way harmless: the marker still names the old
+   * catalog, and the next finalize starts over again.
+   */
+  async reset(planId: string, runId: string, catalog: string, now: Date): Promise<void> {
+    await this.deleteShards(planId);
+    try {
+      await this.store.client.send(new PutCommand({
+        TableName: this.store.tableName,
+        Item: { pk: keys.planPk(planId), sk: keys.reserveSeedSk, seedRun: runId, goodwixCatalog: catalog, updatedAt: now.toISOString() },
+      }));
+    } catch (error) {
+      throw toStoreError(error, 'write reserve state seed', { planId });
+    }
+  }
+
+  /** Removes the plan's whole state, its seed marker last (a plan deleted). */
+  async clear(planId: string): Promise<void> {
+    await this.deleteShards(planId);
+    await this.deleteItem(planId, keys.reserveSeedSk);
+  }
+
+  private async deleteShards(planId: string): Promise<void> {
+    await mapLimited(Array.from({ length: RESERVE_SHARDS }, (_, i) => i), 4, (shard) => this.deleteItem(planId, shardSk(shard)));
+  }
+
+  private async deleteItem(planId: string, sk: string): Promise<void> {
+    try {
+      await this.store.client.send(new DeleteCommand({ TableName: this.store.tableName, Key: { pk: keys.planPk(planId), sk } }));
+    } catch (error) {
+      throw toStoreError(error, 'delete reserve state', { planId });
     }
   }
 

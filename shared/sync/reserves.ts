@@ -20,6 +20,7 @@ import { GoodwixNotFoundError } from '#goodwix/errors';
 import type { GoodwixIntegrationReserve } from '#goodwix/model';
 import type { OneCOrderSummary, OneCReserve, OneCTrade } from '#onec/trade';
 import { mapLimited } from '#platform/concurrency';
+import type { Plan } from '#plans/plan';
 import { productKey, type AffectedProduct } from '#core/canonical';
 import { orderIdFromStableKey } from './order-keys.ts';
 import { reserveHash, type ReserveState, type ReserveStateEntry } from '#store/reserve-state';
@@ -45,6 +46,15 @@ export interface ReserveReconcileResult extends ReserveRefreshResult {
   readonly changed: number;
 }
 
+
+/**
+ * The Goodwix catalog a plan tells its reserves to: the account's address and the catalog's
+ * number. The reserve state names it; a state about another catalog (the plan moved, or a
+ * state kept from before the catalog was named) is started over and seeded from this one.
+ */
+export function reserveCatalog(plan: Pick<Plan, 'goodwix'>): string {
+  return `${plan.goodwix.baseUrl.replace(/\/+$/u, '')}#${plan.goodwix.catalogId}`;
+}
 
 /** `nomenclature/characteristic/goodwixProductId` ⇄ AffectedProduct, for the run item's product set. */
 export function encodeProduct(p: AffectedProduct): string {

@@ -23,6 +23,7 @@ import {
 } from '#store/errors';
 import { LockRepository } from '#store/lock';
 import { PlanRepository } from '#store/plans';
+import { ReserveStateRepository } from '#store/reserve-state';
 import { MAX_RUN_ERRORS, RunRepository } from '#store/runs';
 import { OPEN_BINDINGS_INDEX, STUCK_ORDERS_INDEX, PLANS_INDEX, createTableInput, keys, tableDefinition } from '#store/table';
 import { useDynamoDb } from '#test/dynamodb';
@@ -152,6 +153,22 @@ describe('plan repository', () => {
     assert.equal(await cursors.get(plan.id, 'goodwix-orders'), null);
     assert.equal(await locks.get(plan.id), null);
     assert.equal(await plans.delete(plan.id), false, 'nothing to delete');
+  });
+
+  test('deleting a plan removes its reserve state, so a plan created again under the id reads its catalog\'s reserves anew', async () => {
+    // Prepare: a seeded reserve state, as a finalize leaves it
+    const { store, plans } = await repositories();
+    const reserves = new ReserveStateRepository(store);
+    const plan = aPlan();
+    await plans.put(plan);
+    const now = new Date();
+    await reserves.save(plan.id, new Map(), new Map([['nom-1/', { hash: 'h1', goodwixId: '101' }], ['nom-2/', { hash: 'h2', goodwixId: '102' }]]), now);
+    await reserves.saveSeed(plan.id, 'RUN1', null, now, 'https://goodwix.example#2369');
+    // Act
+    await plans.delete(plan.id);
+    // Assess
+    const left = await reserves.loadWithSeed(plan.id);
+    assert.deepEqual({ products: [...left.state.keys()], seeded: left.seed.seeded }, { products: [], seeded: false });
   });
 
   test('claims each schedule slot once, never an older one, and gives a claim back', async () => {

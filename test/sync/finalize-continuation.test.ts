@@ -25,7 +25,7 @@ import { BindingRepository } from '#store/bindings';
 import { finalizeIfDone, processFinalizeMessage } from '#exchange/finalize';
 import { parseOrderMessage, SqsOrderQueue, type FinalizeMessage } from '#aws/order-queue';
 import { PlanClientCache } from '#sync/plan-clients';
-import { encodeProduct } from '#sync/reserves';
+import { encodeProduct, reserveCatalog } from '#sync/reserves';
 import type { WorkerPorts } from '#exchange/sync-order';
 import { useDynamoDb } from '#test/dynamodb';
 import { DemoSecretsOfAnyPlan, localAccess, planId } from '#test/plans';
@@ -209,7 +209,7 @@ describe('a long reconciliation with 1C', () => {
     const stale = bulkProducts(4).map((p) => [productKey(p.ref, null), { hash: 'held-before', goodwixId: String(p.goodwixId) }] as const);
     const { state } = await repositories.reserveState.loadWithSeed(plan.id);
     await repositories.reserveState.save(plan.id, state, new Map(stale), now());
-    await repositories.reserveState.saveSeed(plan.id, runId, null, now());
+    await repositories.reserveState.saveSeed(plan.id, runId, null, now(), reserveCatalog(plan));
     const leaseLeft: number[] = [];
     const slow = new Proxy(repositories.reserveState, {
       get(target, prop) {

@@ -45,20 +45,34 @@ describe('reserve state', () => {
     assert.equal((await repo.load('another-plan')).size, 0, 'per plan');
   });
 
-  test('the seed marker: unseeded at first, a stopped seed\'s run and cursor, then seeded; read with the shards, per plan', async () => {
+  test('the seed marker: unseeded at first, a stopped seed\'s run, cursor and catalog, then seeded; read with the shards, per plan', async () => {
     const store = await dynamo.newStore();
     const repo = new ReserveStateRepository(store);
-    assert.deepEqual((await repo.loadWithSeed('p3')).seed, { seeded: false, run: null, cursor: null });
+    assert.deepEqual((await repo.loadWithSeed('p3')).seed, { seeded: false, run: null, cursor: null, catalog: null });
     await repo.save('p3', await repo.load('p3'), new Map([[product(7), { hash: 'h1', goodwixId: '7' }]]), new Date());
 
-    await repo.saveSeed('p3', 'run-1', 'page-2', new Date());
-    assert.deepEqual((await repo.loadWithSeed('p3')).seed, { seeded: false, run: 'run-1', cursor: 'page-2' });
-    await repo.saveSeed('p3', 'run-1', null, new Date());
+    await repo.saveSeed('p3', 'run-1', 'page-2', new Date(), 'https://goodwix.example#2369');
+    assert.deepEqual((await repo.loadWithSeed('p3')).seed, { seeded: false, run: 'run-1', cursor: 'page-2', catalog: 'https://goodwix.example#2369' });
+    await repo.saveSeed('p3', 'run-1', null, new Date(), 'https://goodwix.example#2369');
 
     const { state, seed } = await repo.loadWithSeed('p3');
-    assert.deepEqual(seed, { seeded: true, run: 'run-1', cursor: null });
+    assert.deepEqual(seed, { seeded: true, run: 'run-1', cursor: null, catalog: 'https://goodwix.example#2369' });
     assert.deepEqual([...state], [[product(7), { hash: 'h1', goodwixId: '7' }]], 'the marker is no shard');
     assert.equal((await repo.loadWithSeed('p4')).seed.seeded, false, 'per plan');
+  });
+
+  test('a reset starts the state over for another catalog: no shard left, unseeded, the catalog named', async () => {
+    // Prepare: a seeded state of products in several shards
+    const store = await dynamo.newStore();
+    const repo = new ReserveStateRepository(store);
+    const entries = new Map(Array.from({ length: 40 }, (_, i) => [product(i), { hash: `h${i}`, goodwixId: String(i) }] as const));
+    await repo.save('p5', await repo.load('p5'), entries, new Date());
+    await repo.saveSeed('p5', 'run-1', null, new Date(), 'https://goodwix.example#2369');
+    // Act
+    await repo.reset('p5', 'run-2', 'https://goodwix.example#2370', new Date());
+    // Assess
+    const { state, seed } = await repo.loadWithSeed('p5');
+    assert.deepEqual({ products: state.size, seed }, { products: 0, seed: { seeded: false, run: 'run-2', cursor: null, catalog: 'https://goodwix.example#2370' } });
   });
 
   test('the hash does not depend on the order of the 1C orders, and tells quantities apart', () => {
