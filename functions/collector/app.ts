@@ -2,7 +2,9 @@
  * The collector function: consumes the run queue (SQS FIFO event source with
  * `reportBatchItemFailures`), one collect message per run → `processRunMessage`. Records are
  * validated one by one; a record that fails (retryable trouble, or a message that does not
- * parse) is reported in `batchItemFailures` and, FIFO, the rest of its group with it.
+ * parse) is reported in `batchItemFailures` and, FIFO, the rest of its group with it. A
+ * collection that failed for now comes back after a back-off of seconds to minutes; on its last
+ * delivery the run is closed `failed` with the reason (`processRunMessage`).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -10,7 +12,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { fifoBatchHandler } from '#functions/lib/fifo-batch';
 import { MetricUnit } from '#platform/observability';
 import { orderCollector, processRunMessage, type CollectBody, type CollectorPorts } from '#exchange/collect';
-import { parseCollectMessage } from '#aws/run-queue';
+import { parseCollectMessage, SqsRunQueue } from '#aws/run-queue';
 import { clientConnectors } from '#runs/connectors';
 import { planAccessOf } from '#plans/access';
 import { createSqsClient } from '#aws/sqs';
@@ -22,11 +24,20 @@ import { clientMetrics, stuckOrderMetrics, syncMetrics } from '#sync/client-metr
 import { PlanClientCache, type ClientTuning } from '#sync/plan-clients';
 import type { CollectorConfig } from './config.ts';
 
+/** The collector's ports, and how a collection that failed for now is retried. */
+export interface CollectorFunctionPorts extends CollectorPorts {
+  /** The run queue: a failed delivery's back-off */
+  readonly runQueue: Pick<SqsRunQueue, 'retryLater'>;
+  /** The run queue's maxReceiveCount: the last delivery closes a run that still fails */
+  readonly maxReceiveCount: number;
+  readonly retryBaseSeconds: number;
+}
+
 /**
  * The collector's ports. A run's work is the order collection (`#exchange/collect`: plan check,
  * Goodwix changes, 1C probes, one order message each); `overrides.collect` replaces it in tests.
  */
-export function collectorPortsFromConfig(config: CollectorConfig, overrides: PortOverrides & { collect?: CollectBody; tuning?: ClientTuning } = {}): CollectorPorts {
+export function collectorPortsFromConfig(config: CollectorConfig, overrides: PortOverrides & { collect?: CollectBody; tuning?: ClientTuning } = {}): CollectorFunctionPorts {
   const { repositories, run } = commonPorts(config, overrides);
   const secrets = overrides.secrets ?? new AwsSecretsProvider({ maxAgeSeconds: config.SECRETS_CACHE_SECONDS });
   const sqs = createSqsClient({ ...sqsTarget(config), instrument: overrides.instrument });
@@ -55,6 +66,9 @@ export function collectorPortsFromConfig(config: CollectorConfig, overrides: Por
     access: planAccessOf(config),
     connectors: overrides.connectors ?? clientConnectors,
     collect,
+    runQueue: new SqsRunQueue(sqs, config.RUN_QUEUE_URL),
+    maxReceiveCount: config.MAX_RECEIVE_COUNT,
+    retryBaseSeconds: config.RETRY_BASE_SECONDS,
   };
 }
 
@@ -63,7 +77,7 @@ export interface CollectorHandlerOptions {
   readonly metrics?: Metrics;
 }
 
-export function createCollectorHandler(ports: CollectorPorts, options: CollectorHandlerOptions) {
+export function createCollectorHandler(ports: CollectorFunctionPorts, options: CollectorHandlerOptions) {
   const { logger, metrics } = options;
 
   async function handleRecord(record: SQSRecord): Promise<void> {
@@ -75,7 +89,14 @@ export function createCollectorHandler(ports: CollectorPorts, options: Collector
       throw error;
     }
     logger.appendKeys({ planId: message.planId, runId: message.runId });
-    const outcome = await processRunMessage({ ...ports, logger }, message);
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
+    let outcome;
+    try {
+      outcome = await processRunMessage({ ...ports, logger }, message, { receiveCount, maxReceiveCount: ports.maxReceiveCount });
+    } catch (error) {
+      await ports.runQueue.retryLater(record.receiptHandle, receiveCount, ports.retryBaseSeconds).catch((e: unknown) => logger.warn('back-off not set', { error: String(e) }));
+      throw error;
+    }
     metrics?.addMetric(outcome === 'finished' ? 'RunsFinished' : outcome === 'continuing' ? 'RunsContinuing' : 'RunMessagesIgnored', MetricUnit.Count, 1);
     logger.info('run message processed', { outcome });
   }

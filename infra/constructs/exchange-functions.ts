@@ -125,7 +125,10 @@ export class ExchangeFunctions extends Construct {
     this.collector = fn('collector', "Run queue consumer: a run's collection of orders", consumerTimeout(runQueue), {
       ...common,
       ...secretsCache,
+      // The run queue for the back-off of a collection that failed for now (its event source grants ChangeMessageVisibility).
+      RUN_QUEUE_URL: runQueue.queue.queueUrl,
       ORDER_QUEUE_URL: orderQueue.queue.queueUrl,
+      MAX_RECEIVE_COUNT: String(runQueue.definition.maxReceiveCount),
     });
     this.worker = fn('worker', 'Order queue consumer: exchanges one order both ways', consumerTimeout(orderQueue), {
       ...common,

@@ -21,7 +21,7 @@ import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand,
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { apiPortsFromConfig, createApiHandler } from '#functions/api/app';
 import { loadApiConfig } from '#functions/api/config';
-import { collectorPortsFromConfig, createCollectorHandler } from '#functions/collector/app';
+import { collectorPortsFromConfig, createCollectorHandler, type CollectorFunctionPorts } from '#functions/collector/app';
 import { loadCollectorConfig } from '#functions/collector/config';
 import { createEventsHandler } from '#functions/events/app';
 import { createTickHandler, tickPortsFromConfig } from '#functions/tick/app';
@@ -33,7 +33,7 @@ import { parsePlan, type PlanInput } from '#plans/plan';
 import { isDue } from '#plans/schedule';
 import type { PlanConnectors } from '#runs/check-plan';
 import { clientConnectorsWith } from '#runs/connectors';
-import type { CollectBody, CollectorPorts } from '#exchange/collect';
+import type { CollectBody } from '#exchange/collect';
 import { MemoryEventPublisher, type RunEvent } from '#exchange/run-events';
 import type { ControlPorts } from '#runs/control';
 import type { TickResult } from '#exchange/tick';
@@ -181,7 +181,7 @@ export type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBat
 /** Test-only: see `LocalRuntimeOptions.testHooks`. */
 export interface LocalRuntimeTestHooks {
   /** Replaces the collector's ports (after they are built from the configuration) */
-  readonly collectorPorts?: (ports: CollectorPorts) => CollectorPorts;
+  readonly collectorPorts?: (ports: CollectorFunctionPorts) => CollectorFunctionPorts;
   /** Replaces the worker's wiring (dependencies, SQS client) before its handler is made */
   readonly workerPorts?: (wiring: WorkerFunctionPorts) => WorkerFunctionPorts;
   /** Wraps each function's handler as its queue's event source invokes it */

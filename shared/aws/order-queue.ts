@@ -7,6 +7,7 @@
  * local runtime.
  */
 import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { backoffSeconds } from './sqs.ts';
 import { createHash } from 'node:crypto';
 import * as z from '#platform/zod';
 import { describeZodError } from '#platform/zod';
@@ -73,11 +74,6 @@ export interface QueuedOrder {
 
 export interface OrderQueue {
   send(orders: readonly QueuedOrder[]): Promise<void>;
-}
-
-/** Seconds a failed message stays invisible before its next delivery: base, 2 × base, 4 × base … ≤ 10 min. */
-export function backoffSeconds(receiveCount: number, baseSeconds = 10): number {
-  return Math.min(600, baseSeconds * 2 ** Math.max(0, receiveCount - 1));
 }
 
 /** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */

@@ -4,14 +4,15 @@
  * (a resent start cannot collect twice). The definition is shared by the stack and the local
  * runtime; `SqsRunQueue` is the SQS implementation of the `RunQueue` port.
  */
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import * as z from '#platform/zod';
 import { describeZodError } from '#platform/zod';
 import { RUN_TRIGGERS } from '#store/runs';
 import { InvalidRunMessageError, RunQueueError } from './errors.ts';
+import { backoffSeconds } from './sqs.ts';
 
 /** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
-export const IAM_ACTIONS = ['sqs:SendMessage'] as const;
+export const IAM_ACTIONS = ['sqs:SendMessage', 'sqs:ChangeMessageVisibility'] as const;
 
 export const runQueueDefinition = {
   fifo: true,
@@ -22,7 +23,11 @@ export const runQueueDefinition = {
    * between batches; 60 s would cut big plans short.
    */
   workerTimeoutSeconds: 600,
-  /** ≥ 6 × the collector's timeout (Lambda's rule); a failed collection is taken over by the next scheduled run meanwhile */
+  /**
+   * ≥ 6 × the collector's timeout (Lambda's rule). A collection that failed for now comes back
+   * sooner, after the collector's back-off (`SqsRunQueue.retryLater`); this hour holds only for
+   * an invocation that died (a timeout), whose run the next scheduled start takes over.
+   */
   visibilityTimeoutSeconds: 3600,
   retentionSeconds: 4 * 86_400,
   /** Receives before a message moves to the DLQ */
@@ -62,6 +67,15 @@ export class SqsRunQueue implements RunQueue {
     private readonly client: SQSClient,
     private readonly queueUrl: string,
   ) {}
+
+  /**
+   * A collection that failed for now comes back after a back-off (base, 2 × base, … ≤ 10 min)
+   * instead of the queue's hour: a Goodwix or 1C blip costs a manual run a minute, not its plan
+   * the next scheduled slot.
+   */
+  async retryLater(receiptHandle: string, receiveCount: number, baseSeconds: number): Promise<void> {
+    await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: backoffSeconds(receiveCount, baseSeconds) }));
+  }
 
   async sendCollect(message: CollectMessage): Promise<void> {
     try {

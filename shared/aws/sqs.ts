@@ -1,4 +1,4 @@
-/** The SQS client the queues share (`#aws/run-queue`, `#aws/order-queue`). */
+/** The SQS client the queues share (`#aws/run-queue`, `#aws/order-queue`), and their back-off. */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { lazyClient, type ClientInstrument } from '#platform/aws-clients';
 
@@ -15,3 +15,9 @@ export function createSqsClient(config: { sqsEndpoint?: string; region?: string;
     return client;
   });
 }
+
+/** Seconds a failed message stays invisible before its next delivery: base, 2 × base, 4 × base … ≤ 10 min. */
+export function backoffSeconds(receiveCount: number, baseSeconds = 10): number {
+  return Math.min(600, baseSeconds * 2 ** Math.max(0, receiveCount - 1));
+}
+

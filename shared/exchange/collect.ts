@@ -82,11 +82,19 @@ async function recordRunCheck(ctx: CollectContext, result: PlanCheckResult): Pro
 
 export type ProcessOutcome = 'finished' | 'continuing' | 'ignored';
 
+/** Which delivery of its message this is; on the last one a failure for now is final. */
+export interface RunDelivery {
+  readonly receiveCount: number;
+  readonly maxReceiveCount: number;
+}
+
 /**
- * Handles one collect message. Throws (so the queue redelivers) only for retryable failures;
- * anything permanent closes the run as failed with the reason.
+ * Handles one collect message. Throws (so the queue redelivers) only for retryable failures,
+ * and not on the message's last delivery: then, as for anything permanent, the run is closed
+ * `failed` with the reason and its plan freed (the cursor has not moved: the next run collects
+ * the same orders), rather than the message going to the DLQ with the run left open.
  */
-export async function processRunMessage(ports: CollectorPorts, message: CollectMessage): Promise<ProcessOutcome> {
+export async function processRunMessage(ports: CollectorPorts, message: CollectMessage, delivery?: RunDelivery): Promise<ProcessOutcome> {
   const { planId, runId } = message;
   const run = await ports.runs.get(planId, runId);
   if (!run) {
@@ -126,12 +134,14 @@ export async function processRunMessage(ports: CollectorPorts, message: CollectM
   try {
     outcome = await ports.collect({ ports, plan: stored.plan, planVersion: stored.version, run, message, renewLock });
   } catch (error) {
-    if (isRetryable(error) && !(error instanceof LockLostError)) {
+    const last = delivery !== undefined && delivery.receiveCount >= delivery.maxReceiveCount;
+    if (isRetryable(error) && !(error instanceof LockLostError) && !last) {
       log(ports).warn('collect failed, will be retried', { planId, runId, error });
       throw error;
     }
     const code = error instanceof AppError ? error.code : 'COLLECT_FAILED';
-    await finishRun(ports, { planId, runId, status: 'failed', problems: [{ code, subject: 'run', message: `run: ${(error as Error).message}` }] });
+    const reason = isRetryable(error) && last ? ` (still failing after ${delivery.receiveCount} deliveries; the next run collects these orders again)` : '';
+    await finishRun(ports, { planId, runId, status: 'failed', problems: [{ code, subject: 'run', message: cutText(`run: ${(error as Error).message}${reason}`) }] });
     return 'finished';
   }
   if (outcome.status === 'continuing') return 'continuing';

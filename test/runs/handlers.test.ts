@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { collectorPortsFromConfig, createCollectorHandler } from '#functions/collector/app';
 import { loadCollectorConfig } from '#functions/collector/config';
@@ -35,10 +36,16 @@ function sqsRecord(body: string, groupId: string, id = newRunId()): SQSRecord {
   };
 }
 
-async function setup(collect?: CollectBody) {
+/** The SQS record of a message as received: its real receipt handle, so the handler can set its visibility. */
+function receivedRecord(message: Message, receiveCount: number): SQSRecord {
+  const record = sqsRecord(message.Body!, JSON.parse(message.Body!).planId, message.MessageId!);
+  return { ...record, receiptHandle: message.ReceiptHandle!, attributes: { ...record.attributes, ApproximateReceiveCount: String(receiveCount) } };
+}
+
+async function setup(collect?: CollectBody, extraEnv: Record<string, string> = {}) {
   const store = await dynamo.newStore();
   const { queueUrl } = await sqs.newRunQueue();
-  const env = { TABLE_NAME: store.tableName, RUN_QUEUE_URL: queueUrl, ORDER_QUEUE_URL: `${queueUrl}-orders`, DYNAMODB_ENDPOINT: dynamo.endpoint, SQS_ENDPOINT: sqs.endpoint, AWS_REGION: 'us-east-1', SECRETS_PREFIX: 'local/' };
+  const env = { TABLE_NAME: store.tableName, RUN_QUEUE_URL: queueUrl, ORDER_QUEUE_URL: `${queueUrl}-orders`, DYNAMODB_ENDPOINT: dynamo.endpoint, SQS_ENDPOINT: sqs.endpoint, AWS_REGION: 'us-east-1', SECRETS_PREFIX: 'local/', ...extraEnv };
   const overrides = { logger: silent, secrets: new DemoSecretsOfAnyPlan() };
   const tickPorts = tickPortsFromConfig(loadTickConfig(env), overrides);
   const connectors = { oneC: () => ({ getRef: async () => ({ name: 'ok', deletionMark: false }) }), goodwix: () => ({ login: async () => undefined, catalogExists: async () => true }) };
@@ -96,6 +103,39 @@ describe('collector handler (SQS run queue, partial batch responses)', () => {
 
     assert.deepEqual(response, { batchItemFailures: [{ itemIdentifier: 'm1' }] });
     assert.equal((await tickPorts.runs.get(plan.id, run.runId))?.status, 'running');
+  });
+
+  test("brings a run whose work hit a retryable failure back after a back-off of seconds, not after the queue's hour", async () => {
+    // Prepare: the run queue as deployed (3,600 s visibility), a back-off starting at 1 s
+    const { tickPorts, collector, queueUrl } = await setup(async () => { throw new StoreUnavailableError('throttled'); }, { RETRY_BASE_SECONDS: '1' });
+    const plan = aPlan();
+    await tickPorts.plans.put(plan);
+    await startRun(tickPorts, { planId: plan.id, trigger: 'manual' });
+    const [message] = await sqs.receiveAll(queueUrl);
+    // Act
+    const response = await collector({ Records: [receivedRecord(message!, 1)] } as SQSEvent, aLambdaContext({ functionName: 'collector' }));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Assess
+    assert.deepEqual(response, { batchItemFailures: [{ itemIdentifier: message!.MessageId }] });
+    assert.deepEqual((await sqs.receiveAll(queueUrl)).map((m) => m.MessageId), [message!.MessageId], 'visible again after the back-off');
+  });
+
+  test('closes the run failed on its last delivery, naming the error, and frees its plan, instead of leaving it to the DLQ', async () => {
+    // Prepare
+    const { tickPorts, collector, queueUrl } = await setup(async () => { throw new StoreUnavailableError('throttled'); }, { MAX_RECEIVE_COUNT: '3' });
+    const plan = aPlan();
+    await tickPorts.plans.put(plan);
+    const run = await startRun(tickPorts, { planId: plan.id, trigger: 'manual' });
+    const [message] = await sqs.receiveAll(queueUrl);
+    // Act
+    const response = await collector({ Records: [receivedRecord(message!, 3)] } as SQSEvent, aLambdaContext({ functionName: 'collector' }));
+    // Assess
+    assert.deepEqual(response, { batchItemFailures: [] });
+    const closed = await tickPorts.runs.get(plan.id, run.runId);
+    assert.equal(closed?.status, 'failed');
+    assert.deepEqual(closed?.errors.map((e) => e.code), ['STORE_UNAVAILABLE']);
+    assert.match(closed?.errors[0]?.message ?? '', /throttled.*3 deliveries/u);
+    assert.equal(await tickPorts.locks.get(plan.id), null, 'the plan is free for the next run');
   });
 });
 

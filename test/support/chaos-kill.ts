@@ -288,7 +288,7 @@ export class Killer {
     return { ...wiring, ports: this.wrapPorts('worker', wiring.ports), queue: this.wrap('worker', 'queue', counted) };
   }
 
-  private wrapCollector(ports: CollectorPorts): CollectorPorts {
+  private wrapCollector<T extends CollectorPorts>(ports: T): T {
     const wrapped = this.wrapPorts('collector', ports);
     const body = ports.collect;
     if (!body) return wrapped;
