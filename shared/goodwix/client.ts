@@ -17,6 +17,7 @@ import { silentLogger, type Logger } from '#platform/logger';
 import {
   GoodwixAuthError,
   type GoodwixError,
+  GoodwixInvalidArgumentError,
   GoodwixInvalidRequestError,
   GoodwixNetworkError,
   GoodwixNotFoundError,
@@ -167,7 +168,7 @@ export class GoodwixClient {
   private loggingIn: Promise<Token> | null = null;
 
   constructor(options: GoodwixClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.baseUrl = checkedBaseUrl(options.baseUrl);
     this.email = options.email;
     this.password = options.password;
     this.refreshPassword = options.refreshPassword;
@@ -641,6 +642,23 @@ function describeNetworkError(error: unknown): string {
   const code = (cause as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string') return code;
   return error instanceof Error ? withoutUrlCredentials(error.message) : 'network error';
+}
+
+/**
+ * The base URL without a trailing slash, refused for good when it cannot work: fetch refuses a
+ * URL with credentials at every call (the e-mail and password are the login's), and retrying a
+ * URL that is no http(s) URL cannot help. The message names the argument, never the URL.
+ */
+function checkedBaseUrl(baseUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new GoodwixInvalidArgumentError('Goodwix base URL is not a URL', { context: { argument: 'baseUrl' } });
+  }
+  if (url.username || url.password) throw new GoodwixInvalidArgumentError('Goodwix base URL must not carry credentials: pass the e-mail and password', { context: { argument: 'baseUrl' } });
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new GoodwixInvalidArgumentError(`Goodwix base URL must be http(s), got ${url.protocol}`, { context: { argument: 'baseUrl' } });
+  return baseUrl.replace(/\/+$/, '');
 }
 
 /**

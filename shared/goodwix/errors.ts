@@ -79,6 +79,12 @@ export class GoodwixTimeoutError extends GoodwixError {
   readonly retryable = true;
 }
 
+/** The client was made with an argument it cannot work with (a base URL that is no http(s) URL, or carries credentials). */
+export class GoodwixInvalidArgumentError extends GoodwixError {
+  readonly code = 'GOODWIX_INVALID_ARGUMENT';
+  readonly retryable = false;
+}
+
 /** The connection failed (refused, reset, DNS). */
 export class GoodwixNetworkError extends GoodwixError {
   readonly code = 'GOODWIX_NETWORK';
