@@ -88,7 +88,13 @@ export function createWorkerHandler(wiring: WorkerFunctionPorts, options: { logg
         logger.info('finalize continued', { after: message.after, closed });
         return;
       }
-      const result = await processOrderMessage(ports, message, { receiveCount, maxReceiveCount: wiring.maxReceiveCount }, { deadline });
+      const leftMs = deadline.remainingMs();
+      const result = await processOrderMessage(
+        ports,
+        message,
+        { receiveCount, maxReceiveCount: wiring.maxReceiveCount, ...(leftMs < wiring.startMarginMs ? { shortOfTime: { leftMs, marginMs: wiring.startMarginMs } } : {}) },
+        { deadline },
+      );
       logger.info('order processed', { outcome: result.outcome, toOneC: result.toOneC, toGoodwix: result.toGoodwix, conflicts: result.conflicts.length });
     } catch (error) {
       logger.warn('order failed, will be retried', { receiveCount, error });

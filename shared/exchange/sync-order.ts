@@ -22,6 +22,7 @@ import type { OrderMessage } from '#aws/order-queue';
 import type { Logger } from '#platform/logger';
 import { parkOrder, syncOrder, type ParkPorts, type SyncRequest, type SyncResult } from '#sync/order-sync';
 import { encodeProduct } from '#sync/reserves';
+import { NoTimeLeftError } from '#sync/errors';
 
 export interface WorkerPorts extends FinalizePorts {
   readonly bindings: BindingRepository;
@@ -34,6 +35,8 @@ export interface Delivery {
   readonly receiveCount: number;
   /** The queue's maxReceiveCount: after this many the message would go to the DLQ */
   readonly maxReceiveCount: number;
+  /** The time left and the start margin, when the record was started with less than the margin left (its last delivery) */
+  readonly shortOfTime?: { readonly leftMs: number; readonly marginMs: number };
 }
 
 function countersOf(result: SyncResult): Partial<RunCounters> {
@@ -55,6 +58,8 @@ export async function processOrderMessage(ports: WorkerPorts, message: OrderMess
 
   let result: SyncResult;
   try {
+    // On its last delivery, short of time: parked at once rather than started and cut off.
+    if (delivery.shortOfTime && delivery.receiveCount >= delivery.maxReceiveCount) throw new NoTimeLeftError(orderId, delivery.shortOfTime.leftMs, delivery.shortOfTime.marginMs);
     result = await exchange(ports, request, parking);
   } catch (error) {
     const retryable = isRetryable(error);

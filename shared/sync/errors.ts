@@ -58,6 +58,22 @@ export class OneCOrderMissingError extends OrderMappingError {
   readonly code = 'SYNC_1C_ORDER_MISSING';
 }
 
+/**
+ * An order's last delivery came with less time left than an exchange may need: started, it could
+ * outrun the invocation and its message go to the DLQ uncounted. Parked instead (`retryable`:
+ * nothing is wrong with the order), so the run counts it and the next run exchanges it.
+ */
+export class NoTimeLeftError extends SyncError {
+  readonly code = 'SYNC_NO_TIME_LEFT';
+  readonly retryable = true;
+  constructor(orderId: string, leftMs: number, marginMs: number) {
+    super(
+      `order ${orderId}: not started on its last delivery, ${Math.round(leftMs / 1000)} s left of the invocation (an exchange may need ${Math.round(marginMs / 1000)} s); the next run exchanges it`,
+      { context: { orderId, leftMs, marginMs } },
+    );
+  }
+}
+
 /** 1C changed the order between our read and our write: merge again from fresh data. */
 export class StaleOneCReadError extends SyncError {
   readonly code = 'SYNC_STALE_1C_READ';

@@ -91,7 +91,7 @@ describe('worker handler (SQS FIFO order queue)', () => {
     assert.deepEqual(response, { batchItemFailures: [{ itemIdentifier: message.MessageId }] });
   });
 
-  test('starts no record with too little time left: returns it untouched and visible again at once, but starts one on its last delivery', async () => {
+  test('starts no record with too little time left: returns it untouched and visible again at once, and parks one on its last delivery at once, counted', async () => {
     const { plan, handler, queueUrl, bindings } = await setup();
     const early = await delivered(queueUrl, { kind: 'order', planId: plan.id, runId: 'run-1', orderId: '100004' }, `${plan.id}#100004`);
     const last = await delivered(queueUrl, { kind: 'order', planId: plan.id, runId: 'run-1', orderId: '100005' }, `${plan.id}#100005`);
@@ -104,7 +104,11 @@ describe('worker handler (SQS FIFO order queue)', () => {
     const { Attributes } = await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
     assert.equal(Attributes?.ApproximateNumberOfMessages, '1', 'the record not started is back at once, not after a back-off or the visibility timeout');
     assert.equal(await bindings.get(plan.id, '100004'), null, 'and nothing was done for it');
-    assert.equal((await bindings.get(plan.id, '100005'))?.parked?.code, 'GOODWIX_NETWORK', 'the one on its last delivery was started (and parked), not sent to the DLQ');
+    // Started with 10 s left, an exchange that needs longer would outrun the invocation, and the
+    // message would go to the DLQ uncounted; parked, it is counted and the next run exchanges it.
+    const parked = (await bindings.get(plan.id, '100005'))?.parked;
+    assert.equal(parked?.code, 'SYNC_NO_TIME_LEFT', 'the one on its last delivery is parked at once, not started, not sent to the DLQ');
+    assert.match(parked?.message ?? '', /last delivery.*the next run exchanges it/u);
   });
   test("parks the order at once when its plan's clients cannot be built for good (a secret gone), and counts it done on its run", async () => {
     // Prepare: the plan's secrets are not there; no retry can bring them
