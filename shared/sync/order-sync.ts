@@ -179,7 +179,7 @@ async function exportOrder(ports: SyncPorts, request: SyncRequest, order: Goodwi
 /** The 1C order an earlier attempt created, by its stable key, else by the intent it recorded; null if none. */
 async function findCreated(ports: SyncPorts, order: GoodwixOrder, binding: Binding | null, key: string): Promise<OneCOrder | null> {
   let found = await ports.onec.findOrdersByClientNumber(key);
-  if (found.length === 0 && binding?.intent) found = await findByIntent(ports, binding.intent, key);
+  if (found.length === 0 && binding?.intent) found = await findByIntent(ports, binding.intent, key, order.number);
   if (found.length > 1) {
     throw new DuplicateOneCOrderError(`Goodwix order ${order.number}: ${found.length} 1C orders carry its key ${key} (${found.map((o) => o.number).join(', ')}); keep one and clear the key in the others`, {
       context: { orderId: order.id, key },
@@ -364,7 +364,7 @@ async function orderInput(ports: SyncPorts, order: GoodwixOrder, key: string, it
   }
   const buyer = await refs.buyer(order.buyer);
   const contract = agreement.usesContracts ? await refs.contract({ buyer: order.buyer, counterparty: buyer.counterparty, organization: settings.organization }) : null;
-  const comment = [`Goodwix, заказ № ${order.number}`, order.comment].filter(Boolean).join('. ');
+  const comment = [commentNaming(order.number), order.comment].filter(Boolean).join('. ');
   return {
     clientNumber: key,
     clientDate: oneCLocalTime(new Date(order.confirmedAt ?? order.createdAt), zone),
@@ -390,20 +390,37 @@ async function orderInput(ports: SyncPorts, order: GoodwixOrder, key: string, it
   };
 }
 
+/** How the comment of a 1C order the exchange creates begins: it names the Goodwix order. */
+function commentNaming(goodwixNumber: string): string {
+  return `${COMMENT_PREFIX}${goodwixNumber}`;
+}
+const COMMENT_PREFIX = 'Goodwix, заказ № ';
+
+/** Whether a 1C order's comment names a Goodwix order other than `goodwixNumber` (as the exchange writes it). */
+function namesAnotherGoodwixOrder(comment: string | null | undefined, goodwixNumber: string): boolean {
+  if (!comment?.startsWith(COMMENT_PREFIX)) return false;
+  const ours = commentNaming(goodwixNumber);
+  return !(comment === ours || comment.startsWith(`${ours}. `));
+}
+
 /**
  * The order a create recorded in `intent` made, when its key no longer finds it (a manager put
  * the buyer's PO number there): by the Ref_Key the exchange chose, then by its document date and
- * partner among orders that carry no other Goodwix order's key and whose rows still hold, under
- * the row codes the exchange sent, the products it sent. Without the rows' test the buyer's
- * other order of the same second, its key replaced by a PO number, was taken for this one when
- * this one's create had made nothing (chaos seed 8123, 1,000 orders).
+ * partner among orders that carry no other Goodwix order's key, whose comment names no other
+ * Goodwix order, and whose rows still hold, under the row codes the exchange sent, the products
+ * it sent. The buyer's other order of the same second, its key replaced by a PO number, was
+ * taken for this one when this one's create had made nothing: without the rows' test (chaos seed
+ * 8123, 1,000 orders), and when both began with the same product without the comment's (seed
+ * 7777, session 6).
  */
-async function findByIntent(ports: SyncPorts, intent: OneCIntent, key: string): Promise<OneCOrder[]> {
+async function findByIntent(ports: SyncPorts, intent: OneCIntent, key: string, goodwixNumber: string): Promise<OneCOrder[]> {
   const byRef = await ports.onec.findOrder(intent.ref);
   if (byRef) return [byRef];
   if (!intent.date || !intent.partner) return [];
   const candidates = await ports.onec.findOrdersByDateAndPartner(intent.date, intent.partner);
-  return candidates.filter((o) => (o.clientNumber === key || orderIdFromStableKey(o.clientNumber ?? '') === null) && holdsSentRows(o, intent));
+  return candidates.filter(
+    (o) => (o.clientNumber === key || orderIdFromStableKey(o.clientNumber ?? '') === null) && !namesAnotherGoodwixOrder(o.comment, goodwixNumber) && holdsSentRows(o, intent),
+  );
 }
 
 /** Every row of `doc` under a code the intent sent holds the product sent with it, and at least one does. */
