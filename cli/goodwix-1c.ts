@@ -11,7 +11,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { stdin, stdout, stderr } from 'node:process';
+import type { Readable } from 'node:stream';
 
 /** Exit codes: documented in docs/api.md. */
 export const EXIT = {
@@ -24,17 +24,27 @@ export const EXIT = {
   notFound: 3,
   /** 409/412: a run holds the plan, the plan changed meanwhile, the order is not parked */
   conflict: 4,
-  /** 400/415: the request (a plan, a query) was refused as invalid */
+  /** 400/415 (and any other 4xx but those below): the request (a plan, a query) was refused as invalid */
   invalid: 5,
   /** 401/403: not signed, no token, or not allowed */
   auth: 6,
-  /** 5xx, network: the service or the connection failed; try again */
+  /** 5xx, 408/429 (API Gateway's timeout and throttling), network: the service or the connection failed; try again */
   unavailable: 7,
   /** `plans check` ran and found problems; a run that ended failed or attention (`runs show`) */
   problems: 8,
 } as const;
 
 class UsageError extends Error {}
+
+/**
+ * Where the command reads and writes: the process's own streams from bin/goodwix-1c.js; a test
+ * passes its own, so that its output never mixes with the test runner's on stdout.
+ */
+export interface Io {
+  readonly stdin: Readable & { readonly isTTY?: boolean; setRawMode?(mode: boolean): unknown };
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
 
 interface Options {
   readonly json: boolean;
@@ -65,7 +75,8 @@ Connection:
 
 Output: a table; --json prints the API's answer as JSON.
 Exit codes: 0 ok, 2 usage, 3 not found, 4 conflict, 5 invalid, 6 not authorised,
-7 service unavailable, 8 problems found (check, run), 1 anything else.
+7 service unavailable or throttled (try again), 8 problems found (check, run),
+1 anything else.
 Run "goodwix-1c <group> --help" for a group's commands.`,
   plans: `goodwix-1c plans <command>
 
@@ -198,10 +209,21 @@ async function signedHeaders(options: Options, method: string, url: URL, body: s
   return signed.headers as Record<string, string>;
 }
 
+/** The request's URL; a `--url` the command cannot use is a mistake on the command line (exit 2), not an unexpected error. */
+function urlOf(given: string, path: string, local: boolean): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(`${given.replace(/\/+$/, '')}${path}`);
+  } catch {
+    // refused below, naming the flag
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') throw new UsageError(`--url ${JSON.stringify(given)} is not an http(s) URL (--url or ${local ? 'GOODWIX_1C_URL' : 'GOODWIX_1C_API_URL'})`);
+  return url;
+}
+
 async function call(options: Options, method: string, path: string, payload?: unknown): Promise<Answer> {
   if (!options.url) throw new UsageError(options.local ? 'no URL: pass --url or set GOODWIX_1C_URL (printed by npm start -- --serve)' : 'no API URL: pass --url or set GOODWIX_1C_API_URL (the stack output ApiUrl)');
-  const base = options.url.replace(/\/+$/, '');
-  const url = new URL(`${base}${path}`);
+  const url = urlOf(options.url, path, options.local);
   const body = payload === undefined ? undefined : JSON.stringify(payload);
   let headers: Record<string, string> = { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
   if (options.local) {
@@ -226,7 +248,8 @@ function exitOf(status: number): number {
   if (status === 404) return EXIT.notFound;
   if (status === 409 || status === 412) return EXIT.conflict;
   if (status === 401 || status === 403) return EXIT.auth;
-  if (status >= 500) return EXIT.unavailable;
+  // API Gateway's throttling (429) and a request timeout (408) pass: the same request may succeed later.
+  if (status >= 500 || status === 408 || status === 429) return EXIT.unavailable;
   if (status >= 400) return EXIT.invalid;
   return EXIT.error;
 }
@@ -248,12 +271,26 @@ function fields(pairs: readonly [string, unknown][]): string {
   return table(pairs.map(([k, v]) => [`${k}:`, typeof v === 'object' && v !== null ? JSON.stringify(v) : v]), ['', '']).split('\n').slice(1).join('\n');
 }
 
+/** A string from an answer's field, or undefined. */
+function textOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value ? value : undefined;
+}
+
 function nextPage(body: { nextCursor?: string }): string {
   return body.nextCursor ? `\nmore: --cursor ${body.nextCursor}` : '';
 }
 
 const views = {
-  plans: (b: any) => table(b.items.map((p: any) => [p.id, p.name ?? '', p.schedule?.enabled ? 'on' : 'off', p.scheduleState?.nextSlot, p.version]), ['PLAN', 'NAME', 'SCHEDULE', 'NEXT SLOT', 'VERSION']) + nextPage(b),
+  plans: (b: any) =>
+    table(b.items.map((p: any) => [p.id, p.name ?? '', p.schedule?.enabled ? 'on' : 'off', p.scheduleState?.nextSlot, p.version]), ['PLAN', 'NAME', 'SCHEDULE', 'NEXT SLOT', 'VERSION']) +
+    // Stored plans that no longer validate are not in `items` and the tick skips them: without this the operator would not know they exist.
+    (b.invalid?.length
+      ? `\n\nstored plans that no longer validate (the tick skips them):\n${table(
+          b.invalid.flatMap((p: any) => (p.issues?.length ? p.issues : ['']).map((issue: string, i: number) => [i === 0 ? p.planId : '', short(issue, 100)])),
+          ['PLAN', 'ISSUE'],
+        )}`
+      : '') +
+    nextPage(b),
   plan: (p: any) => JSON.stringify(p, null, 2),
   check: (c: any) =>
     `${c.ok ? 'ok' : 'problems found'}\n${c.problems?.length ? table(c.problems.map((p: any) => [p.code, short(p.subject, 30), short(p.message, 80)]), ['CODE', 'SUBJECT', 'MESSAGE']) : ''}`,
@@ -269,7 +306,8 @@ const views = {
       ['counters', Object.entries(r.counters).map(([k, v]) => `${k} ${v}`).join(', ')],
     ]) +
     (r.errors?.length ? `\n\nproblems:\n${table(r.errors.map((p: any) => [p.code, short(p.subject, 30), short(p.message, 80)]), ['CODE', 'SUBJECT', 'MESSAGE'])}` : '') +
-    (r.orders?.items?.length ? `\n\norders:\n${table(r.orders.items.map((o: any) => [o.orderId, o.outcome, o.error?.code, short(o.error?.message ?? o.detail?.message, 70)]), ['ORDER', 'OUTCOME', 'ERROR', 'MESSAGE'])}` : ''),
+    (r.orders?.items?.length ? `\n\norders:\n${table(r.orders.items.map((o: any) => [o.orderId, o.outcome, o.error?.code, short(o.error?.message ?? o.detail?.message, 70)]), ['ORDER', 'OUTCOME', 'ERROR', 'MESSAGE'])}` : '') +
+    nextPage(r.orders ?? {}),
   accepted: (a: any) =>
     a.runId ? `run ${a.runId} started (${a.trigger})${a.orderId ? ` for order ${a.orderId}` : ''}` : `resync of order ${a.orderId} requested: run ${a.afterRunId ?? '?'} holds the plan; it starts right after`,
   orders: (b: any) =>
@@ -291,14 +329,14 @@ const views = {
 
 // ---- secrets ------------------------------------------------------------------------------------
 
-async function readAllStdin(): Promise<string> {
+async function readAllStdin({ stdin }: Io): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(chunk as Buffer);
+  for await (const chunk of stdin) chunks.push(Buffer.from(chunk as Buffer | string));
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
 /** Asks on the terminal without echoing what is typed. */
-async function promptHidden(question: string): Promise<string> {
+async function promptHidden({ stdin, stderr }: Io, question: string): Promise<string> {
   stderr.write(question);
   stdin.setRawMode?.(true);
   stdin.resume();
@@ -328,9 +366,9 @@ async function promptHidden(question: string): Promise<string> {
   });
 }
 
-async function secretValue(kind: 'onec' | 'goodwix'): Promise<string | object> {
-  if (!stdin.isTTY) {
-    const text = await readAllStdin();
+async function secretValue(io: Io, kind: 'onec' | 'goodwix'): Promise<string | object> {
+  if (!io.stdin.isTTY) {
+    const text = await readAllStdin(io);
     if (!text) throw new UsageError('no secret on stdin');
     if (kind === 'goodwix') return text;
     try {
@@ -341,27 +379,30 @@ async function secretValue(kind: 'onec' | 'goodwix'): Promise<string | object> {
     }
     throw new UsageError('the 1C secret on stdin must be {"login": "…", "password": "…"}');
   }
-  if (kind === 'goodwix') return promptHidden('Goodwix password: ');
-  const login = await promptHidden('1C login: ');
-  const password = await promptHidden('1C password: ');
+  if (kind === 'goodwix') return promptHidden(io, 'Goodwix password: ');
+  const login = await promptHidden(io, '1C login: ');
+  const password = await promptHidden(io, '1C password: ');
   if (!login || !password) throw new UsageError('both the login and the password are needed');
   return { login, password };
 }
 
-async function putSecret(options: Options, planId: string, kind: 'onec' | 'goodwix'): Promise<{ code: number; out: unknown }> {
+async function putSecret(options: Options, io: Io, planId: string, kind: 'onec' | 'goodwix'): Promise<{ code: number; out: unknown; status?: number }> {
   const plan = await call(options, 'GET', `/plans/${encodeURIComponent(planId)}`);
-  if (plan.status !== 200) return { code: exitOf(plan.status), out: plan.body };
+  if (plan.status !== 200) return { code: exitOf(plan.status), out: plan.body, status: plan.status };
   const name: string | undefined = kind === 'onec' ? plan.body?.onec?.credentialsSecret : plan.body?.goodwix?.passwordSecret;
   if (!name) throw new UsageError(`plan ${planId} names no ${kind} secret`);
-  const value = await secretValue(kind);
+  const value = await secretValue(io, kind);
   if (options.local) {
     const answer = await call(options, 'PUT', `/local/secrets/${encodeURIComponent(name)}`, { value });
-    return { code: exitOf(answer.status), out: answer.status < 300 ? { name, stored: true } : answer.body };
+    return { code: exitOf(answer.status), out: answer.status < 300 ? { name, stored: true } : answer.body, status: answer.status };
   }
   const sm = await import('@aws-sdk/client-secrets-manager');
   const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
+  // The secret goes to the deployment the API belongs to: the region the request to the API was
+  // signed for (its URL's, unless --region or AWS_REGION says otherwise), not the profile's default.
   const client = new sm.SecretsManagerClient({
-    ...(options.region ? { region: options.region } : {}),
+    region: regionOf(new URL(options.url!), options.region),
+    ...(options.profile ? { profile: options.profile } : {}),
     credentials: defaultProvider(options.profile ? { profile: options.profile } : {}),
   });
   const SecretString = typeof value === 'string' ? value : JSON.stringify(value);
@@ -378,10 +419,30 @@ async function putSecret(options: Options, planId: string, kind: 'onec' | 'goodw
 
 // ---- commands -----------------------------------------------------------------------------------
 
+/**
+ * The command's arguments, `count` of them. Those the usage names `<…>` are ids that become one
+ * path segment each: "." and ".." would be read by URL normalisation as path steps (`orders show
+ * demo ..` would ask for the plan itself), and an empty one would drop the segment.
+ */
 function need(words: readonly string[], count: number, usage: string): string[] {
   if (words.length < count) throw new UsageError(`usage: goodwix-1c ${usage}`);
   if (words.length > count) throw new UsageError(`unexpected argument "${words[count]}"; usage: goodwix-1c ${usage}`);
+  const ids = [...usage.matchAll(/<(\w+)>/g)].map((m) => m[1]!);
+  for (const [i, name] of ids.entries()) {
+    const word = words[i]!;
+    if (word === '' || word === '.' || word === '..') throw new UsageError(`<${name}> ${JSON.stringify(word)} is not an id; usage: goodwix-1c ${usage}`);
+  }
   return [...words];
+}
+
+/** A plan from `--file`: a file that cannot be read is a mistake on the command line (exit 2), named. */
+function readPlanFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`--file ${JSON.stringify(file)}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : (error as Error).message}`);
+  }
 }
 
 function pageQuery(options: Options, extra: Record<string, string> = {}): string {
@@ -393,14 +454,15 @@ function pageQuery(options: Options, extra: Record<string, string> = {}): string
 
 const enc = encodeURIComponent;
 
-type Result = { code: number; out: unknown; view?: (body: any) => string };
+/** What a command answered: the exit code, the body to print, how to print it, and the HTTP status of the API's answer (for errors that carry no code of ours). */
+type Result = { code: number; out: unknown; view?: (body: any) => string; status?: number };
 
-async function run(words: readonly string[], options: Options): Promise<Result> {
+async function run(words: readonly string[], options: Options, io: Io): Promise<Result> {
   const [group, command, ...args] = words;
   const answer = async (method: string, path: string, view: (b: any) => string, payload?: unknown, okCode?: (b: any) => number): Promise<Result> => {
     const a = await call(options, method, path, payload);
     const code = exitOf(a.status);
-    return { code: code === EXIT.ok && okCode ? okCode(a.body) : code, out: a.body, view };
+    return { code: code === EXIT.ok && okCode ? okCode(a.body) : code, out: a.body, view, status: a.status };
   };
   switch (`${group} ${command}`) {
     case 'plans list':
@@ -413,7 +475,7 @@ async function run(words: readonly string[], options: Options): Promise<Result> 
     case 'plans put': {
       const [id] = need(args, 1, 'plans put <planId> [--file plan.json]');
       const file = options.flags['file'];
-      const text = typeof file === 'string' && file !== '-' ? readFileSync(file, 'utf8') : await readAllStdin();
+      const text = typeof file === 'string' && file !== '-' ? readPlanFile(file) : await readAllStdin(io);
       let plan: unknown;
       try {
         plan = JSON.parse(text);
@@ -424,7 +486,9 @@ async function run(words: readonly string[], options: Options): Promise<Result> 
     }
     case 'plans delete': {
       const [id] = need(args, 1, 'plans delete <planId>');
-      return answer('DELETE', `/plans/${enc(id!)}`, () => `plan ${id} deleted`);
+      const deleted = await answer('DELETE', `/plans/${enc(id!)}`, (b) => `plan ${b.id} deleted`);
+      // The API answers 204 without a body: say what was done (and give --json an object to read, as secrets put does).
+      return deleted.code === EXIT.ok ? { ...deleted, out: { id, deleted: true } } : deleted;
     }
     case 'plans check': {
       const [id] = need(args, 1, 'plans check <planId> [--field-map]');
@@ -462,15 +526,15 @@ async function run(words: readonly string[], options: Options): Promise<Result> 
     case 'secrets put': {
       const [id, kind] = need(args, 2, 'secrets put <planId> onec|goodwix');
       if (kind !== 'onec' && kind !== 'goodwix') throw new UsageError('the secret is onec or goodwix');
-      const { code, out } = await putSecret(options, id!, kind);
-      return { code, out, view: (b) => `secret ${b.name} stored` };
+      return { ...(await putSecret(options, io, id!, kind)), view: (b) => `secret ${b.name} stored` };
     }
     default:
       throw new UsageError(group && HELP[group] ? `unknown command "${group} ${command ?? ''}"\n\n${HELP[group]}` : `unknown command "${words.join(' ')}"\n\n${HELP['main']}`);
   }
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], io: Io = process): Promise<number> {
+  const { stdout, stderr } = io;
   let parsed;
   try {
     parsed = parseArgs(argv);
@@ -484,12 +548,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     return words.length === 0 && !help ? EXIT.usage : EXIT.ok;
   }
   try {
-    const { code, out, view } = await run(words, options);
+    const { code, out, view, status } = await run(words, options, io);
     const failed = code !== EXIT.ok && code !== EXIT.problems;
     if (options.json) (failed ? stderr : stdout).write(`${JSON.stringify(out, null, 2)}\n`);
     else if (failed) {
-      const error = (out as { error?: { code?: string; message?: string; details?: { issues?: string[] } } } | null)?.error;
-      stderr.write(`${error?.code ?? 'ERROR'}: ${error?.message ?? 'failed'}\n${(error?.details?.issues ?? []).map((i) => `  ${i}\n`).join('')}`);
+      const body = out as { error?: { code?: string; message?: string; details?: { issues?: string[] } }; message?: unknown; Message?: unknown } | null;
+      const error = body?.error;
+      // API Gateway answers with its own body, `{"message": …}` (throttling, timeout, a missing token) or
+      // `{"Message": …}` (an IAM deny), before the API is reached: its message and the status say why.
+      const message = error?.message ?? textOf(body?.message) ?? textOf(body?.Message) ?? 'failed';
+      stderr.write(`${error?.code ?? (status === undefined ? 'ERROR' : `HTTP ${status}`)}: ${message}\n${(error?.details?.issues ?? []).map((i) => `  ${i}\n`).join('')}`);
     } else if (view && out !== null) stdout.write(`${view(out)}\n`);
     return code;
   } catch (error) {
