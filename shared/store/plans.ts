@@ -172,7 +172,7 @@ export class PlanRepository {
   async list(request: PageRequest = {}): Promise<PlanPage> {
     let result: QueryCommandOutput;
     try {
-      const startKey = decodeCursor(request.cursor, PLANS_INDEX.partitionKey, keys.plansIndexPk);
+      const startKey = decodeCursor(request.cursor, { index: PLANS_INDEX, partition: keys.plansIndexPk, sortPrefix: '' });
       result = await this.store.client.send(
         new QueryCommand({
           TableName: this.store.tableName,
