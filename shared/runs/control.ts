@@ -255,7 +255,8 @@ export interface ResyncRequested {
  * refused: it is recorded on the plan and the tick starts it as soon as the plan is free (the
  * next minute after that run). A dismissed order is brought back first, so the run tries it.
  * An id that is not a Goodwix order id is ORDER_NOT_FOUND before any run starts: the order
- * queue would refuse its message and the run would never end, holding the plan.
+ * queue would refuse its message and the run would never end, holding the plan. A stored plan
+ * that no longer reads is STORE_CORRUPT_ITEM (409) before anything changes: the run would read it.
  */
 export async function requestResync(ports: ControlPorts, planId: string, orderId: string): Promise<RunRecord | ResyncRequested> {
   orderIdOf(planIdOf(planId), orderId);
@@ -273,7 +274,7 @@ export async function requestResync(ports: ControlPorts, planId: string, orderId
 
 /** A page of the plan's orders in a state (parked, open, dismissed, all), each with its reason, since when and attempts. */
 export async function listOrders(ports: ControlPorts, planId: string, state: OrderState, request: PageRequest): Promise<Page<OrderSummary>> {
-  await requirePlan(ports, planId);
+  await requirePlanExists(ports, planId);
   if (!ports.orderRecords.list) return { items: [] };
   return ports.orderRecords.list(planId, state, request);
 }
@@ -329,12 +330,21 @@ export function runOrderView(entry: RunOrderEntry): RunOrderEntry {
   };
 }
 
+/** PLAN_NOT_FOUND without the plan; STORE_CORRUPT_ITEM (409) for a stored plan that no longer reads. */
 async function requirePlan(ports: ControlPorts, planId: string): Promise<void> {
   if (!(await ports.plans.get(planIdOf(planId)))) throw new PlanNotFoundError(planId);
 }
 
+/**
+ * PLAN_NOT_FOUND without the plan, the plan itself not read: for what shows what the plan did
+ * (its runs, its orders), which an operator must see even of a plan that no longer reads.
+ */
+async function requirePlanExists(ports: ControlPorts, planId: string): Promise<void> {
+  if ((await ports.plans.storedVersion(planIdOf(planId))) === null) throw new PlanNotFoundError(planId);
+}
+
 export async function listRuns(ports: ControlPorts, planId: string, request: PageRequest): Promise<Page<RunRecord>> {
-  await requirePlan(ports, planId);
+  await requirePlanExists(ports, planId);
   const page = await ports.runs.list(planId, request);
   return { ...page, items: page.items.map(runView) };
 }
@@ -352,7 +362,7 @@ export async function getRun(ports: ControlPorts, planId: string, runId: string,
 export async function getOrderRecord(ports: ControlPorts, planId: string, orderId: string): Promise<Record<string, unknown>> {
   planIdOf(planId);
   orderIdOf(planId, orderId);
-  await requirePlan(ports, planId);
+  await requirePlanExists(ports, planId);
   const record = await ports.orderRecords.get(planId, orderId);
   if (!record) throw new OrderRecordNotFoundError(planId, orderId);
   return record;

@@ -235,6 +235,30 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
     assert.equal((await call('GET', `/plans/${input.id}`)).status, 200);
   });
 
+  test('a stored plan that no longer reads still shows its runs, orders and order records; a resync of it is 409 STORE_CORRUPT_ITEM, as documented', async () => {
+    // Prepare: a plan with a run and an order record, then saved before a rule it breaks (credentials in its base URL)
+    const { call, store, ports } = await setup();
+    const input = planInput();
+    await call('PUT', `/plans/${input.id}`, { body: input });
+    const started = await call('POST', `/plans/${input.id}/runs`);
+    await ports.locks.release(input.id, started.body?.runId);
+    await new BindingRepository(store).save(newBinding(input.id, '1001', new Date('2025-06-10T10:00:00Z')), null);
+    await store.client.send(new UpdateCommand({ TableName: store.tableName, Key: { pk: keys.planPk(input.id), sk: keys.planSk }, UpdateExpression: 'SET #plan.#goodwix.#baseUrl = :url', ExpressionAttributeNames: { '#plan': 'plan', '#goodwix': 'goodwix', '#baseUrl': 'baseUrl' }, ExpressionAttributeValues: { ':url': 'https://supplier:Pa55-w0rd-gw@pub.goodwix.com' } }));
+
+    // Act (every answer is held to docs/control-api.openapi.json by `call`)
+    const runs = await call('GET', `/plans/${input.id}/runs`);
+    const orders = await call('GET', `/plans/${input.id}/orders`, { query: { state: 'all' } });
+    const record = await call('GET', `/plans/${input.id}/orders/1001`);
+    const resync = await call('POST', `/plans/${input.id}/orders/1001/resync`);
+
+    // Assess: the operator sees what the plan did; a new run waits for the plan to be replaced
+    assert.deepEqual([runs.status, runs.body?.items.map((r: { runId: string }) => r.runId)], [200, [started.body?.runId]]);
+    assert.deepEqual([orders.status, orders.body?.items.map((o: { orderId: string }) => o.orderId)], [200, ['1001']]);
+    assert.deepEqual([record.status, record.body?.orderId], [200, '1001']);
+    assert.deepEqual([resync.status, resync.body?.error?.code], [409, 'STORE_CORRUPT_ITEM']);
+    assert.ok(!JSON.stringify(resync.body).includes('Pa55-w0rd-gw'), 'the password is not repeated');
+  });
+
   test('answers 400 for a body that is not JSON, an id that differs from the path, and a bad page query', async () => {
     const { call } = await setup();
     const input = planInput();
