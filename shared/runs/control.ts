@@ -22,7 +22,7 @@ import type { RunOrderEntry, RunRecord } from '#store/runs';
 import { checkPlan, type CheckOptions, type CheckPorts, type PlanCheckResult } from './check-plan.ts';
 import { RunInProgressError, RunNotFoundError } from './errors.ts';
 import { isRunId } from './run-id.ts';
-import { startRun } from '#exchange/start-run';
+import { closeAbandonedRun, startRun } from '#exchange/start-run';
 import { clock } from '#platform/clock';
 import { log } from '#platform/logger';
 import type { CursorRepository } from '#store/cursors';
@@ -156,9 +156,25 @@ export async function listPlans(ports: ControlPorts, request: PageRequest): Prom
   return { items: page.items.map((p) => planView(p, now)), invalid: page.invalid, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
 }
 
-/** Deletes the plan; PLAN_RUNNING (409) while a run holds it. */
-export async function deletePlan(ports: ControlPorts, planId: string, options: { expectedVersion?: number } = {}): Promise<void> {
-  const deleted = await ports.plans.delete(planIdOf(planId), { ...options, now: clock(ports) });
+export interface DeletePlanOptions {
+  /** Delete only this version (If-Match) */
+  readonly expectedVersion?: number;
+}
+
+/**
+ * Deletes the plan; PLAN_RUNNING (409) while a run holds it. A run whose lock expired is closed
+ * as abandoned first (`RUN_ABANDONED`, as a start taking the lock over closes it): the delete
+ * removes that lock, the only pointer to the run, and it would stay `running` for ever, without
+ * its run.failed. Closed first, so a delete cut short leaves no such run behind.
+ */
+export async function deletePlan(ports: ControlPorts, planId: string, options: DeletePlanOptions = {}): Promise<void> {
+  const id = planIdOf(planId);
+  const now = clock(ports);
+  const lock = await ports.locks.get(id);
+  if (lock && Date.parse(lock.expiresAt) <= now.getTime()) {
+    await closeAbandonedRun(ports, id, lock.runId, { expiredAt: lock.expiresAt, fate: 'its plan was deleted' });
+  }
+  const deleted = await ports.plans.delete(id, { ...(options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion }), now });
   if (!deleted) throw new PlanNotFoundError(planId);
 }
 
