@@ -17,6 +17,7 @@ import { AppError } from '#platform/errors';
 import { GOODWIX_ORDER_ID } from '#goodwix/model';
 import type { OrderRecordReader, OrderState, OrderSummary } from '#store/order-records';
 import type { Page, PageRequest } from '#store/paging';
+import { PlanExistsError } from '#store/errors';
 import type { PlanCheckRecord, PlanPage, StoredPlan } from '#store/plans';
 import type { RunOrderEntry, RunRecord } from '#store/runs';
 import { checkPlan, type CheckOptions, type CheckPorts, type PlanCheckResult } from './check-plan.ts';
@@ -159,6 +160,8 @@ export async function listPlans(ports: ControlPorts, request: PageRequest): Prom
 export interface DeletePlanOptions {
   /** Delete only this version (If-Match) */
   readonly expectedVersion?: number;
+  /** Only if there is no plan (If-None-Match: *): nothing is ever deleted; PLAN_EXISTS (412) for a plan, 404 without */
+  readonly onlyIfNone?: boolean;
 }
 
 /**
@@ -169,6 +172,10 @@ export interface DeletePlanOptions {
  */
 export async function deletePlan(ports: ControlPorts, planId: string, options: DeletePlanOptions = {}): Promise<void> {
   const id = planIdOf(planId);
+  if (options.onlyIfNone) {
+    const version = await ports.plans.storedVersion(id);
+    throw version === null ? new PlanNotFoundError(planId) : new PlanExistsError(id, version);
+  }
   const now = clock(ports);
   const lock = await ports.locks.get(id);
   if (lock && Date.parse(lock.expiresAt) <= now.getTime()) {

@@ -345,6 +345,23 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
     assert.equal((await call('DELETE', `/plans/${input.id}`)).status, 404);
   });
 
+  test('DELETE with If-None-Match: * ("only if there is none") deletes nothing: 412 PLAN_EXISTS for an existing plan, 404 for a missing one', async () => {
+    // Prepare
+    const { call } = await setup();
+    const input = planInput();
+    await call('PUT', `/plans/${input.id}`, { body: input });
+
+    // Act
+    const onExisting = await call('DELETE', `/plans/${input.id}`, { headers: { 'If-None-Match': '*' } });
+    const onMissing = await call('DELETE', '/plans/not-there', { headers: { 'If-None-Match': '*' } });
+    const after = await call('GET', `/plans/${input.id}`);
+
+    // Assess
+    assert.deepEqual([onExisting.status, onExisting.body?.error?.code, onExisting.body?.error?.details?.version], [412, 'PLAN_EXISTS', 1]);
+    assert.deepEqual([onMissing.status, onMissing.body?.error?.code], [404, 'PLAN_NOT_FOUND']);
+    assert.deepEqual([after.status, after.body?.version], [200, 1], 'the plan is still there, unchanged');
+  });
+
   test('shows an order\'s sync record once its binding exists, and starts a resync of one order', async () => {
     const { call, store } = await setup();
     const input = planInput();
