@@ -37,7 +37,10 @@ export class BadRequestError extends AppError {
   }
 }
 
-/** Status per stable error code; anything retryable and unlisted is 503, anything else 500. */
+/**
+ * Status per stable error code; a lasting refusal of the plan's 1C or secret is 502 (below),
+ * anything retryable and unlisted 503, anything else 500.
+ */
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   PLAN_INVALID: 400,
   INVALID_JSON: 400,
@@ -64,6 +67,17 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   SECRET_INVALID: 502,
 };
 
+/**
+ * The plan's 1C or its secret refused, for good, what a route read of them live (`onec/choices`):
+ * 1C's publication not there or not answering JSON, its certificate not trusted, a request it
+ * refuses, a secret the function may not read. Not this service's fault (502), and the operator
+ * needs its code and message (1C's words, a secret's name, never a value; not its context). A
+ * refusal that may pass (1C unavailable, a proxy's 5xx page) stays 503.
+ */
+function isLastingUpstreamRefusal(error: AppError): boolean {
+  return !error.retryable && /^(ONEC|SECRET)_/.test(error.code);
+}
+
 export function errorResponse(error: unknown): { response: APIGatewayProxyResult; unexpected: boolean } {
   if (error instanceof AppError) {
     const status = STATUS_BY_CODE[error.code];
@@ -73,6 +87,7 @@ export function errorResponse(error: unknown): { response: APIGatewayProxyResult
       const message = issues?.length ? (error.code === 'PLAN_INVALID' ? 'The plan is invalid' : 'The request is invalid') : error.message;
       return { response: problem(status, error.code, message, details), unexpected: false };
     }
+    if (isLastingUpstreamRefusal(error)) return { response: problem(502, error.code, error.message), unexpected: false };
     if (error.retryable) {
       return { response: problem(503, 'SERVICE_UNAVAILABLE', 'A backing service is unavailable; try again shortly', { cause: error.code }, { 'retry-after': '5' }), unexpected: true };
     }

@@ -138,9 +138,11 @@ const routes: readonly Route[] = [
         return json(created ? 201 : 200, plan, { ...etag(plan.version), ...(created ? { location: `/plans/${encodeURIComponent(plan.id)}` } : {}) });
       },
       DELETE: async (ports, { planId }, request) => {
-        // `If-Match: *` asks for what a DELETE does anyway: a missing plan is 404.
+        // `If-Match: *` asks for what a DELETE does anyway: a missing plan is 404. `If-None-Match: *`
+        // ("only if there is none") can delete nothing: 412 PLAN_EXISTS, as PUT answers it.
         const match = ifMatch(request);
-        await deletePlan(ports, planId!, typeof match === 'number' ? { expectedVersion: match } : {});
+        const onlyIfNone = request.headers['if-none-match']?.trim() === '*';
+        await deletePlan(ports, planId!, { ...(typeof match === 'number' ? { expectedVersion: match } : {}), ...(onlyIfNone ? { onlyIfNone } : {}) });
         return noContent();
       },
     },

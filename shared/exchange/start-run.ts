@@ -87,20 +87,37 @@ export async function startRun(ports: StartPorts, request: StartRunRequest): Pro
 /** Closes a run whose lock expired as failed; answers the products whose reserves it was to refresh. */
 async function closeAbandoned(ports: RunPorts, planId: string, runId: string, expiredAt: string): Promise<string[]> {
   try {
-    // In the close's own write: the lock may have outlived a run that closed (its finalizer
-    // killed before the release, the release between this start's read and acquire), or the
-    // run's finalizer may complete it right now; a completed run must not show an "abandoned"
-    // problem nor hand on its products.
-    await ports.runs.close(planId, runId, {
-      status: 'failed', endedAt: clock(ports), summary: 'abandoned',
-      problems: [{ code: 'RUN_ABANDONED', subject: 'run', message: `run: abandoned; its lock expired at ${expiredAt} and was taken over` }],
-    });
-    log(ports).warn('abandoned run closed', { planId, runId });
+    if (!(await closeAbandonedRun(ports, planId, runId, { expiredAt, fate: 'was taken over' }))) return [];
     // Kept on the new run's item (a set read like an older run's): bounded, so the item stays small.
     return await ports.runs.products(planId, runId, INHERITED_PRODUCTS);
   } catch (error) {
-    // Closed already (it released its lock late), or gone with its TTL: nothing to do.
-    if (!(error instanceof RunNotRunningError) && !(error instanceof RunMissingError)) log(ports).warn('could not close abandoned run', { planId, runId, error });
+    // The start goes on: the lock is this run's, and the next start cannot close the old run anyway.
+    log(ports).warn('could not close abandoned run', { planId, runId, error });
     return [];
+  }
+}
+
+/**
+ * Closes as failed (`RUN_ABANDONED`) a run whose lock expired: false when it was not running
+ * (closed meanwhile, or gone with its TTL); any other failure of the close is thrown. `fate`
+ * says what became of the lock: taken over by a new run, or deleted with its plan (the control
+ * API's `deletePlan`, for which the lock was the last pointer to the run).
+ */
+export async function closeAbandonedRun(ports: RunPorts, planId: string, runId: string, lock: { expiredAt: string; fate: string }): Promise<boolean> {
+  try {
+    // In the close's own write: the lock may have outlived a run that closed (its finalizer
+    // killed before the release, the release between the caller's read of the lock and this
+    // close), or the run's finalizer may complete it right now; a completed run must not show an
+    // "abandoned" problem nor hand on its products.
+    await ports.runs.close(planId, runId, {
+      status: 'failed', endedAt: clock(ports), summary: 'abandoned',
+      problems: [{ code: 'RUN_ABANDONED', subject: 'run', message: `run: abandoned; its lock expired at ${lock.expiredAt} and ${lock.fate}` }],
+    });
+    log(ports).warn('abandoned run closed', { planId, runId });
+    return true;
+  } catch (error) {
+    // Closed already (it released its lock late), or gone with its TTL: nothing to do.
+    if (error instanceof RunNotRunningError || error instanceof RunMissingError) return false;
+    throw error;
   }
 }

@@ -17,12 +17,13 @@ import { AppError } from '#platform/errors';
 import { GOODWIX_ORDER_ID } from '#goodwix/model';
 import type { OrderRecordReader, OrderState, OrderSummary } from '#store/order-records';
 import type { Page, PageRequest } from '#store/paging';
+import { PlanExistsError } from '#store/errors';
 import type { PlanCheckRecord, PlanPage, StoredPlan } from '#store/plans';
 import type { RunOrderEntry, RunRecord } from '#store/runs';
 import { checkPlan, type CheckOptions, type CheckPorts, type PlanCheckResult } from './check-plan.ts';
 import { RunInProgressError, RunNotFoundError } from './errors.ts';
 import { isRunId } from './run-id.ts';
-import { startRun } from '#exchange/start-run';
+import { closeAbandonedRun, startRun } from '#exchange/start-run';
 import { clock } from '#platform/clock';
 import { log } from '#platform/logger';
 import type { CursorRepository } from '#store/cursors';
@@ -156,9 +157,31 @@ export async function listPlans(ports: ControlPorts, request: PageRequest): Prom
   return { items: page.items.map((p) => planView(p, now)), invalid: page.invalid, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
 }
 
-/** Deletes the plan; PLAN_RUNNING (409) while a run holds it. */
-export async function deletePlan(ports: ControlPorts, planId: string, options: { expectedVersion?: number } = {}): Promise<void> {
-  const deleted = await ports.plans.delete(planIdOf(planId), { ...options, now: clock(ports) });
+export interface DeletePlanOptions {
+  /** Delete only this version (If-Match) */
+  readonly expectedVersion?: number;
+  /** Only if there is no plan (If-None-Match: *): nothing is ever deleted; PLAN_EXISTS (412) for a plan, 404 without */
+  readonly onlyIfNone?: boolean;
+}
+
+/**
+ * Deletes the plan; PLAN_RUNNING (409) while a run holds it. A run whose lock expired is closed
+ * as abandoned first (`RUN_ABANDONED`, as a start taking the lock over closes it): the delete
+ * removes that lock, the only pointer to the run, and it would stay `running` for ever, without
+ * its run.failed. Closed first, so a delete cut short leaves no such run behind.
+ */
+export async function deletePlan(ports: ControlPorts, planId: string, options: DeletePlanOptions = {}): Promise<void> {
+  const id = planIdOf(planId);
+  if (options.onlyIfNone) {
+    const version = await ports.plans.storedVersion(id);
+    throw version === null ? new PlanNotFoundError(planId) : new PlanExistsError(id, version);
+  }
+  const now = clock(ports);
+  const lock = await ports.locks.get(id);
+  if (lock && Date.parse(lock.expiresAt) <= now.getTime()) {
+    await closeAbandonedRun(ports, id, lock.runId, { expiredAt: lock.expiresAt, fate: 'its plan was deleted' });
+  }
+  const deleted = await ports.plans.delete(id, { ...(options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion }), now });
   if (!deleted) throw new PlanNotFoundError(planId);
 }
 
@@ -255,7 +278,8 @@ export interface ResyncRequested {
  * refused: it is recorded on the plan and the tick starts it as soon as the plan is free (the
  * next minute after that run). A dismissed order is brought back first, so the run tries it.
  * An id that is not a Goodwix order id is ORDER_NOT_FOUND before any run starts: the order
- * queue would refuse its message and the run would never end, holding the plan.
+ * queue would refuse its message and the run would never end, holding the plan. A stored plan
+ * that no longer reads is STORE_CORRUPT_ITEM (409) before anything changes: the run would read it.
  */
 export async function requestResync(ports: ControlPorts, planId: string, orderId: string): Promise<RunRecord | ResyncRequested> {
   orderIdOf(planIdOf(planId), orderId);
@@ -273,7 +297,7 @@ export async function requestResync(ports: ControlPorts, planId: string, orderId
 
 /** A page of the plan's orders in a state (parked, open, dismissed, all), each with its reason, since when and attempts. */
 export async function listOrders(ports: ControlPorts, planId: string, state: OrderState, request: PageRequest): Promise<Page<OrderSummary>> {
-  await requirePlan(ports, planId);
+  await requirePlanExists(ports, planId);
   if (!ports.orderRecords.list) return { items: [] };
   return ports.orderRecords.list(planId, state, request);
 }
@@ -329,12 +353,21 @@ export function runOrderView(entry: RunOrderEntry): RunOrderEntry {
   };
 }
 
+/** PLAN_NOT_FOUND without the plan; STORE_CORRUPT_ITEM (409) for a stored plan that no longer reads. */
 async function requirePlan(ports: ControlPorts, planId: string): Promise<void> {
   if (!(await ports.plans.get(planIdOf(planId)))) throw new PlanNotFoundError(planId);
 }
 
+/**
+ * PLAN_NOT_FOUND without the plan, the plan itself not read: for what shows what the plan did
+ * (its runs, its orders), which an operator must see even of a plan that no longer reads.
+ */
+async function requirePlanExists(ports: ControlPorts, planId: string): Promise<void> {
+  if ((await ports.plans.storedVersion(planIdOf(planId))) === null) throw new PlanNotFoundError(planId);
+}
+
 export async function listRuns(ports: ControlPorts, planId: string, request: PageRequest): Promise<Page<RunRecord>> {
-  await requirePlan(ports, planId);
+  await requirePlanExists(ports, planId);
   const page = await ports.runs.list(planId, request);
   return { ...page, items: page.items.map(runView) };
 }
@@ -352,7 +385,7 @@ export async function getRun(ports: ControlPorts, planId: string, runId: string,
 export async function getOrderRecord(ports: ControlPorts, planId: string, orderId: string): Promise<Record<string, unknown>> {
   planIdOf(planId);
   orderIdOf(planId, orderId);
-  await requirePlan(ports, planId);
+  await requirePlanExists(ports, planId);
   const record = await ports.orderRecords.get(planId, orderId);
   if (!record) throw new OrderRecordNotFoundError(planId, orderId);
   return record;

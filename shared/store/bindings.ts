@@ -229,7 +229,7 @@ export class BindingRepository {
   async listOpen(planId: string, request: { cursor?: string; limit?: number; at?: Date } = {}): Promise<Page<OpenBinding>> {
     const pk = keys.openBindingsPk(planId);
     try {
-      const startKey = decodeCursor(request.cursor, OPEN_BINDINGS_INDEX.partitionKey, pk);
+      const startKey = decodeCursor(request.cursor, { index: OPEN_BINDINGS_INDEX, partition: pk, sortPrefix: '' });
       const result = await this.store.client.send(
         new QueryCommand({
           TableName: this.store.tableName,

@@ -11,7 +11,7 @@ import type { StoreContext } from './client.ts';
 import { isConditionFailure, toStoreError } from './errors.ts';
 import { withoutKeys } from './items.ts';
 import { decodeCursor, encodeCursor, pageSize, type Page, type PageRequest } from './paging.ts';
-import { keys, PARTITION_KEY, STUCK_ORDERS_INDEX, type StuckState } from './table.ts';
+import { keys, STUCK_ORDERS_INDEX, type StuckState } from './table.ts';
 
 /** The IAM actions this adapter's calls need (test/infra/iam-coverage.test.ts holds the stack's grants to them). */
 export const IAM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] as const;
@@ -91,25 +91,27 @@ export class DynamoOrderRecordReader implements OrderRecordReader {
     let input: QueryCommandInput;
     if (state === 'parked' || state === 'dismissed') {
       const pk = keys.stuckOrdersPk(planId);
-      const startKey = decodeCursor(request.cursor, STUCK_ORDERS_INDEX.partitionKey, pk);
+      const prefix = `${state satisfies StuckState}#`;
+      const startKey = decodeCursor(request.cursor, { index: STUCK_ORDERS_INDEX, partition: pk, sortPrefix: prefix });
       input = {
         TableName: this.store.tableName,
         IndexName: STUCK_ORDERS_INDEX.name,
         KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :state)',
         ExpressionAttributeNames: { ...names, '#pk': STUCK_ORDERS_INDEX.partitionKey, '#sk': STUCK_ORDERS_INDEX.sortKey },
-        ExpressionAttributeValues: { ':pk': pk, ':state': `${state satisfies StuckState}#` },
+        ExpressionAttributeValues: { ':pk': pk, ':state': prefix },
         ProjectionExpression: projection,
         Limit: pageSize(request.limit),
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       };
     } else {
       const pk = keys.planPk(planId);
-      const startKey = decodeCursor(request.cursor, PARTITION_KEY, pk);
+      const prefix = keys.bindingSk('');
+      const startKey = decodeCursor(request.cursor, { partition: pk, sortPrefix: prefix });
       input = {
         TableName: this.store.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeNames: { ...names, ...(state === 'open' ? { '#open': 'open', '#dismissed': 'dismissed' } : {}) },
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': keys.bindingSk(''), ...(state === 'open' ? { ':true': true, ':null': 'NULL' } : {}) },
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix, ...(state === 'open' ? { ':true': true, ':null': 'NULL' } : {}) },
         ...(state === 'open' ? { FilterExpression: '#open = :true AND (attribute_not_exists(#dismissed) OR attribute_type(#dismissed, :null))' } : {}),
         ProjectionExpression: projection,
         Limit: pageSize(request.limit),

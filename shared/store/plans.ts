@@ -145,6 +145,28 @@ export class PlanRepository {
   }
 
   /**
+   * The stored plan's version, read without parsing the plan; null without the plan. Whether a
+   * plan exists for what does not need the plan itself (its runs, its orders): a stored plan
+   * that no longer reads (a rule added since refuses it) still has them to show.
+   */
+  async storedVersion(planId: string): Promise<number | null> {
+    try {
+      const result = await this.store.client.send(
+        new GetCommand({
+          TableName: this.store.tableName,
+          Key: { pk: keys.planPk(planId), sk: keys.planSk },
+          ProjectionExpression: '#version',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ConsistentRead: true,
+        }),
+      );
+      return result.Item ? Number(result.Item['version']) : null;
+    } catch (error) {
+      throw toStoreError(error, 'get plan', { planId });
+    }
+  }
+
+  /**
    * Where a stored plan's export starts, read without parsing the plan: its `orders.exportFrom`,
    * else when it was created; null without the plan. What a replacement keeps when the stored
    * plan no longer reads (a rule added since refuses it).
@@ -172,7 +194,7 @@ export class PlanRepository {
   async list(request: PageRequest = {}): Promise<PlanPage> {
     let result: QueryCommandOutput;
     try {
-      const startKey = decodeCursor(request.cursor, PLANS_INDEX.partitionKey, keys.plansIndexPk);
+      const startKey = decodeCursor(request.cursor, { index: PLANS_INDEX, partition: keys.plansIndexPk, sortPrefix: '' });
       result = await this.store.client.send(
         new QueryCommand({
           TableName: this.store.tableName,

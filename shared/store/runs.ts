@@ -239,12 +239,13 @@ export class RunRepository {
   /** The plan's runs, newest first. */
   async list(planId: string, request: PageRequest = {}): Promise<Page<RunRecord>> {
     try {
-      const startKey = decodeCursor(request.cursor, 'pk', keys.planPk(planId));
+      const scope = { partition: keys.planPk(planId), sortPrefix: keys.runPrefix };
+      const startKey = decodeCursor(request.cursor, scope);
       const result = await this.store.client.send(
         new QueryCommand({
           TableName: this.store.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.planPk(planId), ':prefix': keys.runPrefix },
+          ExpressionAttributeValues: { ':pk': scope.partition, ':prefix': scope.sortPrefix },
           ScanIndexForward: false,
           Limit: pageSize(request.limit),
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
@@ -270,12 +271,13 @@ export class RunRepository {
 
   async listOrders(planId: string, runId: string, request: PageRequest = {}): Promise<Page<RunOrderEntry>> {
     try {
-      const startKey = decodeCursor(request.cursor, 'pk', keys.planPk(planId));
+      const scope = { partition: keys.planPk(planId), sortPrefix: keys.runOrderPrefix(runId) };
+      const startKey = decodeCursor(request.cursor, scope);
       const result = await this.store.client.send(
         new QueryCommand({
           TableName: this.store.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.planPk(planId), ':prefix': keys.runOrderPrefix(runId) },
+          ExpressionAttributeValues: { ':pk': scope.partition, ':prefix': scope.sortPrefix },
           Limit: pageSize(request.limit),
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),

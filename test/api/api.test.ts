@@ -14,6 +14,11 @@ import { useDynamoDb } from '#test/dynamodb';
 import { aLambdaContext } from '#test/lambda';
 import { DemoSecretsOfAnyPlan, planInput } from '#test/plans';
 import { useSqs } from '#test/sqs';
+import { createServer } from 'node:http';
+import { demoOneC } from '#local/demo/supplier';
+import { OneCBadRequestError, OneCCertificateError, OneCInvalidResponseError, OneCNotFoundError } from '#onec/errors';
+import { clientConnectors } from '#runs/connectors';
+import { SecretAccessDeniedError, type SecretsProvider } from '#secrets/secrets';
 
 const dynamo = useDynamoDb();
 const sqs = useSqs();
@@ -56,7 +61,7 @@ function apiEvent(method: string, path: string, call: Call = {}): APIGatewayProx
   } as unknown as APIGatewayProxyEvent;
 }
 
-async function setup(options: { connectors?: PlanConnectors; dynamodbEndpoint?: string; env?: Record<string, string> } = {}) {
+async function setup(options: { connectors?: PlanConnectors; secrets?: SecretsProvider; dynamodbEndpoint?: string; env?: Record<string, string> } = {}) {
   const store = await dynamo.newStore();
   const { queueUrl } = await sqs.newRunQueue();
   const config = loadApiConfig({
@@ -68,7 +73,7 @@ async function setup(options: { connectors?: PlanConnectors; dynamodbEndpoint?: 
     SECRETS_PREFIX: 'local/',
     ...options.env,
   });
-  const ports = apiPortsFromConfig(config, { secrets: new DemoSecretsOfAnyPlan(), connectors: options.connectors ?? fakeConnectors(), logger: silent });
+  const ports = apiPortsFromConfig(config, { secrets: options.secrets ?? new DemoSecretsOfAnyPlan(), connectors: options.connectors ?? fakeConnectors(), logger: silent });
   const handler = createApiHandler(ports, { logger: silent });
   const call = async (method: string, path: string, c: Call = {}) => {
     const event = apiEvent(method, path, c);
@@ -230,6 +235,30 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
     assert.equal((await call('GET', `/plans/${input.id}`)).status, 200);
   });
 
+  test('a stored plan that no longer reads still shows its runs, orders and order records; a resync of it is 409 STORE_CORRUPT_ITEM, as documented', async () => {
+    // Prepare: a plan with a run and an order record, then saved before a rule it breaks (credentials in its base URL)
+    const { call, store, ports } = await setup();
+    const input = planInput();
+    await call('PUT', `/plans/${input.id}`, { body: input });
+    const started = await call('POST', `/plans/${input.id}/runs`);
+    await ports.locks.release(input.id, started.body?.runId);
+    await new BindingRepository(store).save(newBinding(input.id, '1001', new Date('2025-06-10T10:00:00Z')), null);
+    await store.client.send(new UpdateCommand({ TableName: store.tableName, Key: { pk: keys.planPk(input.id), sk: keys.planSk }, UpdateExpression: 'SET #plan.#goodwix.#baseUrl = :url', ExpressionAttributeNames: { '#plan': 'plan', '#goodwix': 'goodwix', '#baseUrl': 'baseUrl' }, ExpressionAttributeValues: { ':url': 'https://supplier:Pa55-w0rd-gw@pub.goodwix.com' } }));
+
+    // Act (every answer is held to docs/control-api.openapi.json by `call`)
+    const runs = await call('GET', `/plans/${input.id}/runs`);
+    const orders = await call('GET', `/plans/${input.id}/orders`, { query: { state: 'all' } });
+    const record = await call('GET', `/plans/${input.id}/orders/1001`);
+    const resync = await call('POST', `/plans/${input.id}/orders/1001/resync`);
+
+    // Assess: the operator sees what the plan did; a new run waits for the plan to be replaced
+    assert.deepEqual([runs.status, runs.body?.items.map((r: { runId: string }) => r.runId)], [200, [started.body?.runId]]);
+    assert.deepEqual([orders.status, orders.body?.items.map((o: { orderId: string }) => o.orderId)], [200, ['1001']]);
+    assert.deepEqual([record.status, record.body?.orderId], [200, '1001']);
+    assert.deepEqual([resync.status, resync.body?.error?.code], [409, 'STORE_CORRUPT_ITEM']);
+    assert.ok(!JSON.stringify(resync.body).includes('Pa55-w0rd-gw'), 'the password is not repeated');
+  });
+
   test('answers 400 for a body that is not JSON, an id that differs from the path, and a bad page query', async () => {
     const { call } = await setup();
     const input = planInput();
@@ -316,6 +345,23 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
     assert.equal((await call('DELETE', `/plans/${input.id}`)).status, 404);
   });
 
+  test('DELETE with If-None-Match: * ("only if there is none") deletes nothing: 412 PLAN_EXISTS for an existing plan, 404 for a missing one', async () => {
+    // Prepare
+    const { call } = await setup();
+    const input = planInput();
+    await call('PUT', `/plans/${input.id}`, { body: input });
+
+    // Act
+    const onExisting = await call('DELETE', `/plans/${input.id}`, { headers: { 'If-None-Match': '*' } });
+    const onMissing = await call('DELETE', '/plans/not-there', { headers: { 'If-None-Match': '*' } });
+    const after = await call('GET', `/plans/${input.id}`);
+
+    // Assess
+    assert.deepEqual([onExisting.status, onExisting.body?.error?.code, onExisting.body?.error?.details?.version], [412, 'PLAN_EXISTS', 1]);
+    assert.deepEqual([onMissing.status, onMissing.body?.error?.code], [404, 'PLAN_NOT_FOUND']);
+    assert.deepEqual([after.status, after.body?.version], [200, 1], 'the plan is still there, unchanged');
+  });
+
   test('shows an order\'s sync record once its binding exists, and starts a resync of one order', async () => {
     const { call, store } = await setup();
     const input = planInput();
@@ -338,6 +384,70 @@ describe('control API through the Lambda handler (API Gateway events, DynamoDB L
     const { call } = await setup({ dynamodbEndpoint: 'http://127.0.0.1:1' });
     const response = await call('GET', '/plans/any');
     assert.deepEqual([response.status, response.body?.error.code, response.headers['retry-after']], [503, 'SERVICE_UNAVAILABLE', '5']);
+  });
+});
+
+describe("GET /plans/{planId}/onec/choices when the plan's 1C or its secret refuses for good", () => {
+  test('a 1C publication that is not there (a web server\'s HTML 404) is 502 naming the error, not 500 INTERNAL', async () => {
+    // Prepare: the plan's 1C base URL points at a web server without that publication
+    const server = createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/html' });
+      res.end('<html><body><h1>404 Not Found</h1></body></html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { call } = await setup({ connectors: clientConnectors });
+      const input = planInput();
+      const plan = { ...input, onec: { ...input.onec, baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}/wrong/odata/standard.odata/` } };
+      await call('PUT', `/plans/${input.id}`, { body: plan });
+
+      // Act
+      const choices = await call('GET', `/plans/${input.id}/onec/choices`, { query: { field: 'warehouse' } });
+
+      // Assess
+      assert.deepEqual([choices.status, choices.body?.error?.code], [502, 'ONEC_INVALID_RESPONSE']);
+      assert.match(choices.body?.error?.message ?? '', /404/);
+      assert.ok(!JSON.stringify(choices.body).includes(demoOneC.password), 'the 1C password is not answered');
+    } finally {
+      server.close();
+    }
+  });
+
+  const refusals: [string, () => Error, number, string][] = [
+    ['a certificate 1C\'s publication is not trusted with', () => new OneCCertificateError('1C\'s TLS certificate is not trusted'), 502, 'ONEC_CERTIFICATE'],
+    ['a catalog 1C does not publish', () => new OneCNotFoundError('1C answered 404: Catalog_Склады', { status: 404 }), 502, 'ONEC_NOT_FOUND'],
+    ['a request 1C refuses', () => new OneCBadRequestError('1C refused the request', { status: 400, oneCCode: '14' }), 502, 'ONEC_BAD_REQUEST'],
+    ["a proxy's HTML 502 page (passing: try again)", () => new OneCInvalidResponseError('1C did not answer JSON: 502 text/html', { status: 502 }), 503, 'SERVICE_UNAVAILABLE'],
+  ];
+  for (const [name, error, status, code] of refusals) {
+    test(`${name} is ${status} ${code}`, async () => {
+      // Prepare
+      const connectors: PlanConnectors = { ...fakeConnectors(), oneC: () => ({ getRef: async () => null, choices: async () => { throw error(); } }) };
+      const { call } = await setup({ connectors });
+      const input = planInput();
+      await call('PUT', `/plans/${input.id}`, { body: input });
+
+      // Act
+      const choices = await call('GET', `/plans/${input.id}/onec/choices`, { query: { field: 'warehouse' } });
+
+      // Assess
+      assert.deepEqual([choices.status, choices.body?.error?.code], [status, code]);
+    });
+  }
+
+  test("a 1C secret the function may not read is 502 SECRET_ACCESS_DENIED naming the secret, never its value", async () => {
+    // Prepare
+    const secrets: SecretsProvider = { getSecret: async (ref) => { throw new SecretAccessDeniedError(ref); } };
+    const { call } = await setup({ secrets });
+    const input = planInput();
+    await call('PUT', `/plans/${input.id}`, { body: input });
+
+    // Act
+    const choices = await call('GET', `/plans/${input.id}/onec/choices`, { query: { field: 'warehouse' } });
+
+    // Assess
+    assert.deepEqual([choices.status, choices.body?.error?.code], [502, 'SECRET_ACCESS_DENIED']);
+    assert.match(choices.body?.error?.message ?? '', new RegExp(input.onec.credentialsSecret));
   });
 });
 

@@ -72,7 +72,13 @@ async function driveEveryPath(): Promise<void> {
     goodwix: { ...plan.goodwix, passwordSecret: `${scratch}goodwix` },
     onec: { ...plan.onec, credentialsSecret: `${scratch}onec` },
   });
+  // A run of the scratch plan abandoned by a crash (its lock expired an hour ago): the delete closes it.
+  const anHourAgo = new Date(Date.now() - 3_600_000);
+  const abandoned = newRunId(anHourAgo);
+  await runtime.ports.locks.acquire('iam-scratch', abandoned, { ttlMs: 1, now: anHourAgo });
+  await runtime.ports.runs.create({ planId: 'iam-scratch', runId: abandoned, trigger: 'manual', startedAt: anHourAgo });
   assert.equal((await checkedApi(runtime)('DELETE', '/plans/iam-scratch')).status, 204);
+  assert.equal((await runtime.ports.runs.get('iam-scratch', abandoned))?.status, 'failed', 'the delete closed the abandoned run');
 
   // Round 1 — export: one order confirmed by the supplier, one that 1C cannot post (no stock: parked).
   goodwix.actions.confirmOrder(100002);
@@ -165,6 +171,7 @@ describe('IAM coverage of every path, against the synthesized roles', () => {
       ['api', 'dynamodb:Query'],
       ['api', 'dynamodb:Query', (c) => c.resource.kind === 'table' && c.resource.index === 'stuck-orders'],
       ['api', 'dynamodb:UpdateItem', (c) => (c.attributes ?? []).includes('dismissed')],
+      ['api', 'dynamodb:UpdateItem', (c) => (c.attributes ?? []).includes('endedAt')],
       ['tick', 'dynamodb:UpdateItem', (c) => (c.attributes ?? []).includes('resyncRequests')],
       ['collector', 'dynamodb:Query', (c) => c.resource.kind === 'table' && c.resource.index === 'stuck-orders'],
       ['api', 'secretsmanager:GetSecretValue'],

@@ -9,7 +9,7 @@ import { RunQueueError } from '#aws/errors';
 import { runEventsOf } from '#test/run-events';
 import { finishRun } from '#exchange/finalize';
 import { startRun } from '#exchange/start-run';
-import type { ControlPorts } from '#runs/control';
+import { deletePlan, type ControlPorts } from '#runs/control';
 import { SqsRunQueue, parseCollectMessage, type RunQueue } from '#aws/run-queue';
 import { tick } from '#exchange/tick';
 import { LockRepository } from '#store/lock';
@@ -19,7 +19,7 @@ import { RunRepository } from '#store/runs';
 import { useDynamoDb } from '#test/dynamodb';
 import { aPlan, DemoSecretsOfAnyPlan, localAccess } from '#test/plans';
 import { useSqs } from '#test/sqs';
-import { StoreUnavailableError } from '#store/errors';
+import { PlanRunningError, StoreUnavailableError } from '#store/errors';
 
 const dynamo = useDynamoDb();
 const sqs = useSqs();
@@ -143,6 +143,41 @@ describe('starting a run', () => {
     assert.equal(old?.errors[0]?.code, 'RUN_ABANDONED');
     assert.equal((await ports.locks.get(plan.id))?.runId, next.runId);
     assert.ok((await events()).some((e) => e.type === 'run.failed' && e.runId === crashed.runId));
+  });
+});
+
+describe('deleting a plan', () => {
+  test('closes as abandoned the run whose expired lock it removes: that lock was the only way to it, so it would stay running for ever', async () => {
+    // Prepare: a run whose lock ran out with no message of it left (a crash), what a start taking the lock over closes as abandoned
+    const { ports, events } = await setup({ lockTtlMs: 1 });
+    const plan = await storedPlan(ports);
+    const abandoned = await startRun(ports, { planId: plan.id, trigger: 'manual' });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+
+    // Act
+    await deletePlan(ports, plan.id);
+
+    // Assess
+    const old = await ports.runs.get(plan.id, abandoned.runId);
+    assert.deepEqual([old?.status, old?.errors[0]?.code], ['failed', 'RUN_ABANDONED']);
+    assert.match(old?.errors[0]?.message ?? '', /its plan was deleted/);
+    assert.equal(await ports.plans.get(plan.id), null);
+    assert.ok((await events()).some((e) => e.type === 'run.failed' && e.runId === abandoned.runId), 'run.failed was put');
+  });
+
+  test('leaves a run whose lock has not expired running, and the plan in place (PLAN_RUNNING)', async () => {
+    // Prepare
+    const { ports } = await setup();
+    const plan = await storedPlan(ports);
+    const running = await startRun(ports, { planId: plan.id, trigger: 'manual' });
+
+    // Act
+    const refused = await deletePlan(ports, plan.id).catch((error: unknown) => error);
+
+    // Assess
+    assert.ok(refused instanceof PlanRunningError, String(refused));
+    assert.equal((await ports.runs.get(plan.id, running.runId))?.status, 'running');
+    assert.ok(await ports.plans.get(plan.id), 'the plan is still there');
   });
 });
 

@@ -21,7 +21,9 @@ import {
   StoreUnavailableError,
   toStoreError,
 } from '#store/errors';
+import { BindingRepository, newBinding } from '#store/bindings';
 import { LockRepository } from '#store/lock';
+import { DynamoOrderRecordReader } from '#store/order-records';
 import { PlanRepository } from '#store/plans';
 import { ReserveStateRepository } from '#store/reserve-state';
 import { MAX_RUN_ERRORS, RunRepository } from '#store/runs';
@@ -373,6 +375,80 @@ describe('run repository', () => {
     await assert.rejects(runs.close('p', 'NOPE', { status: 'failed', endedAt: new Date() }), RunMissingError);
     const item = await rawItem(store, keys.planPk('p'), keys.runSk(runId));
     assert.equal(item?.['ttl'], Math.floor(startedAt.getTime() / 1000) + 30 * 86_400, 'expires after the retention period');
+  });
+});
+
+describe('page cursors across the lists of one plan', () => {
+  /** How each read ended: `read`, or the code it was refused with. */
+  const outcomes = async (reads: Promise<unknown>[]) =>
+    (await Promise.allSettled(reads)).map((r) => (r.status === 'fulfilled' ? 'read' : String((r.reason as { code?: string }).code ?? r.reason)));
+
+  test("a run's orders refuse the runs list's cursor and another run's orders cursor, and the runs list an orders cursor, as INVALID_PAGE_CURSOR", async () => {
+    // Prepare: two runs of two orders each, and a cursor of each list (one item a page)
+    const { runs } = await repositories();
+    const [first, second] = [newRunId(new Date(Date.UTC(2025, 5, 10, 10))), newRunId(new Date(Date.UTC(2025, 5, 10, 11)))];
+    for (const runId of [first!, second!]) {
+      await runs.create({ planId: 'p', runId, trigger: 'manual', startedAt: new Date() });
+      for (const orderId of ['1001', '1002']) await runs.register('p', runId, orderId, new Date());
+    }
+    const runsCursor = (await runs.list('p', { limit: 1 })).nextCursor!;
+    const firstOrdersCursor = (await runs.listOrders('p', first!, { limit: 1 })).nextCursor!;
+
+    // Act
+    const refused = await outcomes([
+      runs.listOrders('p', second!, { cursor: runsCursor }),
+      runs.listOrders('p', second!, { cursor: firstOrdersCursor }),
+      runs.list('p', { cursor: firstOrdersCursor }),
+    ]);
+    const ownNextPages = [(await runs.list('p', { cursor: runsCursor })).items.map((r) => r.runId), (await runs.listOrders('p', first!, { cursor: firstOrdersCursor })).items.map((e) => e.orderId)];
+
+    // Assess
+    assert.deepEqual(refused, ['INVALID_PAGE_CURSOR', 'INVALID_PAGE_CURSOR', 'INVALID_PAGE_CURSOR']);
+    assert.deepEqual(ownNextPages, [[first], ['1002']], 'each list still reads on from its own cursor');
+  });
+
+  test('an orders list refuses the cursor of another state, of the stuck-orders index or of the runs list as INVALID_PAGE_CURSOR', async () => {
+    // Prepare: two parked and two open orders as the sync keeps them (the parked ones in the stuck-orders index), a run, and a cursor of each list
+    const { store, runs } = await repositories();
+    const bindings = new BindingRepository(store);
+    const records = new DynamoOrderRecordReader(store);
+    for (const [orderId, parked] of [['1001', true], ['1002', true], ['1003', false], ['1004', false]] as const) {
+      const since = `2025-06-10T10:0${orderId.slice(-1)}:00.000Z`;
+      await bindings.save({ ...newBinding('p', orderId, new Date(since)), ...(parked ? { parked: { code: 'SYNC_UNMAPPED_PRODUCT', message: 'no 1C product', since, attempts: 1, runId: null } } : {}) }, null);
+    }
+    for (const at of [10, 11]) await runs.create({ planId: 'p', runId: newRunId(new Date(Date.UTC(2025, 5, 10, at))), trigger: 'manual', startedAt: new Date() });
+    const parkedCursor = (await records.list('p', 'parked', { limit: 1 })).nextCursor!;
+    const allCursor = (await records.list('p', 'all', { limit: 1 })).nextCursor!;
+    const runsCursor = (await runs.list('p', { limit: 1 })).nextCursor!;
+
+    // Act
+    const refused = await outcomes([
+      records.list('p', 'all', { cursor: parkedCursor }),
+      records.list('p', 'dismissed', { cursor: parkedCursor }),
+      records.list('p', 'parked', { cursor: allCursor }),
+      records.list('p', 'all', { cursor: runsCursor }),
+      records.list('p', 'open', { cursor: runsCursor }),
+    ]);
+    const ownNextPages = [(await records.list('p', 'parked', { cursor: parkedCursor })).items.map((o) => o.orderId), (await records.list('p', 'all', { cursor: allCursor })).items.map((o) => o.orderId)];
+
+    // Assess
+    assert.deepEqual(refused, Array(5).fill('INVALID_PAGE_CURSOR'));
+    assert.deepEqual(ownNextPages, [['1002'], ['1002', '1003', '1004']], 'each list still reads on from its own cursor');
+  });
+
+  test('the plans list refuses a cursor that lacks one of its index keys or carries another index\'s as INVALID_PAGE_CURSOR', async () => {
+    // Prepare: the list's own cursor without its index sort key, and with another index's sort key in its place
+    const { plans } = await repositories();
+    for (let i = 0; i < 2; i += 1) await plans.put(aPlan());
+    const own = JSON.parse(Buffer.from((await plans.list({ limit: 1 })).nextCursor!, 'base64url').toString('utf8')) as Record<string, string>;
+    const encode = (key: Record<string, string>) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const { gsi1sk: _sortKey, ...withoutSortKey } = own;
+
+    // Act
+    const refused = await outcomes([plans.list({ cursor: encode(withoutSortKey) }), plans.list({ cursor: encode({ ...withoutSortKey, gsi3sk: own['gsi1sk']! }) })]);
+
+    // Assess
+    assert.deepEqual(refused, ['INVALID_PAGE_CURSOR', 'INVALID_PAGE_CURSOR']);
   });
 });
 
