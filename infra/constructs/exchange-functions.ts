@@ -25,6 +25,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { RUN_EVENT_FILTER_PATTERNS } from '#exchange/run-events';
+import { TICK_TIMEOUT_SECONDS } from '#exchange/tick';
 import type { FunctionName } from '../bundling.ts';
 import type { LogLevel } from '../config.ts';
 import { acknowledge, nagValue } from '../nag.ts';
@@ -63,7 +64,8 @@ export const VISIBILITY_FACTOR = 6;
 
 /** API Gateway's integration timeout is 29 s: the api function must answer before it. */
 export const API_TIMEOUT_SECONDS = 29;
-export const TICK_TIMEOUT_SECONDS = 60;
+/** Defined by the tick itself: a later tick takes over a slot claim older than this (`#exchange/tick`). */
+export { TICK_TIMEOUT_SECONDS };
 /** A stream batch of up to `EVENTS_STREAM.batchSize` records is at most a few PutEvents calls. */
 export const EVENTS_TIMEOUT_SECONDS = 60;
 

@@ -27,6 +27,8 @@ export interface StartRunRequest {
   readonly slot?: string;
   /** The order to resync (trigger `resync`) */
   readonly orderId?: string;
+  /** The run's id when the caller chose it (the tick names it in the slot's claim); a new one otherwise */
+  readonly runId?: string;
 }
 
 /**
@@ -37,7 +39,7 @@ export interface StartRunRequest {
 export async function startRun(ports: StartPorts, request: StartRunRequest): Promise<RunRecord> {
   const { planId, trigger } = request;
   const now = clock(ports);
-  const runId = newRunId(now);
+  const runId = request.runId ?? newRunId(now);
   const previous = await ports.locks.get(planId);
   try {
     await ports.locks.acquire(planId, runId, { ttlMs: ports.lockTtlMs, now });

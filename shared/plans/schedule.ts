@@ -11,6 +11,13 @@
  *   elapsed time. On a night when clocks change, the window is one hour shorter or longer and
  *   slots keep their real spacing (an hourly plan runs every real hour, never twice within
  *   one, and never waits two).
+ * * Two exceptions keep a daily run at its local time across a change. A window lengthened by
+ *   the change drops its last slot when that slot exists only because of the extra time (it
+ *   lies at or past the window's standard length) and falls less than `everyMinutes` before
+ *   the next day's window opens: a daily 03:00/03:00 plan does not run at 02:00 too, an hourly
+ *   one keeps its extra run (its last slot is a full hour before the next window).
+ *   A window whose start the forward jump pushes to or past its end (02:00–03:00 on the spring
+ *   night: both read as 03:00) has its end moved by the gap, so it keeps its first slot.
  * * Wall times that do not exist (skipped by a forward jump) are read as the same time after
  *   the jump (02:30 → 03:30); times that happen twice take their first occurrence.
  * * A plan is **due** when the slot in progress now is later than the last slot that started a
@@ -22,7 +29,7 @@
  */
 import type { DayOfWeek, Schedule } from './plan.ts';
 import { DAYS_OF_WEEK } from './plan.ts';
-import { dayFromIsoDate, isoDateFromDay, isoWeekday, minutesFromHhMm, resolveWallTime, wallTime } from './zoned-time.ts';
+import { dayFromIsoDate, isoDateFromDay, isoWeekday, minutesFromHhMm, resolveWallTime, resolveWallTimeDetail, wallTime } from './zoned-time.ts';
 
 const MINUTE = 60_000;
 /** How far ahead `nextSlot` looks before answering "never". */
@@ -48,17 +55,34 @@ interface Window {
   readonly day: number;
   readonly start: number;
   readonly end: number;
+  /** The instant of the window's last slot (≥ start, < end) */
+  readonly last: number;
 }
 
 function windowOn(schedule: ScheduleInput, day: number): Window {
   const startMinutes = minutesFromHhMm(schedule.start);
   const endMinutes = minutesFromHhMm(schedule.end);
   const crosses = endMinutes <= startMinutes;
-  return {
-    day,
-    start: resolveWallTime(day, startMinutes, schedule.timeZone),
-    end: resolveWallTime(day + (crosses ? 1 : 0), endMinutes, schedule.timeZone),
-  };
+  const opening = resolveWallTimeDetail(day, startMinutes, schedule.timeZone);
+  const start = opening.instant;
+  let end = resolveWallTime(day + (crosses ? 1 : 0), endMinutes, schedule.timeZone);
+  // Spring night, 02:00–03:00 in Berlin: both ends read as 03:00. The supplier asked for a run
+  // in that window, so it keeps its length after the jump rather than vanish for the night.
+  if (end <= start) end += opening.skippedMs;
+  const step = schedule.everyMinutes * MINUTE;
+  let last = start + (Math.ceil((end - start) / step) - 1) * step;
+  // Autumn night: the window is longer than its wall-clock length by the hour repeated. A last
+  // slot that only that hour makes room for, and that falls less than a step before the next
+  // window opens, would be a second daily run (03:00/03:00 at 02:00 the next night, 06:00/06:00
+  // every 720 at 05:00). Dropped. A slot the standard-length window has too is kept, so a step
+  // that does not divide the day keeps its last slot before midnight (420 minutes: 20:00 that
+  // day), and an hourly plan keeps its extra run (a full step before the next window).
+  const standard = ((crosses ? 1440 : 0) + endMinutes - startMinutes) * MINUTE;
+  if (end - start > standard && last > start && last - start >= standard) {
+    const nextOpening = resolveWallTime(day + 1, startMinutes, schedule.timeZone);
+    if (nextOpening - last < step) last -= step;
+  }
+  return { day, start, end, last };
 }
 
 function crossesMidnight(schedule: ScheduleInput): boolean {
@@ -99,7 +123,7 @@ export function currentSlot(schedule: ScheduleInput, now: Date): ({ ok: true } &
     const ineligible = dayIneligibility(schedule, day);
     if (ineligible) return { ok: false, reason: ineligible };
     const step = schedule.everyMinutes * MINUTE;
-    const slotInstant = window.start + Math.floor((instant - window.start) / step) * step;
+    const slotInstant = Math.min(window.start + Math.floor((instant - window.start) / step) * step, window.last);
     return { ok: true, ...toSlot(window, slotInstant) };
   }
   return { ok: false, reason: 'outside-window' };
@@ -135,7 +159,7 @@ export function nextSlot(schedule: ScheduleInput, after: Date): Slot | null {
     if (window.end <= instant) continue;
     const k = instant < window.start ? 0 : Math.floor((instant - window.start) / step) + 1;
     const slotInstant = window.start + k * step;
-    if (slotInstant < window.end) return toSlot(window, slotInstant);
+    if (slotInstant <= window.last) return toSlot(window, slotInstant);
   }
   return null;
 }

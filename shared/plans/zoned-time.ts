@@ -96,14 +96,25 @@ export function wallTime(instant: number, timeZone: string): WallTime {
  * repeated and skipped times.
  */
 export function resolveWallTime(day: number, minutes: number, timeZone: string): number {
+  return resolveWallTimeDetail(day, minutes, timeZone).instant;
+}
+
+/**
+ * `resolveWallTime`, and how far a skipped time was pushed forward: `skippedMs` is the forward
+ * jump's gap (an hour in Berlin, 30 minutes on Lord Howe) when the clocks never show that time
+ * that day, 0 when they do. A schedule needs it to keep a window the jump would otherwise empty.
+ */
+export function resolveWallTimeDetail(day: number, minutes: number, timeZone: string): { instant: number; skippedMs: number } {
   const asUtc = day * DAY_MS + minutes * MINUTE;
   const before = offsetAt(asUtc - DAY_MS, timeZone);
   const after = offsetAt(asUtc + DAY_MS, timeZone);
   const candidates = [...new Set([asUtc - before, asUtc - after])]
     .filter((instant) => offsetAt(instant, timeZone) === asUtc - instant)
     .sort((a, b) => a - b);
+  const first = candidates[0];
+  if (first !== undefined) return { instant: first, skippedMs: 0 };
   // Skipped by a forward jump: read the time with the offset in force before the jump.
-  return candidates[0] ?? asUtc - before;
+  return { instant: asUtc - before, skippedMs: after - before };
 }
 
 /** ISO weekday of a local day number: 1 = Monday … 7 = Sunday (1970-01-01 was a Thursday). */

@@ -35,6 +35,10 @@ export interface StoredPlan {
   readonly updatedAt: string;
   /** Slot (ISO instant) that started the last scheduled run, if any */
   readonly lastSlot?: string;
+  /** When `lastSlot` was claimed (the claiming tick's instant) */
+  readonly lastSlotClaimedAt?: string;
+  /** The run `lastSlot` was claimed for; absent when the slot was taken without a run (a plan's first store) */
+  readonly lastSlotRunId?: string;
   /** The last plan check through the API, if any (the tick runs only plans whose check passed once) */
   readonly check?: PlanCheckRecord;
   /** When a check last passed, if one ever did */
@@ -81,6 +85,8 @@ function fromItem(item: Record<string, unknown>): StoredPlan {
     createdAt: String(item['createdAt']),
     updatedAt: String(item['updatedAt']),
     ...(typeof item['lastSlot'] === 'string' ? { lastSlot: item['lastSlot'] } : {}),
+    ...(typeof item['lastSlotClaimedAt'] === 'string' ? { lastSlotClaimedAt: item['lastSlotClaimedAt'] } : {}),
+    ...(typeof item['lastSlotRunId'] === 'string' ? { lastSlotRunId: item['lastSlotRunId'] } : {}),
     ...(isCheckRecord(item['lastCheck']) ? { check: item['lastCheck'] } : {}),
     ...(typeof item['checkPassedAt'] === 'string' ? { checkPassedAt: item['checkPassedAt'] } : {}),
     ...(item['resyncRequests'] instanceof Set && item['resyncRequests'].size > 0 ? { resyncRequests: [...(item['resyncRequests'] as Set<string>)].sort() } : {}),
@@ -345,16 +351,29 @@ export class PlanRepository {
     }
   }
 
-  /** Records that `slot` started (or is starting) a scheduled run; false when that slot or a later one was taken already. */
-  async claimSlot(planId: string, slot: string, now: Date = new Date()): Promise<boolean> {
+  /**
+   * Records that `slot` started (or is starting) a scheduled run; false when that slot or a later
+   * one was taken already. `runId` names the run the claim is for (a later tick looks for it to
+   * tell a claim whose tick died before the start); without it the slot is taken with no run (a
+   * plan's first store: its schedule starts after the slot in progress). With `replacing`, the
+   * claim takes over the same slot from the claim of that run, which never started: only if the
+   * slot is still claimed for it, so of two ticks replacing one claim, one wins.
+   */
+  async claimSlot(planId: string, slot: string, now: Date = new Date(), claim: { runId?: string; replacing?: string } = {}): Promise<boolean> {
+    const values: Record<string, unknown> = { ':slot': slot, ':now': now.toISOString() };
+    if (claim.runId !== undefined) values[':run'] = claim.runId;
+    if (claim.replacing !== undefined) values[':replaced'] = claim.replacing;
     try {
       await this.store.client.send(
         new UpdateCommand({
           TableName: this.store.tableName,
           Key: { pk: keys.planPk(planId), sk: keys.planSk },
-          UpdateExpression: 'SET lastSlot = :slot, lastSlotClaimedAt = :now',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastSlot) OR lastSlot < :slot)',
-          ExpressionAttributeValues: { ':slot': slot, ':now': now.toISOString() },
+          UpdateExpression: claim.runId === undefined ? 'SET lastSlot = :slot, lastSlotClaimedAt = :now REMOVE lastSlotRunId' : 'SET lastSlot = :slot, lastSlotClaimedAt = :now, lastSlotRunId = :run',
+          ConditionExpression:
+            claim.replacing === undefined
+              ? 'attribute_exists(pk) AND (attribute_not_exists(lastSlot) OR lastSlot < :slot)'
+              : 'attribute_exists(pk) AND lastSlot = :slot AND lastSlotRunId = :replaced',
+          ExpressionAttributeValues: values,
         }),
       );
       return true;
@@ -364,16 +383,21 @@ export class PlanRepository {
     }
   }
 
-  /** Gives a claimed slot back (the run did not start), restoring the previous one; false if someone moved on meanwhile. */
-  async releaseSlot(planId: string, slot: string, previous: string | null): Promise<boolean> {
+  /**
+   * Gives a claimed slot back (the run did not start), restoring the previous one (null: none);
+   * false if someone moved on meanwhile. With `runId`, only the claim made for that run is given
+   * back, never one another tick made since. The previous slot's claim details are not known
+   * any more and are dropped: that slot is past, no tick looks at them.
+   */
+  async releaseSlot(planId: string, slot: string, previous: string | null, runId?: string): Promise<boolean> {
     try {
       await this.store.client.send(
         new UpdateCommand({
           TableName: this.store.tableName,
           Key: { pk: keys.planPk(planId), sk: keys.planSk },
-          UpdateExpression: previous === null ? 'REMOVE lastSlot, lastSlotClaimedAt' : 'SET lastSlot = :previous',
-          ConditionExpression: 'lastSlot = :slot',
-          ExpressionAttributeValues: { ':slot': slot, ...(previous === null ? {} : { ':previous': previous }) },
+          UpdateExpression: previous === null ? 'REMOVE lastSlot, lastSlotClaimedAt, lastSlotRunId' : 'SET lastSlot = :previous REMOVE lastSlotClaimedAt, lastSlotRunId',
+          ConditionExpression: runId === undefined ? 'lastSlot = :slot' : 'lastSlot = :slot AND lastSlotRunId = :run',
+          ExpressionAttributeValues: { ':slot': slot, ...(previous === null ? {} : { ':previous': previous }), ...(runId === undefined ? {} : { ':run': runId }) },
         }),
       );
       return true;
