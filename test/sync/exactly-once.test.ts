@@ -343,9 +343,11 @@ describe('chaos (issue 14, defect 5 interleaving): a manager saves before each o
 });
 
 describe('chaos (issue 14, defect 4 lookup): the date-and-partner fallback and another order of the buyer', () => {
-  test('a create refused before the write is not adopted as the same buyer\'s other order of that day whose key a manager replaced', async (t) => {
-    // Prepare: chaos seed 8123 at 1,000 orders — an order whose create 1C refused took over
-    // another order of its buyer, created the same second, whose key a manager had replaced.
+  /**
+   * Order A of the buyer exported, its key replaced by a manager with a PO number; order B of the
+   * same buyer in the same second, with `linesOfB`, whose first create 1C refused.
+   */
+  async function lostCreateBesideReplacedKey(t: { after: (fn: () => void) => void }, linesOfB: { productId: number; quantity: number }[]) {
     const w = await exchange.world();
     const fixed = new Date('2026-03-02T10:00:00Z');
     const ports = { ...w.ports(), now: () => fixed };
@@ -353,42 +355,39 @@ describe('chaos (issue 14, defect 4 lookup): the date-and-partner fallback and a
     assert.equal((await syncOrder(ports, w.request(a.id))).outcome, 'exported');
     const [docA] = await w.onec.findOrdersByClientNumber(stableKey(String(a.id)));
     await w.onec.updateOrder(docA!.ref, { clientNumber: `PO-${a.id}` });
-    const b = w.goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: [{ productId: screws.goodwixId, quantity: 2 }] });
+    const b = w.goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: linesOfB });
     w.onecSandbox.faults.set({ failNext: 1, match: { method: 'POST', entitySet: ORDERS } });
     t.after(() => w.onecSandbox.faults.reset());
     await assert.rejects(syncOrder(ports, w.request(b.id)));
+    return { w, ports, a, b, docA: docA! };
+  }
+
+  test('a create refused before the write is not adopted as the same buyer\'s other order of that day whose key a manager replaced', async (t) => {
+    // Prepare: chaos seed 8123 at 1,000 orders — an order whose create 1C refused took over
+    // another order of its buyer, created the same second, whose key a manager had replaced.
+    const { w, ports, a, b, docA } = await lostCreateBesideReplacedKey(t, [{ productId: screws.goodwixId, quantity: 2 }]);
     // Act
     await syncOrder(ports, w.request(b.id)).catch(() => undefined);
     // Assess
-    const afterA = await w.onec.findOrder(docA!.ref);
+    const afterA = await w.onec.findOrder(docA.ref);
     assert.equal(afterA?.clientNumber, `PO-${a.id}`, 'the other order keeps its PO number');
     assert.deepEqual(afterA?.items.filter((r) => !r.cancelled).map((r) => r.product), [drill.ref], 'the other order keeps its rows');
-    assert.notEqual(w.goodwixSandbox.actions.order(b.id).erp.orderId, docA!.ref, 'Goodwix order B is not bound to A\'s 1C order');
+    assert.notEqual(w.goodwixSandbox.actions.order(b.id).erp.orderId, docA.ref, 'Goodwix order B is not bound to A\'s 1C order');
   });
 
   test('nor when the other order holds the same product under the same row code: its comment names another Goodwix order', async (t) => {
     // Prepare: chaos seed 7777 at 1,000 orders (session 6) — both orders begin with the drill, so
     // the rows' test alone took A's order for B's lost create: B was never created in 1C, and
     // both Goodwix orders were bound to A's 1C order.
-    const w = await exchange.world();
-    const fixed = new Date('2026-03-02T10:00:00Z');
-    const ports = { ...w.ports(), now: () => fixed };
-    const a = w.goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: [{ productId: drill.goodwixId, quantity: 1 }] });
-    assert.equal((await syncOrder(ports, w.request(a.id))).outcome, 'exported');
-    const [docA] = await w.onec.findOrdersByClientNumber(stableKey(String(a.id)));
-    await w.onec.updateOrder(docA!.ref, { clientNumber: `PO-${a.id}` });
-    const b = w.goodwixSandbox.actions.placeOrder({ buyerId: buyer.goodwixId, lines: [{ productId: drill.goodwixId, quantity: 1 }, { productId: screws.goodwixId, quantity: 2 }] });
-    w.onecSandbox.faults.set({ failNext: 1, match: { method: 'POST', entitySet: ORDERS } });
-    t.after(() => w.onecSandbox.faults.reset());
-    await assert.rejects(syncOrder(ports, w.request(b.id)));
+    const { w, ports, b, docA } = await lostCreateBesideReplacedKey(t, [{ productId: drill.goodwixId, quantity: 1 }, { productId: screws.goodwixId, quantity: 2 }]);
     // Act
     const retry = await syncOrder(ports, w.request(b.id));
     // Assess
     assert.equal(retry.outcome, 'exported', 'B is created, not adopted');
     const [docB] = await w.onec.findOrdersByClientNumber(stableKey(String(b.id)));
-    assert.ok(docB && docB.ref !== docA!.ref, 'B has a 1C order of its own');
+    assert.ok(docB && docB.ref !== docA.ref, 'B has a 1C order of its own');
     assert.equal(w.goodwixSandbox.actions.order(b.id).erp.orderId, docB.ref);
-    const afterA = await w.onec.findOrder(docA!.ref);
+    const afterA = await w.onec.findOrder(docA.ref);
     assert.deepEqual(afterA?.items.filter((r) => !r.cancelled).map((r) => r.product), [drill.ref], 'the other order keeps its rows');
   });
 });
