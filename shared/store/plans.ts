@@ -156,20 +156,8 @@ export class PlanRepository {
    * that no longer reads (a rule added since refuses it) still has them to show.
    */
   async storedVersion(planId: string): Promise<number | null> {
-    try {
-      const result = await this.store.client.send(
-        new GetCommand({
-          TableName: this.store.tableName,
-          Key: { pk: keys.planPk(planId), sk: keys.planSk },
-          ProjectionExpression: '#version',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ConsistentRead: true,
-        }),
-      );
-      return result.Item ? Number(result.Item['version']) : null;
-    } catch (error) {
-      throw toStoreError(error, 'get plan', { planId });
-    }
+    const item = await this.rawPlanItem(planId, '#version', { '#version': 'version' });
+    return item ? Number(item['version']) : null;
   }
 
   /**
@@ -178,19 +166,19 @@ export class PlanRepository {
    * plan no longer reads (a rule added since refuses it).
    */
   async storedExportFrom(planId: string): Promise<string | null> {
+    const item = await this.rawPlanItem(planId, '#plan.#orders.#exportFrom, createdAt', { '#plan': 'plan', '#orders': 'orders', '#exportFrom': 'exportFrom' });
+    if (!item) return null;
+    const exportFrom = (item['plan'] as { orders?: { exportFrom?: unknown } } | undefined)?.orders?.exportFrom;
+    return typeof exportFrom === 'string' ? exportFrom : String(item['createdAt']);
+  }
+
+  /** Attributes of the plan item, read without parsing the plan (consistent); undefined without the plan. */
+  private async rawPlanItem(planId: string, projection: string, names: Record<string, string>): Promise<Record<string, unknown> | undefined> {
     try {
       const result = await this.store.client.send(
-        new GetCommand({
-          TableName: this.store.tableName,
-          Key: { pk: keys.planPk(planId), sk: keys.planSk },
-          ProjectionExpression: '#plan.#orders.#exportFrom, createdAt',
-          ExpressionAttributeNames: { '#plan': 'plan', '#orders': 'orders', '#exportFrom': 'exportFrom' },
-          ConsistentRead: true,
-        }),
+        new GetCommand({ TableName: this.store.tableName, Key: { pk: keys.planPk(planId), sk: keys.planSk }, ProjectionExpression: projection, ExpressionAttributeNames: names, ConsistentRead: true }),
       );
-      if (!result.Item) return null;
-      const exportFrom = (result.Item['plan'] as { orders?: { exportFrom?: unknown } } | undefined)?.orders?.exportFrom;
-      return typeof exportFrom === 'string' ? exportFrom : String(result.Item['createdAt']);
+      return result.Item;
     } catch (error) {
       throw toStoreError(error, 'get plan', { planId });
     }
